@@ -1,0 +1,211 @@
+package installer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
+
+// Apply carries out p on every host that planned without error, in parallel.
+// A host with nothing to change is not touched: not even its journal.
+// Cancelling ctx stops each host after the resource in progress.
+func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
+	var wg sync.WaitGroup
+	for _, hp := range p.Hosts {
+		if hp.Err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if hp.Changes() == 0 {
+				return
+			}
+			if err := e.applyHost(ctx, hp); err != nil {
+				hp.Err = err
+				var se *StepError
+				if errors.As(err, &se) && se.shown {
+					return
+				}
+				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(err), Hint: hintFor(err)})
+			}
+		}()
+	}
+	wg.Wait()
+	var total Summary
+	for _, hp := range p.Hosts {
+		s := hp.summary(false)
+		total.add(s)
+		msg := ""
+		if hp.Err == nil && s.Changed == 0 && s.Handlers == 0 {
+			msg = "No changes: " + hp.Host.Name + " is converged."
+		}
+		e.emit(Event{Type: EventHostFinished, Host: hp.Host.Name, Summary: &s, Duration: s.Duration, Message: msg, Error: errString(hp.Err)})
+	}
+	total.Duration = time.Since(p.start)
+	e.emit(Event{Type: EventRunFinished, Summary: &total, Duration: total.Duration, Message: "apply"})
+	return total
+}
+
+func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
+	h := hp.Host
+	j := newJournal(hp.journal, e.RunID)
+	defer func() {
+		j.Status = "finished"
+		if err != nil {
+			j.Status = "failed"
+		}
+		// The journal is written even when ctx is cancelled: it must say
+		// what this run owes.
+		if jerr := e.saveJournal(context.WithoutCancel(ctx), hp, j); jerr != nil && err == nil {
+			err = &StepError{Host: h.Name, Step: "journal", Err: jerr}
+		}
+	}()
+	if err := e.saveJournal(ctx, hp, j); err != nil {
+		return &StepError{Host: h.Name, Step: "journal", Err: err}
+	}
+	// Debts of a run that died are paid with the first group's handlers.
+	pending := append([]Handler(nil), j.Owed...)
+	dirty := false
+	for i, d := range hp.steps {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("stopped: %w", err)
+		}
+		// An earlier change (a package's postinst, a handler) may have
+		// changed what this step finds: ask the queries again, let the step
+		// declare again, and look again before acting.
+		if dirty {
+			if err := e.query(ctx, h); err != nil {
+				return err
+			}
+			if err := e.declare(h, d); err != nil {
+				return err
+			}
+			if err := e.probe(ctx, h, []*declared{d}); err != nil {
+				return err
+			}
+			dirty = false
+		}
+		if d.skipped != "" {
+			e.emit(Event{Type: EventStepSkipped, Host: h.Name, Step: d.step.Name(), Message: d.skipped})
+			continue
+		}
+		h.step = d.step.Name()
+		start := time.Now()
+		e.emit(Event{Type: EventStepStarted, Host: h.Name, Step: d.step.Name()})
+		for k, r := range d.resources {
+			c := d.changes[k]
+			if c == nil {
+				e.emit(Event{Type: EventResourceOK, Host: h.Name, Step: d.step.Name(), Resource: r.Key()})
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("stopped before %s: %w", r.Key(), err)
+			}
+			rstart := time.Now()
+			// The resource in progress finishes even if the run is cancelled.
+			aerr := c.apply(context.WithoutCancel(ctx), h)
+			if aerr != nil {
+				c.failed = true
+				e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
+					Action: c.Action, Error: aerr.Error(), Hint: c.Hint, Duration: time.Since(rstart)})
+				return &StepError{Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Err: aerr, shown: true}
+			}
+			c.applied, dirty = true, true
+			j.Applied = append(j.Applied, JournalEntry{Step: d.step.Name(), Resource: r.Key(), Action: c.Action, At: time.Now().UTC()})
+			if n, ok := r.(Notifier); ok {
+				for _, hd := range n.Notifies() {
+					j.owe(hd)
+					pending = appendHandler(pending, hd)
+				}
+			}
+			e.emit(Event{Type: EventResourceChanged, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
+				Action: c.Action, Message: c.Summary(), Diff: c.Diff, Duration: time.Since(rstart)})
+			if err := e.saveJournal(ctx, hp, j); err != nil {
+				return &StepError{Host: h.Name, Step: "journal", Err: err}
+			}
+		}
+		e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: d.step.Name(), Duration: time.Since(start)})
+		if endOfGroup(hp.steps, i) && len(pending) > 0 {
+			if err := e.runHandlers(ctx, hp, j, pending); err != nil {
+				return err
+			}
+			pending, dirty = nil, true
+		}
+	}
+	h.step = ""
+	if len(pending) > 0 {
+		return e.runHandlers(ctx, hp, j, pending)
+	}
+	return nil
+}
+
+// endOfGroup reports whether step i is the last of its handler group.
+func endOfGroup(steps []*declared, i int) bool {
+	if i == len(steps)-1 {
+		return true
+	}
+	g := steps[i].group
+	return g == "" || steps[i+1].group != g
+}
+
+func appendHandler(list []Handler, h Handler) []Handler {
+	for _, x := range list {
+		if x.Name == h.Name {
+			return list
+		}
+	}
+	return append(list, h)
+}
+
+func (e *Engine) runHandlers(ctx context.Context, hp *HostPlan, j *Journal, hs []Handler) error {
+	h := hp.Host
+	for _, hd := range hs {
+		start := time.Now()
+		var err error
+		for _, c := range hd.Cmds {
+			if _, err = h.Run(context.WithoutCancel(ctx), c...); err != nil {
+				break
+			}
+		}
+		if err != nil {
+			e.emit(Event{Type: EventHandlerFailed, Host: h.Name, Step: "handlers", Resource: "handler " + hd.Name, Error: err.Error(), Duration: time.Since(start)})
+			return &StepError{Host: h.Name, Step: "handlers", Resource: hd.Name, Err: err, shown: true}
+		}
+		hp.handlers++
+		j.paid(hd.Name)
+		e.emit(Event{Type: EventHandlerRun, Host: h.Name, Step: "handlers", Resource: "handler " + hd.Name, Duration: time.Since(start)})
+		if err := e.saveJournal(ctx, hp, j); err != nil {
+			return &StepError{Host: h.Name, Step: "journal", Err: err}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) saveJournal(ctx context.Context, hp *HostPlan, j *Journal) error {
+	if !hp.jdir {
+		dir := e.journalPath()[:strings.LastIndex(e.journalPath(), "/")]
+		if _, err := hp.Host.T.Run(ctx, transport.Cmd{Args: []string{"mkdir", "-p", "-m", "0700", dir}, Sudo: true}); err != nil {
+			return fmt.Errorf("journal dir: %w", err)
+		}
+		hp.jdir = true
+	}
+	return j.save(ctx, hp.Host.T, e.journalPath())
+}
+
+// hintFor says what to do about a failure, where the engine can tell.
+func hintFor(err error) string {
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		return "check the address, port, user and key in the answers file, and that sshd runs on the host"
+	}
+	if errors.Is(err, context.Canceled) {
+		return "the run was stopped; the journal on the host records what was done, run again to continue"
+	}
+	return ""
+}

@@ -1,0 +1,179 @@
+package installer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// aptEnv makes apt and dpkg never wait at a prompt.
+var aptEnv = map[string]string{"DEBIAN_FRONTEND": "noninteractive", "NEEDRESTART_MODE": "a"}
+
+// AptUpdate is the handler that refreshes apt's lists after a source changed.
+var AptUpdate = Handler{Name: "apt-get update", Cmds: [][]string{{"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q", "update", "-o", "DPkg::Lock::Timeout=300"}}}
+
+// AptKey is a repository signing key fetched on the host, checked against an
+// optional fingerprint pin, and stored dearmored at Path.
+type AptKey struct {
+	Path        string
+	URL         string
+	Fingerprint string // 40 hex digits; empty means not pinned
+	Notify
+}
+
+// Key implements Resource.
+func (k *AptKey) Key() string { return "apt key " + k.Path }
+
+// keyFprs prints the fingerprints of the keys in the file named by "$1".
+const keyFprs = `fprs() { g=$(mktemp -d); GNUPGHOME=$g gpg --batch --quiet --show-keys --with-colons "$1" 2>/dev/null | awk -F: '$1=="fpr"{print $10}'; rm -rf "$g"; }`
+
+// Probe prints the fingerprints of the installed keyring, or "absent" and the
+// fingerprints of the key at URL, so the plan shows what would be trusted.
+func (k *AptKey) Probe() string {
+	return keyFprs + fmt.Sprintf(`
+if [ -s %[1]s ]; then echo present; fprs %[1]s; else echo absent; t=$(mktemp); if curl -fsSL --max-time 20 -o "$t" %[2]s; then fprs "$t"; else echo fetch-failed; fi; rm -f "$t"; fi`, sh(k.Path), sh(k.URL))
+}
+
+func (k *AptKey) pin() string {
+	return strings.ToUpper(strings.ReplaceAll(k.Fingerprint, " ", ""))
+}
+
+// Diff implements Resource.
+func (k *AptKey) Diff(p Probed) (*Change, error) {
+	lines := strings.Fields(p.Out)
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("probe %s: no output", k.Path)
+	}
+	state, fprs := lines[0], lines[1:]
+	if state == "present" {
+		if k.pin() == "" || contains(fprs, k.pin()) {
+			return nil, nil
+		}
+		c := &Change{Action: "replace", Details: []string{fmt.Sprintf("keyring has %s, pinned %s", strings.Join(fprs, " "), k.pin())}}
+		c.apply = k.fetch
+		return c, nil
+	}
+	c := &Change{Action: "fetch", Details: []string{k.URL}}
+	switch {
+	case len(fprs) == 1 && fprs[0] == "fetch-failed":
+		c.Warn = "the key could not be fetched from the host now; apply will try again"
+	case k.pin() != "" && !contains(fprs, k.pin()):
+		c.Warn = fmt.Sprintf("the key at %s has fingerprint %s, not the pinned %s: apply will refuse it", k.URL, strings.Join(fprs, " "), k.pin())
+	case k.pin() != "":
+		c.Details = append(c.Details, "fingerprint "+k.pin()+" (pinned)")
+	default:
+		c.Details = append(c.Details, "fingerprint "+strings.Join(fprs, " "))
+		c.Warn = "the key's fingerprint is not pinned: check it and set key_fingerprint"
+	}
+	c.apply = k.fetch
+	return c, nil
+}
+
+func (k *AptKey) fetch(ctx context.Context, h *Host) error {
+	script := keyFprs + `
+set -e
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+curl -fsSL --max-time 60 -o "$t/key" "$2"
+if grep -q -- '-----BEGIN PGP' "$t/key"; then g=$(mktemp -d); GNUPGHOME=$g gpg --batch --quiet --dearmor -o "$t/key.gpg" "$t/key"; rm -rf "$g"; else cp "$t/key" "$t/key.gpg"; fi
+if [ -n "$3" ] && ! fprs "$t/key.gpg" | grep -qx "$3"; then echo "fingerprint mismatch: the key at $2 has $(fprs "$t/key.gpg" | tr '\n' ' ')but the pin is $3" >&2; exit 1; fi
+mkdir -p "$(dirname "$1")"; install -m 0644 "$t/key.gpg" "$1.tmp"; mv "$1.tmp" "$1"`
+	_, err := h.Run(ctx, "sh", "-c", script, "sh", k.Path, k.URL, k.pin())
+	return err
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Packages are Debian packages that must be installed.
+type Packages struct {
+	Names []string
+	Notify
+}
+
+// Key implements Resource.
+func (p *Packages) Key() string { return "packages " + strings.Join(p.Names, " ") }
+
+// Probe implements Resource.
+func (p *Packages) Probe() string {
+	return "dpkg-query -W -f='${Package} ${db:Status-Abbrev}\\n' " + sh(p.Names...) + " 2>/dev/null"
+}
+
+// Diff implements Resource.
+func (p *Packages) Diff(pr Probed) (*Change, error) {
+	installed := map[string]bool{}
+	for _, line := range strings.Split(pr.Out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[1] == "ii" {
+			installed[f[0]] = true
+		}
+	}
+	var missing []string
+	for _, n := range p.Names {
+		if !installed[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	return &Change{Action: "install", Details: missing, apply: func(ctx context.Context, h *Host) error {
+		args := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends",
+			"-o", "DPkg::Lock::Timeout=300",
+			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, missing...)
+		_, err := h.run(ctx, nil, aptEnv, args...)
+		return err
+	}}, nil
+}
+
+// Debconf is a preseeded answer to a package's question. An answer only
+// matters when the package is installed, so it is converged once Package is.
+type Debconf struct {
+	Package  string // the package whose install reads the answer
+	Question string // jitsi-videobridge/jvb-hostname
+	Type     string // string, password, boolean, select
+	Value    string
+	Secret   bool
+}
+
+// Key implements Resource.
+func (d *Debconf) Key() string { return "debconf " + d.Question }
+
+// Probe prints whether Package is installed and a hash of the stored answer.
+func (d *Debconf) Probe() string {
+	return fmt.Sprintf(`dpkg-query -W -f='${db:Status-Abbrev}\n' %s 2>/dev/null | head -n1 | grep -q '^ii' && echo installed || echo missing
+printf 'GET %%s\n' %s | debconf-communicate 2>/dev/null | sed 's/ *$//' | tr -d '\n' | sha256sum | cut -d' ' -f1`, sh(d.Package), sh(d.Question))
+}
+
+func (d *Debconf) want() string {
+	s := sha256.Sum256([]byte(strings.TrimRight("0 "+d.Value, " ")))
+	return hex.EncodeToString(s[:])
+}
+
+// Diff implements Resource.
+func (d *Debconf) Diff(p Probed) (*Change, error) {
+	f := strings.Fields(p.Out)
+	if len(f) != 2 {
+		return nil, fmt.Errorf("probe debconf %s: unexpected output", d.Question)
+	}
+	if f[0] == "installed" || f[1] == d.want() {
+		return nil, nil
+	}
+	shown := d.Value
+	if d.Secret {
+		shown = "(secret)"
+	}
+	return &Change{Action: "preseed", Details: []string{fmt.Sprintf("%s %s", d.Type, shown)}, apply: func(ctx context.Context, h *Host) error {
+		line := fmt.Sprintf("%s %s %s %s\n", d.Package, d.Question, d.Type, d.Value)
+		// The answer goes on stdin: it may be a password.
+		_, err := h.run(ctx, []byte(line), nil, "debconf-set-selections")
+		return err
+	}}, nil
+}

@@ -1,0 +1,417 @@
+// Package installer is the converge engine: steps declare resources, the
+// engine gathers their facts in batched round trips, plans, applies only what
+// differs, runs the handlers that changes notified, and keeps a journal on the
+// host. It knows nothing about what the steps install.
+package installer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
+
+// Target is a host to converge and how to reach it.
+type Target struct {
+	Name    string
+	Address string
+	Port    int
+	User    string
+	Dial    func(ctx context.Context) (transport.Transport, error)
+}
+
+// Engine converges hosts to what Steps declare.
+type Engine struct {
+	Steps    []Step
+	Sink     Sink
+	Redactor *Redactor
+	// Journal is the journal's path on the host (DefaultJournal when empty).
+	Journal string
+	// Backups is where replaced files are kept (DefaultBackups when empty).
+	Backups string
+	// RunID names this run in the journal and the backup directory.
+	RunID string
+
+	mu sync.Mutex
+}
+
+// ConnectError wraps a failure to reach or authenticate to a host.
+type ConnectError struct {
+	Host string
+	Err  error
+}
+
+func (e *ConnectError) Error() string { return fmt.Sprintf("%s: %v", e.Host, e.Err) }
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// StepError is a failure of a step on a host.
+type StepError struct {
+	Host, Step, Resource string
+	Err                  error
+	shown                bool // already reported by a resource or handler event
+}
+
+func (e *StepError) Error() string {
+	where := e.Step
+	if e.Resource != "" {
+		where += ": " + e.Resource
+	}
+	return fmt.Sprintf("%s: %s: %v", e.Host, where, e.Err)
+}
+func (e *StepError) Unwrap() error { return e.Err }
+
+// describe is err without the host name, for lines already prefixed by it.
+func describe(err error) string {
+	var se *StepError
+	var ce *ConnectError
+	switch {
+	case errors.As(err, &se):
+		where := se.Step
+		if se.Resource != "" {
+			where += ": " + se.Resource
+		}
+		return where + ": " + se.Err.Error()
+	case errors.As(err, &ce):
+		return ce.Err.Error()
+	}
+	return errString(err)
+}
+
+// NewRunID returns a sortable, unique run id.
+func NewRunID() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+func (e *Engine) emit(ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	r := e.Redactor
+	ev.Message, ev.Diff, ev.Error, ev.Warn, ev.Hint = r.String(ev.Message), r.String(ev.Diff), r.String(ev.Error), r.String(ev.Warn), r.String(ev.Hint)
+	ev.Resource = r.String(ev.Resource)
+	if e.Sink == nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.Sink.Event(ev)
+}
+
+func (e *Engine) journalPath() string {
+	if e.Journal == "" {
+		return DefaultJournal
+	}
+	return e.Journal
+}
+
+// declared is one step's resources on one host.
+type declared struct {
+	step      Step
+	group     string
+	resources []Resource
+	changes   []*Change // parallel to resources; nil = converged
+	skipped   string
+}
+
+// HostPlan is what would change on one host.
+type HostPlan struct {
+	Host    *Host
+	steps   []*declared
+	journal *Journal
+	start   time.Time
+	Err     error
+
+	handlers int
+	jdir     bool // journal directory made this run
+}
+
+// Changes counts the resources that differ, plus handlers owed by a dead run.
+func (hp *HostPlan) Changes() int {
+	n := 0
+	for _, d := range hp.steps {
+		for _, c := range d.changes {
+			if c != nil {
+				n++
+			}
+		}
+	}
+	if hp.journal != nil {
+		n += len(hp.journal.Owed)
+	}
+	return n
+}
+
+// Plan is the plan for every target; Apply carries it out.
+type Plan struct {
+	Hosts []*HostPlan
+	start time.Time
+}
+
+// HasChanges reports whether any host would change.
+func (p *Plan) HasChanges() bool {
+	for _, h := range p.Hosts {
+		if h.Changes() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Err returns the first host error of the plan, if any.
+func (p *Plan) Err() error {
+	var errs []error
+	for _, h := range p.Hosts {
+		if h.Err != nil {
+			errs = append(errs, h.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close closes every connection.
+func (p *Plan) Close() {
+	for _, h := range p.Hosts {
+		if h.Host.T != nil {
+			_ = h.Host.T.Close()
+		}
+	}
+}
+
+// Plan connects to every target in parallel, asks the steps' queries,
+// declares, and gathers facts: two round trips per host after connect.
+func (e *Engine) Plan(ctx context.Context, targets []Target) *Plan {
+	return e.prepare(ctx, targets, true)
+}
+
+// Declare is Plan without the facts of the resources: what verify needs.
+func (e *Engine) Declare(ctx context.Context, targets []Target) *Plan {
+	return e.prepare(ctx, targets, false)
+}
+
+func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Plan {
+	if e.RunID == "" {
+		e.RunID = NewRunID()
+	}
+	if e.Redactor == nil {
+		e.Redactor = NewRedactor()
+	}
+	p := &Plan{start: time.Now()}
+	e.emit(Event{Type: EventRunStarted, Message: "run " + e.RunID})
+	p.Hosts = make([]*HostPlan, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		hp := &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
+			RunID: e.RunID, Vars: map[string]string{}, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
+		p.Hosts[i] = hp
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hp.Err = e.planHost(ctx, t, hp, probe)
+			if hp.Err != nil {
+				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err), Hint: hintFor(hp.Err)})
+			}
+		}()
+	}
+	wg.Wait()
+	return p
+}
+
+const journalQuery = "installer.journal"
+
+func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool) error {
+	h := hp.Host
+	tr, err := t.Dial(ctx)
+	if err == nil && tr == nil {
+		err = errors.New("no transport")
+	}
+	if err != nil {
+		return &ConnectError{Host: h.Name, Err: err}
+	}
+	h.T = tr
+	e.emit(Event{Type: EventHostConnected, Host: h.Name, Message: fmt.Sprintf("connected as %s", t.User)})
+
+	// Round trip: every step's queries and the journal.
+	if err := e.query(ctx, h); err != nil {
+		return err
+	}
+	var err2 error
+	if hp.journal, err2 = parseJournal(h.Fact(journalQuery)); err2 != nil {
+		h.Warn("%v: starting a new one", err2)
+	}
+	for _, s := range e.Steps {
+		d := &declared{step: s}
+		if g, ok := s.(Grouper); ok {
+			d.group = g.Group()
+		}
+		if err := e.declare(h, d); err != nil {
+			return err
+		}
+		hp.steps = append(hp.steps, d)
+	}
+	h.step = ""
+	if !probe {
+		return nil
+	}
+
+	// Round trip: every resource's facts.
+	if err := e.probe(ctx, h, hp.steps); err != nil {
+		return err
+	}
+	e.reportPlan(hp)
+	return nil
+}
+
+// query answers every step's queries and reads the journal: one round trip.
+func (e *Engine) query(ctx context.Context, h *Host) error {
+	queries := []Query{{Name: journalQuery, Args: []string{"cat", e.journalPath()}}}
+	for _, s := range e.Steps {
+		if q, ok := s.(Querier); ok {
+			queries = append(queries, q.Queries(h)...)
+		}
+	}
+	frags := make([]string, len(queries))
+	for i, q := range queries {
+		frags[i] = sh(q.Args...)
+	}
+	res, err := probeBatch(ctx, h.T, nil, frags)
+	if err != nil {
+		return &StepError{Host: h.Name, Step: "gather facts", Err: err}
+	}
+	h.facts = map[string]Probed{}
+	for i, q := range queries {
+		h.facts[q.Name] = res[i]
+	}
+	return nil
+}
+
+// declare asks d's step for its resources on h.
+func (e *Engine) declare(h *Host, d *declared) error {
+	h.step = d.step.Name()
+	defer func() { h.step = "" }()
+	rs, err := d.step.Declare(h)
+	d.resources, d.changes, d.skipped = rs, nil, ""
+	switch {
+	case IsSkip(err):
+		d.skipped = err.(*SkipError).Reason
+		d.resources = nil
+	case err != nil:
+		return &StepError{Host: h.Name, Step: d.step.Name(), Err: err}
+	}
+	return nil
+}
+
+// probe fills in the changes of the given steps in one round trip.
+func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
+	var preludes, frags []string
+	for _, d := range steps {
+		for _, r := range d.resources {
+			if p, ok := r.(Preluder); ok {
+				preludes = append(preludes, p.Prelude())
+			}
+			frags = append(frags, r.Probe())
+		}
+	}
+	res, err := probeBatch(ctx, h.T, preludes, frags)
+	if err != nil {
+		return &StepError{Host: h.Name, Step: "gather facts", Err: err}
+	}
+	i := 0
+	for _, d := range steps {
+		d.changes = make([]*Change, len(d.resources))
+		for j, r := range d.resources {
+			c, err := r.Diff(res[i])
+			i++
+			if err != nil {
+				return &StepError{Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Err: err}
+			}
+			d.changes[j] = c
+		}
+	}
+	return nil
+}
+
+func (e *Engine) reportPlan(hp *HostPlan) {
+	h := hp.Host
+	for _, d := range hp.steps {
+		if d.skipped != "" {
+			e.emit(Event{Type: EventStepSkipped, Host: h.Name, Step: d.step.Name(), Message: d.skipped})
+			continue
+		}
+		for j, r := range d.resources {
+			c := d.changes[j]
+			if c == nil {
+				e.emit(Event{Type: EventResourceOK, Host: h.Name, Step: d.step.Name(), Resource: r.Key()})
+				continue
+			}
+			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
+				Action: c.Action, Message: c.Summary(), Diff: c.Diff, Warn: c.Warn})
+		}
+	}
+	if hp.journal != nil {
+		for _, o := range hp.journal.Owed {
+			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: "handlers", Resource: "handler " + o.Name,
+				Action: "run", Message: "owed by run " + hp.journal.RunID + " (" + hp.journal.Status + ")"})
+		}
+	}
+}
+
+// FinishPlan emits the summary of a plan that will not be applied.
+func (e *Engine) FinishPlan(p *Plan) Summary {
+	var total Summary
+	for _, hp := range p.Hosts {
+		s := hp.summary(true)
+		total.add(s)
+		msg := ""
+		if hp.Err == nil && hp.Changes() == 0 {
+			msg = "No changes: " + hp.Host.Name + " is converged."
+		}
+		e.emit(Event{Type: EventHostFinished, Host: hp.Host.Name, Summary: &s, Duration: s.Duration, Message: msg, Error: errString(hp.Err)})
+	}
+	total.Duration = time.Since(p.start)
+	e.emit(Event{Type: EventRunFinished, Summary: &total, Duration: total.Duration, Message: "plan"})
+	return total
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func (hp *HostPlan) summary(planOnly bool) Summary {
+	var s Summary
+	for _, d := range hp.steps {
+		for _, c := range d.changes {
+			switch {
+			case c == nil:
+				s.Unchanged++
+			case c.failed:
+				s.Failed++
+			case c.applied:
+				s.Changed++
+			default:
+				s.Pending++
+			}
+		}
+	}
+	if hp.journal != nil && planOnly {
+		s.Pending += len(hp.journal.Owed)
+	}
+	s.Handlers = hp.handlers
+	if hp.Err != nil && s.Failed == 0 {
+		s.Failed = 1
+	}
+	if hp.Host.T != nil {
+		s.RoundTrips = hp.Host.T.RoundTrips()
+	}
+	s.Duration = time.Since(hp.start)
+	return s
+}

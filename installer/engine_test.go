@@ -1,0 +1,296 @@
+package installer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
+
+// testStep declares fixed resources, optionally in a handler group.
+type testStep struct {
+	name, group string
+	rs          func(h *Host) []Resource
+}
+
+func (s *testStep) Name() string  { return s.name }
+func (s *testStep) Group() string { return s.group }
+func (s *testStep) Declare(h *Host) ([]Resource, error) {
+	return s.rs(h), nil
+}
+
+// recorder collects events.
+type recorder struct{ events []Event }
+
+func (r *recorder) Event(e Event) { r.events = append(r.events, e) }
+
+func (r *recorder) of(t EventType) []Event {
+	var out []Event
+	for _, e := range r.events {
+		if e.Type == t {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// testHost is a directory on this machine, reached through the local
+// transport: a real shell, real files, real stat and sha256sum.
+type testHost struct {
+	t    *testing.T
+	dir  string
+	eng  func(steps ...Step) (*Engine, *recorder)
+	plan func(e *Engine) *Plan
+}
+
+func newTestHost(t *testing.T) *testHost {
+	if os.Geteuid() != 0 {
+		t.Skip("the engine tests chown files to root: run as root")
+	}
+	dir := t.TempDir()
+	th := &testHost{t: t, dir: dir}
+	th.eng = func(steps ...Step) (*Engine, *recorder) {
+		rec := &recorder{}
+		return &Engine{Steps: steps, Sink: rec, Journal: filepath.Join(dir, "state/journal.json"), Backups: filepath.Join(dir, "backups")}, rec
+	}
+	th.plan = func(e *Engine) *Plan {
+		p := e.Plan(context.Background(), []Target{{Name: "local", Dial: func(context.Context) (transport.Transport, error) {
+			return transport.NewLocal(), nil
+		}}})
+		t.Cleanup(p.Close)
+		if err := p.Err(); err != nil {
+			t.Fatalf("plan: %v", err)
+		}
+		return p
+	}
+	return th
+}
+
+func (th *testHost) path(p string) string { return filepath.Join(th.dir, p) }
+
+func (th *testHost) read(p string) string {
+	b, err := os.ReadFile(th.path(p))
+	if err != nil {
+		th.t.Fatalf("read %s: %v", p, err)
+	}
+	return string(b)
+}
+
+func TestPlanApplyConverge(t *testing.T) {
+	th := newTestHost(t)
+	restart := Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
+	step := func() Step {
+		return &testStep{name: "config", group: "g", rs: func(*Host) []Resource {
+			return []Resource{
+				&Dir{Path: th.path("etc"), Mode: 0o750},
+				&File{Path: th.path("etc/app.conf"), Content: []byte("a = 1\nb = 2\n"), Mode: 0o640, Notify: Notify{Handlers: []Handler{restart}}},
+				&File{Path: th.path("etc/other.conf"), Content: []byte("x\n"), Mode: 0o600, Notify: Notify{Handlers: []Handler{restart}}},
+				&Symlink{Path: th.path("etc/current"), Target: th.path("etc/app.conf")},
+				&Command{Name: "init", Args: []string{"touch", th.path("initialised")}, Creates: th.path("initialised")},
+			}
+		}}
+	}
+
+	// Plan shows everything as pending and changes nothing.
+	e, rec := th.eng(step())
+	p := th.plan(e)
+	if got := len(rec.of(EventResourcePending)); got != 5 {
+		t.Fatalf("plan: %d pending resources, want 5", got)
+	}
+	e.FinishPlan(p)
+	if _, err := os.Stat(th.path("etc")); !os.IsNotExist(err) {
+		t.Fatalf("plan changed the host: %v", err)
+	}
+	pending := rec.of(EventResourcePending)[1]
+	if !strings.Contains(pending.Diff, "+a = 1") || !strings.HasPrefix(pending.Diff, "--- /dev/null") {
+		t.Errorf("plan diff of a new file:\n%s", pending.Diff)
+	}
+
+	// Apply converges, the handler runs once for two notifying files.
+	e, rec = th.eng(step())
+	sum := e.Apply(context.Background(), th.plan(e))
+	if sum.Changed != 5 || sum.Failed != 0 || sum.Handlers != 1 {
+		t.Fatalf("apply summary %+v, want 5 changed, 1 handler", sum)
+	}
+	if got := th.read("handler.log"); got != "restarted\n" {
+		t.Errorf("handler log %q, want one restart", got)
+	}
+	if got := th.read("etc/app.conf"); got != "a = 1\nb = 2\n" {
+		t.Errorf("content %q", got)
+	}
+	st, _ := os.Stat(th.path("etc/other.conf"))
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %o, want 600", st.Mode().Perm())
+	}
+	if l, _ := os.Readlink(th.path("etc/current")); l != th.path("etc/app.conf") {
+		t.Errorf("symlink -> %q", l)
+	}
+
+	// A converged host: nothing pending, nothing applied, no handler, and
+	// at most 3 round trips for the whole plan.
+	e, rec = th.eng(step())
+	p = th.plan(e)
+	if p.HasChanges() {
+		t.Fatalf("second plan has changes: %+v", rec.of(EventResourcePending))
+	}
+	sum = e.Apply(context.Background(), p)
+	if sum.Changed != 0 || sum.Handlers != 0 || sum.Unchanged != 5 {
+		t.Errorf("converged apply %+v", sum)
+	}
+	if sum.RoundTrips > 3 {
+		t.Errorf("converged run took %d round trips, want <= 3", sum.RoundTrips)
+	}
+	fin := rec.of(EventHostFinished)
+	if len(fin) != 1 || fin[0].Message != "No changes: local is converged." {
+		t.Errorf("finish event %+v", fin)
+	}
+	if got := th.read("handler.log"); got != "restarted\n" {
+		t.Errorf("handler ran on a converged host: %q", got)
+	}
+
+	// Drift: content and mode. The plan names both; apply keeps a backup.
+	os.WriteFile(th.path("etc/app.conf"), []byte("a = 1\nb = 3\n"), 0o644)
+	os.Chmod(th.path("etc/app.conf"), 0o644)
+	e, rec = th.eng(step())
+	p = th.plan(e)
+	pend := rec.of(EventResourcePending)
+	if len(pend) != 1 || pend[0].Resource != "file "+th.path("etc/app.conf") {
+		t.Fatalf("drift plan %+v", pend)
+	}
+	if !strings.Contains(pend[0].Message, "content") || !strings.Contains(pend[0].Message, "mode 0644 -> 0640") {
+		t.Errorf("drift summary %q", pend[0].Message)
+	}
+	if !strings.Contains(pend[0].Diff, "-b = 3") || !strings.Contains(pend[0].Diff, "+b = 2") {
+		t.Errorf("drift diff:\n%s", pend[0].Diff)
+	}
+	e.Apply(context.Background(), p)
+	backup := filepath.Join(th.dir, "backups", e.RunID, th.path("etc/app.conf"))
+	if b, err := os.ReadFile(backup); err != nil || string(b) != "a = 1\nb = 3\n" {
+		t.Errorf("backup %s: %q %v", backup, b, err)
+	}
+	if got := th.read("handler.log"); got != "restarted\nrestarted\n" {
+		t.Errorf("handler log after drift repair %q", got)
+	}
+}
+
+func TestJournalOwedHandlerSurvivesFailure(t *testing.T) {
+	th := newTestHost(t)
+	restart := Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
+	failing := true
+	steps := func() []Step {
+		return []Step{
+			&testStep{name: "config", group: "g", rs: func(*Host) []Resource {
+				return []Resource{&File{Path: th.path("app.conf"), Content: []byte("v2\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{restart}}}}
+			}},
+			&testStep{name: "broken", group: "g", rs: func(*Host) []Resource {
+				if !failing {
+					return nil
+				}
+				return []Resource{&Command{Name: "fails", Args: []string{"sh", "-c", "echo cannot validate >&2; exit 7"}, Creates: th.path("never")}}
+			}},
+		}
+	}
+	e, rec := th.eng(steps()...)
+	p := th.plan(e)
+	sum := e.Apply(context.Background(), p)
+	if sum.Failed != 1 || p.Err() == nil {
+		t.Fatalf("want a failed run, got %+v err %v", sum, p.Err())
+	}
+	var se *StepError
+	if !errors.As(p.Err(), &se) || se.Step != "broken" || !strings.Contains(se.Error(), "cannot validate") {
+		t.Errorf("error %v", p.Err())
+	}
+	if len(rec.of(EventHandlerRun)) != 0 {
+		t.Fatal("handler ran although its group failed")
+	}
+	var j Journal
+	data := th.read("state/journal.json")
+	if err := json.Unmarshal([]byte(data), &j); err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != "failed" || len(j.Owed) != 1 || j.Owed[0].Name != "restart app" {
+		t.Fatalf("journal after failure: %+v", j)
+	}
+	if st, _ := os.Stat(th.path("state/journal.json")); st.Mode().Perm() != 0o600 {
+		t.Errorf("journal mode %o", st.Mode().Perm())
+	}
+
+	// The next run, with the failure fixed, owes the restart although the
+	// file is already in place.
+	failing = false
+	e, rec = th.eng(steps()...)
+	p = th.plan(e)
+	pend := rec.of(EventResourcePending)
+	if len(pend) != 1 || pend[0].Resource != "handler restart app" {
+		t.Fatalf("plan after failure %+v", pend)
+	}
+	e.Apply(context.Background(), p)
+	if got := th.read("handler.log"); got != "restarted\n" {
+		t.Errorf("owed handler not run once: %q", got)
+	}
+	json.Unmarshal([]byte(th.read("state/journal.json")), &j)
+	if j.Status != "finished" || len(j.Owed) != 0 || len(j.Previous) != 1 || j.Previous[0].Status != "failed" {
+		t.Errorf("journal after recovery: %+v", j)
+	}
+}
+
+func TestValidateRestoresPreviousFile(t *testing.T) {
+	th := newTestHost(t)
+	os.WriteFile(th.path("site.conf"), []byte("good\n"), 0o644)
+	e, _ := th.eng(&testStep{name: "site", rs: func(*Host) []Resource {
+		return []Resource{&File{Path: th.path("site.conf"), Content: []byte("bad\n"), Mode: 0o644,
+			Validate: []string{"grep", "-q", "good", th.path("site.conf")}}}
+	}})
+	p := th.plan(e)
+	e.Apply(context.Background(), p)
+	if p.Err() == nil || !strings.Contains(p.Err().Error(), "previous version restored") {
+		t.Fatalf("error %v", p.Err())
+	}
+	if got := th.read("site.conf"); got != "good\n" {
+		t.Errorf("site.conf %q: the failing version was left in place", got)
+	}
+}
+
+func TestSecretsNeverInEvents(t *testing.T) {
+	th := newTestHost(t)
+	const secret = "s3cr3t-Pa55word"
+	os.WriteFile(th.path("a.conf"), []byte("password = old-password-x\n"), 0o644)
+	e, rec := th.eng(&testStep{name: "secret", rs: func(h *Host) []Resource {
+		h.Secret(secret)
+		h.Secret("old-password-x")
+		return []Resource{
+			&File{Path: th.path("a.conf"), Content: []byte("password = " + secret + "\n"), Mode: 0o644},
+			&File{Path: th.path("b.conf"), Content: []byte(secret), Mode: 0o600, Secret: true},
+			&Command{Name: "fail with " + secret, Args: []string{"sh", "-c", "echo " + secret + " >&2; exit 1"}, Creates: th.path("x")},
+		}
+	}})
+	e.Redactor = NewRedactor()
+	p := th.plan(e)
+	e.Apply(context.Background(), p)
+	all, _ := json.Marshal(rec.events)
+	if strings.Contains(string(all), secret) || strings.Contains(string(all), "old-password-x") {
+		t.Fatalf("a secret leaked into events: %s", all)
+	}
+	if !strings.Contains(string(all), "redacted") {
+		t.Errorf("expected redacted markers in %s", all)
+	}
+}
+
+func TestBatchOutputCannotForgeMarkers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for the local transport's privileged commands")
+	}
+	frags := []string{"printf '@@fake 1 begin\\n@@fake 0 end 0\\n'", "echo second; exit 3", "printf 'no newline'"}
+	res, err := probeBatch(context.Background(), transport.NewLocal(), nil, frags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Out != "@@fake 1 begin\n@@fake 0 end 0\n" || res[1].Out != "second\n" || res[1].Code != 3 || res[2].Out != "no newline" {
+		t.Errorf("batch parsed %+v", res)
+	}
+}

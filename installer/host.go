@@ -1,0 +1,78 @@
+package installer
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
+
+// Host is one target during a run: its connection, what its queries found,
+// and the secrets to keep out of every line of output.
+type Host struct {
+	Name    string // as shown in output: the address from the answers file
+	Address string
+	Port    int // the SSH port this run is connected through
+	User    string
+	T       transport.Transport
+
+	RunID string
+	// Vars carries values between steps of one host (e.g. generated secrets).
+	Vars map[string]string
+
+	backups  string
+	facts    map[string]Probed
+	redactor *Redactor
+	mu       sync.Mutex
+	warnings []string
+	emit     func(Event)
+	step     string
+}
+
+// DefaultBackups is where runs keep the files they replace, by run id.
+const DefaultBackups = "/var/backups/jitsi-installer"
+
+// BackupDir is where this run keeps the files it replaces.
+func (h *Host) BackupDir() string { return path.Join(or(h.backups, DefaultBackups), h.RunID) }
+
+// Fact returns the trimmed output of the named query.
+func (h *Host) Fact(name string) string { return strings.TrimSpace(h.facts[name].Out) }
+
+// FactCode returns the exit status of the named query (-1 if it did not run).
+func (h *Host) FactCode(name string) int {
+	p, ok := h.facts[name]
+	if !ok {
+		return -1
+	}
+	return p.Code
+}
+
+// HasFact reports whether the named query ran.
+func (h *Host) HasFact(name string) bool { _, ok := h.facts[name]; return ok }
+
+// Warn records a warning shown in the plan and the run's output.
+func (h *Host) Warn(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	h.mu.Lock()
+	h.warnings = append(h.warnings, msg)
+	h.mu.Unlock()
+	if h.emit != nil {
+		h.emit(Event{Type: EventWarning, Host: h.Name, Step: h.step, Message: msg})
+	}
+}
+
+// Secret registers a value that must never appear in output.
+func (h *Host) Secret(v string) {
+	if h.redactor != nil {
+		h.redactor.Add(v)
+	}
+}
+
+// Warnings returns what steps warned about so far.
+func (h *Host) Warnings() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.warnings...)
+}

@@ -1,0 +1,206 @@
+package installer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// TextSink renders events as host-prefixed lines for a terminal or a log.
+type TextSink struct {
+	W       io.Writer
+	Color   bool // only on a terminal, and never with NO_COLOR set
+	Verbose bool // also list unchanged resources
+
+	lastStep map[string]string
+}
+
+const (
+	cReset  = "\x1b[0m"
+	cBold   = "\x1b[1m"
+	cRed    = "\x1b[31m"
+	cGreen  = "\x1b[32m"
+	cYellow = "\x1b[33m"
+	cCyan   = "\x1b[36m"
+	cDim    = "\x1b[2m"
+)
+
+func (t *TextSink) c(code, s string) string {
+	if !t.Color {
+		return s
+	}
+	return code + s + cReset
+}
+
+func (t *TextSink) line(host, s string) {
+	if host == "" {
+		fmt.Fprintln(t.W, s)
+		return
+	}
+	fmt.Fprintf(t.W, "%s %s\n", t.c(cCyan, "["+host+"]"), s)
+}
+
+// title prints the step title the first time a host reports on a step.
+func (t *TextSink) title(e Event) {
+	if e.Step == "" {
+		return
+	}
+	if t.lastStep == nil {
+		t.lastStep = map[string]string{}
+	}
+	if t.lastStep[e.Host] == e.Step {
+		return
+	}
+	t.lastStep[e.Host] = e.Step
+	t.line(e.Host, t.c(cBold, "== "+e.Step))
+}
+
+// Event implements Sink.
+func (t *TextSink) Event(e Event) {
+	switch e.Type {
+	case EventRunStarted:
+		t.line("", t.c(cDim, e.Message))
+	case EventHostConnected:
+		t.line(e.Host, e.Message)
+	case EventStepStarted:
+		t.title(e)
+	case EventStepSkipped:
+		if t.Verbose {
+			t.title(e)
+			t.line(e.Host, t.c(cDim, "   skipped: "+e.Message))
+		}
+	case EventStepFinished:
+		if t.Verbose {
+			t.line(e.Host, t.c(cDim, fmt.Sprintf("   done in %s", round(e.Duration))))
+		}
+	case EventResourceOK:
+		if t.Verbose {
+			t.title(e)
+			t.line(e.Host, t.c(cDim, "   = "+e.Resource))
+		}
+	case EventResourcePending, EventResourceChanged:
+		t.title(e)
+		mark, verb := "~", e.Message
+		if e.Action == "create" || e.Action == "install" || e.Action == "add" || e.Action == "fetch" {
+			mark = "+"
+		}
+		s := fmt.Sprintf("   %s %s: %s", t.c(cYellow, mark), e.Resource, verb)
+		if e.Type == EventResourceChanged {
+			s = fmt.Sprintf("   %s %s: %s %s", t.c(cGreen, "✓"), e.Resource, verb, t.c(cDim, "("+round(e.Duration).String()+")"))
+		}
+		t.line(e.Host, s)
+		if e.Warn != "" {
+			t.line(e.Host, "     "+t.c(cYellow, "warning: "+e.Warn))
+		}
+		if e.Diff != "" && e.Type == EventResourcePending {
+			for _, l := range strings.Split(e.Diff, "\n") {
+				t.line(e.Host, "     "+t.diffColor(l))
+			}
+		}
+	case EventResourceFailed, EventHandlerFailed:
+		t.title(e)
+		what := e.Resource
+		if what == "" {
+			what = "failed"
+		}
+		t.line(e.Host, "   "+t.c(cRed, "✗ "+what+": "+firstLine(e.Error)))
+		for _, l := range restLines(e.Error) {
+			t.line(e.Host, "     "+l)
+		}
+		if e.Hint != "" {
+			t.line(e.Host, "     hint: "+e.Hint)
+		}
+	case EventHandlerRun:
+		t.title(e)
+		t.line(e.Host, fmt.Sprintf("   %s %s %s", t.c(cGreen, "↻"), strings.TrimPrefix(e.Resource, "handler "), t.c(cDim, "("+round(e.Duration).String()+")")))
+	case EventWarning:
+		t.line(e.Host, t.c(cYellow, "warning: "+e.Message))
+	case EventCheck:
+		if e.Passed != nil && *e.Passed {
+			t.line(e.Host, fmt.Sprintf("   %s %s", t.c(cGreen, "pass"), e.Resource))
+		} else {
+			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cRed, "FAIL"), e.Resource, e.Error))
+		}
+	case EventHostFinished:
+		if e.Message != "" && e.Message != "verify" {
+			t.line(e.Host, t.c(cGreen, e.Message))
+		}
+	case EventRunFinished:
+		if s := e.Summary; s != nil {
+			changed := fmt.Sprintf("%d changed", s.Changed)
+			if e.Message == "plan" {
+				changed = fmt.Sprintf("%d to change", s.Pending)
+			}
+			line := fmt.Sprintf("Summary: %d host(s), %s, %d unchanged, %d failed, %d handler(s), %d round trip(s), %s",
+				s.Hosts, changed, s.Unchanged, s.Failed, s.Handlers, s.RoundTrips, round(s.Duration))
+			if s.Failed > 0 {
+				line = t.c(cRed, line)
+			}
+			t.line("", line)
+		}
+	}
+}
+
+func (t *TextSink) diffColor(l string) string {
+	switch {
+	case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+		return t.c(cBold, l)
+	case strings.HasPrefix(l, "+"):
+		return t.c(cGreen, l)
+	case strings.HasPrefix(l, "-"):
+		return t.c(cRed, l)
+	case strings.HasPrefix(l, "@@"):
+		return t.c(cCyan, l)
+	}
+	return l
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func restLines(s string) []string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.Split(s[i+1:], "\n")
+	}
+	return nil
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(100 * time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d
+}
+
+// JSONSink writes one JSON object per event and line.
+type JSONSink struct {
+	W io.Writer
+}
+
+// Event implements Sink.
+func (j JSONSink) Event(e Event) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return
+	}
+	_, _ = j.W.Write(append(b, '\n'))
+}
+
+// Sinks fans events out to several sinks.
+type Sinks []Sink
+
+// Event implements Sink.
+func (s Sinks) Event(e Event) {
+	for _, x := range s {
+		x.Event(e)
+	}
+}

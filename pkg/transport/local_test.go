@@ -1,0 +1,84 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
+)
+
+func TestLocalRun(t *testing.T) {
+	l := NewLocal()
+	res := mustRun(t, l, Cmd{
+		Args:  []string{"sh", "-c", `cat; printf '|%s' "$1" "$GREETING"; echo oops >&2; exit 4`, "sh", "it's $(here)"},
+		Env:   map[string]string{"GREETING": "hello world"},
+		Stdin: []byte("in\n"),
+	})
+	if want := "in\n|it's $(here)|hello world"; string(res.Stdout) != want || string(res.Stderr) != "oops\n" || res.ExitCode != 4 {
+		t.Errorf("got %q %q %d, want %q \"oops\\n\" 4", res.Stdout, res.Stderr, res.ExitCode, want)
+	}
+	if l.Host() != "local" || l.RoundTrips() != 1 {
+		t.Errorf("Host %q, RoundTrips %d; want local, 1", l.Host(), l.RoundTrips())
+	}
+}
+
+func TestLocalWriteFile(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("writes files owned by other users: needs root")
+	}
+	testWriteFile(t, NewLocal())
+}
+
+func TestLocalSudoWhenRootRunsDirectly(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	dir := t.TempDir()
+	called := filepath.Join(dir, "called")
+	script := "#!/bin/sh\ntouch " + Quote(called) + "\nexit 99\n"
+	if err := os.WriteFile(filepath.Join(dir, "sudo"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	res := mustRun(t, NewLocal(), Cmd{Args: []string{"id", "-u"}, Sudo: true})
+	if string(res.Stdout) != "0\n" {
+		t.Errorf("id -u printed %q, want 0", res.Stdout)
+	}
+	if _, err := os.Stat(called); err == nil {
+		t.Error("sudo was called although the process is root")
+	}
+}
+
+// TestLocalSudoProtocol runs the local transport as if it were not root,
+// against the fake sudo, to cover the shared password exchange.
+func TestLocalSudoProtocol(t *testing.T) {
+	t.Setenv("PATH", sshtest.FakeSudo(t, "local-pw"))
+	l := NewLocal()
+	l.root, l.user = false, "deploy"
+
+	l.SudoPassword = "local-pw"
+	res := mustRun(t, l, Cmd{Args: []string{"sh", "-c", `printf '%s|' "$SSHTEST_SUDO"; cat`}, Stdin: []byte("payload"), Sudo: true})
+	if string(res.Stdout) != "root|payload" || len(res.Stderr) != 0 {
+		t.Errorf("got stdout %q stderr %q, want root|payload and no stderr", res.Stdout, res.Stderr)
+	}
+
+	l.SudoPassword = "wrong-pw"
+	_, err := l.Run(t.Context(), Cmd{Args: []string{"true"}, Sudo: true})
+	if !errors.Is(err, ErrSudo) || strings.Contains(err.Error(), "wrong-pw") {
+		t.Errorf("wrong password: %v", err)
+	}
+}
+
+func TestLocalTimeout(t *testing.T) {
+	l := NewLocal()
+	l.CommandTimeout = 200 * time.Millisecond
+	_, err := l.Run(t.Context(), Cmd{Args: []string{"sh", "-c", "sleep 60; echo done"}})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want a timeout", err)
+	}
+}
