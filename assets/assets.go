@@ -1,0 +1,402 @@
+// Package assets renders the configuration files the installer writes on a
+// host: Prosody, Jicofo, the videobridge, the web client, nginx, coturn, the
+// certbot deploy hook and the loopback key server for older Prosody token
+// plugins. The templates follow the files the Jitsi packages ship, changed
+// only where Janssen or the installer needs it (docs/seed-deviations.md).
+//
+// Every value is checked and quoted for the format it lands in; a value that
+// cannot be written safely makes Render fail instead of producing a broken
+// file.
+package assets
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"text/template"
+)
+
+// Data is everything the templates need about one meeting server.
+type Data struct {
+	Domain string // meet.example.com
+
+	// Janssen.
+	Issuer, Audience, AppID, ClientID string
+	JWKSURL                           string // jwks_uri from discovery; Prosody reads it unless KeyServerMode
+	KeyServerURL                      string // asap_key_server base URL (loopback nginx), used when KeyServerMode
+	KeyServerMode                     bool
+	AuthorizeURL, TokenURL            string
+	EndSessionURL                     string // optional
+	JanssenOrigin                     string // scheme://host[:port] of the issuer, for CORS; optional
+
+	// XMPP and components.
+	FocusPassword, JVBPassword, TURNSecret string // secrets
+	JVBInstanceID                          string // stable across runs; bridge MUC nickname and colibri-ws server id
+
+	// Web.
+	ChannelLastN               int
+	StunServers                []string // host:port
+	Shard, Region, Environment string
+
+	// TLS.
+	CertFile, KeyFile string   // what nginx serves, e.g. /etc/letsencrypt/live/DOMAIN/fullchain.pem
+	TURN              bool     // coturn is installed
+	XMPPFrom          []string // CIDRs of remote videobridges (noted in the Prosody config)
+
+	// ProsodyModules names the optional Prosody modules present on the host, as
+	// they appear in modules_enabled (mod_NAME.lua in Prosody's or Jitsi's
+	// plugin directory). Features whose modules are missing are left out, so an
+	// empty map gives a config that Prosody 0.12+ with Jitsi's token plugins
+	// loads.
+	ProsodyModules map[string]bool
+}
+
+// Template names, which are also the names of the files under templates/.
+const (
+	Prosody           = "prosody.cfg.lua"
+	Jicofo            = "jicofo.conf"
+	JVB               = "jvb.conf"
+	ConfigJS          = "config.js"
+	Nginx             = "nginx.conf"
+	TURN              = "turnserver.conf"
+	CertbotDeployHook = "certbot-deploy-hook.sh"
+	KeyServerSite     = "nginx-keyserver.conf"
+	KeyRefresh        = "jwks-refresh.py"
+	KeyRefreshService = "jwks-refresh.service"
+	KeyRefreshTimer   = "jwks-refresh.timer"
+)
+
+// Fixed locations on the host that the templates refer to each other by.
+const (
+	// KeysDir holds hex(sha256(kid)).pem files in key-server mode. It is not
+	// under the installer's own 0700 state directory: nginx must read it.
+	KeysDir = "/var/lib/jitsi-installer-keys"
+	// KeyRefreshUnit is the systemd unit name (without suffix) of the refresh job.
+	KeyRefreshUnit = "jitsi-installer-jwks-refresh"
+	// DefaultKeyServerURL is a loopback address no Jitsi component uses.
+	DefaultKeyServerURL = "http://127.0.0.1:8089/asap"
+)
+
+// Names lists every template in a stable order.
+func Names() []string {
+	return []string{Prosody, Jicofo, JVB, ConfigJS, Nginx, TURN, CertbotDeployHook,
+		KeyServerSite, KeyRefresh, KeyRefreshService, KeyRefreshTimer}
+}
+
+// Dest is the path on the host where the rendered file belongs.
+func Dest(name, domain string) string {
+	switch name {
+	case Prosody:
+		return "/etc/prosody/conf.avail/" + domain + ".cfg.lua"
+	case Jicofo:
+		return "/etc/jitsi/jicofo/jicofo.conf"
+	case JVB:
+		return "/etc/jitsi/videobridge/jvb.conf"
+	case ConfigJS:
+		return "/etc/jitsi/meet/" + domain + "-config.js"
+	case Nginx:
+		return "/etc/nginx/sites-available/" + domain + ".conf"
+	case TURN:
+		return "/etc/turnserver.conf"
+	case CertbotDeployHook:
+		return "/etc/letsencrypt/renewal-hooks/deploy/jitsi-installer.sh"
+	case KeyServerSite:
+		return "/etc/nginx/sites-available/jitsi-installer-keyserver.conf"
+	case KeyRefresh:
+		return "/usr/local/lib/jitsi-installer/jwks-refresh.py"
+	case KeyRefreshService:
+		return "/etc/systemd/system/" + KeyRefreshUnit + ".service"
+	case KeyRefreshTimer:
+		return "/etc/systemd/system/" + KeyRefreshUnit + ".timer"
+	}
+	return ""
+}
+
+// Secrets returns the secret values in d, for redaction.
+func Secrets(d Data) []string {
+	var out []string
+	for _, s := range []string{d.FocusPassword, d.JVBPassword, d.TURNSecret} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+//go:embed templates/*
+var files embed.FS
+
+var templates = template.Must(template.New("").Option("missingkey=error").Funcs(funcs).ParseFS(files, "templates/*"))
+
+// view is what templates see: the data plus values derived from it.
+type view struct {
+	Data
+	KeysDir, KeyRefreshUnit, RefreshScript string
+	KeyServerBase                          string // asap_key_server without a trailing slash
+	KeyServerListen, KeyServerPath         string // nginx listen address and location prefix
+	TokenAuthURL, TokenLogoutURL           string
+	SSOService, TokenService               string
+}
+
+// Has reports whether the optional Prosody module is present on the host.
+func (v view) Has(module string) bool { return v.ProsodyModules[module] }
+
+// Render renders the named template for d.
+func Render(name string, d Data) ([]byte, error) {
+	t := templates.Lookup(name)
+	if t == nil {
+		return nil, fmt.Errorf("render %s: no such template", name)
+	}
+	v, err := prepare(name, d)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// required lists the fields each template cannot do without.
+var required = map[string][]string{
+	Prosody:           {"Domain", "AppID", "Issuer", "Audience"},
+	Jicofo:            {"Domain", "FocusPassword"},
+	JVB:               {"Domain", "JVBPassword", "JVBInstanceID"},
+	ConfigJS:          {"Domain", "ClientID", "AuthorizeURL", "TokenURL"},
+	Nginx:             {"Domain", "CertFile", "KeyFile", "JVBInstanceID"},
+	TURN:              {"Domain", "TURNSecret"},
+	CertbotDeployHook: {"Domain", "CertFile", "KeyFile"},
+	KeyServerSite:     {"KeyServerURL"},
+	KeyRefresh:        {"JWKSURL"},
+}
+
+func prepare(name string, d Data) (view, error) {
+	v := view{Data: d, KeysDir: KeysDir, KeyRefreshUnit: KeyRefreshUnit, RefreshScript: Dest(KeyRefresh, "")}
+	if err := validate(d); err != nil {
+		return v, err
+	}
+	fields := map[string]string{
+		"Domain": d.Domain, "AppID": d.AppID, "Issuer": d.Issuer, "Audience": d.Audience,
+		"FocusPassword": d.FocusPassword, "JVBPassword": d.JVBPassword, "TURNSecret": d.TURNSecret,
+		"JVBInstanceID": d.JVBInstanceID, "ClientID": d.ClientID, "AuthorizeURL": d.AuthorizeURL,
+		"TokenURL": d.TokenURL, "CertFile": d.CertFile, "KeyFile": d.KeyFile,
+		"KeyServerURL": d.KeyServerURL, "JWKSURL": d.JWKSURL,
+	}
+	need := append([]string(nil), required[name]...)
+	if name == Prosody {
+		if d.KeyServerMode {
+			need = append(need, "KeyServerURL")
+		} else {
+			need = append(need, "JWKSURL")
+		}
+		if d.TURN {
+			need = append(need, "TURNSecret")
+		}
+	}
+	for _, f := range need {
+		if fields[f] == "" {
+			return v, fmt.Errorf("%s is required", f)
+		}
+	}
+	if d.KeyServerURL != "" {
+		u, _ := url.Parse(d.KeyServerURL) // validated
+		v.KeyServerBase = strings.TrimRight(d.KeyServerURL, "/")
+		v.KeyServerListen = u.Host
+		v.KeyServerPath = strings.Trim(u.Path, "/")
+		if v.KeyServerPath != "" {
+			v.KeyServerPath = "/" + v.KeyServerPath
+		}
+	}
+	if name == ConfigJS {
+		if err := signIn(&v); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// signIn derives the web client's sign-in settings. Jitsi's static/sso.html
+// posts the code to "https://" + sso.tokenService + "/token", so the token
+// endpoint must be an https URL ending in /token.
+func signIn(v *view) error {
+	redirect := "https://" + v.Domain + "/static/sso.html"
+	sep := "?"
+	if strings.Contains(v.AuthorizeURL, "?") {
+		sep = "&"
+	}
+	// {state} and {code_challenge} stay literal: the web client fills them in.
+	v.TokenAuthURL = v.AuthorizeURL + sep + "client_id=" + url.QueryEscape(v.ClientID) +
+		"&response_type=code&scope=openid&redirect_uri=" + url.QueryEscape(redirect) +
+		"&state={state}&code_challenge_method=S256&code_challenge={code_challenge}"
+	if v.EndSessionURL != "" {
+		sep = "?"
+		if strings.Contains(v.EndSessionURL, "?") {
+			sep = "&"
+		}
+		v.TokenLogoutURL = v.EndSessionURL + sep + "client_id=" + url.QueryEscape(v.ClientID) +
+			"&post_logout_redirect_uri=" + url.QueryEscape("https://"+v.Domain+"/static/logout.html")
+	}
+	tok, err := url.Parse(v.TokenURL)
+	if err != nil || tok.Scheme != "https" || tok.RawQuery != "" || !strings.HasSuffix(tok.Path, "/token") {
+		return fmt.Errorf("TokenURL %q: Jitsi's sso.html needs an https token endpoint ending in /token", v.TokenURL)
+	}
+	v.TokenService = tok.Host + strings.TrimSuffix(tok.Path, "/token")
+	v.SSOService = tok.Host
+	if iss, err := url.Parse(v.Issuer); err == nil && iss.Host != "" {
+		v.SSOService = iss.Host
+	}
+	return nil
+}
+
+var (
+	hostnameRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+	labelRE    = regexp.MustCompile(`^[A-Za-z0-9._-]*$`)
+	pathRE     = regexp.MustCompile(`^/[A-Za-z0-9._/+@-]+$`)
+	urlPathRE  = regexp.MustCompile(`^[A-Za-z0-9/_-]*$`)
+)
+
+// validate checks the shape of every value that is set. Messages name the
+// field and never echo a secret.
+func validate(d Data) error {
+	if d.Domain != "" && (len(d.Domain) > 253 || !hostnameRE.MatchString(d.Domain)) {
+		return fmt.Errorf("Domain %q is not a lowercase DNS name", d.Domain)
+	}
+	for _, f := range []struct{ name, val string }{
+		{"AppID", d.AppID}, {"Audience", d.Audience}, {"ClientID", d.ClientID},
+	} {
+		if err := plain(f.val); err != nil {
+			return fmt.Errorf("%s %q: %w", f.name, f.val, err)
+		}
+	}
+	for _, f := range []struct{ name, val string }{
+		{"Issuer", d.Issuer}, {"JWKSURL", d.JWKSURL}, {"AuthorizeURL", d.AuthorizeURL},
+		{"TokenURL", d.TokenURL}, {"EndSessionURL", d.EndSessionURL},
+	} {
+		if f.val == "" {
+			continue
+		}
+		if _, err := webURL(f.val); err != nil {
+			return fmt.Errorf("%s %q: %w", f.name, f.val, err)
+		}
+	}
+	if d.JanssenOrigin != "" {
+		u, err := webURL(d.JanssenOrigin)
+		if err == nil && (u.Path != "" || u.RawQuery != "") {
+			err = fmt.Errorf("must be scheme://host[:port] only")
+		}
+		if err != nil {
+			return fmt.Errorf("JanssenOrigin %q: %w", d.JanssenOrigin, err)
+		}
+	}
+	if d.KeyServerURL != "" {
+		if err := keyServer(d.KeyServerURL); err != nil {
+			return fmt.Errorf("KeyServerURL %q: %w", d.KeyServerURL, err)
+		}
+	}
+	for _, f := range []struct{ name, val string }{
+		{"FocusPassword", d.FocusPassword}, {"JVBPassword", d.JVBPassword}, {"TURNSecret", d.TURNSecret},
+	} {
+		if err := secret(f.val); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	if d.JVBInstanceID != "" && !idRE.MatchString(d.JVBInstanceID) {
+		return fmt.Errorf("JVBInstanceID %q: use letters, digits, - and _ only", d.JVBInstanceID)
+	}
+	for _, f := range []struct{ name, val string }{{"Shard", d.Shard}, {"Region", d.Region}, {"Environment", d.Environment}} {
+		if !labelRE.MatchString(f.val) {
+			return fmt.Errorf("%s %q: use letters, digits, ., - and _ only", f.name, f.val)
+		}
+	}
+	for _, f := range []struct{ name, val string }{{"CertFile", d.CertFile}, {"KeyFile", d.KeyFile}} {
+		if f.val != "" && (!pathRE.MatchString(f.val) || strings.Contains(f.val, "/../")) {
+			return fmt.Errorf("%s %q is not a plain absolute path", f.name, f.val)
+		}
+	}
+	if d.ChannelLastN < -1 {
+		return fmt.Errorf("ChannelLastN %d: use -1 (no limit) or more", d.ChannelLastN)
+	}
+	for _, s := range d.StunServers {
+		if err := hostPort(s); err != nil {
+			return fmt.Errorf("StunServers %q: %w", s, err)
+		}
+	}
+	for _, c := range d.XMPPFrom {
+		if _, _, err := net.ParseCIDR(c); err != nil {
+			return fmt.Errorf("XMPPFrom %q is not a CIDR", c)
+		}
+	}
+	return nil
+}
+
+// plain accepts identifiers such as client ids: printable ASCII without
+// spaces, quotes or backslashes.
+func plain(s string) error {
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune("\"'`\\", r) {
+			return fmt.Errorf("has a space, quote, backslash or non-printable character")
+		}
+	}
+	return nil
+}
+
+// secret applies plain's rule without showing the value. The secrets land in
+// Lua, HOCON, coturn's format and debconf; generated ones are alphanumeric.
+func secret(s string) error {
+	if plain(s) != nil {
+		return fmt.Errorf("has a space, quote, backslash or non-printable character")
+	}
+	return nil
+}
+
+func webURL(s string) (*url.URL, error) {
+	if err := plain(s); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(s, "<>{}|^") {
+		return nil, fmt.Errorf("has a character that must be percent-encoded")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return nil, fmt.Errorf("must be an absolute http(s) URL without credentials or fragment")
+	}
+	return u, nil
+}
+
+// keyServer requires a loopback http URL: nginx serves it on that address.
+func keyServer(s string) error {
+	u, err := webURL(s)
+	if err != nil {
+		return err
+	}
+	ip := net.ParseIP(u.Hostname())
+	if u.Scheme != "http" || ip == nil || ip.To4() == nil || !ip.IsLoopback() || u.Port() == "" ||
+		u.RawQuery != "" || !urlPathRE.MatchString(u.Path) {
+		return fmt.Errorf("must be http://127.x.y.z:PORT[/path] on loopback")
+	}
+	return nil
+}
+
+func hostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return err
+	}
+	if net.ParseIP(host) == nil && !hostnameRE.MatchString(host) {
+		return fmt.Errorf("bad host")
+	}
+	var n int
+	if _, err := fmt.Sscanf(port, "%d", &n); err != nil || n < 1 || n > 65535 || fmt.Sprint(n) != port {
+		return fmt.Errorf("bad port")
+	}
+	return nil
+}

@@ -1,0 +1,355 @@
+package assets
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestDeployHookIsShell(t *testing.T) {
+	sh := tool(t, "sh")
+	dir := t.TempDir()
+	for _, v := range variants() {
+		if v.name != CertbotDeployHook {
+			continue
+		}
+		p := writeTemp(t, dir, v.file, mustRender(t, v.name, v.data))
+		run(t, exec.Command(sh, "-n", p))
+		if sc, err := exec.LookPath("shellcheck"); err == nil {
+			run(t, exec.Command(sc, "-s", "sh", p))
+		}
+	}
+}
+
+// hookHost is a fake host root with stubs for the commands the hook runs as
+// root; each stub logs its arguments.
+type hookHost struct {
+	root, bin, log string
+}
+
+func newHookHost(t *testing.T) hookHost {
+	t.Helper()
+	dir := t.TempDir()
+	h := hookHost{root: filepath.Join(dir, "root"), bin: filepath.Join(dir, "bin"), log: filepath.Join(dir, "calls")}
+	for _, d := range []string{h.bin, h.root + "/etc/prosody/certs", h.root + "/var/lib/prosody",
+		h.root + "/etc/letsencrypt/live/meet.example.com", dir + "/lineage"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{
+		h.root + "/var/lib/prosody/meet.example.com.crt":                "PACKAGE CERT",
+		h.root + "/etc/prosody/certs/auth.meet.example.com.crt":         "AUTH CERT",
+		h.root + "/etc/prosody/certs/auth.meet.example.com.key":         "AUTH KEY",
+		h.root + "/etc/letsencrypt/live/meet.example.com/fullchain.pem": "LIVE CHAIN",
+		h.root + "/etc/letsencrypt/live/meet.example.com/privkey.pem":   "LIVE KEY",
+		dir + "/lineage/fullchain.pem":                                  "RENEWED CHAIN",
+		dir + "/lineage/privkey.pem":                                    "RENEWED KEY",
+	}
+	for p, c := range files {
+		if err := os.WriteFile(p, []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What jitsi-meet-prosody leaves: a link to Prosody's own certificate.
+	if err := os.Symlink("../../../var/lib/prosody/meet.example.com.crt", h.root+"/etc/prosody/certs/meet.example.com.crt"); err != nil {
+		t.Fatal(err)
+	}
+	stub := "#!/bin/sh\necho \"$(basename \"$0\") $*\" >>" + h.log + "\n"
+	for _, c := range []string{"chown", "systemctl", "nginx"} {
+		s := stub
+		if c == "nginx" {
+			s += "[ -z \"$NGINX_FAIL\" ]\n"
+		}
+		if err := os.WriteFile(filepath.Join(h.bin, c), []byte(s), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
+}
+
+func (h hookHost) run(t *testing.T, hook []byte, env ...string) string {
+	t.Helper()
+	calls, err := h.try(t, hook, env...)
+	if err != nil {
+		t.Fatalf("hook: %v\n%s", err, calls)
+	}
+	return calls
+}
+
+// try runs the hook and returns the stubs' log and the hook's exit error.
+func (h hookHost) try(t *testing.T, hook []byte, env ...string) (string, error) {
+	t.Helper()
+	p := filepath.Join(filepath.Dir(h.bin), "hook.sh")
+	if err := os.WriteFile(p, hook, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", p)
+	cmd.Env = append([]string{"PATH=" + h.bin + ":/usr/bin:/bin", "JITSI_INSTALLER_ROOT=" + h.root}, env...)
+	out, err := cmd.CombinedOutput()
+	b, _ := os.ReadFile(h.log)
+	os.Remove(h.log)
+	return string(b) + string(out), err
+}
+
+func (h hookHost) file(t *testing.T, rel string) (string, os.FileMode) {
+	t.Helper()
+	fi, err := os.Lstat(h.root + rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(h.root + rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), fi.Mode()
+}
+
+func TestDeployHookCopiesAndReloads(t *testing.T) {
+	tool(t, "sh")
+	tool(t, "mktemp")
+	h := newHookHost(t)
+	hook := mustRender(t, CertbotDeployHook, testData())
+
+	// Run by the installer: the certificate nginx serves.
+	calls := h.run(t, hook)
+	for rel, want := range map[string]string{
+		"/etc/prosody/certs/meet.example.com.crt":          "LIVE CHAIN",
+		"/etc/prosody/certs/meet.example.com.key":          "LIVE KEY",
+		"/etc/coturn/certs/meet.example.com.fullchain.pem": "LIVE CHAIN",
+		"/etc/coturn/certs/meet.example.com.privkey.pem":   "LIVE KEY",
+	} {
+		got, mode := h.file(t, rel)
+		wantMode := os.FileMode(0o640)
+		if strings.HasPrefix(rel, "/etc/coturn") {
+			wantMode = 0o400
+		}
+		if got != want || mode != wantMode {
+			t.Errorf("%s = %q %v, want %q %v", rel, got, mode, want, wantMode)
+		}
+	}
+	for rel, want := range map[string]string{
+		"/var/lib/prosody/meet.example.com.crt":        "PACKAGE CERT",
+		"/etc/prosody/certs/auth.meet.example.com.crt": "AUTH CERT",
+		"/etc/prosody/certs/auth.meet.example.com.key": "AUTH KEY",
+	} {
+		if got, _ := h.file(t, rel); got != want {
+			t.Errorf("%s changed to %q", rel, got)
+		}
+	}
+	for _, want := range []string{"root:prosody", "turnserver:turnserver", "systemctl reload prosody",
+		"nginx -t -q", "systemctl reload nginx", "systemctl restart coturn"} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("hook did not run %q; ran:\n%s", want, calls)
+		}
+	}
+	if matches, _ := filepath.Glob(h.root + "/etc/prosody/certs/*.??????"); len(matches) > 0 {
+		t.Errorf("temporary files left: %v", matches)
+	}
+
+	// Run by certbot after a renewal of this lineage.
+	lineage := filepath.Join(filepath.Dir(h.bin), "lineage")
+	h.run(t, hook, "RENEWED_LINEAGE="+lineage, "RENEWED_DOMAINS=meet.example.com")
+	if got, _ := h.file(t, "/etc/prosody/certs/meet.example.com.crt"); got != "RENEWED CHAIN" {
+		t.Errorf("after renewal Prosody has %q", got)
+	}
+
+	// Another certificate on the host renewed: nothing happens.
+	os.WriteFile(lineage+"/fullchain.pem", []byte("OTHER"), 0o600)
+	if calls := h.run(t, hook, "RENEWED_LINEAGE="+lineage, "RENEWED_DOMAINS=other.example.org meet.example.com.evil"); calls != "" {
+		t.Errorf("hook acted for another lineage: %s", calls)
+	}
+	if got, _ := h.file(t, "/etc/prosody/certs/meet.example.com.crt"); got != "RENEWED CHAIN" {
+		t.Errorf("another lineage replaced Prosody's certificate with %q", got)
+	}
+
+	// A broken nginx config: the other services still get the certificate, and the hook fails.
+	calls, err := h.try(t, hook, "NGINX_FAIL=1")
+	if err == nil || strings.Contains(calls, "reload nginx") || !strings.Contains(calls, "reload prosody") ||
+		!strings.Contains(calls, "restart coturn") || !strings.Contains(calls, "nginx -t failed") {
+		t.Errorf("with nginx -t failing: err %v, calls:\n%s", err, calls)
+	}
+
+	// Without coturn, the hook leaves coturn alone.
+	h2 := newHookHost(t)
+	calls = h2.run(t, mustRender(t, CertbotDeployHook, minimalData()))
+	if strings.Contains(calls, "coturn") || strings.Contains(calls, "turnserver") {
+		t.Errorf("hook touched coturn without a TURN server: %s", calls)
+	}
+}
+
+// jwksServer serves a JWKS on loopback that the test can rotate.
+type jwksServer struct {
+	mu   sync.Mutex
+	keys []map[string]string
+	fail bool
+	*httptest.Server
+}
+
+func newJWKSServer(t *testing.T) *jwksServer {
+	s := &jwksServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.fail {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"keys": s.keys})
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *jwksServer) set(keys ...map[string]string) {
+	s.mu.Lock()
+	s.keys, s.fail = keys, false
+	s.mu.Unlock()
+}
+
+func rsaJWK(t *testing.T, kid string, extra map[string]string) (map[string]string, *rsa.PublicKey) {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := map[string]string{"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
+		"n": base64.RawURLEncoding.EncodeToString(k.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.E)).Bytes())}
+	for a, b := range extra {
+		j[a] = b
+	}
+	return j, &k.PublicKey
+}
+
+// keyFile is where Prosody's asap_key_server lookup goes for kid.
+func keyFile(dir, kid string) string {
+	sum := sha256.Sum256([]byte(kid))
+	return filepath.Join(dir, hex.EncodeToString(sum[:])+".pem")
+}
+
+func readKey(t *testing.T, path string) *rsa.PublicKey {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PUBLIC KEY" {
+		t.Fatalf("%s is not a PUBLIC KEY PEM: %q", path, b)
+	}
+	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	pub, ok := k.(*rsa.PublicKey)
+	if !ok {
+		t.Fatalf("%s holds a %T", path, k)
+	}
+	return pub
+}
+
+func TestKeyRefresh(t *testing.T) {
+	python := tool(t, "python3")
+	srv := newJWKSServer(t)
+	d := testData()
+	d.JWKSURL = srv.URL + "/jans-auth/restv1/jwks"
+	dir := t.TempDir()
+	script := writeTemp(t, dir, "jwks-refresh.py", mustRender(t, KeyRefresh, d))
+	keys := filepath.Join(dir, "keys")
+	refresh := func() (string, error) {
+		out, err := exec.Command(python, script, "--dir", keys).CombinedOutput()
+		return string(out), err
+	}
+
+	k1, pub1 := rsaJWK(t, "kid-1", nil)
+	k2, pub2 := rsaJWK(t, "2f1c6b8e-sig-ü", nil)
+	enc, _ := rsaJWK(t, "enc-key", map[string]string{"use": "enc", "alg": "RSA-OAEP"})
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecJWK := map[string]string{"kty": "EC", "kid": "ec-key", "crv": "P-256", "alg": "ES256",
+		"x": base64.RawURLEncoding.EncodeToString(ec.X.Bytes()), "y": base64.RawURLEncoding.EncodeToString(ec.Y.Bytes())}
+	srv.set(k1, k2, enc, ecJWK)
+	if out, err := refresh(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for kid, pub := range map[string]*rsa.PublicKey{"kid-1": pub1, "2f1c6b8e-sig-ü": pub2} {
+		if got := readKey(t, keyFile(keys, kid)); !got.Equal(pub) {
+			t.Errorf("key for %s differs from the JWKS", kid)
+		}
+		if fi, _ := os.Stat(keyFile(keys, kid)); fi.Mode().Perm() != 0o644 {
+			t.Errorf("key for %s has mode %v", kid, fi.Mode())
+		}
+	}
+	if ents, _ := os.ReadDir(keys); len(ents) != 2 {
+		t.Errorf("%d files in the key directory, want the 2 RSA signing keys", len(ents))
+	}
+
+	// Janssen rotates: the new key appears, the old ones stay for their grace period.
+	k3, pub3 := rsaJWK(t, "kid-3", nil)
+	srv.set(k3)
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(keyFile(keys, "kid-1"), old, old)
+	if out, err := refresh(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got := readKey(t, keyFile(keys, "kid-3")); !got.Equal(pub3) {
+		t.Error("rotated key differs from the JWKS")
+	}
+	if _, err := os.Stat(keyFile(keys, "kid-1")); !os.IsNotExist(err) {
+		t.Error("a key gone from the JWKS for two days is still served")
+	}
+	if _, err := os.Stat(keyFile(keys, "2f1c6b8e-sig-ü")); err != nil {
+		t.Error("a key that just left the JWKS was removed at once")
+	}
+
+	// Janssen down or publishing nothing usable: exit 1, keys untouched.
+	srv.mu.Lock()
+	srv.fail = true
+	srv.mu.Unlock()
+	if out, err := refresh(); err == nil {
+		t.Errorf("refresh succeeded against a failing JWKS: %s", out)
+	}
+	srv.set(enc)
+	if out, err := refresh(); err == nil {
+		t.Errorf("refresh succeeded without RSA signing keys: %s", out)
+	}
+	if _, err := os.Stat(keyFile(keys, "kid-3")); err != nil {
+		t.Error("a failed refresh removed a key")
+	}
+}
+
+func TestKeyRefreshScriptShape(t *testing.T) {
+	b := string(mustRender(t, KeyRefresh, testData()))
+	if !strings.HasPrefix(b, "#!/usr/bin/python3\n") {
+		t.Error("refresh script does not start with a python3 shebang")
+	}
+	svc := string(mustRender(t, KeyRefreshService, testData()))
+	if !strings.Contains(svc, "ExecStart=/usr/bin/python3 "+Dest(KeyRefresh, "")) ||
+		!strings.Contains(svc, "StateDirectory="+strings.TrimPrefix(KeysDir, "/var/lib/")) {
+		t.Errorf("service does not run %s with %s writable:\n%s", Dest(KeyRefresh, ""), KeysDir, svc)
+	}
+	if python, err := exec.LookPath("python3"); err == nil {
+		p := writeTemp(t, t.TempDir(), "r.py", []byte(b))
+		run(t, exec.Command(python, "-m", "py_compile", p))
+	}
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Keeps Janssen's signing keys where Prosody's token plugin looks for them.
+
+Written by jitsi-installer for {{.Domain}}; run by {{.KeyRefreshUnit}}.timer.
+Prosody's older token plugin cannot read a JWKS: it fetches
+asap_key_server/hex(sha256(kid)).pem. This fetches the JWKS and writes every
+RSA signing key under that name, for nginx to serve on loopback. A key that
+left the JWKS is kept for a grace period, so tokens signed before a rotation
+still verify. On any error nothing is removed and the exit status is 1.
+"""
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import urllib.request
+
+JWKS_URL = {{py .JWKSURL}}
+KEYS_DIR = {{py .KeysDir}}
+GRACE_SECONDS = 24 * 3600
+MAX_BYTES = 1 << 20
+PEM_NAME = re.compile(r"^[0-9a-f]{64}\.pem$")
+# AlgorithmIdentifier: SEQUENCE { OID rsaEncryption, NULL }
+RSA_ALGORITHM = bytes.fromhex("300d06092a864886f70d0101010500")
+
+
+def b64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def der(tag, body):
+    n = len(body)
+    if n < 0x80:
+        head = bytes([n])
+    else:
+        size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        head = bytes([0x80 | len(size)]) + size
+    return bytes([tag]) + head + body
+
+
+def der_uint(raw):
+    raw = raw.lstrip(b"\0") or b"\0"
+    if raw[0] & 0x80:
+        raw = b"\0" + raw
+    return der(0x02, raw)
+
+
+def to_pem(jwk):
+    """SubjectPublicKeyInfo PEM of an RSA JWK (n, e)."""
+    rsa = der(0x30, der_uint(b64url(jwk["n"])) + der_uint(b64url(jwk["e"])))
+    spki = der(0x30, RSA_ALGORITHM + der(0x03, b"\0" + rsa))
+    body = base64.b64encode(spki).decode("ascii")
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
+
+
+def fetch(url):
+    req = urllib.request.Request(url, headers={
+        "Accept": "application/json",
+        "User-Agent": "jitsi-installer-jwks-refresh",
+    })
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        data = resp.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValueError("JWKS larger than 1 MiB")
+    doc = json.loads(data.decode("utf-8"))
+    keys = doc.get("keys") if isinstance(doc, dict) else None
+    if not isinstance(keys, list):
+        raise ValueError('no "keys" array')
+    return keys
+
+
+def usable(jwk):
+    """An RSA key for signatures, with the fields Prosody's RS* check needs."""
+    if not isinstance(jwk, dict) or jwk.get("kty") != "RSA":
+        return False
+    if jwk.get("use", "sig") != "sig" or not str(jwk.get("alg", "RS256")).startswith("RS"):
+        return False
+    return all(isinstance(jwk.get(k), str) and jwk[k] for k in ("kid", "n", "e"))
+
+
+def write(path, text):
+    """Replace path with text in one rename; True when the content changed."""
+    try:
+        with open(path, encoding="ascii") as f:
+            if f.read() == text:
+                os.utime(path)  # still published: restart its grace period
+                return False
+    except FileNotFoundError:
+        pass
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=JWKS_URL, help="JWKS URL (default: %(default)s)")
+    parser.add_argument("--dir", default=KEYS_DIR, help="key directory (default: %(default)s)")
+    args = parser.parse_args()
+
+    try:
+        jwks = fetch(args.url)
+    except (OSError, ValueError) as e:
+        print("jwks-refresh: %s: %s" % (args.url, e), file=sys.stderr)
+        return 1
+    keys = {}
+    for jwk in filter(usable, jwks):
+        try:
+            keys[hashlib.sha256(jwk["kid"].encode("utf-8")).hexdigest() + ".pem"] = to_pem(jwk)
+        except (ValueError, binascii.Error):
+            print("jwks-refresh: key %r: bad n or e, skipped" % jwk["kid"], file=sys.stderr)
+    if not keys:
+        print("jwks-refresh: %s has no RSA signing key; keys left as they were" % args.url, file=sys.stderr)
+        return 1
+
+    os.makedirs(args.dir, mode=0o755, exist_ok=True)
+    changed = sum(write(os.path.join(args.dir, name), text) for name, text in sorted(keys.items()))
+    removed = 0
+    now = time.time()
+    for name in os.listdir(args.dir):
+        path = os.path.join(args.dir, name)
+        if PEM_NAME.match(name) and name not in keys and now - os.stat(path).st_mtime > GRACE_SECONDS:
+            os.unlink(path)
+            removed += 1
+    print("jwks-refresh: %d RSA keys from %s, %d new or changed, %d removed"
+          % (len(keys), args.url, changed, removed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+-- Prosody configuration for {{.Domain}}: Jitsi Meet with Janssen tokens.
+-- Written by jitsi-installer from the jitsi-meet-prosody template; local changes
+-- are replaced on the next run.
+{{- if .XMPPFrom}}
+-- Remote videobridges log in as jvb@auth.{{.Domain}} from:{{range .XMPPFrom}} {{.}}{{end}}
+{{- end}}
+
+plugin_paths = { "/usr/share/jitsi-meet/prosody-plugins/" }
+
+-- domain mapper options, must at least have domain base set to use the mapper
+muc_mapper_domain_base = {{lua .Domain}};
+{{- if .TURN}}
+
+external_service_secret = {{lua .TURNSecret}};
+external_services = {
+     { type = "stun", host = {{lua .Domain}}, port = 3478 },
+     { type = "turn", host = {{lua .Domain}}, port = 3478, transport = "udp", secret = true, ttl = 86400, algorithm = "turn" },
+     { type = "turns", host = {{lua .Domain}}, port = 5349, transport = "tcp", secret = true, ttl = 86400, algorithm = "turn" }
+};
+{{- end}}
+
+-- Only the web client on https://{{.Domain}} talks to BOSH and WebSocket, through nginx.
+cross_domain_bosh = false;
+cross_domain_websocket = false;
+consider_bosh_secure = true;
+consider_websocket_secure = true;
+
+-- https://ssl-config.mozilla.org/ intermediate configuration
+ssl = {
+    protocol = "tlsv1_2+";
+    ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
+}
+
+unlimited_jids = {
+    {{lua (print "focus@auth." .Domain)}},
+    {{lua (print "jvb@auth." .Domain)}}
+}
+
+-- https://prosody.im/doc/modules/mod_smacks
+smacks_max_unacked_stanzas = 5;
+smacks_hibernation_time = 60;
+
+VirtualHost {{lua .Domain}}
+    -- Every user needs a token issued by Janssen (jitsi-meet-tokens' mod_auth_token).
+    authentication = "token"
+    app_id = {{lua .AppID}}
+    asap_accepted_issuers = { {{lua .Issuer}} }
+    asap_accepted_audiences = { {{lua .Audience}} }
+{{- if .KeyServerMode}}
+    -- This host's token plugin cannot read a JWKS: the installer's timer keeps
+    -- Janssen's keys as hex(sha256(kid)).pem files on a loopback key server.
+    asap_key_server = {{lua .KeyServerBase}}
+{{- else}}
+    -- Janssen's JWKS, refreshed by Prosody as Janssen rotates its keys.
+    cache_keys_url = {{lua .JWKSURL}}
+{{- end}}
+    asap_require_room_claim = true
+    enable_domain_verification = true
+    allow_empty_token = false
+    ssl = {
+        key = {{lua (print "/etc/prosody/certs/" .Domain ".key")}};
+        certificate = {{lua (print "/etc/prosody/certs/" .Domain ".crt")}};
+    }
+{{- if and (.Has "av_moderation") (.Has "av_moderation_component")}}
+    av_moderation_component = {{lua (print "avmoderation." .Domain)}}
+{{- end}}
+{{- if and (.Has "speakerstats") (.Has "speakerstats_component")}}
+    speakerstats_component = {{lua (print "speakerstats." .Domain)}}
+{{- end}}
+{{- if and (.Has "conference_duration") (.Has "conference_duration_component")}}
+    conference_duration_component = {{lua (print "conferenceduration." .Domain)}}
+{{- end}}
+{{- if .Has "end_conference"}}
+    end_conference_component = {{lua (print "endconference." .Domain)}}
+{{- end}}
+{{- if and (.Has "room_metadata") (.Has "room_metadata_component")}}
+    room_metadata_component = {{lua (print "metadata." .Domain)}}
+{{- end}}
+    modules_enabled = {
+        "bosh";
+        "websocket";
+        "smacks"; -- XEP-0198: Stream Management
+        "ping"; -- Enable mod_ping
+        "pubsub";
+{{- if .TURN}}
+        "external_services";
+{{- end}}
+{{- if and (.Has "speakerstats") (.Has "speakerstats_component")}}
+        "speakerstats";
+{{- end}}
+{{- if .Has "conference_duration"}}
+        "conference_duration";
+{{- end}}
+{{- if .Has "end_conference"}}
+        "end_conference";
+{{- end}}
+{{- if .Has "muc_lobby_rooms"}}
+        "muc_lobby_rooms";
+{{- end}}
+{{- if .Has "muc_breakout_rooms"}}
+        "muc_breakout_rooms";
+{{- end}}
+{{- if and (.Has "av_moderation") (.Has "av_moderation_component")}}
+        "av_moderation";
+{{- end}}
+{{- if and (.Has "room_metadata") (.Has "room_metadata_component")}}
+        "room_metadata";
+{{- end}}
+    }
+    c2s_require_encryption = false
+{{- if .Has "muc_lobby_rooms"}}
+    lobby_muc = {{lua (print "lobby." .Domain)}}
+{{- end}}
+{{- if .Has "muc_breakout_rooms"}}
+    breakout_rooms_muc = {{lua (print "breakout." .Domain)}}
+{{- end}}
+    main_muc = {{lua (print "conference." .Domain)}}
+
+Component {{lua (print "conference." .Domain)}} "muc"
+    restrict_room_creation = true
+    storage = "memory"
+    modules_enabled = {
+{{- template "room-modules" .}}
+        -- checks the token's room (and sub) on every join
+        "token_verification";
+{{- if .Has "muc_password_whitelist"}}
+        "muc_password_whitelist";
+{{- end}}
+    }
+    admins = { {{lua (print "focus@auth." .Domain)}} }
+{{- if .Has "muc_password_whitelist"}}
+    muc_password_whitelist = {
+        {{lua (print "focus@auth." .Domain)}}
+    }
+{{- end}}
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+{{- if .Has "muc_breakout_rooms"}}
+
+Component {{lua (print "breakout." .Domain)}} "muc"
+    restrict_room_creation = true
+    storage = "memory"
+    modules_enabled = {
+{{- template "room-modules" .}}
+    }
+    admins = { {{lua (print "focus@auth." .Domain)}} }
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+{{- end}}
+
+-- internal muc component, the bridges' brewery
+Component {{lua (print "internal.auth." .Domain)}} "muc"
+    storage = "memory"
+    modules_enabled = {
+{{- if .Has "muc_hide_all"}}
+        "muc_hide_all";
+{{- end}}
+        "ping";
+    }
+    admins = { {{lua (print "focus@auth." .Domain)}}, {{lua (print "jvb@auth." .Domain)}} }
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    muc_room_cache_size = 1000
+
+-- Accounts of Jicofo and the bridges. This certificate is Prosody's own and stays
+-- as the package made it: Jicofo and the bridges trust it through the system CA store.
+VirtualHost {{lua (print "auth." .Domain)}}
+    ssl = {
+        key = {{lua (print "/etc/prosody/certs/auth." .Domain ".key")}};
+        certificate = {{lua (print "/etc/prosody/certs/auth." .Domain ".crt")}};
+    }
+    modules_enabled = {
+{{- if .Has "limits_exception"}}
+        "limits_exception";
+{{- end}}
+        "ping";
+    }
+    authentication = "internal_hashed"
+
+-- Proxy to jicofo's user JID, so that it doesn't have to register as a component.
+Component {{lua (print "focus." .Domain)}} "client_proxy"
+    target_address = {{lua (print "focus@auth." .Domain)}}
+{{- if and (.Has "speakerstats") (.Has "speakerstats_component")}}
+
+Component {{lua (print "speakerstats." .Domain)}} "speakerstats_component"
+    muc_component = {{lua (print "conference." .Domain)}}
+{{- end}}
+{{- if and (.Has "conference_duration") (.Has "conference_duration_component")}}
+
+Component {{lua (print "conferenceduration." .Domain)}} "conference_duration_component"
+    muc_component = {{lua (print "conference." .Domain)}}
+{{- end}}
+{{- if .Has "end_conference"}}
+
+Component {{lua (print "endconference." .Domain)}} "end_conference"
+    muc_component = {{lua (print "conference." .Domain)}}
+{{- end}}
+{{- if and (.Has "av_moderation") (.Has "av_moderation_component")}}
+
+Component {{lua (print "avmoderation." .Domain)}} "av_moderation_component"
+    muc_component = {{lua (print "conference." .Domain)}}
+{{- end}}
+{{- if .Has "muc_lobby_rooms"}}
+
+Component {{lua (print "lobby." .Domain)}} "muc"
+    storage = "memory"
+    restrict_room_creation = true
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    modules_enabled = {
+{{- if .Has "muc_hide_all"}}
+        "muc_hide_all";
+{{- end}}
+{{- if .Has "muc_rate_limit"}}
+        "muc_rate_limit";
+{{- end}}
+{{- if and (.Has "polls") (not (.Has "polls_component"))}}
+        "polls";
+{{- end}}
+    }
+{{- end}}
+{{- if and (.Has "room_metadata") (.Has "room_metadata_component")}}
+
+Component {{lua (print "metadata." .Domain)}} "room_metadata_component"
+    muc_component = {{lua (print "conference." .Domain)}}
+{{- if .Has "muc_breakout_rooms"}}
+    breakout_rooms_component = {{lua (print "breakout." .Domain)}}
+{{- end}}
+{{- end}}
+{{- if .Has "polls_component"}}
+
+Component {{lua (print "polls." .Domain)}} "polls_component"
+{{- end}}
+{{- /* The optional modules of the rooms people meet in (conference and breakout MUCs). */}}
+{{- define "room-modules"}}
+{{- if .Has "muc_hide_all"}}
+        "muc_hide_all";
+{{- end}}
+{{- if .Has "muc_meeting_id"}}
+        "muc_meeting_id";
+{{- end}}
+{{- if .Has "muc_domain_mapper"}}
+        "muc_domain_mapper";
+{{- end}}
+{{- if and (.Has "polls") (not (.Has "polls_component"))}}
+        "polls";
+{{- end}}
+{{- if .Has "muc_rate_limit"}}
+        "muc_rate_limit";
+{{- end}}
+{{- end}}
