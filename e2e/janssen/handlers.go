@@ -1,0 +1,220 @@
+package janssen
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// AccessTokenTTL is the lifetime of the access tokens the token endpoint
+// issues.
+const AccessTokenTTL = time.Hour
+
+// Handler serves the public endpoints.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+DiscoveryPath, s.discovery)
+	mux.HandleFunc("GET "+RootDiscoverPath, s.discovery)
+	mux.HandleFunc("GET "+JWKSPath, s.serveJWKS)
+	mux.HandleFunc("POST "+TokenPath, s.token)
+	mux.HandleFunc("POST "+RegisterPath, s.register)
+	mux.HandleFunc("GET "+UserinfoPath, s.userinfo)
+	mux.HandleFunc("GET "+AuthorizePath, func(w http.ResponseWriter, _ *http.Request) {
+		oauthError(w, http.StatusBadRequest, "unsupported_response_type",
+			"the Janssen stand-in has no interactive sign-in")
+	})
+	mux.HandleFunc("GET "+EndSessionPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	})
+	return mux
+}
+
+// Discovery is the OpenID Provider metadata the server publishes.
+type Discovery struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	RegistrationEndpoint              string   `json:"registration_endpoint"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+}
+
+// Discovery returns the server's discovery document.
+func (s *Server) Discovery() Discovery {
+	return Discovery{
+		Issuer:                            s.issuer,
+		AuthorizationEndpoint:             s.issuer + AuthorizePath,
+		TokenEndpoint:                     s.issuer + TokenPath,
+		UserinfoEndpoint:                  s.issuer + UserinfoPath,
+		EndSessionEndpoint:                s.issuer + EndSessionPath,
+		JWKSURI:                           s.issuer + JWKSPath,
+		RegistrationEndpoint:              s.issuer + RegisterPath,
+		ResponseTypesSupported:            []string{"code", "token", "id_token", "code id_token", "code token", "id_token token", "code id_token token"},
+		GrantTypesSupported:               []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
+		SubjectTypesSupported:             []string{"public", "pairwise"},
+		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
+		CodeChallengeMethodsSupported:     []string{"S256"},
+		ScopesSupported:                   []string{"openid", "profile", "email"},
+	}
+}
+
+func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Discovery())
+}
+
+func (s *Server) serveJWKS(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", JWKSMaxAge))
+	writeJSON(w, http.StatusOK, s.jwks())
+}
+
+// token serves the client_credentials grant with client_secret_basic or
+// client_secret_post.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type",
+			fmt.Sprintf("grant_type %q: the stand-in supports client_credentials", gt))
+		return
+	}
+	id, secret, ok := r.BasicAuth()
+	if ok {
+		// client_secret_basic form-encodes id and secret (RFC 6749 2.3.1).
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+	} else {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	s.mu.Lock()
+	c, known := s.clients[id]
+	s.mu.Unlock()
+	if !known || subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Basic realm="jans-auth"`)
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
+		return
+	}
+	now := time.Now()
+	claims := map[string]any{
+		"iss": s.issuer, "sub": id, "aud": id, "client_id": id,
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(AccessTokenTTL).Unix(),
+		"jti": randomHex(12), "token_type": "Bearer",
+	}
+	if scope := r.PostForm.Get("scope"); scope != "" {
+		claims["scope"] = scope
+	}
+	maps.Copy(claims, c.claims)
+	tok, err := s.Mint(claims, MintOptions{})
+	if err != nil {
+		oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": tok, "token_type": "Bearer", "expires_in": int(AccessTokenTTL.Seconds()),
+	})
+}
+
+// register is OIDC dynamic client registration (RFC 7591).
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	want := s.regToken
+	s.mu.Unlock()
+	if want != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			oauthError(w, http.StatusUnauthorized, "invalid_token", "registration needs the initial access token")
+			return
+		}
+	}
+	var req map[string]any
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil || req == nil {
+		oauthError(w, http.StatusBadRequest, "invalid_client_metadata", "the body must be a JSON object")
+		return
+	}
+	if msg := checkRedirectURIs(req); msg != "" {
+		oauthError(w, http.StatusBadRequest, "invalid_redirect_uri", msg)
+		return
+	}
+	id, secret := randomHex(16), randomHex(24)
+	s.AddClient(id, secret, nil)
+	s.mu.Lock()
+	s.registrations = append(s.registrations, Registration{Request: req, ClientID: id})
+	s.mu.Unlock()
+
+	resp := maps.Clone(req)
+	resp["client_id"] = id
+	resp["client_secret"] = secret
+	resp["client_id_issued_at"] = time.Now().Unix()
+	resp["client_secret_expires_at"] = 0
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+// checkRedirectURIs: a client that signs users in needs https redirect URIs.
+func checkRedirectURIs(req map[string]any) string {
+	grants, _ := req["grant_types"].([]any)
+	onlyClientCredentials := len(grants) > 0
+	for _, g := range grants {
+		if g != "client_credentials" {
+			onlyClientCredentials = false
+		}
+	}
+	if onlyClientCredentials {
+		return ""
+	}
+	uris, _ := req["redirect_uris"].([]any)
+	if len(uris) == 0 {
+		return "redirect_uris is required"
+	}
+	for _, u := range uris {
+		str, _ := u.(string)
+		p, err := url.Parse(str)
+		if err != nil || p.Scheme != "https" || p.Host == "" || p.Fragment != "" {
+			return fmt.Sprintf("redirect URI %q is not an absolute https URL", str)
+		}
+	}
+	return ""
+}
+
+// userinfo answers with the claims of a valid access token.
+func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	claims, err := s.Verify(tok)
+	if !ok || err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		oauthError(w, http.StatusUnauthorized, "invalid_token", "a valid access token is required")
+		return
+	}
+	writeJSON(w, http.StatusOK, claims)
+}
+
+func oauthError(w http.ResponseWriter, code int, name, desc string) {
+	writeJSON(w, code, map[string]string{"error": name, "error_description": desc})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}

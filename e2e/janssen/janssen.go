@@ -1,0 +1,262 @@
+// Package janssen is a stand-in for the public endpoints of a Janssen IAM
+// server (OIDC discovery, JWKS, token and dynamic client registration),
+// served over HTTPS with its own test CA. Tests mint tokens with it and
+// rotate its signing keys; README.md lists what it checks.
+package janssen
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Paths of the endpoints, under the issuer.
+const (
+	DiscoveryPath    = "/jans-auth/.well-known/openid-configuration"
+	RootDiscoverPath = "/.well-known/openid-configuration"
+	AuthorizePath    = "/jans-auth/restv1/authorize"
+	TokenPath        = "/jans-auth/restv1/token"
+	UserinfoPath     = "/jans-auth/restv1/userinfo"
+	EndSessionPath   = "/jans-auth/restv1/end_session"
+	JWKSPath         = "/jans-auth/restv1/jwks"
+	RegisterPath     = "/jans-auth/restv1/register"
+)
+
+// JWKSMaxAge is the Cache-Control max-age of the JWKS, in seconds: short,
+// because the tests rotate keys.
+const JWKSMaxAge = 60
+
+// Server is the stand-in. Its methods are safe for concurrent use.
+type Server struct {
+	issuer string
+	caPEM  []byte
+	cert   tls.Certificate
+
+	mu            sync.Mutex
+	keys          []signingKey // oldest first; the last one signs
+	clients       map[string]client
+	regToken      string
+	registrations []Registration
+}
+
+type signingKey struct {
+	kid  string
+	key  *rsa.PrivateKey
+	cert []byte // self-signed DER for the JWK's x5c
+}
+
+type client struct {
+	secret string
+	claims map[string]any
+}
+
+// Registration is one dynamic client registration the server accepted.
+type Registration struct {
+	// Request is the registration request's JSON body.
+	Request map[string]any `json:"request"`
+	// ClientID is the client id the server returned.
+	ClientID string `json:"client_id"`
+}
+
+// New makes a server whose certificate, signed by a new test CA, is valid
+// for hosts (IP addresses or DNS names) and whose issuer is
+// https://hosts[0]:port. It has one RSA signing key.
+func New(hosts []string, port int) (*Server, error) {
+	if len(hosts) == 0 {
+		return nil, errors.New("janssen: no host for the certificate")
+	}
+	caPEM, cert, err := newCertificate(hosts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		issuer:  "https://" + net.JoinHostPort(hosts[0], strconv.Itoa(port)),
+		caPEM:   caPEM,
+		cert:    cert,
+		clients: map[string]client{},
+	}
+	if _, err := s.Rotate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Issuer is https://HOST:PORT, without a trailing slash.
+func (s *Server) Issuer() string { return s.issuer }
+
+// CAPEM is the PEM certificate of the CA that signed the server's
+// certificate: a client that trusts it alone can reach the server.
+func (s *Server) CAPEM() []byte { return append([]byte(nil), s.caPEM...) }
+
+// TLSConfig serves the server's certificate.
+func (s *Server) TLSConfig() *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{s.cert}, MinVersion: tls.VersionTLS12}
+}
+
+// Serve serves Handler over TLS on l until l is closed.
+func (s *Server) Serve(l net.Listener) error {
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return srv.Serve(tls.NewListener(l, s.TLSConfig()))
+}
+
+// AddClient configures a confidential client for the client_credentials
+// grant; claims are added to (and override) the access token's defaults.
+func (s *Server) AddClient(id, secret string, claims map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clients[id] = client{secret: secret, claims: claims}
+}
+
+// SetRegistrationToken sets the initial access token that dynamic client
+// registration requires as "Authorization: Bearer"; "" leaves registration
+// open to anyone.
+func (s *Server) SetRegistrationToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.regToken = token
+}
+
+// Registrations are the accepted dynamic registrations, oldest first.
+func (s *Server) Registrations() []Registration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Registration(nil), s.registrations...)
+}
+
+// Rotate adds a new RSA-2048 key, which signs from now on; the older keys
+// stay in the JWKS until retired.
+func (s *Server) Rotate() (string, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", fmt.Errorf("generate signing key: %w", err)
+	}
+	kid := randomHex(16) + "_sig_rs256"
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: "Janssen stand-in signing key " + kid},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().AddDate(1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", fmt.Errorf("certificate for signing key: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, signingKey{kid: kid, key: key, cert: der})
+	return kid, nil
+}
+
+// Retire removes a key from the JWKS. The newest remaining key signs.
+func (s *Server) Retire(kid string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, k := range s.keys {
+		if k.kid != kid {
+			continue
+		}
+		if len(s.keys) == 1 {
+			return errors.New("janssen: cannot retire the only signing key")
+		}
+		s.keys = append(s.keys[:i:i], s.keys[i+1:]...)
+		return nil
+	}
+	return fmt.Errorf("janssen: no key %q", kid)
+}
+
+// Keys are the kids in the JWKS, oldest first; the last one signs.
+func (s *Server) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kids := make([]string, len(s.keys))
+	for i, k := range s.keys {
+		kids[i] = k.kid
+	}
+	return kids
+}
+
+// key returns the key with kid, or the current one for "".
+func (s *Server) key(kid string) (signingKey, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if kid == "" {
+		return s.keys[len(s.keys)-1], true
+	}
+	for _, k := range s.keys {
+		if k.kid == kid {
+			return k, true
+		}
+	}
+	return s.keys[len(s.keys)-1], false
+}
+
+func newCertificate(hosts []string) ([]byte, tls.Certificate, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, tls.Certificate{}, fmt.Errorf("generate CA key: %w", err)
+	}
+	ca := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "Janssen stand-in test CA " + randomHex(4)},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, tls.Certificate{}, fmt.Errorf("create CA certificate: %w", err)
+	}
+	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, tls.Certificate{}, fmt.Errorf("generate server key: %w", err)
+	}
+	leaf := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: hosts[0]},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().AddDate(1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			leaf.IPAddresses = append(leaf.IPAddresses, ip)
+		} else {
+			leaf.DNSNames = append(leaf.DNSNames, h)
+		}
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &leafKey.PublicKey, caKey)
+	if err != nil {
+		return nil, tls.Certificate{}, fmt.Errorf("create server certificate: %w", err)
+	}
+	cert := tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), cert, nil
+}
+
+func serial() *big.Int {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 126))
+	return n
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,4 @@
+var interfaceConfig = {
+    APP_NAME: 'Jitsi Meet',
+    SHOW_JITSI_WATERMARK: true
+};
