@@ -76,3 +76,13 @@ func (h *Host) Warnings() []string {
 	defer h.mu.Unlock()
 	return append([]string(nil), h.warnings...)
 }
+
+// NewHost returns a host whose queries answered with facts (name to output,
+// exit status 0), for testing steps without a connection.
+func NewHost(name string, port int, facts map[string]string) *Host {
+	h := &Host{Name: name, Address: name, Port: port, RunID: "test", Vars: map[string]string{}, facts: map[string]Probed{}, redactor: NewRedactor()}
+	for k, v := range facts {
+		h.facts[k] = Probed{Out: v}
+	}
+	return h
+}

@@ -1,0 +1,46 @@
+# make test: vet and every test, the end-to-end suite too when run as root.
+# make demo: a disposable Debian target with Jitsi Meet installed on it.
+
+GO      ?= go
+SUITE   ?= bookworm
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(shell git rev-parse --short HEAD 2>/dev/null || echo none) -X main.date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+E2E_TIMEOUT ?= 60m
+
+.PHONY: build test unit e2e vet demo demo-down fuzz bench release-check clean
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/jitsi-installer ./cmd/jitsi-installer
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+unit:
+	$(GO) test -count=1 ./...
+
+# The end-to-end suite boots real Debian targets: it needs root. Not root:
+# the tests skip and say why (under CI=true a skip is a failure).
+e2e: build
+	$(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) ./e2e/...
+
+test: vet unit e2e
+
+fuzz:
+	$(GO) test ./pkg/answers -run '^$$' -fuzz FuzzParse -fuzztime 60s
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./installer ./pkg/...
+
+demo: build
+	$(GO) run ./e2e/cmd/sandbox demo --suite $(SUITE) --installer bin/jitsi-installer
+
+demo-down:
+	$(GO) run ./e2e/cmd/sandbox down demo
+
+release-check:
+	goreleaser check
+
+clean:
+	rm -rf bin dist

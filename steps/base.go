@@ -1,0 +1,57 @@
+package steps
+
+import (
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// Paths the installer owns on the host.
+const (
+	aptProxyConf = "/etc/apt/apt.conf.d/80jitsi-installer-proxy"
+	caDir        = "/usr/local/share/ca-certificates"
+	janssenCA    = caDir + "/jitsi-installer-janssen.crt"
+	acmeCA       = caDir + "/jitsi-installer-acme.crt"
+)
+
+// updateCAs rebuilds the system CA store after a certificate was added.
+var updateCAs = installer.Handler{Name: "update-ca-certificates", Cmds: [][]string{{"update-ca-certificates"}}}
+
+// basePackages installs what the guide installs before Jitsi's repository.
+type basePackages struct{ *env }
+
+func (*basePackages) Name() string  { return "Base packages" }
+func (*basePackages) Group() string { return "base" }
+
+// basePackageNames maps the guide's list onto a release: some names are
+// transitional or gone in newer releases.
+func basePackageNames(o osRelease, firewall bool) []string {
+	names := []string{"nginx", "certbot", "python3-certbot-nginx", "ca-certificates", "curl", "gnupg", "openssl", "debconf-utils", "iproute2"}
+	// apt-transport-https is built into apt since 1.5; it is only a
+	// transitional package, still installed where it exists.
+	if o.ID == "debian" && o.Version <= 12 || o.ubuntu() && !o.atLeast(24, 4) {
+		names = append(names, "apt-transport-https")
+	}
+	// software-properties-common (add-apt-repository) is gone from Debian 13.
+	if o.ubuntu() || o.Version <= 12 {
+		names = append(names, "software-properties-common")
+	}
+	if firewall {
+		names = append(names, "ufw")
+	}
+	return names
+}
+
+func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) {
+	rs := []installer.Resource{&installer.Packages{Names: basePackageNames(hostOS(h), s.cfg.Firewall.Enabled)}}
+	// Private CAs for Janssen and the ACME server go into the system store:
+	// Prosody, curl and certbot's renewals all read it.
+	for _, ca := range []struct{ path, pem string }{
+		{janssenCA, caBundle(s.cfg.Janssen.CABundle)},
+		{acmeCA, caBundle(s.cfg.LetsEncrypt.CABundle)},
+	} {
+		if ca.pem != "" {
+			rs = append(rs, &installer.File{Path: ca.path, Mode: 0o644, Content: []byte(ca.pem),
+				Notify: installer.Notify{Handlers: []installer.Handler{updateCAs}}})
+		}
+	}
+	return rs, nil
+}

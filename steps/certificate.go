@@ -1,0 +1,101 @@
+package steps
+
+import (
+	"os"
+	"path"
+	"strconv"
+
+	"github.com/jitsi-installer/jitsi-installer/assets"
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+const (
+	ownCertDir = "/etc/jitsi-installer/tls"
+	// A certificate is renewed when it expires within this many seconds.
+	renewBefore = 30 * 24 * 3600
+)
+
+// certificate gets the web server's certificate: from Let's Encrypt (or the
+// answers' ACME server) through certbot, from the operator's files, or the
+// self-signed one the packages made.
+type certificate struct{ *env }
+
+func (*certificate) Name() string  { return "TLS certificate" }
+func (*certificate) Group() string { return "configure" }
+
+func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
+	d := s.cfg.Domain
+	crt, key := certPaths(s.cfg)
+	// The deploy hook copies the certificate to Prosody and coturn, in every
+	// mode: certbot runs it after renewals, the next step runs it now.
+	hook, err := render(assets.CertbotDeployHook, data(h, s.env))
+	if err != nil {
+		return nil, err
+	}
+	hookPath := assets.Dest(assets.CertbotDeployHook, d)
+	rs := []installer.Resource{
+		&installer.Dir{Path: path.Dir(hookPath), Mode: 0o755},
+		&installer.File{Path: hookPath, Content: hook, Mode: 0o755},
+	}
+	switch s.cfg.TLS.Mode {
+	case answers.TLSOwn:
+		c, err := os.ReadFile(s.cfg.TLS.CertFile)
+		if err != nil {
+			return nil, err
+		}
+		k, err := os.ReadFile(s.cfg.TLS.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		h.Secret(string(k))
+		return append(rs,
+			&installer.Dir{Path: ownCertDir, Mode: 0o755},
+			&installer.File{Path: crt, Content: c, Mode: 0o644, Notify: notify(reloadNginx)},
+			&installer.File{Path: key, Content: k, Mode: 0o600, Secret: true, Notify: notify(reloadNginx)},
+		), nil
+	case answers.TLSSelfSigned:
+		return append(rs, &installer.Command{Name: "self-signed certificate for " + d,
+			Args: []string{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825",
+				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d, "-keyout", key, "-out", crt},
+			Creates: crt}), nil
+	}
+	args := []string{"certbot", "certonly", "--webroot", "-w", "/usr/share/jitsi-meet", "-d", d,
+		"--cert-name", d, "--email", s.cfg.LetsEncrypt.Email, "--agree-tos", "--no-eff-email",
+		"--non-interactive", "--keep-until-expiring", "--server", s.cfg.LetsEncrypt.Server}
+	env := map[string]string{}
+	if s.cfg.LetsEncrypt.CABundle != "" {
+		env["REQUESTS_CA_BUNDLE"] = acmeCA
+	}
+	return append(rs,
+		&installer.Command{Name: "certbot certificate for " + d, Args: args, Env: env,
+			Unless: []string{"openssl", "x509", "-checkend", strconv.Itoa(renewBefore), "-noout", "-in", crt},
+			Hint: "the ACME server must reach http://" + d + "/.well-known/acme-challenge/ on this host: check that " + d +
+				" resolves to it, that port 80 is open to the world, and the ACME server and email in the answers file"},
+		&installer.Service{Name: "certbot.timer"},
+	), nil
+}
+
+func (s *certificate) Checks(*installer.Host) []installer.Check {
+	d := s.cfg.Domain
+	verify := ""
+	if s.cfg.TLS.Mode != answers.TLSSelfSigned {
+		verify = "1"
+	}
+	return []installer.Check{{
+		Name: "served certificate is valid for " + d + " for 14 days or more",
+		Args: []string{"sh", "-c", servedCert, "sh", d, verify},
+		Eval: exitZero("certificate served on 127.0.0.1:443"),
+	}}
+}
+
+// servedCert fetches the certificate nginx serves for $1 and checks its
+// name, its expiry and, unless self-signed ($2 empty), its chain.
+const servedCert = `out=$(openssl s_client -connect 127.0.0.1:443 -servername "$1" -verify_hostname "$1" </dev/null 2>/dev/null)
+pem=$(printf '%s\n' "$out" | sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p')
+[ -n "$pem" ] || { echo "no certificate served on 127.0.0.1:443"; exit 1; }
+printf '%s\n' "$pem" | openssl x509 -noout -checkhost "$1" | grep -q 'does match' || { echo "the certificate is not for $1"; exit 1; }
+printf '%s\n' "$pem" | openssl x509 -noout -checkend 1209600 >/dev/null || { echo "the certificate expires within 14 days: $(printf '%s\n' "$pem" | openssl x509 -noout -enddate)"; exit 1; }
+if [ -n "$2" ]; then code=$(printf '%s\n' "$out" | sed -n 's/^ *Verify return code: \([0-9]*\).*/\1/p' | tail -n1)
+  [ "$code" = 0 ] || { echo "the chain does not verify: $(printf '%s\n' "$out" | grep 'Verify return code' | tail -n1)"; exit 1; }; fi
+printf '%s\n' "$pem" | openssl x509 -noout -enddate`

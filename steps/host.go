@@ -1,0 +1,92 @@
+package steps
+
+import (
+	"bufio"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// Facts every step may read; asked by the preflight step.
+const (
+	factOS       = "os.release"
+	factCPUs     = "host.cpus"
+	factMemKB    = "host.mem_kb"
+	factDiskKB   = "host.disk_kb"
+	factAddrs    = "host.addresses"
+	factDNS      = "host.dns"
+	factPorts    = "host.ports"
+	factJanssen  = "janssen.discovery"
+	factPackages = "dpkg.installed"
+	factPlugins  = "prosody.plugins"
+	factSecrets  = "installer.secrets"
+	factJicofo   = "jicofo.conf"
+	factJVB      = "jvb.conf"
+	factTURN     = "turnserver.conf"
+)
+
+// osRelease is what /etc/os-release says.
+type osRelease struct {
+	ID       string // debian, ubuntu
+	Version  int    // major: 11, 12, 13, 20, 22, 24
+	Minor    int
+	Codename string
+	Pretty   string
+}
+
+func (o osRelease) String() string { return o.Pretty }
+
+func (o osRelease) ubuntu() bool { return o.ID == "ubuntu" }
+
+// atLeast compares the release with major.minor.
+func (o osRelease) atLeast(major, minor int) bool {
+	return o.Version > major || o.Version == major && o.Minor >= minor
+}
+
+func parseOSRelease(s string) osRelease {
+	kv := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if ok {
+			kv[k] = strings.Trim(v, `"'`)
+		}
+	}
+	o := osRelease{ID: kv["ID"], Codename: kv["VERSION_CODENAME"], Pretty: kv["PRETTY_NAME"]}
+	maj, min, _ := strings.Cut(kv["VERSION_ID"], ".")
+	o.Version, _ = strconv.Atoi(maj)
+	o.Minor, _ = strconv.Atoi(min)
+	if o.Pretty == "" {
+		o.Pretty = strings.TrimSpace(o.ID + " " + kv["VERSION_ID"])
+	}
+	return o
+}
+
+func hostOS(h *installer.Host) osRelease { return parseOSRelease(h.Fact(factOS)) }
+
+// installed returns the packages dpkg has installed, with versions.
+func installed(h *installer.Host) map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(h.Fact(factPackages), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[1] == "ii" {
+			m[f[0]] = f[2]
+		}
+	}
+	return m
+}
+
+// supported refuses releases the guide does not cover.
+func supported(o osRelease) error {
+	switch {
+	case o.ID == "debian" && o.Version >= 11:
+		return nil
+	case o.ID == "ubuntu" && o.atLeast(20, 4):
+		return nil
+	case o.ID == "":
+		return fmt.Errorf("cannot tell the operating system: /etc/os-release is missing or empty")
+	}
+	return fmt.Errorf("%s is not supported: Jitsi Meet needs Debian 11 or later, or Ubuntu 20.04 or later", o)
+}

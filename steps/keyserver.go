@@ -1,0 +1,51 @@
+package steps
+
+import (
+	"io/fs"
+	"path"
+
+	"github.com/jitsi-installer/jitsi-installer/assets"
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// keyServer declares what older token plugins need instead of a JWKS URL:
+// Janssen's RSA keys as PEM files named hex(sha256(kid)).pem, refreshed by a
+// timer (Janssen rotates its keys) and served by nginx on loopback.
+func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
+	dom := s.cfg.Domain
+	reloadUnits := installer.Handler{Name: "systemctl daemon-reload", Cmds: [][]string{{"systemctl", "daemon-reload"}}}
+	refresh := installer.Handler{Name: "refresh Janssen keys", Cmds: [][]string{{"systemctl", "start", assets.KeyRefreshUnit + ".service"}}}
+	files := []struct {
+		name   string
+		mode   fs.FileMode
+		notify installer.Notify
+	}{
+		{assets.KeyRefresh, 0o755, notify(refresh)},
+		{assets.KeyRefreshService, 0o644, notify(reloadUnits, refresh)},
+		{assets.KeyRefreshTimer, 0o644, notify(reloadUnits)},
+	}
+	rs := []installer.Resource{
+		&installer.Packages{Names: []string{"python3"}},
+		&installer.Dir{Path: assets.KeysDir, Mode: 0o755},
+		&installer.Dir{Path: path.Dir(assets.Dest(assets.KeyRefresh, dom)), Mode: 0o755},
+	}
+	for _, f := range files {
+		b, err := render(f.name, d)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, &installer.File{Path: assets.Dest(f.name, dom), Content: b, Mode: f.mode, Notify: f.notify})
+	}
+	site, err := render(assets.KeyServerSite, d)
+	if err != nil {
+		return nil, err
+	}
+	siteAvail := assets.Dest(assets.KeyServerSite, dom)
+	return append(rs,
+		&installer.Command{Name: "fetch Janssen's keys", Args: []string{assets.Dest(assets.KeyRefresh, dom)},
+			Unless: []string{"sh", "-c", "ls " + assets.KeysDir + "/*.pem >/dev/null 2>&1"}},
+		&installer.Service{Name: assets.KeyRefreshUnit + ".timer"},
+		&installer.File{Path: siteAvail, Content: site, Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
+		&installer.Symlink{Path: "/etc/nginx/sites-enabled/" + path.Base(siteAvail), Target: siteAvail, Notify: notify(reloadNginx)},
+	), nil
+}

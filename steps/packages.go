@@ -1,0 +1,18 @@
+package steps
+
+import (
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// jitsiPackages installs Jitsi Meet, token authentication and the TURN server.
+type jitsiPackages struct{ *env }
+
+func (*jitsiPackages) Name() string { return "Jitsi packages" }
+
+func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error) {
+	names := []string{"jitsi-meet", "jitsi-meet-tokens", sqlitePackage(hostOS(h))}
+	if s.cfg.Jitsi.Turn {
+		names = append(names, "jitsi-meet-turnserver")
+	}
+	return []installer.Resource{&installer.Packages{Names: names}}, nil
+}

@@ -1,0 +1,196 @@
+package steps
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+// What the guide asks for, and the floors below which the installer refuses:
+// a host under the floor cannot run Prosody, Jicofo and the bridge at all.
+const (
+	wantCPUs   = 4
+	wantMemKB  = 8 << 20  // 8 GiB
+	wantDiskKB = 50 << 20 // 50 GiB free
+	floorCPUs  = 1
+	floorMemKB = 1 << 20 // 1 GiB
+	floorDisk  = 5 << 20 // 5 GiB free
+)
+
+// preflight refuses hosts the guide does not cover before anything changes,
+// and warns where the host is below the guide's minimums.
+type preflight struct{ *env }
+
+func (*preflight) Name() string { return "Preflight" }
+
+func (s *preflight) Queries(*installer.Host) []installer.Query {
+	q := []installer.Query{
+		{Name: factOS, Args: []string{"cat", "/etc/os-release"}},
+		{Name: factCPUs, Args: []string{"nproc"}},
+		{Name: factMemKB, Args: []string{"awk", "/^MemTotal:/{print $2}", "/proc/meminfo"}},
+		{Name: factDiskKB, Args: []string{"sh", "-c", "df -Pk / | awk 'NR==2{print $4}'"}},
+		{Name: factAddrs, Args: []string{"sh", "-c", "ip -o addr show scope global 2>/dev/null | awk '{split($4,a,\"/\"); print a[1]}'"}},
+		{Name: factPorts, Args: []string{"ss", "-Hlnptu"}},
+		{Name: factPackages, Args: []string{"dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}${Version}\n"}},
+		janssenQuery(s.cfg),
+	}
+	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
+		q = append(q, installer.Query{Name: factDNS, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
+	}
+	return q
+}
+
+func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
+	o := hostOS(h)
+	if err := supported(o); err != nil {
+		return nil, installer.Refuse("%v", err)
+	}
+	if err := resources(h); err != nil {
+		return nil, err
+	}
+	if err := portsFree(h); err != nil {
+		return nil, err
+	}
+	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
+		dnsPointsHere(h, s.cfg.Domain)
+	}
+	j := janssen(h, s.cfg)
+	switch {
+	case j.Err != nil && strings.Contains(j.Err.Error(), "curl is not installed"):
+		// Checked again once the base packages are in.
+	case j.Err != nil:
+		h.Warn("Janssen is not reachable from the host: %v; tokens cannot be checked until it is", j.Err)
+	case j.Doc.Issuer != s.cfg.Janssen.Issuer:
+		return nil, installer.Refuse("janssen.issuer is %q but Janssen's discovery document says %q: they must match exactly (a trailing slash is the usual difference), or Prosody rejects every token",
+			s.cfg.Janssen.Issuer, j.Doc.Issuer)
+	case j.RSAKeys == 0:
+		h.Warn("Janssen's JWKS at %s has no RSA signing key with a kid: Prosody cannot check RS256 tokens", j.Doc.JWKS)
+	}
+	return nil, nil
+}
+
+func factInt(h *installer.Host, name string) (int, bool) {
+	n, err := strconv.Atoi(h.Fact(name))
+	return n, err == nil
+}
+
+func resources(h *installer.Host) error {
+	if n, ok := factInt(h, factCPUs); ok {
+		if n < floorCPUs {
+			return installer.Refuse("the host has %d CPUs; at least %d is needed", n, floorCPUs)
+		} else if n < wantCPUs {
+			h.Warn("the host has %d CPUs; the guide recommends %d for production", n, wantCPUs)
+		}
+	}
+	if kb, ok := factInt(h, factMemKB); ok {
+		if kb < floorMemKB {
+			return installer.Refuse("the host has %s of memory; at least %s is needed", size(kb), size(floorMemKB))
+		} else if kb < wantMemKB*95/100 {
+			h.Warn("the host has %s of memory; the guide recommends %s", size(kb), size(wantMemKB))
+		}
+	}
+	if kb, ok := factInt(h, factDiskKB); ok {
+		if kb < floorDisk {
+			return installer.Refuse("the host has %s free on /; at least %s is needed", size(kb), size(floorDisk))
+		} else if kb < wantDiskKB {
+			h.Warn("the host has %s free on /; the guide recommends %s", size(kb), size(wantDiskKB))
+		}
+	}
+	return nil
+}
+
+func size(kb int) string { return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20)) }
+
+// expectedOn names the programs that may already hold the ports Jitsi needs.
+var expectedOn = map[string][]string{
+	"tcp:80":    {"nginx"},
+	"tcp:443":   {"nginx"},
+	"tcp:5222":  {"prosody", "lua"},
+	"udp:10000": {"java", "jvb", "videobridge", "python"},
+}
+
+func portsFree(h *installer.Host) error {
+	for _, line := range strings.Split(h.Fact(factPorts), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		local := f[4]
+		port := local[strings.LastIndex(local, ":")+1:]
+		key := f[0] + ":" + port
+		want, ok := expectedOn[key]
+		if !ok {
+			continue
+		}
+		users := ""
+		if len(f) > 6 {
+			users = strings.Join(f[6:], " ")
+		}
+		if users == "" {
+			continue
+		}
+		if !anyIn(users, want) {
+			return installer.Refuse("%s/%s is already used by %s; Jitsi needs it for %s: stop that service first", port, f[0], users, strings.Join(want, " or "))
+		}
+	}
+	return nil
+}
+
+func anyIn(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, "\""+x) {
+			return true
+		}
+	}
+	return false
+}
+
+func dnsPointsHere(h *installer.Host, domain string) {
+	addrs := strings.Fields(h.Fact(factAddrs))
+	var resolved []string
+	for _, line := range strings.Split(h.Fact(factDNS), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !contains(resolved, f[0]) {
+			resolved = append(resolved, f[0])
+		}
+	}
+	if len(resolved) == 0 {
+		h.Warn("%s does not resolve on the host: Let's Encrypt cannot validate it until its DNS points here", domain)
+		return
+	}
+	for _, r := range resolved {
+		if contains(addrs, r) {
+			return
+		}
+	}
+	h.Warn("%s resolves to %s, not to an address of this host (%s): fine behind NAT, otherwise Let's Encrypt validation will fail",
+		domain, strings.Join(resolved, ", "), strings.Join(addrs, ", "))
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *preflight) Checks(*installer.Host) []installer.Check {
+	q := janssenQuery(s.cfg)
+	return []installer.Check{{Name: "Janssen's JWKS is reachable from the host with an RSA key", Args: q.Args,
+		Eval: func(out string, _ int) error {
+			j := parseJanssen(out, s.cfg)
+			switch {
+			case j.Err != nil:
+				return j.Err
+			case j.Doc.Issuer != s.cfg.Janssen.Issuer:
+				return fmt.Errorf("the discovery document's issuer is %q, the answers file says %q", j.Doc.Issuer, s.cfg.Janssen.Issuer)
+			case j.RSAKeys == 0:
+				return fmt.Errorf("no RSA signing key with a kid in %s", j.Doc.JWKS)
+			}
+			return nil
+		}}}
+}

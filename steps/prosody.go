@@ -1,0 +1,48 @@
+package steps
+
+import (
+	"github.com/jitsi-installer/jitsi-installer/assets"
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// prosody writes the domain's Prosody configuration: token authentication
+// against Janssen's keys, the conference MUC with token verification, and
+// the internal MUC where the bridges meet Jicofo.
+type prosody struct{ *env }
+
+func (*prosody) Name() string  { return "Prosody" }
+func (*prosody) Group() string { return "configure" }
+
+func (s *prosody) Queries(*installer.Host) []installer.Query { return []installer.Query{pluginsQuery} }
+
+func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
+	d := data(h, s.env)
+	cfg, err := render(assets.Prosody, d)
+	if err != nil {
+		return nil, err
+	}
+	avail := "/etc/prosody/conf.avail/" + s.cfg.Domain + ".cfg.lua"
+	rs := []installer.Resource{
+		&installer.File{Path: avail, Content: cfg, Mode: 0o640, Group: "prosody", Notify: notify(restartProsody)},
+		&installer.Symlink{Path: "/etc/prosody/conf.d/" + s.cfg.Domain + ".cfg.lua", Target: avail, Notify: notify(restartProsody)},
+	}
+	if d.KeyServerMode {
+		h.Warn("this host's Prosody token plugin has no JWKS support (%s is missing): Prosody reads Janssen's keys from a key server on loopback, refreshed by a timer", jwkLib)
+		ks, err := s.keyServer(d)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, ks...)
+	}
+	return rs, nil
+}
+
+func (s *prosody) Checks(*installer.Host) []installer.Check {
+	return []installer.Check{
+		{Name: "prosodyctl check config", Args: []string{"prosodyctl", "check", "config"}, Eval: exitZero("prosodyctl check config")},
+		{Name: "prosodyctl check certs", Args: []string{"prosodyctl", "check", "certs"}, Eval: exitZero("prosodyctl check certs")},
+		{Name: "XMPP answers on 5222", Args: []string{"python3", "-c", xmppProbe, s.cfg.Domain}, Eval: exitZero("XMPP on 127.0.0.1:5222")},
+		{Name: "focus logs in to Prosody with the stored password", Args: []string{"python3", "-c", xmppLogin, authDomain(s.cfg.Domain), "focus", secretsFile},
+			Eval: exitZero("XMPP login as focus@" + authDomain(s.cfg.Domain))},
+	}
+}

@@ -1,0 +1,39 @@
+package steps
+
+import (
+	"github.com/jitsi-installer/jitsi-installer/assets"
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// prosodyCerts gives Prosody (and coturn) the domain's certificate through
+// the same deploy hook certbot runs after each renewal. auth.DOMAIN's
+// certificate is never touched: Jicofo and the bridge trust it through the
+// system CA store.
+type prosodyCerts struct{ *env }
+
+func (*prosodyCerts) Name() string  { return "Certificates for Prosody" }
+func (*prosodyCerts) Group() string { return "configure" }
+
+// copiesInPlace succeeds when every copy ($2, $5, ...) equals its source
+// ($1, $4, ...) and has the stat given as MODE:OWNER:GROUP ($3, $6, ...).
+const copiesInPlace = `while [ $# -ge 3 ]; do
+  [ ! -L "$2" ] && cmp -s "$1" "$2" && [ "$(stat -c %a:%U:%G "$2")" = "$3" ] || exit 1; shift 3; done`
+
+func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
+	crt, key := certPaths(s.cfg)
+	d := s.cfg.Domain
+	copies := []string{
+		crt, "/etc/prosody/certs/" + d + ".crt", "640:root:prosody",
+		key, "/etc/prosody/certs/" + d + ".key", "640:root:prosody",
+	}
+	if s.cfg.Jitsi.Turn {
+		copies = append(copies,
+			crt, "/etc/coturn/certs/"+d+".fullchain.pem", "400:turnserver:turnserver",
+			key, "/etc/coturn/certs/"+d+".privkey.pem", "400:turnserver:turnserver")
+	}
+	return []installer.Resource{&installer.Command{
+		Name:   "deploy the certificate of " + d + " to Prosody",
+		Args:   []string{assets.Dest(assets.CertbotDeployHook, d)},
+		Unless: append([]string{"sh", "-c", copiesInPlace, "sh"}, copies...),
+	}}, nil
+}

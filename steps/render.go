@@ -1,0 +1,91 @@
+package steps
+
+import (
+	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/assets"
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+const (
+	pluginDir = "/usr/share/jitsi-meet/prosody-plugins"
+	jwkLib    = "token/jwk.lib.lua"
+)
+
+// pluginsQuery lists the Prosody modules Jitsi's packages installed.
+var pluginsQuery = installer.Query{Name: factPlugins, Args: []string{"find", pluginDir, "-name", "*.lua", "-printf", "%P\\n"}}
+
+// plugins returns the installed Jitsi Prosody modules by name ("muc_lobby_rooms")
+// and libraries by path ("token/jwk.lib.lua").
+func plugins(h *installer.Host) map[string]bool {
+	m := map[string]bool{}
+	for _, p := range strings.Fields(h.Fact(factPlugins)) {
+		m[p] = true
+		if name, ok := strings.CutPrefix(p, "mod_"); ok && !strings.Contains(name, "/") {
+			m[strings.TrimSuffix(name, ".lua")] = true
+		}
+	}
+	return m
+}
+
+// keyServerMode reports whether the host's token plugin predates JWKS
+// support, so Prosody needs the loopback key server. Before the packages are
+// installed there is nothing to look at: JWKS is what current releases get.
+func keyServerMode(h *installer.Host) bool {
+	p := plugins(h)
+	return len(p) > 0 && !p[jwkLib]
+}
+
+// certPaths returns the certificate and key nginx serves for cfg.
+func certPaths(cfg *answers.Config) (crt, key string) {
+	d := cfg.Domain
+	switch cfg.TLS.Mode {
+	case answers.TLSLetsEncrypt:
+		return "/etc/letsencrypt/live/" + d + "/fullchain.pem", "/etc/letsencrypt/live/" + d + "/privkey.pem"
+	case answers.TLSOwn:
+		return ownCertDir + "/" + d + ".crt", ownCertDir + "/" + d + ".key"
+	}
+	return "/etc/jitsi/meet/" + d + ".crt", "/etc/jitsi/meet/" + d + ".key"
+}
+
+// data is everything the templates need for host h.
+func data(h *installer.Host, e *env) assets.Data {
+	cfg := e.cfg
+	sec := secretsFor(h, e)
+	j := janssen(h, cfg)
+	crt, key := certPaths(cfg)
+	return assets.Data{
+		Domain:   cfg.Domain,
+		Issuer:   cfg.Janssen.Issuer,
+		Audience: cfg.Janssen.Audience,
+		AppID:    cfg.Janssen.AppID,
+		ClientID: cfg.Janssen.ClientID,
+		JWKSURL:  j.Doc.JWKS, KeyServerURL: assets.DefaultKeyServerURL, KeyServerMode: keyServerMode(h),
+		AuthorizeURL: j.Doc.Authorization, TokenURL: j.Doc.Token, EndSessionURL: j.Doc.EndSession,
+		JanssenOrigin: origin(cfg.Janssen.Issuer),
+		FocusPassword: sec.Focus, JVBPassword: sec.JVB, TURNSecret: sec.TURN,
+		JVBInstanceID: sec.InstanceID,
+		ChannelLastN:  cfg.Jitsi.ChannelLastN,
+		StunServers:   cfg.Jitsi.STUNServers,
+		Shard:         cfg.Jitsi.Deployment.Shard, Region: cfg.Jitsi.Deployment.Region, Environment: cfg.Jitsi.Deployment.Environment,
+		CertFile: crt, KeyFile: key,
+		TURN:           cfg.Jitsi.Turn,
+		XMPPFrom:       cfg.Firewall.XMPPFrom,
+		ProsodyModules: plugins(h),
+	}
+}
+
+// render renders a template; its errors name the template.
+func render(name string, d assets.Data) ([]byte, error) { return assets.Render(name, d) }
+
+func notify(hs ...installer.Handler) installer.Notify { return installer.Notify{Handlers: hs} }
+
+var (
+	restartProsody = installer.Restart("prosody")
+	restartJicofo  = installer.Restart("jicofo")
+	restartJVB     = installer.Restart("jitsi-videobridge2")
+	restartCoturn  = installer.Restart("coturn")
+	// nginx is reloaded only after its configuration tests clean.
+	reloadNginx = installer.Handler{Name: "reload nginx", Cmds: [][]string{{"nginx", "-t", "-q"}, {"systemctl", "reload-or-restart", "nginx"}}}
+)

@@ -1,0 +1,201 @@
+package steps
+
+import (
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+const (
+	secretsFile = "/var/lib/jitsi-installer/secrets.json"
+	stateDir    = "/var/lib/jitsi-installer"
+	jicofoConf  = "/etc/jitsi/jicofo/jicofo.conf"
+	jvbConf     = "/etc/jitsi/videobridge/jvb.conf"
+	turnConf    = "/etc/turnserver.conf"
+)
+
+// secretSet holds the passwords Prosody, Jicofo, the bridge and the TURN
+// server share. They are generated once and then read back from the host:
+// a password Prosody does not know kills every conference.
+type secretSet struct {
+	Focus      string `json:"focus"`
+	JVB        string `json:"jvb"`
+	TURN       string `json:"turn"`
+	AppSecret  string `json:"app_secret"`
+	InstanceID string `json:"jvb_instance_id"`
+}
+
+var (
+	hoconPassword = regexp.MustCompile(`(?mi)^\s*password\s*[:=]\s*"?([^"\s]+)"?`)
+	turnSecret    = regexp.MustCompile(`(?m)^\s*static-auth-secret\s*=\s*(\S+)`)
+)
+
+// secretQueries read what the host already has.
+func secretQueries() []installer.Query {
+	return []installer.Query{
+		{Name: factSecrets, Args: []string{"cat", secretsFile}},
+		{Name: factJicofo, Args: []string{"cat", jicofoConf}},
+		{Name: factJVB, Args: []string{"cat", jvbConf}},
+		{Name: factTURN, Args: []string{"cat", turnConf}},
+	}
+}
+
+// secretsFor returns the host's secrets: the installer's own record first,
+// then what the packages wrote, then new random ones. The result is kept for
+// the rest of the run, so every step sees the same values.
+func secretsFor(h *installer.Host, e *env) secretSet {
+	if v, ok := h.Vars["secrets"]; ok {
+		var s secretSet
+		_ = json.Unmarshal([]byte(v), &s)
+		return s
+	}
+	var s secretSet
+	if !e.opts.RotateSecrets {
+		_ = json.Unmarshal([]byte(h.Fact(factSecrets)), &s)
+		fill := func(dst *string, re *regexp.Regexp, text string) {
+			if m := re.FindStringSubmatch(text); *dst == "" && m != nil {
+				*dst = m[1]
+			}
+		}
+		fill(&s.Focus, hoconPassword, h.Fact(factJicofo))
+		fill(&s.JVB, hoconPassword, h.Fact(factJVB))
+		fill(&s.TURN, turnSecret, h.Fact(factTURN))
+	} else {
+		// Rotation keeps what is not a password.
+		var old secretSet
+		_ = json.Unmarshal([]byte(h.Fact(factSecrets)), &old)
+		s.InstanceID = old.InstanceID
+	}
+	for _, p := range []*string{&s.Focus, &s.JVB, &s.TURN} {
+		if *p == "" {
+			*p = randomSecret(24)
+		}
+	}
+	if e.cfg.Jitsi.AppSecret != "" {
+		s.AppSecret = e.cfg.Jitsi.AppSecret
+	} else if s.AppSecret == "" {
+		s.AppSecret = randomSecret(24)
+	}
+	if s.InstanceID == "" {
+		s.InstanceID = "jvb-" + randomSecret(6)
+	}
+	for _, v := range []string{s.Focus, s.JVB, s.TURN, s.AppSecret} {
+		h.Secret(v)
+	}
+	b, _ := json.Marshal(s)
+	h.Vars["secrets"] = string(b)
+	return s
+}
+
+// randomSecret returns n random bytes as URL-safe base64: no character that
+// needs quoting in Lua, HOCON, debconf or a shell.
+func randomSecret(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// secrets records the secrets on the host and makes sure Prosody's focus and
+// jvb accounts have exactly those passwords.
+type secrets struct{ *env }
+
+func (*secrets) Name() string { return "Secrets" }
+
+func (s *secrets) Queries(*installer.Host) []installer.Query {
+	q := secretQueries()
+	for _, user := range []string{"focus", "jvb"} {
+		q = append(q, installer.Query{Name: "prosody.account." + user, Args: []string{"cat", accountFile(s.cfg.Domain, user)}})
+	}
+	return q
+}
+
+func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
+	sec := secretsFor(h, s.env)
+	state, _ := json.MarshalIndent(sec, "", "  ")
+	rs := []installer.Resource{
+		&installer.Dir{Path: stateDir, Mode: 0o700},
+		&installer.File{Path: secretsFile, Mode: 0o600, Secret: true, Content: append(state, '\n')},
+		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)), Mode: 0o750, Owner: "prosody", Group: "prosody"},
+		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)) + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
+	}
+	for _, a := range []struct{ user, password string }{{"focus", sec.Focus}, {"jvb", sec.JVB}} {
+		content := h.Fact("prosody.account." + a.user)
+		if !scramMatches(content, a.password) {
+			content = scramAccount(a.password)
+		}
+		rs = append(rs, &installer.File{Path: accountFile(s.cfg.Domain, a.user), Mode: 0o640, Owner: "prosody", Group: "prosody",
+			Secret: true, Content: []byte(strings.TrimRight(content, "\n") + "\n")})
+	}
+	return rs, nil
+}
+
+func authDomain(d string) string { return "auth." + d }
+
+// prosodyData is Prosody's data directory for host: every character that is
+// not a letter or digit is written as %xx.
+func prosodyData(host string) string {
+	var b strings.Builder
+	for _, c := range []byte(host) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02x", c)
+		}
+	}
+	return "/var/lib/prosody/" + b.String()
+}
+
+func accountFile(domain, user string) string {
+	return prosodyData(authDomain(domain)) + "/accounts/" + user + ".dat"
+}
+
+var luaField = regexp.MustCompile(`\["(\w+)"\]\s*=\s*"?([^";]*)"?\s*;`)
+
+// scramMatches reports whether Prosody's internal_hashed account file holds
+// the SCRAM-SHA-1 keys of password.
+func scramMatches(file, password string) bool {
+	f := map[string]string{}
+	for _, m := range luaField.FindAllStringSubmatch(file, -1) {
+		f[m[1]] = m[2]
+	}
+	iter, err := strconv.Atoi(f["iteration_count"])
+	if err != nil || f["salt"] == "" || f["stored_key"] == "" {
+		return false
+	}
+	stored, server := scramKeys(password, f["salt"], iter)
+	return hmac.Equal([]byte(stored), []byte(f["stored_key"])) && hmac.Equal([]byte(server), []byte(f["server_key"]))
+}
+
+func scramKeys(password, salt string, iter int) (stored, server string) {
+	salted, err := pbkdf2.Key(sha1.New, password, []byte(salt), iter, sha1.Size)
+	if err != nil {
+		panic(err)
+	}
+	mac := func(key []byte, msg string) []byte {
+		m := hmac.New(sha1.New, key)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	sum := sha1.Sum(mac(salted, "Client Key"))
+	return hex.EncodeToString(sum[:]), hex.EncodeToString(mac(salted, "Server Key"))
+}
+
+// scramAccount renders an account file as Prosody writes it.
+func scramAccount(password string) string {
+	salt := randomSecret(18)
+	const iter = 10000
+	stored, server := scramKeys(password, salt, iter)
+	return fmt.Sprintf("return {\n\t[\"iteration_count\"] = %d;\n\t[\"salt\"] = %q;\n\t[\"server_key\"] = %q;\n\t[\"stored_key\"] = %q;\n};\n", iter, salt, server, stored)
+}

@@ -1,0 +1,43 @@
+// Package steps is the installation guide as code: one file per step, and
+// List, which reads like the guide's table of contents. Steps declare state;
+// they never talk to a host themselves.
+package steps
+
+import (
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+// Options are the run's flags that change what steps declare.
+type Options struct {
+	// RotateSecrets makes the secrets step generate new passwords.
+	RotateSecrets bool
+}
+
+// env is what every step reads: the answers and the run's options.
+type env struct {
+	cfg  *answers.Config
+	opts Options
+}
+
+// List returns the steps for cfg, in the order they run.
+func List(cfg *answers.Config, o Options) []installer.Step {
+	e := &env{cfg: cfg, opts: o}
+	return []installer.Step{
+		&preflight{e},     // 1. OS, CPU, memory, disk, DNS, ports, Janssen reachable
+		&basePackages{e},  // 2. nginx, certbot, curl, gnupg, ... named per release
+		&repository{e},    // 3. Jitsi's apt repository with its pinned key
+		&preseed{e},       // 4. debconf answers, so no package waits at a prompt
+		&jitsiPackages{e}, // 5. jitsi-meet, jitsi-meet-tokens, the TURN server
+		&secrets{e},       // 6. XMPP passwords and TURN secret, kept across runs
+		&prosody{e},       // 7. Prosody: token auth against Janssen's keys
+		&jicofo{e},        // 8. Jicofo: XMPP client, brewery, bridge selection
+		&videobridge{e},   // 9. Videobridge: ICE on UDP 10000, websockets, stats
+		&web{e},           // 10. config.js: hosts, p2p, Janssen sign-in
+		&certificate{e},   // 12. TLS: Let's Encrypt, own or self-signed
+		&nginxSite{e},     // 11. nginx: TLS, CORS, BOSH, WebSockets (needs the certificate)
+		&prosodyCerts{e},  // 13. the domain's certificate for Prosody
+		&firewall{e},      // 14. UFW: SSH first, then the media and web ports
+		&services{e},      // 15. every service enabled and running
+	}
+}
