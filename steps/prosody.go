@@ -1,6 +1,9 @@
 package steps
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
@@ -40,9 +43,35 @@ func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 func (s *prosody) Checks(*installer.Host) []installer.Check {
 	return []installer.Check{
 		{Name: "prosodyctl check config", Args: []string{"prosodyctl", "check", "config"}, Eval: exitZero("prosodyctl check config")},
-		{Name: "prosodyctl check certs", Args: []string{"prosodyctl", "check", "certs"}, Eval: exitZero("prosodyctl check certs")},
+		{Name: "prosodyctl check certs", Args: []string{"prosodyctl", "check", "certs"}, Eval: certProblems},
 		{Name: "XMPP answers on 5222", Args: []string{"python3", "-c", xmppProbe, s.cfg.Domain}, Eval: exitZero("XMPP on 127.0.0.1:5222")},
 		{Name: "focus logs in to Prosody with the stored password", Args: []string{"python3", "-c", xmppLogin, authDomain(s.cfg.Domain), "focus", secretsFile},
 			Eval: exitZero("XMPP login as focus@" + authDomain(s.cfg.Domain))},
 	}
+}
+
+// certProblems fails on what stops clients from connecting: a missing,
+// unreadable or expired certificate, or one not valid for client
+// connections. prosodyctl also flags every internal component
+// (lobby.DOMAIN, ...) as "not valid for server-to-server connections";
+// those components never federate, so that alone is not a failure.
+func certProblems(out string, code int) error {
+	if code == 0 {
+		return nil
+	}
+	var bad []string
+	for _, line := range strings.Split(out, "\n") {
+		l := strings.TrimSpace(line)
+		switch {
+		case l == "", strings.HasPrefix(l, "Certificate:"), strings.HasPrefix(l, "Checking certificate"),
+			strings.HasPrefix(l, "For more information"), strings.HasPrefix(l, "Problems found"), l == "Done.",
+			strings.HasPrefix(l, "Not valid for server-to-server connections to "):
+			continue
+		}
+		bad = append(bad, l)
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("prosodyctl check certs: %s", strings.Join(bad, "; "))
 }

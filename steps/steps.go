@@ -25,6 +25,7 @@ func List(cfg *answers.Config, o Options) []installer.Step {
 	e := &env{cfg: cfg, opts: o}
 	return []installer.Step{
 		&preflight{e},     // 1. OS, CPU, memory, disk, DNS, ports, Janssen reachable
+		&aptSettings{e},   //    apt proxy, package lists
 		&basePackages{e},  // 2. nginx, certbot, curl, gnupg, ... named per release
 		&repository{e},    // 3. Jitsi's apt repository with its pinned key
 		&preseed{e},       // 4. debconf answers, so no package waits at a prompt
@@ -33,6 +34,7 @@ func List(cfg *answers.Config, o Options) []installer.Step {
 		&prosody{e},       // 7. Prosody: token auth against Janssen's keys
 		&jicofo{e},        // 8. Jicofo: XMPP client, brewery, bridge selection
 		&videobridge{e},   // 9. Videobridge: ICE on UDP 10000, websockets, stats
+		&turn{e},          //    coturn with Prosody's TURN secret
 		&web{e},           // 10. config.js: hosts, p2p, Janssen sign-in
 		&certificate{e},   // 12. TLS: Let's Encrypt, own or self-signed
 		&nginxSite{e},     // 11. nginx: TLS, CORS, BOSH, WebSockets (needs the certificate)

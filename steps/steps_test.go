@@ -202,3 +202,27 @@ func TestPortsHeldByOthersRefuse(t *testing.T) {
 		t.Errorf("expected services: %v", err)
 	}
 }
+
+// TestListIsTheGuide pins the order of the steps: it is the guide's table
+// of contents, and the handlers' groups depend on it.
+func TestListIsTheGuide(t *testing.T) {
+	var names []string
+	for _, s := range List(testConfig(t), Options{}) {
+		names = append(names, s.Name())
+	}
+	want := "Preflight, APT settings, Base packages, Jitsi repository, Debconf answers, Jitsi packages, Secrets, Prosody, Jicofo, Videobridge, TURN server, Web app, TLS certificate, nginx site, Certificates for Prosody, Firewall, Services"
+	if got := strings.Join(names, ", "); got != want {
+		t.Errorf("steps:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestProsodyCertCheck(t *testing.T) {
+	components := "Checking certificates...\n  Certificate: /etc/prosody/certs/meet.example.com.crt\n  Not valid for server-to-server connections to lobby.meet.example.com.\n\nFor more information about certificates please see https://prosody.im/doc/certificates\n\nProblems found, see above.\n"
+	if err := certProblems(components, 2); err != nil {
+		t.Errorf("internal components flagged: %v", err)
+	}
+	expired := "Checking certificates...\n  Certificate: /etc/prosody/certs/meet.example.com.crt\n  Certificate has expired.\n  Not valid for client connections to meet.example.com.\nProblems found, see above.\n"
+	if err := certProblems(expired, 2); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("expired certificate: %v", err)
+	}
+}

@@ -19,9 +19,8 @@ external_services = {
 };
 {{- end}}
 
--- Only the web client on https://{{.Domain}} talks to BOSH and WebSocket, through nginx.
-cross_domain_bosh = false;
-cross_domain_websocket = false;
+-- Only the web client on https://{{.Domain}} talks to BOSH and WebSocket, through
+-- nginx, so no CORS is needed (Prosody 0.12 dropped cross_domain_* for http_cors).
 consider_bosh_secure = true;
 consider_websocket_secure = true;
 

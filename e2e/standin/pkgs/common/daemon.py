@@ -77,7 +77,12 @@ def xmpp_settings(role, path):
         base = "videobridge.apis.xmpp-client.configs." + ids[0]
     s = {}
     for key in ("hostname", "port", "domain", "username", "password"):
-        s[key] = hocon_get(path, base + "." + key)
+        # The bridge's reference.conf spells these in capitals, as the
+        # package's postinst writes them; lowercase is read too.
+        v = None
+        if role != "jicofo":
+            v = hocon_get(path, base + "." + key.upper())
+        s[key] = v if v is not None else hocon_get(path, base + "." + key)
     s["hostname"] = s["hostname"] or "localhost"
     s["port"] = int(s["port"] or 5222)
     if role == "jicofo":
