@@ -10,7 +10,9 @@ type jitsiPackages struct{ *env }
 func (*jitsiPackages) Name() string { return "Jitsi packages" }
 
 func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error) {
-	names := []string{"jitsi-meet", "jitsi-meet-tokens", sqlitePackage(hostOS(h))}
+	// lua-unbound: Prosody 0.12 and later resolve DNS with it and warn
+	// without it; the Jitsi handbook installs it.
+	names := []string{"jitsi-meet", "jitsi-meet-tokens", sqlitePackage(hostOS(h)), "lua-unbound"}
 	if s.cfg.Jitsi.Turn {
 		names = append(names, "jitsi-meet-turnserver")
 	}

@@ -217,12 +217,16 @@ func TestListIsTheGuide(t *testing.T) {
 }
 
 func TestProsodyCertCheck(t *testing.T) {
+	localhost := "Prosody was unable to find lua-unbound\ncertmanager info No certificate present in SSL/TLS configuration for localhost. SNI will be required.\nNo 'certificate' found for localhost\n"
+	if err := certProblems("meet.example.com")(localhost, 1); err != nil {
+		t.Errorf("Debian's localhost VirtualHost flagged: %v", err)
+	}
 	components := "Checking certificates...\n  Certificate: /etc/prosody/certs/meet.example.com.crt\n  Not valid for server-to-server connections to lobby.meet.example.com.\n\nFor more information about certificates please see https://prosody.im/doc/certificates\n\nProblems found, see above.\n"
-	if err := certProblems(components, 2); err != nil {
+	if err := certProblems("meet.example.com")(components, 2); err != nil {
 		t.Errorf("internal components flagged: %v", err)
 	}
 	expired := "Checking certificates...\n  Certificate: /etc/prosody/certs/meet.example.com.crt\n  Certificate has expired.\n  Not valid for client connections to meet.example.com.\nProblems found, see above.\n"
-	if err := certProblems(expired, 2); err == nil || !strings.Contains(err.Error(), "expired") {
+	if err := certProblems("meet.example.com")(expired, 2); err == nil || !strings.Contains(err.Error(), "expired") {
 		t.Errorf("expired certificate: %v", err)
 	}
 }

@@ -13,6 +13,10 @@ func (*web) Name() string  { return "Web app" }
 func (*web) Group() string { return "configure" }
 
 func (s *web) Declare(h *installer.Host) ([]installer.Resource, error) {
+	if s.cfg.Janssen.ClientID == "" {
+		return nil, installer.Refuse("janssen.client_id is empty: the web app signs in with that Janssen client; " +
+			"register one with `jitsi-installer janssen client --answers FILE --register`, or set it")
+	}
 	b, err := render(assets.ConfigJS, data(h, s.env))
 	if err != nil {
 		return nil, err

@@ -75,7 +75,7 @@ type TLS struct {
 type LetsEncrypt struct {
 	Email    string `yaml:"email" kind:"email" doc:"Contact address of the ACME account; required with tls.mode letsencrypt."`
 	Server   string `yaml:"server" kind:"https" doc:"ACME directory URL: Let's Encrypt, its staging server or a private ACME CA."`
-	CABundle string `yaml:"ca_bundle" kind:"certs" doc:"CA certificates (PEM) on this machine that a private ACME server's certificate chains to."`
+	CABundle string `yaml:"ca_bundle" kind:"certs" doc:"CA certificates (PEM) on this machine for a private ACME server: the CA of its TLS certificate and the root it issues under; installed on the hosts."`
 }
 
 // Janssen is the identity provider whose tokens Prosody accepts.

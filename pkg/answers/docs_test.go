@@ -1,0 +1,50 @@
+package answers
+
+import (
+	"os"
+	"testing"
+)
+
+const docsPath = "../../docs/answers.md"
+
+// answersDoc is docs/answers.md: the template itself, so the reference
+// cannot drift from the loader.
+func answersDoc() string {
+	return `# The answers file
+
+Everything the installer needs to know about one deployment. Print this file
+with ` + "`jitsi-installer answers init`" + `, check one with
+` + "`jitsi-installer answers validate FILE`" + ` (no host is contacted), and give
+your editor ` + "`jitsi-installer answers schema`" + ` (JSON Schema) for completion.
+
+Rules the loader applies:
+
+- Unknown keys are errors, with line, column and a "did you mean".
+- Every problem is reported at once, each with its line and field path, e.g.
+  ` + "`a.yaml:7:11: hosts[0].port: must be between 1 and 65535`" + `; exit code 3.
+- Values that could break a configuration file or a shell command (quotes,
+  whitespace, ` + "`;`, `$`" + `, backticks, newlines, ...) are refused by name.
+- ` + "`${env:NAME}` and `${file:PATH}`" + ` are read on the operator's machine.
+  Secrets (` + "`sudo_password`, `janssen.test_client.client_secret`, `jitsi.app_secret`" + `)
+  are never echoed in messages, plans, logs or JSON.
+
+Every key, with its default or an example value:
+
+` + "```yaml\n" + string(Template()) + "```\n"
+}
+
+func TestAnswersDocIsTheTemplate(t *testing.T) {
+	want := answersDoc()
+	if *update {
+		if err := os.WriteFile(docsPath, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(docsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("%s is out of date with Template(): run go test ./pkg/answers -update", docsPath)
+	}
+}
