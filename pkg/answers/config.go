@@ -83,7 +83,7 @@ type Janssen struct {
 	Issuer       string     `yaml:"issuer" kind:"https" req:"true" doc:"Issuer URL exactly as in Janssen's discovery document, e.g. https://login.example.com."`
 	DiscoveryURL string     `yaml:"discovery_url" kind:"https" doc:"OpenID discovery document; empty: ISSUER/jans-auth/.well-known/openid-configuration."`
 	Audience     string     `yaml:"audience" kind:"name" doc:"Audience (aud) that tokens must carry."`
-	AppID        string     `yaml:"app_id" kind:"name" doc:"Jitsi application id; also an accepted token issuer in Prosody."`
+	AppID        string     `yaml:"app_id" kind:"name" doc:"Jitsi application id (Prosody's app_id); tokens are accepted from janssen.issuer only."`
 	ClientID     string     `yaml:"client_id" kind:"name" doc:"OpenID client the web app signs in with."`
 	CABundle     string     `yaml:"ca_bundle" kind:"certs" doc:"CA certificates (PEM) on this machine for a Janssen with a private CA; installed on the hosts."`
 	TestClient   TestClient `yaml:"test_client" doc:"Optional confidential client that verify uses to get a real token."`

@@ -1,0 +1,547 @@
+package jwks
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"math"
+	"strings"
+	"time"
+)
+
+// Token is a decoded JWT. It keeps the signed part and the signature for
+// verification and never prints them.
+type Token struct {
+	Header map[string]any
+	Claims map[string]any
+
+	signed    string // header.claims as received
+	signature []byte
+}
+
+// Parse decodes a compact JWT without verifying it. Its errors never quote
+// the token.
+func Parse(token string) (*Token, error) {
+	parts := strings.Split(strings.TrimSpace(token), ".")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return nil, fmt.Errorf("not a JWT: %d dot-separated parts, want 3 (header.claims.signature)", len(parts))
+	}
+	t := &Token{signed: parts[0] + "." + parts[1]}
+	var err error
+	if t.Header, err = object(parts[0]); err != nil {
+		return nil, fmt.Errorf("not a JWT: header: %w", err)
+	}
+	if t.Claims, err = object(parts[1]); err != nil {
+		return nil, fmt.Errorf("not a JWT: claims: %w", err)
+	}
+	if t.signature, err = b64url(parts[2]); err != nil {
+		return nil, errors.New("not a JWT: the signature is not base64url")
+	}
+	return t, nil
+}
+
+// object decodes one base64url JSON object, keeping numbers as json.Number
+// so that a quoted number stays distinguishable from a number.
+func object(part string) (map[string]any, error) {
+	raw, err := b64url(part)
+	if err != nil {
+		return nil, errors.New("not base64url")
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil || m == nil {
+		return nil, errors.New("not a JSON object")
+	}
+	return m, nil
+}
+
+// Options is the Prosody configuration a token is checked against.
+type Options struct {
+	// Issuers is asap_accepted_issuers; "*" accepts any.
+	Issuers []string
+	// Audiences is asap_accepted_audiences; "*" accepts any.
+	Audiences []string
+	// Domain is the meeting domain sub must name (or "*") under
+	// enable_domain_verification; empty: domain verification is off.
+	Domain string
+	// RoomOptional is asap_require_room_claim = false; by default a token
+	// must carry room.
+	RoomOptional bool
+	// Alg is signature_algorithm; empty: RS256.
+	Alg string
+	// Keys finds the signing key by kid: a JWKS (cache_keys_url) or a
+	// KeyServer (asap_key_server). Nil: kid lookup and signature are skipped.
+	Keys KeySource
+	// Now is the time on this machine; nil: time.Now.
+	Now func() time.Time
+	// Skew is how far the host's clock runs ahead of this machine's (negative:
+	// behind). Prosody compares exp and nbf with its own clock, no leeway.
+	Skew time.Duration
+}
+
+// Status of one check.
+type Status string
+
+// Check outcomes. A check is skipped only when an earlier one failed, or
+// when the configuration makes Prosody not look.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Skip Status = "skip"
+)
+
+// Result is one check: what was found and, on failure, how to fix it.
+type Result struct {
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// Report is every check of one token, in the order Prosody makes them.
+type Report struct {
+	Checks []Result `json:"checks"`
+	// Header and Claims are the decoded token, never its signature; nil
+	// when the token could not be decoded.
+	Header map[string]any `json:"header,omitempty"`
+	Claims map[string]any `json:"claims,omitempty"`
+}
+
+// Accepted reports whether Prosody would accept the token: no check failed.
+func (r Report) Accepted() bool {
+	for _, c := range r.Checks {
+		if c.Status == Fail {
+			return false
+		}
+	}
+	return len(r.Checks) > 0
+}
+
+// Failed lists the checks that failed.
+func (r Report) Failed() []Result {
+	var out []Result
+	for _, c := range r.Checks {
+		if c.Status == Fail {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Check decodes token and checks it as Prosody's token plugin would with
+// the configuration in o. A token that cannot be decoded gives a report
+// with the single failing check "format".
+func Check(token string, o Options) Report {
+	t, err := Parse(token)
+	if err != nil {
+		return Report{Checks: []Result{{Name: "format", Status: Fail, Detail: err.Error(),
+			Fix: "pass the whole token: three base64url parts joined by dots, as found after ?jwt= in the meeting URL"}}}
+	}
+	return t.Check(o)
+}
+
+// Check checks a decoded token; see the package function Check.
+func (t *Token) Check(o Options) Report {
+	c := &checker{t: t, o: o}
+	if c.o.Alg == "" {
+		c.o.Alg = "RS256"
+	}
+	if c.o.Now == nil {
+		c.o.Now = time.Now
+	}
+	c.kid()
+	c.typ()
+	c.alg()
+	c.signature()
+	c.time("exp")
+	c.time("nbf")
+	c.iss()
+	c.aud()
+	c.sub()
+	c.room()
+	c.contextUser()
+	return Report{Checks: c.out, Header: t.Header, Claims: t.Claims}
+}
+
+type checker struct {
+	t   *Token
+	o   Options
+	out []Result
+	key *rsa.PublicKey
+}
+
+func (c *checker) pass(name, format string, a ...any) {
+	c.out = append(c.out, Result{Name: name, Status: Pass, Detail: fmt.Sprintf(format, a...)})
+}
+
+func (c *checker) skip(name, format string, a ...any) {
+	c.out = append(c.out, Result{Name: name, Status: Skip, Detail: fmt.Sprintf(format, a...)})
+}
+
+func (c *checker) fail(name, fix, format string, a ...any) {
+	c.out = append(c.out, Result{Name: name, Status: Fail, Detail: fmt.Sprintf(format, a...), Fix: fix})
+}
+
+// kid: key-server and JWKS modes find the key by the header's kid.
+func (c *checker) kid() {
+	kid, ok := c.t.Header["kid"].(string)
+	switch {
+	case c.t.Header["kid"] == nil:
+		c.fail("kid present", "have Janssen sign with a key from its JWKS: Janssen puts the key's kid in the header of every token it signs; a token without kid was made elsewhere",
+			"the header has no kid, so Prosody cannot find the signing key")
+	case !ok || kid == "":
+		c.fail("kid present", "kid must be the non-empty string id of a key in Janssen's JWKS",
+			"kid is %s, not a non-empty string", describe(c.t.Header["kid"]))
+	default:
+		c.pass("kid present", "%q", kid)
+		c.lookup(kid)
+		return
+	}
+	c.skip("kid known", "no kid to look up")
+}
+
+func (c *checker) lookup(kid string) {
+	if c.o.Keys == nil {
+		c.skip("kid known", "no JWKS or key server given")
+		return
+	}
+	key, err := c.o.Keys.PublicKey(kid)
+	switch {
+	case errors.Is(err, ErrUnknownKid):
+		fix := "get a new token: Janssen rotated its keys and no longer publishes this one, or another issuer signed it"
+		if ks, ok := c.o.Keys.(*KeyServer); ok {
+			refresh := "refresh the key server's files from the JWKS"
+			if ks.Refresh != "" {
+				refresh = "run `" + ks.Refresh + "` on the host (its timer does so periodically)"
+			}
+			fix = fmt.Sprintf("if kid %q is in Janssen's JWKS, the key server has not fetched it yet: %s; otherwise get a new token", kid, refresh)
+		}
+		c.fail("kid known", fix, "kid %q: %v", kid, err)
+	case err != nil:
+		c.fail("kid known", "check the JWKS URL or key server URL, and --ca-bundle for a private CA",
+			"could not read %s: %v", c.o.Keys, err)
+	default:
+		c.key = key
+		c.pass("kid known", "in %s (RSA %d bits)", c.o.Keys, key.N.BitLen())
+	}
+}
+
+// typ: luajwtjitsi refuses any header typ but "JWT".
+func (c *checker) typ() {
+	if typ, _ := c.t.Header["typ"].(string); typ == "JWT" {
+		c.pass("typ", `"JWT"`)
+		return
+	}
+	c.fail("typ", `Prosody's JWT library requires the header "typ": "JWT" exactly (case matters); use an access token issued as JWT (access_token_as_jwt) or an ID token`,
+		"typ is %s", describe(c.t.Header["typ"]))
+}
+
+var rsaHashes = map[string]struct {
+	h   crypto.Hash
+	new func() hash.Hash
+}{
+	"RS256": {crypto.SHA256, sha256.New},
+	"RS384": {crypto.SHA384, sha512.New384},
+	"RS512": {crypto.SHA512, sha512.New},
+}
+
+// alg: Prosody verifies with one configured algorithm; with keys from a JWKS
+// or key server it must be RSA.
+func (c *checker) alg() {
+	alg, _ := c.t.Header["alg"].(string)
+	want := c.o.Alg
+	switch {
+	case alg == want:
+		c.pass("alg", "%s", alg)
+	case alg == "" || strings.EqualFold(alg, "none"):
+		c.fail("alg", "Prosody never accepts an unsigned token: have Janssen sign it with "+want,
+			"alg is %s: the token is unsigned", describe(c.t.Header["alg"]))
+	case strings.HasPrefix(alg, "HS"):
+		c.fail("alg", fmt.Sprintf("with Janssen's keys Prosody verifies only %s signatures: set the client's access_token_signing_alg and id_token_signed_response_alg to %s", want, want),
+			"alg is %s, an HMAC with a shared secret, which no JWKS or key server can verify", alg)
+	default:
+		c.fail("alg", fmt.Sprintf("have Janssen sign with %s (the client's access_token_signing_alg), or set Prosody's signature_algorithm to %s", want, alg),
+			"alg is %s, Prosody expects %s", alg, want)
+	}
+}
+
+func (c *checker) signature() {
+	alg, _ := c.t.Header["alg"].(string)
+	rh, ok := rsaHashes[alg]
+	switch {
+	case alg != c.o.Alg || !ok:
+		c.skip("signature", "not verified: alg is not %s", c.o.Alg)
+		return
+	case c.key == nil:
+		c.skip("signature", "not verified: no key")
+		return
+	}
+	h := rh.new()
+	h.Write([]byte(c.t.signed))
+	if err := rsa.VerifyPKCS1v15(c.key, rh.h, h.Sum(nil), c.t.signature); err != nil {
+		c.fail("signature", "the token was changed after signing, or signed by another key with the same kid: get a new token from Janssen",
+			"does not verify with kid %q from %s", c.t.Header["kid"], c.o.Keys)
+		return
+	}
+	c.pass("signature", "%s, verified", alg)
+}
+
+// time checks exp or nbf: optional, but a number when present, against the
+// host's clock.
+func (c *checker) time(name string) {
+	v, present := c.t.Claims[name]
+	if !present {
+		if name == "exp" {
+			c.pass(name, "absent: Prosody accepts a token without exp, and it never expires")
+		} else {
+			c.pass(name, "absent")
+		}
+		return
+	}
+	n, isNum := v.(json.Number)
+	f, err := n.Float64()
+	if !isNum || err != nil || math.IsInf(f, 0) {
+		if s, ok := v.(string); ok {
+			c.fail(name, fmt.Sprintf("make the issuer write %s as a JSON number of seconds since 1970, without quotes", name),
+				"%s is a string (%q): Prosody requires a number", name, s)
+			return
+		}
+		c.fail(name, fmt.Sprintf("%s must be a JSON number of seconds since 1970", name), "%s is %s, not a number", name, describe(v))
+		return
+	}
+	f = math.Max(math.Min(f, 1e15), -1e15) // keep far-off times representable
+	sec, frac := math.Modf(f)
+	at := time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	now := c.o.Now().Add(c.o.Skew)
+	clock := "this machine's clock"
+	switch {
+	case c.o.Skew > 0:
+		clock = fmt.Sprintf("the host's clock, %s ahead of this machine's", c.o.Skew)
+	case c.o.Skew < 0:
+		clock = fmt.Sprintf("the host's clock, %s behind this machine's", -c.o.Skew)
+	}
+	when := at.Format(time.RFC3339)
+	d := at.Sub(now).Round(time.Second)
+	switch {
+	case name == "exp" && !now.Before(at):
+		c.fail(name, "get a new token; if it was fresh, the clocks of Janssen and the host disagree: run NTP on both",
+			"expired %s ago (%s, by %s)", -d, when, clock)
+	case name == "exp":
+		c.pass(name, "in %s (%s, by %s)", d, when, clock)
+	case now.Before(at):
+		c.fail(name, "the token is not valid yet: wait, or fix the clock of Janssen or the host (run NTP on both)",
+			"not before %s, %s from now (by %s)", when, d, clock)
+	default:
+		c.pass(name, "%s ago (%s)", -d, when)
+	}
+}
+
+func (c *checker) iss() {
+	v, present := c.t.Claims["iss"]
+	iss, ok := v.(string)
+	switch {
+	case !present:
+		c.fail("iss", "tokens from Janssen carry iss; check that this is one", "'iss' claim is missing")
+		return
+	case !ok:
+		c.fail("iss", "iss must be a string", "iss is %s", describe(v))
+		return
+	}
+	for _, a := range c.o.Issuers {
+		if a == "*" || a == iss {
+			c.pass("iss", "%q", iss)
+			return
+		}
+	}
+	fix := fmt.Sprintf("set the issuer (asap_accepted_issuers) to exactly %q, as Janssen's discovery document states it", iss)
+	for _, a := range c.o.Issuers {
+		if strings.TrimRight(a, "/") == strings.TrimRight(iss, "/") {
+			fix = fmt.Sprintf("the accepted issuer %q differs from the token's only in the trailing slash, and Prosody compares exactly: set the issuer to %q", a, iss)
+		}
+	}
+	c.fail("iss", fix, "%q is not among the accepted issuers %s", iss, quoteList(c.o.Issuers))
+}
+
+func (c *checker) aud() {
+	v, present := c.t.Claims["aud"]
+	if !present {
+		c.fail("aud", "make the UPDATE_TOKEN script set aud (see `jitsi-installer janssen client`)", "'aud' claim is missing")
+		return
+	}
+	for _, a := range c.o.Audiences {
+		if a == "*" {
+			c.pass("aud", "any audience accepted (%s)", describe(v))
+			return
+		}
+	}
+	aud, ok := v.(string)
+	if !ok {
+		c.fail("aud", fmt.Sprintf("Prosody compares aud as one string: make the UPDATE_TOKEN script set aud to the string %s", firstOr(c.o.Audiences, `"jitsi"`)),
+			"aud is %s, not a string", describe(v))
+		return
+	}
+	for _, a := range c.o.Audiences {
+		if a == aud {
+			c.pass("aud", "%q", aud)
+			return
+		}
+	}
+	c.fail("aud", fmt.Sprintf("make the UPDATE_TOKEN script set aud to %s, or add %q to the accepted audiences", firstOr(c.o.Audiences, `"*"`), aud),
+		"%q is not among the accepted audiences %s", aud, quoteList(c.o.Audiences))
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) == 0 {
+		return def
+	}
+	return fmt.Sprintf("%q", list[0])
+}
+
+// sub: with enable_domain_verification Prosody lets the token into rooms
+// under conference.<sub> only.
+func (c *checker) sub() {
+	if c.o.Domain == "" {
+		c.skip("sub", "domain verification is off")
+		return
+	}
+	v, present := c.t.Claims["sub"]
+	sub, ok := v.(string)
+	fix := fmt.Sprintf("make the UPDATE_TOKEN script set sub to %q (or \"*\")", c.o.Domain)
+	switch {
+	case !present:
+		c.fail("sub", fix, "'sub' claim is missing; with domain verification Prosody needs the meeting domain there")
+	case !ok:
+		c.fail("sub", fix, "sub is %s, not a string", describe(v))
+	case sub == "*":
+		c.pass("sub", `"*": any domain`)
+	case strings.EqualFold(sub, c.o.Domain):
+		c.pass("sub", "%q", sub)
+	default:
+		c.fail("sub", fix+"; Janssen's own sub is the user's id, which Jitsi reads as a domain",
+			"%q is not the meeting domain %q", sub, c.o.Domain)
+	}
+}
+
+func (c *checker) room() {
+	if c.o.RoomOptional {
+		c.skip("room", "not required (asap_require_room_claim = false)")
+		return
+	}
+	v, present := c.t.Claims["room"]
+	room, ok := v.(string)
+	switch {
+	case !present || v == nil:
+		c.fail("room", `make the UPDATE_TOKEN script set room to "*" (any room) or the room's name`, "'room' claim is missing")
+	case !ok:
+		c.fail("room", `room must be a string: a room name or "*"`, "room is %s", describe(v))
+	case room == "*":
+		c.pass("room", `"*": any room`)
+	default:
+		c.pass("room", "%q: only that room", room)
+	}
+}
+
+// contextUser checks context.user the way Jitsi's modules read it: an object
+// of strings, and moderator a boolean or "true"/"false".
+func (c *checker) contextUser() {
+	const name = "context.user"
+	ctxv, present := c.t.Claims["context"]
+	if !present {
+		c.pass(name, "no context: participants join without name, email or avatar from the token")
+		return
+	}
+	ctx, ok := ctxv.(map[string]any)
+	if !ok {
+		c.fail(name, "context must be a JSON object", "context is %s", describe(ctxv))
+		return
+	}
+	uv, present := ctx["user"]
+	if !present {
+		c.pass(name, "absent")
+		return
+	}
+	user, ok := uv.(map[string]any)
+	if !ok {
+		c.fail(name, "context.user must be a JSON object {id, name, email, avatar, moderator}", "context.user is %s", describe(uv))
+		return
+	}
+	var bad, found []string
+	for _, k := range []string{"id", "name", "email", "avatar"} {
+		v, present := user[k]
+		if !present {
+			continue
+		}
+		if _, ok := v.(string); !ok {
+			bad = append(bad, fmt.Sprintf("%s is %s", k, describe(v)))
+			continue
+		}
+		found = append(found, k)
+	}
+	if v, present := user["moderator"]; present {
+		switch m := v.(type) {
+		case bool:
+			found = append(found, fmt.Sprintf("moderator=%t", m))
+		case string:
+			if m != "true" && m != "false" {
+				bad = append(bad, fmt.Sprintf("moderator is %q", m))
+			} else {
+				found = append(found, "moderator="+m)
+			}
+		default:
+			bad = append(bad, "moderator is "+describe(v))
+		}
+	}
+	if len(bad) > 0 {
+		c.fail(name, `id, name, email and avatar must be strings and moderator true, false, "true" or "false"; fix the UPDATE_TOKEN script`,
+			"%s", strings.Join(bad, "; "))
+		return
+	}
+	if len(found) == 0 {
+		c.pass(name, "an empty object")
+		return
+	}
+	c.pass(name, "%s", strings.Join(found, ", "))
+}
+
+// describe names a JSON value's type and, for short scalars, the value.
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null or absent"
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case json.Number:
+		return "the number " + x.String()
+	case bool:
+		return fmt.Sprintf("the boolean %t", x)
+	case []any:
+		return fmt.Sprintf("a list of %d", len(x))
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// quoteList writes a configured list as Prosody's configuration does.
+func quoteList(list []string) string {
+	if len(list) == 0 {
+		return "(none configured)"
+	}
+	return "{" + quoted(list) + "}"
+}
+
+// quoted is the strings of list, quoted, joined by commas.
+func quoted(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
