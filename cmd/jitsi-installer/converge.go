@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/steps"
+)
+
+// session is one command's view of the answers file and its hosts.
+type session struct {
+	g       *globals
+	cfg     *answers.Config
+	eng     *installer.Engine
+	targets []installer.Target
+	close   func()
+}
+
+// open loads and checks the answers file before any host is contacted.
+func (g *globals) open(path string, o steps.Options) (*session, error) {
+	if err := g.validate(); err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, inputError("--answers is required: create one with `jitsi-installer answers init > answers.yaml`")
+	}
+	cfg, err := answers.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	sink, closer, err := g.sink()
+	if err != nil {
+		return nil, err
+	}
+	s := &session{g: g, cfg: cfg, close: closer}
+	s.eng = &installer.Engine{Steps: steps.List(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...)}
+	s.targets = g.targets(cfg)
+	return s, nil
+}
+
+func (g *globals) targets(cfg *answers.Config) []installer.Target {
+	if g.host == "local" {
+		return []installer.Target{{Name: "local", Address: "localhost", User: os.Getenv("USER"),
+			Dial: func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }}}
+	}
+	var ts []installer.Target
+	for _, h := range cfg.Hosts {
+		o := transport.SSHOptions{
+			Address: h.Address, Port: h.Port, User: h.User, KeyFile: h.KeyFile,
+			HostKey: h.HostKey, KnownHostsFile: g.knownHosts, AcceptNewHostKey: g.acceptNewHostKey,
+			ConnectTimeout: g.connectTimeout, SudoPassword: h.SudoPassword,
+		}
+		if isTerminal(g.stdin, g.stderr) {
+			o.Passphrase = g.askPassphrase
+		}
+		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User,
+			Dial: func(ctx context.Context) (transport.Transport, error) { return transport.DialSSH(ctx, o) }})
+	}
+	return ts
+}
+
+func (g *globals) askPassphrase(keyFile string) ([]byte, error) {
+	fmt.Fprintf(g.stderr, "Passphrase for %s: ", filepath.Base(keyFile))
+	f, ok := g.stdin.(*os.File)
+	if !ok {
+		return nil, errors.New("no terminal to ask for the passphrase")
+	}
+	b, err := readPassword(f)
+	fmt.Fprintln(g.stderr)
+	return b, err
+}
+
+// hostsFailed turns failed hosts into the exit code: 4 when any host could
+// not be reached, 1 otherwise. The events have already shown the details.
+func hostsFailed(p *installer.Plan) error {
+	err := p.Err()
+	if err == nil {
+		return nil
+	}
+	code := exitFailed
+	var ce *installer.ConnectError
+	if errors.As(err, &ce) || transport.IsConnectFailure(err) {
+		code = exitConnect
+	}
+	return &exitError{code: code, err: errReported}
+}
+
+// converge plans, asks, and applies. dryRun stops after the plan.
+func (s *session) converge(ctx context.Context, yes, dryRun bool, question string) error {
+	defer s.close()
+	p := s.eng.Plan(ctx, s.targets)
+	defer p.Close()
+	if err := hostsFailed(p); err != nil || dryRun || !p.HasChanges() {
+		s.eng.FinishPlan(p)
+		return err
+	}
+	if !yes {
+		ok, err := s.g.confirm(question)
+		if err != nil {
+			s.eng.FinishPlan(p)
+			return err
+		}
+		if !ok {
+			s.eng.FinishPlan(p)
+			return &exitError{code: exitFailed, err: errors.New("not applied")}
+		}
+	}
+	sum := s.eng.Apply(ctx, p)
+	if err := hostsFailed(p); err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		return &exitError{code: exitFailed, err: errReported}
+	}
+	return nil
+}

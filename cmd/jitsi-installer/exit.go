@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
+
+// Exit codes, documented in the README and in --help.
+const (
+	exitOK      = 0 // success
+	exitFailed  = 1 // a step failed on a host
+	exitPending = 2 // changes pending (plan --detailed-exitcode only)
+	exitInput   = 3 // invalid input; no host was contacted
+	exitConnect = 4 // connection, authentication or host-key failure
+)
+
+const exitCodesHelp = `Exit codes:
+  0  success
+  1  a step failed on a host
+  2  changes pending (plan --detailed-exitcode only)
+  3  invalid input (flags or answers file); no host was contacted
+  4  connection, authentication or host-key failure`
+
+// exitError carries an exit code up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func inputError(format string, a ...any) error {
+	return &exitError{code: exitInput, err: fmt.Errorf(format, a...)}
+}
+
+// exitCode maps an error to the documented exit codes.
+func exitCode(err error) int {
+	var ee *exitError
+	var probs *answers.Problems
+	var ce *installer.ConnectError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &probs):
+		return exitInput
+	case errors.As(err, &ce), transport.IsConnectFailure(err):
+		return exitConnect
+	}
+	return exitFailed
+}

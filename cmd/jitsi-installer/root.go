@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	output           string
+	logFile          string
+	noColor          bool
+	verbose          bool
+	acceptNewHostKey bool
+	knownHosts       string
+	host             string
+	connectTimeout   time.Duration
+
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		code := exitCode(err)
+		// Failures on hosts were already reported by the event stream.
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.err != errReported {
+			fmt.Fprintln(stderr, "error: "+strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		}
+		return code
+	}
+	return exitOK
+}
+
+// errReported marks a failure already shown through the event stream.
+var errReported = errors.New("failed")
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "jitsi-installer",
+		Short: "Set up Jitsi Meet with Janssen tokens on Debian and Ubuntu over SSH",
+		Long: `jitsi-installer sets up a complete Jitsi Meet server (Prosody, Jicofo, the
+videobridge, the web app and nginx) on Debian and Ubuntu hosts over SSH, with
+meetings protected by tokens from Janssen IAM, Let's Encrypt certificates and a
+UFW firewall. It declares the state each host should be in, shows what differs,
+and changes only that; a second run on a converged host changes nothing.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	f := root.PersistentFlags()
+	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json (one JSON event per line)")
+	f.StringVar(&g.logFile, "log-file", "", "also write the plain log to this file")
+	f.BoolVar(&g.noColor, "no-color", false, "no colour (also with NO_COLOR set)")
+	f.BoolVarP(&g.verbose, "verbose", "v", false, "also list unchanged resources and skipped steps")
+	f.BoolVar(&g.acceptNewHostKey, "accept-new-host-key", false, "trust the host key of a host not yet in known_hosts (a changed key is always refused)")
+	f.StringVar(&g.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
+	f.StringVar(&g.host, "host", "", `"local" to run on this machine instead of the answers file's hosts`)
+	f.DurationVar(&g.connectTimeout, "connect-timeout", 10*time.Second, "SSH connect timeout")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: exitInput, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
+	})
+	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newAnswers(g), newToken(g), newJanssen(g), newVersion(g))
+	for _, c := range root.Commands() {
+		c.Long = strings.TrimSpace(c.Long + "\n\n" + exitCodesHelp)
+	}
+	return root
+}
+
+func (g *globals) validate() error {
+	if g.output != "text" && g.output != "json" {
+		return inputError("--output: must be text or json, not %q", g.output)
+	}
+	if g.host != "" && g.host != "local" {
+		return inputError(`--host: only "local" is supported; other hosts go in the answers file`)
+	}
+	return nil
+}
+
+// isTerminal reports whether r and w are both terminals.
+func isTerminal(r io.Reader, w io.Writer) bool {
+	fr, ok1 := r.(*os.File)
+	fw, ok2 := w.(*os.File)
+	return ok1 && ok2 && term.IsTerminal(int(fr.Fd())) && term.IsTerminal(int(fw.Fd()))
+}
+
+// sink builds the event renderers: text or JSON on stdout, and the plain log.
+func (g *globals) sink() (installer.Sink, func(), error) {
+	var sinks installer.Sinks
+	closer := func() {}
+	if g.output == "json" {
+		sinks = append(sinks, installer.JSONSink{W: g.stdout})
+	} else {
+		color := !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+		if f, ok := g.stdout.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+			color = false
+		}
+		sinks = append(sinks, &installer.TextSink{W: g.stdout, Color: color, Verbose: g.verbose})
+	}
+	if g.logFile != "" {
+		f, err := os.OpenFile(g.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, nil, inputError("--log-file: %v", err)
+		}
+		sinks = append(sinks, &installer.TextSink{W: f, Verbose: true})
+		closer = func() { _ = f.Close() }
+	}
+	return sinks, closer, nil
+}
+
+// confirm asks a yes/no question on the terminal.
+func (g *globals) confirm(question string) (bool, error) {
+	if !isTerminal(g.stdin, g.stderr) {
+		return false, inputError("%s: no terminal to ask on; pass --yes to apply without asking", question)
+	}
+	fmt.Fprintf(g.stderr, "%s [y/N] ", question)
+	var answer string
+	_, _ = fmt.Fscanln(g.stdin, &answer)
+	a := strings.ToLower(strings.TrimSpace(answer))
+	return a == "y" || a == "yes", nil
+}

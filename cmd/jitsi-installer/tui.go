@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/pkg/tui"
+	"github.com/jitsi-installer/jitsi-installer/steps"
+)
+
+// unattended explains how to install without a terminal.
+const unattended = "the interactive installer needs a terminal on stdin and stdout. To install unattended:\n" +
+	"  jitsi-installer answers init > answers.yaml   # then edit it\n" +
+	"  jitsi-installer answers validate answers.yaml\n" +
+	"  jitsi-installer install --answers answers.yaml --yes\n" +
+	"or pass --accessible to answer plain prompts, also from a pipe"
+
+// interactive runs the installer's form, plan review and run on the
+// terminal, or as plain prompts with --accessible or TERM=dumb.
+func (g *globals) interactive(ctx context.Context, file string, accessible, dryRun bool, o steps.Options) error {
+	if err := g.validate(); err != nil {
+		return err
+	}
+	if g.output != "text" {
+		return inputError("--output %s: the interactive installer draws on the terminal; use --answers for JSON events", g.output)
+	}
+	if !accessible && !isTerminal(g.stdin, g.stdout) {
+		return inputError("%s", unattended)
+	}
+	in, ok1 := g.stdin.(*os.File)
+	out, ok2 := g.stdout.(*os.File)
+	if !ok1 || !ok2 {
+		return inputError("%s", unattended)
+	}
+	var defaults *answers.Config
+	if file != "" {
+		cfg, err := answers.Load(file)
+		if err != nil {
+			return err
+		}
+		defaults = cfg
+	}
+	var log installer.Sink
+	if g.logFile != "" {
+		f, err := os.OpenFile(g.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return inputError("--log-file: %v", err)
+		}
+		defer f.Close()
+		log = &installer.TextSink{W: f, Verbose: true}
+	}
+	res, err := tui.Run(ctx, tui.Options{
+		Defaults:   defaults,
+		File:       file,
+		Accessible: accessible || os.Getenv("TERM") == "dumb",
+		DryRun:     dryRun,
+		Log:        log,
+		In:         in,
+		Out:        out,
+		Prepare: func(cfg *answers.Config, ask tui.Asker) (*installer.Engine, []installer.Target, error) {
+			eng := &installer.Engine{Steps: steps.List(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...)}
+			return eng, g.askingTargets(cfg, ask), nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	return g.reportTUI(res)
+}
+
+// askingTargets are the answers' hosts, dialled with the operator's answers
+// to the host-key and passphrase questions; --host local as ever.
+func (g *globals) askingTargets(cfg *answers.Config, ask tui.Asker) []installer.Target {
+	if g.host == "local" {
+		return g.targets(cfg)
+	}
+	var ts []installer.Target
+	for _, h := range cfg.Hosts {
+		o := transport.SSHOptions{
+			Address: h.Address, Port: h.Port, User: h.User, KeyFile: h.KeyFile,
+			HostKey: h.HostKey, KnownHostsFile: g.knownHosts, AcceptNewHostKey: g.acceptNewHostKey,
+			ConnectTimeout: g.connectTimeout, SudoPassword: h.SudoPassword,
+			ConfirmHostKey: ask.ConfirmHostKey, Passphrase: ask.Passphrase,
+		}
+		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User,
+			Dial: func(ctx context.Context) (transport.Transport, error) { return transport.DialSSH(ctx, o) }})
+	}
+	return ts
+}
+
+// reportTUI prints what stays after the screen is gone, and turns the
+// result into the exit code.
+func (g *globals) reportTUI(r tui.Result) error {
+	w := g.stdout
+	if r.Saved != "" {
+		fmt.Fprintf(w, "Answers saved to %s.\n", r.Saved)
+		if len(r.SavedEnv) > 0 {
+			fmt.Fprintf(w, "It refers to secrets in the environment: export %v before `jitsi-installer install --answers %s`.\n", r.SavedEnv, r.Saved)
+		}
+	}
+	if r.Outcome != tui.Quit {
+		s := r.Summary
+		fmt.Fprintf(w, "Summary: %d changed, %d unchanged, %d failed; verify: %d passed, %d failed.\n",
+			s.Changed, s.Unchanged, s.Failed, r.Checks-r.ChecksFailed, r.ChecksFailed)
+	}
+	var ce *installer.ConnectError
+	switch {
+	case r.HostErr != nil && (errors.As(r.HostErr, &ce) || transport.IsConnectFailure(r.HostErr)):
+		return &exitError{code: exitConnect, err: r.HostErr}
+	case r.HostErr != nil:
+		return &exitError{code: exitFailed, err: r.HostErr}
+	case r.Stopped:
+		return &exitError{code: exitFailed, err: errors.New("stopped by the operator; run install again to continue")}
+	case r.Summary.Failed > 0 || r.ChecksFailed > 0:
+		return &exitError{code: exitFailed, err: errReported}
+	case r.Outcome == tui.Quit && r.Saved == "":
+		return &exitError{code: exitFailed, err: errors.New("not applied")}
+	case r.Outcome != tui.Quit:
+		fmt.Fprintf(w, "Jitsi Meet is ready: %s\n", r.URL)
+	}
+	return nil
+}

@@ -1,0 +1,282 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"charm.land/huh/v2"
+	"golang.org/x/term"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// errNoAnswers: the pipe ended while a question waited.
+var errNoAnswers = errors.New("stdin ended before every question was answered")
+
+// lineReader hands out one line per Read, so that each of huh's prompts,
+// which reads through its own buffer, takes only its own answer from a pipe.
+type lineReader struct {
+	r       io.Reader
+	starved bool // a prompt found the input at its end
+}
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	n := 0
+	var b [1]byte
+	for n < len(p) {
+		m, err := l.r.Read(b[:])
+		if m == 1 {
+			p[n] = b[0]
+			n++
+			if b[0] == '\n' {
+				return n, nil
+			}
+		}
+		if err != nil {
+			if n == 0 && errors.Is(err, io.EOF) {
+				l.starved = true
+			}
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// ttyReader is a lineReader on a terminal: huh reads passwords from its fd
+// without echo.
+type ttyReader struct {
+	*lineReader
+	fd uintptr
+}
+
+func (t ttyReader) Fd() uintptr { return t.fd }
+
+// newLineReader wraps r; the result has Fd only when r is a terminal.
+func newLineReader(r io.Reader) (io.Reader, *lineReader, bool) {
+	l := &lineReader{r: r}
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return ttyReader{lineReader: l, fd: f.Fd()}, l, true
+	}
+	return l, l, false
+}
+
+// plain is a theme without colour or decoration: what screen readers and
+// TERM=dumb get.
+func plain(bool) *huh.Styles {
+	s := huh.ThemeBase(false)
+	s.Focused.Title = s.Focused.Title.UnsetForeground()
+	return s
+}
+
+// prompter asks the accessible questions.
+type prompter struct {
+	ctx context.Context
+	in  io.Reader
+	lr  *lineReader
+	out io.Writer
+}
+
+// run asks fields. A cancelled ctx (Ctrl+C: the terminal is not raw here)
+// ends the wait for an answer, which no read can be interrupted for.
+func (p *prompter) run(fields ...huh.Field) error {
+	if p.lr.starved {
+		return errNoAnswers
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- huh.NewForm(huh.NewGroup(fields...)).WithAccessible(true).WithShowHelp(false).
+			WithTheme(huh.ThemeFunc(plain)).WithInput(p.in).WithOutput(p.out).Run()
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-p.ctx.Done():
+		fmt.Fprintln(p.out)
+		return fmt.Errorf("interrupted: %w", p.ctx.Err())
+	}
+	if err == nil && p.lr.starved {
+		err = errNoAnswers
+	}
+	return err
+}
+
+// page asks one page's questions under its title.
+func (p *prompter) page(pg page) error {
+	fmt.Fprintf(p.out, "\n== %s ==\n", pg.title)
+	if pg.desc != "" {
+		fmt.Fprintln(p.out, pg.desc)
+	}
+	return p.run(pg.fields()...)
+}
+
+// choose asks which of options to take; the first is the default.
+func (p *prompter) choose(title string, options ...huh.Option[string]) (string, error) {
+	choice := options[0].Value
+	err := p.run(huh.NewSelect[string]().Title(title).Options(options...).Value(&choice))
+	return choice, err
+}
+
+// ConfirmHostKey implements Asker.
+func (p *prompter) ConfirmHostKey(addr, keyType, fingerprint string) (bool, error) {
+	yes := false
+	err := p.run(huh.NewConfirm().Title(hostKeyQuestion(addr, keyType, fingerprint)).Value(&yes))
+	return yes, err
+}
+
+// Passphrase implements Asker.
+func (p *prompter) Passphrase(keyFile string) ([]byte, error) {
+	var s string
+	in := huh.NewInput().Title("Passphrase of " + keyFile).Value(&s)
+	if _, tty := p.in.(ttyReader); tty {
+		in = in.EchoMode(huh.EchoModePassword)
+	}
+	err := p.run(in)
+	return []byte(s), err
+}
+
+// runAccessible asks the form's questions as plain prompts, prints the plan
+// as the text log does, and applies it when the operator says so.
+func runAccessible(ctx context.Context, o Options) (Result, error) {
+	in, lr, tty := newLineReader(o.In)
+	p := &prompter{ctx: ctx, in: in, lr: lr, out: o.Out}
+	v := newValues(o.Defaults)
+	f := &form{v: v, name: o.File, accessible: true, agent: listAgent(), check: newChecker(ctx), secretTTY: tty}
+	if !f.agent.available() {
+		v.Auth = authFile
+	}
+	var res Result
+	fmt.Fprintln(o.Out, "Jitsi Meet installer. Press enter to keep the value in brackets; type - to empty an optional one.")
+	for {
+		if err := askAll(p, f); err != nil {
+			return res, err
+		}
+		cfg, err := v.load(o.File, false)
+		if err != nil {
+			fmt.Fprintf(o.Out, "\nThese answers cannot be used:\n%v\n", err)
+			continue
+		}
+		res.Config, res.URL = cfg, meetingURL(cfg)
+		done, err := planAndApply(ctx, o, p, v, &res)
+		if done || err != nil {
+			return res, err
+		}
+	}
+}
+
+// askAll asks every page that applies, in order.
+func askAll(p *prompter, f *form) error {
+	for _, pg := range f.pages() {
+		if pg.hide != nil && pg.hide() {
+			continue
+		}
+		if err := p.page(pg); err != nil {
+			return err
+		}
+		f.v.clearDashes()
+		if pg.title == "Janssen" {
+			if k, ok := f.v.janssenKey(f.v.Issuer, f.v.JanssenCA); ok {
+				fmt.Fprintln(p.out, strings.Join(f.check.wait(k).lines(), "\n"))
+			}
+		}
+	}
+	return nil
+}
+
+// clearDashes empties the keys answered with "-".
+func (v *values) clearDashes() {
+	for _, path := range []string{v.hostPath("key_file"), "letsencrypt.ca_bundle", "janssen.ca_bundle", "janssen.client_id"} {
+		if p := v.field(path); *p == "-" {
+			*p = ""
+		}
+	}
+}
+
+// planAndApply plans the answers and offers what can be done with the plan.
+// It reports whether the operator is done (rather than changing answers).
+func planAndApply(ctx context.Context, o Options, p *prompter, v *values, res *Result) (bool, error) {
+	eng, targets, err := o.Prepare(res.Config, p)
+	if err != nil {
+		return true, err
+	}
+	text := &installer.TextSink{W: o.Out}
+	sinks := installer.Sinks{text}
+	if o.Log != nil {
+		sinks = append(sinks, o.Log)
+	}
+	eng.Sink = sinks
+	fmt.Fprintln(o.Out, "\n== Plan ==")
+	plan := eng.Plan(ctx, targets)
+	defer plan.Close()
+	for {
+		res.HostErr = plan.Err()
+		var opts []huh.Option[string]
+		switch {
+		case res.HostErr != nil:
+			fmt.Fprintln(o.Out, "Planning failed; see above.")
+		case !plan.HasChanges():
+			fmt.Fprintln(o.Out, "Nothing to change.")
+			opts = append(opts, huh.NewOption("run the checks", "verify"))
+		case o.DryRun:
+			fmt.Fprintln(o.Out, "Dry run: nothing is applied.")
+		default:
+			opts = append(opts, huh.NewOption("apply these changes", "apply"))
+		}
+		opts = append(opts, huh.NewOption("save the answers", "save"), huh.NewOption("change the answers", "change"),
+			huh.NewOption("quit", "quit"))
+		choice, err := p.choose("What now?", opts...)
+		if err != nil {
+			return true, err
+		}
+		switch choice {
+		case "apply":
+			res.Outcome, res.Summary = Applied, eng.Apply(ctx, plan)
+			res.HostErr = plan.Err()
+			if res.Summary.Failed > 0 || res.HostErr != nil || ctx.Err() != nil {
+				res.Stopped = ctx.Err() != nil
+				return true, nil
+			}
+			verify(ctx, o.Out, eng, plan, res)
+			return true, nil
+		case "verify":
+			res.Outcome = Converged
+			verify(ctx, o.Out, eng, plan, res)
+			return true, nil
+		case "save":
+			path := o.File
+			if err := p.run(huh.NewInput().Title(fmt.Sprintf("Save the answers to [%s]", path)).Value(&path)); err != nil {
+				return true, err
+			}
+			env, err := save(v, path)
+			if err != nil {
+				fmt.Fprintln(o.Out, err)
+				continue
+			}
+			res.Saved, res.SavedEnv = path, env
+			fmt.Fprintln(o.Out, savedText(path, env))
+		case "change":
+			return false, nil
+		default:
+			return true, nil
+		}
+	}
+}
+
+// verify runs the checks and says where the meetings are.
+func verify(ctx context.Context, w io.Writer, eng *installer.Engine, plan *installer.Plan, res *Result) {
+	fmt.Fprintln(w, "\n== Verify ==")
+	for _, r := range eng.Verify(ctx, plan) {
+		res.Checks++
+		if r.Err != nil {
+			res.ChecksFailed++
+		}
+	}
+	res.HostErr = plan.Err()
+	fmt.Fprintf(w, "Verify: %d passed, %d failed\n", res.Checks-res.ChecksFailed, res.ChecksFailed)
+	if res.ChecksFailed == 0 && res.HostErr == nil {
+		fmt.Fprintln(w, "Jitsi Meet is ready: "+res.URL)
+	}
+}

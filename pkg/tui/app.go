@@ -1,0 +1,593 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+// stage is the screen the operator is on.
+type stage int
+
+const (
+	stageForm stage = iota
+	stagePlanning
+	stageReview
+	stageSave
+	stageApplying
+	stageVerifying
+	stageDone
+)
+
+// Messages from the engine's goroutines and from timers.
+type (
+	eventMsg      installer.Event
+	planDoneMsg   struct{ plan *installer.Plan }
+	applyDoneMsg  struct{ sum installer.Summary }
+	verifyDoneMsg struct{}
+	askMsg        struct{ q *question }
+	checkTickMsg  struct{ key issuerKey }
+	checkDoneMsg  struct{ key issuerKey }
+	refreshMsg    struct{}
+)
+
+// question is something the transport waits for an answer to.
+type question struct {
+	text   string
+	secret bool // a passphrase, typed into input
+	input  textinput.Model
+	reply  chan answer
+}
+
+type answer struct {
+	yes    bool
+	secret []byte
+	err    error
+}
+
+// sender delivers messages to the program once it runs.
+type sender struct {
+	mu sync.Mutex
+	fn func(tea.Msg)
+}
+
+func (s *sender) set(fn func(tea.Msg)) {
+	s.mu.Lock()
+	s.fn = fn
+	s.mu.Unlock()
+}
+
+func (s *sender) send(m tea.Msg) {
+	s.mu.Lock()
+	fn := s.fn
+	s.mu.Unlock()
+	if fn != nil {
+		fn(m)
+	}
+}
+
+// app is the full-screen installer.
+type app struct {
+	o     Options
+	ctx   context.Context
+	send  *sender
+	v     *values
+	form  *form
+	huh   *huh.Form
+	stage stage
+
+	prog   *progress
+	review review
+	spin   spinner.Model
+	width  int
+	height int
+
+	help, log     bool
+	ask           *question
+	askStop       bool // "stop the run?" is on screen
+	stopRequested bool // the operator stopped the apply
+	notice    string
+	problems  string
+
+	cfg     *answers.Config
+	eng     *installer.Engine
+	plan    *installer.Plan
+	cancel  context.CancelFunc // of the plan, apply or verify under way
+	ops     sync.WaitGroup     // engine work under way
+	saveIn  textinput.Model
+	replace string // file the operator was warned exists
+	lastKey issuerKey
+
+	res Result
+
+	// For tests: a fixed clock and a spinner that stands still.
+	now    func() time.Time
+	static bool
+}
+
+func newApp(ctx context.Context, o Options) *app {
+	a := &app{o: o, ctx: ctx, send: &sender{}, prog: newProgress(), now: time.Now}
+	a.v = newValues(o.Defaults)
+	a.form = &form{v: a.v, name: o.File, agent: listAgent(), check: newChecker(ctx)}
+	if !a.form.agent.available() {
+		a.v.Auth = authFile
+	}
+	a.huh = a.form.newForm()
+	a.spin = spinner.New(spinner.WithSpinner(spinner.Dot))
+	return a
+}
+
+// runScreen runs the full-screen installer on o.In and o.Out.
+func runScreen(ctx context.Context, o Options) (Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a := newApp(ctx, o)
+	p := tea.NewProgram(a, tea.WithInput(o.In), tea.WithOutput(o.Out), tea.WithContext(ctx), tea.WithoutSignalHandler())
+	a.send.set(p.Send)
+	_, err := p.Run()
+	// Interrupted or killed: let the engine finish the resource in
+	// progress so the host's journal stays consistent.
+	cancel()
+	a.ops.Wait()
+	if a.plan != nil {
+		a.plan.Close()
+	}
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return a.res, fmt.Errorf("interactive installer: %w", err)
+	}
+	return a.res, nil
+}
+
+func (a *app) Init() tea.Cmd {
+	return a.huh.Init()
+}
+
+// op runs engine work off the program's goroutine, counted so Run can wait.
+func (a *app) op(f func() tea.Msg) tea.Cmd {
+	a.ops.Add(1)
+	return func() tea.Msg {
+		defer a.ops.Done()
+		return f()
+	}
+}
+
+func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		if a.stage == stageForm {
+			// The form gets the screen less the header and its gap.
+			return a, a.updateForm(tea.WindowSizeMsg{Width: msg.Width, Height: max(msg.Height-chrome, 8)})
+		}
+		return a, nil
+	case eventMsg:
+		a.prog.event(installer.Event(msg))
+		return a, nil
+	case askMsg:
+		a.ask = msg.q
+		if msg.q.secret {
+			return a, a.ask.input.Focus()
+		}
+		return a, nil
+	case spinner.TickMsg:
+		if a.busy() {
+			var cmd tea.Cmd
+			a.spin, cmd = a.spin.Update(msg)
+			return a, cmd
+		}
+		return a, nil
+	case planDoneMsg:
+		a.planned(msg.plan)
+		return a, nil
+	case applyDoneMsg:
+		return a, a.applied(msg.sum)
+	case verifyDoneMsg:
+		a.verified()
+		return a, nil
+	case tea.KeyPressMsg:
+		if a.ask != nil {
+			return a, a.answer(msg)
+		}
+		if msg.String() == "f1" || msg.String() == "?" && a.stage != stageSave && !a.typing() {
+			a.help = !a.help
+			return a, nil
+		}
+		if a.help && msg.String() == "esc" {
+			a.help = false
+			return a, nil
+		}
+	}
+	switch a.stage {
+	case stageForm:
+		return a, a.updateForm(msg)
+	case stagePlanning, stageApplying, stageVerifying:
+		return a, a.updateRunning(msg)
+	case stageReview:
+		return a, a.updateReview(msg)
+	case stageSave:
+		return a, a.updateSave(msg)
+	case stageDone:
+		if k, ok := msg.(tea.KeyPressMsg); ok {
+			switch k.String() {
+			case "l":
+				a.log = !a.log
+			case "q", "enter", "esc", "ctrl+c":
+				return a, tea.Quit
+			}
+		}
+	}
+	return a, nil
+}
+
+// typing reports whether keys go into a text field.
+func (a *app) typing() bool {
+	if a.stage != stageForm {
+		return false
+	}
+	_, ok := a.huh.GetFocusedField().(*huh.Input)
+	return ok
+}
+
+func (a *app) busy() bool {
+	return a.stage == stagePlanning || a.stage == stageApplying || a.stage == stageVerifying
+}
+
+func (a *app) updateForm(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "ctrl+c":
+			return tea.Quit
+		case "esc":
+			return a.huh.PrevGroup()
+		}
+	}
+	switch msg := msg.(type) {
+	case checkTickMsg:
+		if msg.key == a.lastKey {
+			run := a.form.check.start(msg.key)
+			cmds = append(cmds, func() tea.Msg { <-run.done; return checkDoneMsg(msg) })
+		}
+	}
+	m, cmd := a.huh.Update(msg)
+	a.huh = m.(*huh.Form)
+	cmds = append(cmds, cmd)
+	switch a.huh.State {
+	case huh.StateCompleted:
+		return tea.Batch(append(cmds, a.formDone())...)
+	case huh.StateAborted:
+		return tea.Quit
+	}
+	if k, ok := a.v.janssenKey(a.v.Issuer, a.v.JanssenCA); k != a.lastKey {
+		a.lastKey = k
+		if ok {
+			cmds = append(cmds, tea.Tick(400*time.Millisecond, func(time.Time) tea.Msg { return checkTickMsg{key: k} }))
+		}
+	}
+	if a.form.refresh() {
+		m, cmd := a.huh.Update(refreshMsg{})
+		a.huh = m.(*huh.Form)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+// backToForm closes the plan and shows the form again, answers kept.
+func (a *app) backToForm() tea.Cmd {
+	if a.plan != nil {
+		a.plan.Close()
+		a.plan = nil
+	}
+	a.stage, a.notice, a.problems = stageForm, "", ""
+	a.res.HostErr = nil
+	a.huh = a.form.newForm()
+	cmd := a.huh.Init()
+	m, c := a.huh.Update(tea.WindowSizeMsg{Width: a.width, Height: max(a.height-chrome, 8)})
+	a.huh = m.(*huh.Form)
+	return tea.Batch(cmd, c)
+}
+
+// formDone reads the answers back as the unattended mode would, then plans.
+func (a *app) formDone() tea.Cmd {
+	cfg, err := a.v.load(a.o.File, false)
+	if err != nil {
+		a.stage, a.problems, a.cfg = stageReview, err.Error(), nil
+		return nil
+	}
+	a.cfg = cfg
+	a.res.Config = cfg
+	a.res.URL = meetingURL(cfg)
+	return a.startPlan()
+}
+
+func (a *app) startPlan() tea.Cmd {
+	if a.plan != nil {
+		a.plan.Close()
+		a.plan = nil
+	}
+	ctx, cancel := context.WithCancel(a.ctx)
+	eng, targets, err := a.o.Prepare(a.cfg, &screenAsker{send: a.send, ctx: ctx})
+	if err != nil {
+		cancel()
+		a.stage, a.problems = stageReview, err.Error()
+		return nil
+	}
+	sinks := installer.Sinks{installer.SinkFunc(func(e installer.Event) { a.send.send(eventMsg(e)) })}
+	if a.o.Log != nil {
+		sinks = append(sinks, a.o.Log)
+	}
+	eng.Sink = sinks
+	a.eng, a.cancel, a.review = eng, cancel, review{}
+	a.stage, a.notice, a.problems = stagePlanning, "", ""
+	a.prog.start(phasePlan)
+	return tea.Batch(a.spin.Tick, a.op(func() tea.Msg {
+		return planDoneMsg{plan: eng.Plan(ctx, targets)}
+	}))
+}
+
+func (a *app) planned(p *installer.Plan) {
+	a.plan, a.stage = p, stageReview
+	a.res.HostErr = p.Err()
+}
+
+func (a *app) startApply() tea.Cmd {
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.cancel, a.stage, a.askStop = cancel, stageApplying, false
+	a.prog.start(phaseApply)
+	p, eng := a.plan, a.eng
+	return tea.Batch(a.spin.Tick, a.op(func() tea.Msg {
+		return applyDoneMsg{sum: eng.Apply(ctx, p)}
+	}))
+}
+
+func (a *app) applied(sum installer.Summary) tea.Cmd {
+	a.res.Outcome, a.res.Summary = Applied, sum
+	if a.plan != nil {
+		a.res.HostErr = a.plan.Err()
+	}
+	a.res.Stopped = a.stopRequested
+	if a.res.Stopped || sum.Failed > 0 || a.res.HostErr != nil {
+		a.stage = stageDone
+		return nil
+	}
+	return a.startVerify()
+}
+
+func (a *app) startVerify() tea.Cmd {
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.cancel, a.stage = cancel, stageVerifying
+	a.prog.start(phaseVerify)
+	p, eng := a.plan, a.eng
+	return tea.Batch(a.spin.Tick, a.op(func() tea.Msg {
+		eng.Verify(ctx, p)
+		return verifyDoneMsg{}
+	}))
+}
+
+func (a *app) verified() {
+	a.stage = stageDone
+	a.res.Checks, a.res.ChecksFailed = len(a.prog.checks), a.prog.checksFailed()
+	if a.res.Outcome == Quit {
+		a.res.Outcome = Converged
+	}
+	a.res.HostErr = a.plan.Err()
+}
+
+func (a *app) updateRunning(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	switch k.String() {
+	case "l":
+		a.log = !a.log
+	case "ctrl+c":
+		switch {
+		case a.stage != stageApplying:
+			// Planning and verifying change nothing: stop at once.
+			a.cancel()
+		case a.stopRequested:
+			a.notice = "Stopping after " + a.current() + "; the host's journal will say where the run stopped."
+		default:
+			a.askStop = true
+		}
+	case "y":
+		if a.askStop {
+			a.askStop, a.stopRequested = false, true
+			a.notice = "Stopping after " + a.current() + "…"
+			a.cancel()
+		}
+	case "n", "esc":
+		a.askStop = false
+	}
+	return nil
+}
+
+// current is the resource in progress, for messages.
+func (a *app) current() string {
+	for _, h := range a.prog.hosts {
+		for _, s := range h.steps {
+			if s.state == stepRunning {
+				if r := s.inProgress(); r != "" {
+					return r
+				}
+				return s.name
+			}
+		}
+	}
+	return "the resource in progress"
+}
+
+func (a *app) updateReview(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	switch k.String() {
+	case "up", "k", "shift+tab":
+		a.review.move(a.prog, -1)
+	case "down", "j", "tab":
+		a.review.move(a.prog, 1)
+	case "pgdown":
+		a.review.move(a.prog, 10)
+	case "pgup":
+		a.review.move(a.prog, -10)
+	case "d", "space", "right", "left":
+		a.review.toggle(a.prog)
+	case "esc", "b":
+		return a.backToForm()
+	case "s":
+		if a.problems == "" {
+			a.startSave()
+		}
+	case "r":
+		if a.cfg != nil {
+			return a.startPlan()
+		}
+	case "enter", "y":
+		switch {
+		case a.problems != "":
+			return a.backToForm()
+		case a.plan == nil || a.plan.Err() != nil:
+			a.notice = "Fix what failed, then press r to plan again, or esc to change the answers."
+		case a.o.DryRun:
+			a.notice = "Dry run: nothing is applied. Press s to save the answers, q to quit."
+		case !a.plan.HasChanges():
+			return a.startVerify()
+		default:
+			return a.startApply()
+		}
+	case "q", "ctrl+c":
+		return tea.Quit
+	}
+	return nil
+}
+
+func (a *app) startSave() {
+	in := textinput.New()
+	in.Prompt = "Save answers to: "
+	in.SetValue(a.o.File)
+	in.SetWidth(max(20, a.width-20))
+	in.CursorEnd()
+	a.saveIn, a.replace, a.stage, a.notice = in, "", stageSave, ""
+	a.saveIn.Focus()
+}
+
+func (a *app) updateSave(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "esc", "ctrl+c":
+			a.stage = stageReview
+			return nil
+		case "enter":
+			path := strings.TrimSpace(a.saveIn.Value())
+			if path == "" {
+				return nil
+			}
+			if _, err := os.Stat(path); err == nil && a.replace != path {
+				a.replace = path
+				a.notice = path + " exists: press enter again to replace it, esc to keep it."
+				return nil
+			}
+			env, err := save(a.v, path)
+			if err != nil {
+				a.notice = err.Error()
+				return nil
+			}
+			a.res.Saved, a.res.SavedEnv = path, env
+			a.notice = savedText(path, env)
+			a.stage = stageReview
+			return nil
+		}
+	}
+	var cmd tea.Cmd
+	a.saveIn, cmd = a.saveIn.Update(msg)
+	return cmd
+}
+
+// answer handles a key while the transport waits for the operator.
+func (a *app) answer(k tea.KeyPressMsg) tea.Cmd {
+	q := a.ask
+	reply := func(ans answer) {
+		q.reply <- ans
+		a.ask = nil
+	}
+	switch {
+	case k.String() == "ctrl+c":
+		reply(answer{err: errors.New("canceled by the operator")})
+	case q.secret && k.String() == "enter":
+		reply(answer{secret: []byte(q.input.Value())})
+	case q.secret && k.String() == "esc":
+		reply(answer{err: errors.New("no passphrase given")})
+	case q.secret:
+		var cmd tea.Cmd
+		q.input, cmd = q.input.Update(k)
+		return cmd
+	case k.String() == "y":
+		reply(answer{yes: true})
+	case k.String() == "n" || k.String() == "esc":
+		reply(answer{})
+	}
+	return nil
+}
+
+// screenAsker asks on the screen, from the engine's goroutines.
+type screenAsker struct {
+	send *sender
+	ctx  context.Context
+}
+
+func (s *screenAsker) ask(q *question) answer {
+	q.reply = make(chan answer, 1)
+	s.send.send(askMsg{q: q})
+	select {
+	case ans := <-q.reply:
+		return ans
+	case <-s.ctx.Done():
+		return answer{err: s.ctx.Err()}
+	}
+}
+
+// ConfirmHostKey implements Asker.
+func (s *screenAsker) ConfirmHostKey(addr, keyType, fingerprint string) (bool, error) {
+	ans := s.ask(&question{text: hostKeyQuestion(addr, keyType, fingerprint)})
+	return ans.yes, ans.err
+}
+
+// Passphrase implements Asker.
+func (s *screenAsker) Passphrase(keyFile string) ([]byte, error) {
+	in := textinput.New()
+	in.Prompt = "Passphrase: "
+	in.EchoMode = textinput.EchoPassword
+	ans := s.ask(&question{text: "The key " + keyFile + " is encrypted.", secret: true, input: in})
+	return ans.secret, ans.err
+}
+
+func hostKeyQuestion(addr, keyType, fingerprint string) string {
+	return fmt.Sprintf("The host key of %s is not known yet:\n\n    %s %s\n\n"+
+		"Compare it with the server's own (ssh-keygen -lf /etc/ssh/ssh_host_%s_key.pub on the server).\n"+
+		"Trust it and add it to known_hosts?", addr, keyType, fingerprint, keyName(keyType))
+}
+
+// keyName is the host key file's middle part for a key type.
+func keyName(keyType string) string {
+	switch {
+	case strings.Contains(keyType, "ed25519"):
+		return "ed25519"
+	case strings.Contains(keyType, "ecdsa"):
+		return "ecdsa"
+	}
+	return "rsa"
+}
