@@ -19,7 +19,11 @@ func newInstall(g *globals) *cobra.Command {
 		Use:   "install",
 		Short: "Converge every host in the answers file",
 		Long: `Install plans every host in the answers file, shows what would change, asks,
-and applies only what differs. Re-running it on a converged host changes nothing.`,
+and applies only what differs. Re-running it on a converged host changes nothing.
+
+On a terminal without --answers, or with --interactive, it asks for the answers
+in a form, shows the plan to review and follows the run; --accessible (or
+TERM=dumb) asks the same questions as plain prompts, also from a pipe.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if interactive || accessible || file == "" && g.host == "" {

@@ -103,6 +103,9 @@ func (g *globals) reportTUI(r tui.Result) error {
 			fmt.Fprintf(w, "It refers to secrets in the environment: export %v before `jitsi-installer install --answers %s`.\n", r.SavedEnv, r.Saved)
 		}
 	}
+	for _, f := range r.Failures {
+		fmt.Fprintln(w, "✗ "+f)
+	}
 	if r.Outcome != tui.Quit {
 		s := r.Summary
 		fmt.Fprintf(w, "Summary: %d changed, %d unchanged, %d failed; verify: %d passed, %d failed.\n",

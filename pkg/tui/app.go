@@ -98,8 +98,8 @@ type app struct {
 	ask           *question
 	askStop       bool // "stop the run?" is on screen
 	stopRequested bool // the operator stopped the apply
-	notice    string
-	problems  string
+	notice        string
+	problems      string
 
 	cfg     *answers.Config
 	eng     *installer.Engine
@@ -200,12 +200,16 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.ask != nil {
 			return a, a.answer(msg)
 		}
-		if msg.String() == "f1" || msg.String() == "?" && a.stage != stageSave && !a.typing() {
-			a.help = !a.help
+		if a.help {
+			// The keys page takes every key; these close it.
+			switch msg.String() {
+			case "?", "f1", "esc", "q", "enter":
+				a.help = false
+			}
 			return a, nil
 		}
-		if a.help && msg.String() == "esc" {
-			a.help = false
+		if msg.String() == "f1" || msg.String() == "?" && a.stage != stageSave && !a.typing() {
+			a.help = true
 			return a, nil
 		}
 	}
@@ -359,7 +363,7 @@ func (a *app) applied(sum installer.Summary) tea.Cmd {
 	}
 	a.res.Stopped = a.stopRequested
 	if a.res.Stopped || sum.Failed > 0 || a.res.HostErr != nil {
-		a.stage = stageDone
+		a.stage, a.res.Failures = stageDone, a.prog.failures()
 		return nil
 	}
 	return a.startVerify()
@@ -377,7 +381,7 @@ func (a *app) startVerify() tea.Cmd {
 }
 
 func (a *app) verified() {
-	a.stage = stageDone
+	a.stage, a.res.Failures = stageDone, a.prog.failures()
 	a.res.Checks, a.res.ChecksFailed = len(a.prog.checks), a.prog.checksFailed()
 	if a.res.Outcome == Quit {
 		a.res.Outcome = Converged

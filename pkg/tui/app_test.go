@@ -462,3 +462,35 @@ func readEvents(t *testing.T, path string) []installer.Event {
 	}
 	return out
 }
+
+// An encrypted key's passphrase is asked on the screen, masked, and handed
+// to the connection.
+func TestPassphraseAsked(t *testing.T) {
+	got := make(chan string, 1)
+	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker) (*installer.Engine, []installer.Target, error) {
+		return nil, nil, errors.New("unused")
+	}})
+	s.app.o.Prepare = func(_ *answers.Config, ask Asker) (*installer.Engine, []installer.Target, error) {
+		return &installer.Engine{}, []installer.Target{{Name: "203.0.113.10", Dial: func(context.Context) (transport.Transport, error) {
+			p, err := ask.Passphrase("/home/ops/.ssh/id_ed25519")
+			got <- string(p)
+			if err != nil {
+				return nil, err
+			}
+			return nil, &transport.AuthError{User: "root", Addr: "203.0.113.10:22", Reason: "test ends here"}
+		}}}, nil
+	}
+	fillForm(s, false)
+	s.press(enter)
+	s.waitFor("The key /home/ops/.ssh/id_ed25519 is encrypted.", "Passphrase:")
+	s.typeText("hunter2")
+	v := s.waitFor("Passphrase: *******")
+	if strings.Contains(v, "hunter2") {
+		t.Errorf("the passphrase shows:\n%s", v)
+	}
+	s.press(enter)
+	if p := <-got; p != "hunter2" {
+		t.Errorf("the connection got %q", p)
+	}
+	s.waitFor("test ends here")
+}

@@ -225,6 +225,32 @@ func (p *progress) failed() bool {
 	return false
 }
 
+// failures lists what failed, one line each: hosts, steps and checks.
+func (p *progress) failures() []string {
+	var out []string
+	for _, h := range p.hosts {
+		if h.err != "" {
+			out = append(out, h.name+": "+firstLine(h.err))
+		}
+		for _, s := range h.steps {
+			if s.state == stepFailed {
+				out = append(out, h.name+": "+s.name+": "+s.failed+": "+firstLine(s.err))
+			}
+		}
+	}
+	for _, c := range p.checks {
+		if !c.passed {
+			out = append(out, c.host+": check failed: "+c.name+": "+firstLine(c.err))
+		}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
 // changes counts what the plan would change on every host.
 func (p *progress) changes() int {
 	n := 0

@@ -83,10 +83,10 @@ type Result struct {
 	Checks, ChecksFailed int
 	// URL is where the meetings are.
 	URL string
+	// Failures are what failed on the screen, one line each, to print when
+	// the screen is gone.
+	Failures []string
 }
-
-// ErrNoTerminal is returned when the full-screen installer has no terminal.
-var ErrNoTerminal = errors.New("the interactive installer needs a terminal on stdin and stdout")
 
 // Run gathers the answers, shows the plan and applies it when the operator
 // confirms. It returns when the operator leaves; a cancelled ctx stops an

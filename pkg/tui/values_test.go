@@ -28,7 +28,9 @@ func testForm(t *testing.T, cfg *answers.Config, accessible bool) *form {
 	t.Setenv("SSH_AUTH_SOCK", "")
 	f := &form{v: newValues(cfg), name: filepath.Join(t.TempDir(), "answers.yaml"), accessible: accessible,
 		agent: listAgent(), check: newChecker(context.Background())}
-	f.check.run = func(_ context.Context, k issuerKey) issuerCheck { return issuerCheck{key: k, kind: issuerUnreachable, err: os.ErrDeadlineExceeded} }
+	f.check.run = func(_ context.Context, k issuerKey) issuerCheck {
+		return issuerCheck{key: k, kind: issuerUnreachable, err: os.ErrDeadlineExceeded}
+	}
 	f.v.Auth = authFile
 	return f
 }
@@ -278,4 +280,76 @@ func selfSigned(t *testing.T, dir, name string) (string, string) {
 		t.Fatal(err)
 	}
 	return cert, key
+}
+
+// Accepting every answer of a file given with --interactive gives back the
+// file's configuration, keys the form does not ask included.
+func TestUnchangedFormKeepsAnswers(t *testing.T) {
+	dir := t.TempDir()
+	cert, _ := selfSigned(t, dir, "ca")
+	t.Setenv("SANDBOX_SUDO", "sudo-pw")
+	t.Setenv("CLIENT_SECRET", "client-secret")
+	file := filepath.Join(dir, "answers.yaml")
+	doc := `version: 1
+domain: core.sandbox.test
+hosts:
+  - address: 10.213.7.2
+    port: 22
+    user: ops
+    key_file: ` + filepath.Join(dir, "id_ed25519") + `
+    sudo_password: ${env:SANDBOX_SUDO}
+    role: core
+letsencrypt:
+  email: ops@example.com
+  server: https://10.213.7.1:14000/dir
+  ca_bundle: ` + cert + `
+tls:
+  mode: letsencrypt
+janssen:
+  issuer: https://10.213.7.1:8443
+  audience: jitsi
+  app_id: jitsi
+  client_id: jitsi-meet
+  ca_bundle: ` + cert + `
+  test_client:
+    client_id: sandbox-test
+    client_secret: ${env:CLIENT_SECRET}
+jitsi:
+  repo:
+    url: http://10.213.7.1:8000/
+    suite: stable/
+    key_url: http://10.213.7.1:8000/jitsi-key.gpg.key
+    key_fingerprint: 0123456789ABCDEF0123456789ABCDEF01234567
+apt:
+  proxy: http://10.213.7.1:3142
+firewall:
+  enabled: true
+`
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want, err := answers.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := newValues(want).load(file, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, g := *want, *got
+	if !reflect.DeepEqual(exportedConfig(w), exportedConfig(g)) {
+		t.Errorf("the form changed the answers:\n got %+v\nwant %+v", g, w)
+	}
+	data, _, _ := newValues(want).answersFile()
+	for _, ref := range []string{"${env:SANDBOX_SUDO}", "${env:CLIENT_SECRET}"} {
+		if !strings.Contains(string(data), ref) {
+			t.Errorf("the saved answers lose the reference %s:\n%s", ref, data)
+		}
+	}
+}
+
+// exportedConfig drops what only records where values came from.
+func exportedConfig(c answers.Config) answers.Config {
+	return answers.Config{Version: c.Version, Domain: c.Domain, Hosts: c.Hosts, TLS: c.TLS, LetsEncrypt: c.LetsEncrypt,
+		Janssen: c.Janssen, Jitsi: c.Jitsi, APT: c.APT, Firewall: c.Firewall}
 }
