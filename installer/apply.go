@@ -108,6 +108,7 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 				return fmt.Errorf("stopped before %s: %w", r.Key(), err)
 			}
 			rstart := time.Now()
+			e.emit(Event{Type: EventResourceStarted, Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Action: c.Action})
 			// The resource in progress finishes even if the run is cancelled.
 			aerr := c.apply(context.WithoutCancel(ctx), h)
 			if aerr != nil {

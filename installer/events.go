@@ -14,6 +14,7 @@ const (
 	EventStepStarted     EventType = "step.started"
 	EventStepSkipped     EventType = "step.skipped"
 	EventStepFinished    EventType = "step.finished"
+	EventResourceStarted EventType = "resource.started" // being applied
 	EventResourceChanged EventType = "resource.changed" // applied
 	EventResourcePending EventType = "resource.pending" // would change (plan)
 	EventResourceOK      EventType = "resource.unchanged"

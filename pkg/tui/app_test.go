@@ -415,10 +415,10 @@ func TestProgressView(t *testing.T) {
 		s.tm.Send(eventMsg(e))
 	}
 	s.tm.Send(stageMsg{stageApplying, phaseApply})
-	// Up to the first resource of Jitsi packages.
+	// Up to the first resource of Jitsi packages, while it is applied.
 	cut := 0
 	for i, e := range apply {
-		if e.Type == installer.EventStepStarted && e.Step == "Jitsi packages" {
+		if e.Type == installer.EventResourceStarted && e.Step == "Jitsi packages" {
 			cut = i + 1
 			break
 		}

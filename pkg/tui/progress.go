@@ -47,17 +47,11 @@ type stepRow struct {
 	skipped   string
 	failed    string // resource or handler that failed
 	err, hint string
+	current   string // the resource being applied
 }
 
-// inProgress is the resource being applied: the first change not yet done.
-func (s *stepRow) inProgress() string {
-	for _, c := range s.changes {
-		if !c.done {
-			return c.key
-		}
-	}
-	return ""
-}
+// inProgress is the resource being applied, as the engine reported it.
+func (s *stepRow) inProgress() string { return s.current }
 
 // hostRows is what happened on one host.
 type hostRows struct {
@@ -173,9 +167,12 @@ func (p *progress) event(e installer.Event) {
 	case installer.EventStepStarted:
 		s := h.step(e.Step)
 		s.state, s.started = stepRunning, e.Time
+	case installer.EventResourceStarted:
+		h.step(e.Step).current = e.Resource
 	case installer.EventResourceChanged:
 		s := h.step(e.Step)
 		s.applied++
+		s.current = ""
 		for _, c := range s.changes {
 			if c.key == e.Resource && !c.done {
 				c.done = true
