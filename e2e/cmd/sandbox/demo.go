@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+)
+
+const demoName = "demo"
+
+func newDemo() *cobra.Command {
+	var suite, installer string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Bring up target demo and install Jitsi Meet on it with jitsi-installer",
+		Long: `Install the host packages, bring up the target "demo" (or reuse it while
+it runs), build ./cmd/jitsi-installer (or use --installer), run
+"install --answers FILE --yes" and "verify --answers FILE", and print where
+the meeting is served. Remove the target afterwards with: sandbox down demo`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			t, err := sandbox.Load(demoName)
+			if err == nil && t.Running() && t.Suite == suite && t.AnswersFile != "" {
+				fmt.Fprintf(errw, "sandbox: reusing the running target %s\n", demoName)
+			} else {
+				if err := sandbox.Down(ctx, demoName); err != nil {
+					return err
+				}
+				if t, err = sandbox.Up(ctx, sandbox.Options{Name: demoName, Suite: suite, Log: errw}); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(out, "Target %s (Debian %s) is up at %s; answers file: %s\n", t.Name, t.Suite, t.Address, t.AnswersFile)
+			fmt.Fprintf(out, "Log in with: ssh -i %s -o UserKnownHostsFile=%s %s@%s\n", t.KeyFile, t.KnownHosts, t.User, t.Address)
+
+			bin, why := installer, ""
+			if bin == "" {
+				bin, why = buildInstaller(cmd, filepath.Join(sandbox.TargetDir(demoName), "jitsi-installer"))
+			} else if !hasInstall(cmd, bin) {
+				bin, why = "", bin+" has no install command yet"
+			}
+			if bin == "" {
+				fmt.Fprintf(out, "\nStopping after `up`: %s.\nRun it yourself once it exists:\n  jitsi-installer install --answers %s --yes\n", why, t.AnswersFile)
+				return nil
+			}
+			for _, step := range [][]string{
+				{"install", "--answers", t.AnswersFile, "--yes"},
+				{"verify", "--answers", t.AnswersFile},
+			} {
+				fmt.Fprintf(out, "\n$ jitsi-installer %s\n", strings.Join(step, " "))
+				c := exec.CommandContext(ctx, bin, step...)
+				c.Stdout, c.Stderr = out, errw
+				if err := c.Run(); err != nil {
+					return fmt.Errorf("jitsi-installer %s: %w", step[0], err)
+				}
+			}
+			fmt.Fprintf(out, `
+Jitsi Meet is served at https://%[1]s/ on %[2]s (certificate from the sandbox's Pebble CA).
+From this machine:
+  curl --resolve %[1]s:443:%[2]s --cacert %[3]s https://%[1]s/
+In a browser here, add "%[2]s %[1]s" to /etc/hosts. From another machine, tunnel:
+  ssh -L 8443:%[2]s:443 root@THIS-MACHINE   then open https://%[1]s:8443/ with "127.0.0.1 %[1]s" in its hosts file.
+Remove the target with: go run ./e2e/cmd/sandbox down %[4]s
+`, t.Domain, t.Address, t.ACMERoot, t.Name)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&suite, "suite", sandbox.Suites[0], "Debian release: trixie, bookworm or bullseye")
+	cmd.Flags().StringVar(&installer, "installer", "", "a built jitsi-installer to run; empty: build ./cmd/jitsi-installer")
+	return cmd
+}
+
+// buildInstaller builds ./cmd/jitsi-installer into out and checks that it has
+// an install command; otherwise it returns "" and why not.
+func buildInstaller(cmd *cobra.Command, out string) (bin, why string) {
+	if _, err := os.Stat(filepath.Join("cmd", "jitsi-installer")); err != nil {
+		return "", "./cmd/jitsi-installer does not exist here (run from the repository root)"
+	}
+	build := exec.CommandContext(cmd.Context(), "go", "build", "-o", out, "./cmd/jitsi-installer")
+	build.Stdout, build.Stderr = io.Discard, cmd.ErrOrStderr()
+	if err := build.Run(); err != nil {
+		return "", "./cmd/jitsi-installer does not build yet"
+	}
+	if !hasInstall(cmd, out) {
+		return "", "jitsi-installer has no install command yet"
+	}
+	return out, ""
+}
+
+// hasInstall reports whether bin has an install command that takes --answers.
+func hasInstall(cmd *cobra.Command, bin string) bool {
+	help, err := exec.CommandContext(cmd.Context(), bin, "install", "--help").CombinedOutput()
+	return err == nil && strings.Contains(string(help), "--answers")
+}

@@ -1,0 +1,277 @@
+//go:build e2e
+
+// Package e2e runs the installer against real Debian targets: systemd,
+// apt, Prosody, nginx, certbot, UFW and Pebble are the real thing; only
+// Jitsi's packages and Janssen are stand-ins (see standin/ and janssen/).
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+)
+
+var installer string // the binary under test, built once
+
+func TestMain(m *testing.M) {
+	if os.Geteuid() == 0 {
+		dir, err := os.MkdirTemp("", "jitsi-installer-e2e")
+		if err != nil {
+			panic(err)
+		}
+		installer = filepath.Join(dir, "jitsi-installer")
+		build := exec.Command("go", "build", "-o", installer, "../cmd/jitsi-installer")
+		build.Stdout, build.Stderr = os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build the installer:", err)
+			os.Exit(1)
+		}
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	why := "the end-to-end tests boot systemd-nspawn targets and need root"
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s (CI=true: they must run, not skip)", why)
+	}
+	t.Skip(why)
+}
+
+// up boots a target and removes it when the test ends.
+func up(t *testing.T, name, suite, user string) *sandbox.Target {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	tg, err := sandbox.Up(ctx, sandbox.Options{Name: name, Suite: suite, User: user, Log: testWriter{t}})
+	if err != nil {
+		t.Fatalf("sandbox up %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if err := tg.Down(context.Background()); err != nil {
+			t.Errorf("sandbox down %s: %v", name, err)
+		}
+	})
+	return tg
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// result is one run of the installer.
+type result struct {
+	code   int
+	out    string
+	events []map[string]any
+}
+
+func (r result) summary() map[string]any {
+	for i := len(r.events) - 1; i >= 0; i-- {
+		if r.events[i]["type"] == "run.finished" {
+			s, _ := r.events[i]["summary"].(map[string]any)
+			return s
+		}
+	}
+	return nil
+}
+
+func (r result) pending() []string {
+	var keys []string
+	for _, e := range r.events {
+		if e["type"] == "resource.pending" {
+			keys = append(keys, fmt.Sprint(e["resource"]))
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// jitsi runs the installer with args; with json it adds --output json and
+// parses the events.
+func jitsi(t *testing.T, json bool, args ...string) result {
+	t.Helper()
+	if json {
+		args = append(args, "--output", "json")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, installer, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	r := result{out: out.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+	if json {
+		for _, line := range strings.Split(r.out, "\n") {
+			var ev map[string]any
+			if jsonUnmarshal(line, &ev) == nil {
+				r.events = append(r.events, ev)
+			}
+		}
+	}
+	return r
+}
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+func mustSSH(t *testing.T, tg *sandbox.Target, cmd string) string {
+	t.Helper()
+	out, err := tg.Sudo(context.Background(), cmd)
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return out
+}
+
+// secrets are the three secrets as the services on the host hold them.
+func secrets(t *testing.T, tg *sandbox.Target) string {
+	return mustSSH(t, tg, `grep -i 'password' /etc/jitsi/jicofo/jicofo.conf /etc/jitsi/videobridge/jvb.conf; grep static-auth-secret /etc/turnserver.conf; cat /var/lib/jitsi-installer/secrets.json`)
+}
+
+// installAndVerify runs a fresh install, verify, and the converged re-runs.
+func installAndVerify(t *testing.T, tg *sandbox.Target) {
+	r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes")
+	if r.code != 0 {
+		t.Fatalf("install: exit %d\n%s", r.code, r.out)
+	}
+	t.Logf("install:\n%s", lastLines(r.out, 12))
+	first := secrets(t, tg)
+
+	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
+	if v.code != 0 || strings.Contains(v.out, "FAIL") {
+		t.Fatalf("verify after install: exit %d\n%s", v.code, v.out)
+	}
+
+	for run := 2; run <= 3; run++ {
+		r = jitsi(t, true, "install", "--answers", tg.AnswersFile, "--yes")
+		if r.code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", run, r.code, r.out)
+		}
+		s := r.summary()
+		if s["changed"] != 0.0 || s["handlers"] != 0.0 || len(r.pending()) != 0 {
+			t.Fatalf("run %d changed something: %v\n%v", run, s, r.pending())
+		}
+		if rt := s["round_trips"].(float64); rt > 3 {
+			t.Errorf("run %d on a converged host took %v round trips, want at most 3", run, rt)
+		}
+		if !strings.Contains(r.out, "No changes: "+tg.Address+" is converged.") {
+			t.Errorf("run %d does not say the host is converged", run)
+		}
+	}
+	if again := secrets(t, tg); again != first {
+		t.Errorf("secrets changed across three runs:\n%s\n---\n%s", first, again)
+	}
+}
+
+func TestInstallBookworm(t *testing.T) {
+	needRoot(t)
+	tg := up(t, "i-bookworm", "bookworm", "root")
+	installAndVerify(t, tg)
+	t.Run("drift", func(t *testing.T) { drift(t, tg) })
+	t.Run("failing step", func(t *testing.T) { failingStep(t, tg) })
+}
+
+func TestInstallTrixie(t *testing.T) {
+	needRoot(t)
+	installAndVerify(t, up(t, "i-trixie", "trixie", "root"))
+}
+
+// TestInstallThroughSudo installs as a user whose sudo needs a password.
+func TestInstallThroughSudo(t *testing.T) {
+	needRoot(t)
+	tg := up(t, "i-ops", "bookworm", "ops")
+	installAndVerify(t, tg)
+}
+
+// drift changes four things behind the installer's back: plan must list
+// exactly those four, repair must fix them, verify must pass again.
+func drift(t *testing.T, tg *sandbox.Target) {
+	d := tg.Domain
+	mustSSH(t, tg, "echo '-- edited by hand' >> /etc/prosody/conf.avail/"+d+".cfg.lua")
+	mustSSH(t, tg, "ufw delete allow 443/tcp")
+	mustSSH(t, tg, "chmod 0644 /etc/prosody/certs/"+d+".key")
+	mustSSH(t, tg, "systemctl stop nginx")
+
+	p := jitsi(t, true, "plan", "--answers", tg.AnswersFile, "--detailed-exitcode")
+	if p.code != 2 {
+		t.Fatalf("plan after drift: exit %d, want 2\n%s", p.code, p.out)
+	}
+	want := []string{
+		"command deploy the certificate of " + d + " to Prosody",
+		"file /etc/prosody/conf.avail/" + d + ".cfg.lua",
+		"service nginx",
+		"ufw allow 443/tcp",
+	}
+	if got := p.pending(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("plan lists\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if !strings.Contains(p.out, `-- edited by hand`) {
+		t.Error("the plan's diff does not show the edit")
+	}
+
+	r := jitsi(t, false, "repair", "--answers", tg.AnswersFile, "--yes")
+	if r.code != 0 {
+		t.Fatalf("repair: exit %d\n%s", r.code, r.out)
+	}
+	if v := jitsi(t, false, "verify", "--answers", tg.AnswersFile); v.code != 0 {
+		t.Fatalf("verify after repair: exit %d\n%s", v.code, v.out)
+	}
+	if p := jitsi(t, true, "plan", "--answers", tg.AnswersFile, "--detailed-exitcode"); p.code != 0 || len(p.pending()) != 0 {
+		t.Fatalf("plan after repair: exit %d, pending %v", p.code, p.pending())
+	}
+}
+
+// failingStep makes certbot unable to validate: the run must stop with
+// exit 1 and say what to fix; once fixed, the next run converges.
+func failingStep(t *testing.T, tg *sandbox.Target) {
+	d := tg.Domain
+	mustSSH(t, tg, "rm -rf /etc/letsencrypt/live/"+d+" /etc/letsencrypt/archive/"+d+" /etc/letsencrypt/renewal/"+d+".conf")
+	mustSSH(t, tg, "ufw insert 1 deny 80/tcp")
+	r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes")
+	if r.code != 1 {
+		t.Fatalf("install with port 80 blocked: exit %d, want 1\n%s", r.code, r.out)
+	}
+	if !strings.Contains(r.out, "certbot") || !strings.Contains(r.out, "port 80") {
+		t.Errorf("the failure does not say what to fix:\n%s", r.out)
+	}
+	mustSSH(t, tg, "ufw delete deny 80/tcp")
+	if r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 {
+		t.Fatalf("install after the fix: exit %d\n%s", r.code, r.out)
+	}
+	if v := jitsi(t, false, "verify", "--answers", tg.AnswersFile); v.code != 0 {
+		t.Fatalf("verify after the fix: exit %d\n%s", v.code, v.out)
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

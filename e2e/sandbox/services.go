@@ -1,0 +1,81 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
+	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
+)
+
+// testClientID is the confidential Janssen client the answers file names
+// for verify; its secret is in janssen/client_secret.
+const testClientID = "sandbox-test"
+
+// startServices serves the stand-in Jitsi repository and the Janssen
+// stand-in on the host side of t's veth, and returns the repository's
+// handler for the apt proxy to serve as well.
+func startServices(ctx context.Context, t *Target, s *servers, d *daemonInfo) (http.Handler, error) {
+	host := t.HostAddress
+	// One repository for all targets: built once, signed with one key.
+	repo, err := standin.BuildRepo(ctx, filepath.Join(cacheDir(), "standin"))
+	if err != nil {
+		return nil, fmt.Errorf("build the stand-in Jitsi repository: %w", err)
+	}
+	files := http.FileServer(http.Dir(repo.Dir))
+	base := fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(repoPort)))
+	if err := s.serve(net.JoinHostPort(host, strconv.Itoa(repoPort)), files); err != nil {
+		return nil, err
+	}
+	d.RepoURL, d.RepoSuite, d.RepoFingerprint = base, repo.Suite, repo.Fingerprint
+	d.RepoKeyURL = base + filepath.Base(repo.KeyPath)
+
+	jans, err := janssen.New([]string{host}, janssenPort)
+	if err != nil {
+		return nil, fmt.Errorf("janssen stand-in: %w", err)
+	}
+	dir := t.path("janssen")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("janssen dir: %w", err)
+	}
+	d.JanssenCA = filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(d.JanssenCA, jans.CAPEM(), 0o644); err != nil {
+		return nil, fmt.Errorf("write janssen CA: %w", err)
+	}
+	secret := randomHex(24)
+	d.JanssenClientID, d.JanssenSecret = testClientID, filepath.Join(dir, "client_secret")
+	if err := os.WriteFile(d.JanssenSecret, []byte(secret), 0o600); err != nil {
+		return nil, fmt.Errorf("write janssen client secret: %w", err)
+	}
+	// The claims a Jitsi token carries, so verify can use this client's
+	// token against Prosody.
+	jans.AddClient(testClientID, secret, map[string]any{
+		"aud":  "jitsi",
+		"sub":  t.Domain,
+		"room": "*",
+		"context": map[string]any{
+			"user": map[string]any{"id": testClientID, "name": "Sandbox Test", "moderator": true},
+		},
+	})
+	l, err := listen(net.JoinHostPort(host, strconv.Itoa(janssenPort)))
+	if err != nil {
+		return nil, err
+	}
+	s.run(l, func() error { return jans.Serve(l) })
+	d.JanssenIssuer = jans.Issuer()
+
+	// The admin API mints tokens and rotates keys: loopback only.
+	al, err := listen("127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	admin := &http.Server{Handler: jans.AdminHandler(), ErrorLog: s.log}
+	s.run(admin, func() error { return admin.Serve(al) })
+	d.JanssenAdmin = "http://" + al.Addr().String()
+	return files, nil
+}
