@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,25 +247,43 @@ func drift(t *testing.T, tg *sandbox.Target) {
 	}
 }
 
-// failingStep makes certbot unable to validate: the run must stop with
-// exit 1 and say what to fix; once fixed, the next run converges.
+// failingStep makes certbot unable to validate, the way it most often fails
+// for real: the domain resolves to another address (here the host side of
+// the target's link, where nothing serves port 80). The run must stop with
+// exit 1 and say what to fix; once DNS is right, the next run converges.
 func failingStep(t *testing.T, tg *sandbox.Target) {
 	d := tg.Domain
-	mustSSH(t, tg, "rm -rf /etc/letsencrypt/live/"+d+" /etc/letsencrypt/archive/"+d+" /etc/letsencrypt/renewal/"+d+".conf")
-	mustSSH(t, tg, "ufw insert 1 deny 80/tcp")
+	// A new ACME account and no certificate: the old account holds a valid
+	// authorization the ACME server would reuse without a challenge.
+	mustSSH(t, tg, "rm -rf /etc/letsencrypt/accounts /etc/letsencrypt/live/"+d+" /etc/letsencrypt/archive/"+d+" /etc/letsencrypt/renewal/"+d+".conf")
+	dns(t, tg, "add-a", `{"host":"`+d+`.","addresses":["`+tg.HostAddress+`"]}`)
+	t.Cleanup(func() { dns(t, tg, "clear-a", `{"host":"`+d+`."}`) })
 	r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes")
 	if r.code != 1 {
-		t.Fatalf("install with port 80 blocked: exit %d, want 1\n%s", r.code, r.out)
+		t.Fatalf("install with the domain resolving elsewhere: exit %d, want 1\n%s", r.code, r.out)
 	}
-	if !strings.Contains(r.out, "certbot") || !strings.Contains(r.out, "port 80") {
+	if !strings.Contains(r.out, "certbot") || !strings.Contains(r.out, "resolves to it") {
 		t.Errorf("the failure does not say what to fix:\n%s", r.out)
 	}
-	mustSSH(t, tg, "ufw delete deny 80/tcp")
+	dns(t, tg, "clear-a", `{"host":"`+d+`."}`)
 	if r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 {
 		t.Fatalf("install after the fix: exit %d\n%s", r.code, r.out)
 	}
 	if v := jitsi(t, false, "verify", "--answers", tg.AnswersFile); v.code != 0 {
 		t.Fatalf("verify after the fix: exit %d\n%s", v.code, v.out)
+	}
+}
+
+// dns calls the ACME server's mock DNS management API.
+func dns(t *testing.T, tg *sandbox.Target, call, body string) {
+	t.Helper()
+	resp, err := http.Post(tg.ACMEDNSAdmin+"/"+call, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("mock DNS %s: %v", call, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("mock DNS %s: %s", call, resp.Status)
 	}
 }
 

@@ -67,6 +67,10 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if s.cfg.LetsEncrypt.CABundle != "" {
 		env["REQUESTS_CA_BUNDLE"] = acmeCA
 	}
+	// A firewall that is already on must let the ACME server in first.
+	if s.cfg.Firewall.Enabled {
+		rs = append(rs, httpRule())
+	}
 	return append(rs,
 		&installer.Command{Name: "certbot certificate for " + d, Args: args, Env: env,
 			Unless: []string{"openssl", "x509", "-checkend", strconv.Itoa(renewBefore), "-noout", "-in", crt},

@@ -3,6 +3,8 @@ package steps
 import (
 	"strconv"
 
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
@@ -19,7 +21,7 @@ func (s *firewall) rules(h *installer.Host) []*installer.UFWRule {
 	}
 	rules := []*installer.UFWRule{
 		{Port: strconv.Itoa(port), Proto: "tcp", Comment: "ssh (jitsi-installer)"},
-		{Port: "80", Proto: "tcp", Comment: "http, ACME (jitsi-installer)"},
+		httpRule(),
 		{Port: "443", Proto: "tcp", Comment: "https (jitsi-installer)"},
 		{Port: "10000", Proto: "udp", Comment: "jitsi media (jitsi-installer)"},
 	}
@@ -50,6 +52,9 @@ func (s *firewall) Declare(h *installer.Host) ([]installer.Resource, error) {
 	}
 	var rs []installer.Resource
 	for _, r := range s.rules(h) {
+		if s.cfg.TLS.Mode == answers.TLSLetsEncrypt && r.Key() == httpRule().Key() {
+			continue // the certificate step opened it before certbot ran
+		}
 		rs = append(rs, r)
 	}
 	return append(rs, installer.UFWEnabled{}), nil
@@ -65,4 +70,9 @@ func (s *firewall) Checks(h *installer.Host) []installer.Check {
 	}
 	rs = append(rs, installer.UFWEnabled{})
 	return []installer.Check{installer.StateCheck("UFW rules as declared", rs...)}
+}
+
+// httpRule opens port 80: ACME's HTTP challenge and the redirect to HTTPS.
+func httpRule() *installer.UFWRule {
+	return &installer.UFWRule{Port: "80", Proto: "tcp", Comment: "http, ACME (jitsi-installer)"}
 }

@@ -68,8 +68,9 @@ func certProblems(domain string) func(string, int) error {
 		var bad []string
 		for _, line := range strings.Split(out, "\n") {
 			l := strings.TrimSpace(line)
+			heading := strings.HasPrefix(l, "Certificate:") || strings.HasPrefix(l, "Checking certificate")
 			s2s := strings.HasPrefix(l, "Not valid for server-to-server connections to ")
-			if !s2s && (strings.Contains(l, domain) && !strings.HasPrefix(l, "Certificate:") || strings.Contains(l, "expired")) {
+			if !heading && !s2s && (strings.Contains(l, domain) || strings.Contains(l, "expired")) {
 				bad = append(bad, l)
 			}
 		}

@@ -221,7 +221,7 @@ func TestProsodyCertCheck(t *testing.T) {
 	if err := certProblems("meet.example.com")(localhost, 1); err != nil {
 		t.Errorf("Debian's localhost VirtualHost flagged: %v", err)
 	}
-	components := "Checking certificates...\n  Certificate: /etc/prosody/certs/meet.example.com.crt\n  Not valid for server-to-server connections to lobby.meet.example.com.\n\nFor more information about certificates please see https://prosody.im/doc/certificates\n\nProblems found, see above.\n"
+	components := "Checking certificates...\nChecking certificate for lobby.meet.example.com\n  Certificate: /etc/prosody/certs/meet.example.com.crt\n  Not valid for server-to-server connections to lobby.meet.example.com.\n\nFor more information about certificates please see https://prosody.im/doc/certificates\n\nProblems found, see above.\n"
 	if err := certProblems("meet.example.com")(components, 2); err != nil {
 		t.Errorf("internal components flagged: %v", err)
 	}

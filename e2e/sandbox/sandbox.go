@@ -76,8 +76,9 @@ type Services struct {
 	RepoKeyURL      string `json:"repo_key_url"`
 	RepoFingerprint string `json:"repo_fingerprint"`
 	ACMEServer      string `json:"acme_server"`
-	ACMECA          string `json:"acme_ca"`   // CA of Pebble's own listener
-	ACMERoot        string `json:"acme_root"` // root of the certificates Pebble issues
+	ACMECA          string `json:"acme_ca"`        // CA of Pebble's own listener
+	ACMERoot        string `json:"acme_root"`      // root of the certificates Pebble issues
+	ACMEDNSAdmin    string `json:"acme_dns_admin"` // pebble-challtestsrv's management API on loopback: tests change what names resolve to
 	JanssenIssuer   string `json:"janssen_issuer"`
 	JanssenAdmin    string `json:"janssen_admin"` // loopback only
 	JanssenCA       string `json:"janssen_ca"`

@@ -89,7 +89,7 @@ func Serve(ctx context.Context, name string) error {
 		p, pebErr = startPebble(ctx, t.path("pebble"), host, t.Address, os.Stderr)
 		if pebErr == nil {
 			peb = p
-			d.ACMEServer, d.ACMECA, d.ACMERoot, d.ChildPIDs = p.Server, p.CAFile, p.RootFile, p.PIDs
+			d.ACMEServer, d.ACMECA, d.ACMERoot, d.ACMEDNSAdmin, d.ChildPIDs = p.Server, p.CAFile, p.RootFile, "http://"+p.challMgmt, p.PIDs
 		}
 	}()
 	go func() {
