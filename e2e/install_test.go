@@ -294,3 +294,30 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestBullseyeNeedsProsodysRepository: Debian 11's Prosody is 0.11, and
+// jitsi-meet-tokens needs 0.12, so the installer adds Prosody's own
+// repository there, as the Jitsi handbook does. This machine cannot reach
+// it (the sandbox's apt proxy refuses every host but Debian's), so the run
+// must stop at that repository's key with exit 1 and say what to do, before
+// installing any Jitsi package.
+func TestBullseyeNeedsProsodysRepository(t *testing.T) {
+	needRoot(t)
+	tg := up(t, "i-bullseye", "bullseye", "root")
+	p := jitsi(t, true, "plan", "--answers", tg.AnswersFile)
+	if !strings.Contains(strings.Join(p.pending(), "\n"), "file /etc/apt/sources.list.d/prosody.list") {
+		t.Errorf("the plan for Debian 11 does not add Prosody's repository: %v", p.pending())
+	}
+	r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes")
+	if r.code != 1 {
+		t.Fatalf("install: exit %d, want 1\n%s", r.code, r.out)
+	}
+	for _, want := range []string{"apt key /usr/share/keyrings/prosody-keyring.gpg", "hint: the host must reach https://prosody.im/"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, lastLines(r.out, 10))
+		}
+	}
+	if out := mustSSH(t, tg, "dpkg-query -W -f '${Status}\n' jitsi-meet 2>/dev/null || true"); strings.Contains(out, "installed") {
+		t.Errorf("jitsi-meet was installed without Prosody 0.12: %s", out)
+	}
+}

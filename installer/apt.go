@@ -20,6 +20,7 @@ type AptKey struct {
 	Path        string
 	URL         string
 	Fingerprint string // 40 hex digits; empty means not pinned
+	Proxy       string // HTTP proxy for the fetch, as apt uses; empty: direct
 	Notify
 }
 
@@ -33,7 +34,7 @@ const keyFprs = `fprs() { g=$(mktemp -d); GNUPGHOME=$g gpg --batch --quiet --sho
 // fingerprints of the key at URL, so the plan shows what would be trusted.
 func (k *AptKey) Probe() string {
 	return keyFprs + fmt.Sprintf(`
-if [ -s %[1]s ]; then echo present; fprs %[1]s; else echo absent; t=$(mktemp); if curl -fsSL --max-time 20 -o "$t" %[2]s; then fprs "$t"; else echo fetch-failed; fi; rm -f "$t"; fi`, sh(k.Path), sh(k.URL))
+if [ -s %[1]s ]; then echo present; fprs %[1]s; else echo absent; t=$(mktemp); if curl -fsSL --max-time 20 --proxy %[3]s -o "$t" %[2]s; then fprs "$t"; else echo fetch-failed; fi; rm -f "$t"; fi`, sh(k.Path), sh(k.URL), sh(k.Proxy))
 }
 
 func (k *AptKey) pin() string {
@@ -68,6 +69,7 @@ func (k *AptKey) Diff(p Probed) (*Change, error) {
 		c.Warn = "the key's fingerprint is not pinned: check it and set key_fingerprint"
 	}
 	c.apply = k.fetch
+	c.Hint = "the host must reach " + k.URL + " (through apt's proxy when one is set); or put the key where it can, and set the key URL in the answers file"
 	return c, nil
 }
 
@@ -75,12 +77,14 @@ func (k *AptKey) fetch(ctx context.Context, h *Host) error {
 	script := keyFprs + `
 set -e
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-curl -fsSL --max-time 60 -o "$t/key" "$2"
+curl -fsSL --max-time 60 --proxy "$4" -o "$t/key" "$2"
 if grep -q -- '-----BEGIN PGP' "$t/key"; then g=$(mktemp -d); GNUPGHOME=$g gpg --batch --quiet --dearmor -o "$t/key.gpg" "$t/key"; rm -rf "$g"; else cp "$t/key" "$t/key.gpg"; fi
 if [ -n "$3" ] && ! fprs "$t/key.gpg" | grep -qx "$3"; then echo "fingerprint mismatch: the key at $2 has $(fprs "$t/key.gpg" | tr '\n' ' ')but the pin is $3" >&2; exit 1; fi
 mkdir -p "$(dirname "$1")"; install -m 0644 "$t/key.gpg" "$1.tmp"; mv "$1.tmp" "$1"`
-	_, err := h.Run(ctx, "sh", "-c", script, "sh", k.Path, k.URL, k.pin())
-	return err
+	if _, err := h.Run(ctx, "sh", "-c", script, "sh", k.Path, k.URL, k.pin(), k.Proxy); err != nil {
+		return fmt.Errorf("fetch the key %s: %w", k.URL, err)
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -105,6 +105,9 @@ func (h *Host) Run(ctx context.Context, args ...string) (string, error) {
 
 // display shortens a command line for messages: scripts are long.
 func display(args []string) string {
+	if len(args) > 2 && args[0] == "sh" && args[1] == "-c" {
+		return "a shell script"
+	}
 	s := strings.Join(args, " ")
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i] + " ..."

@@ -31,7 +31,7 @@ func needsProsodyRepo(o osRelease) bool {
 func (s *repository) Declare(h *installer.Host) ([]installer.Resource, error) {
 	r := s.cfg.Jitsi.Repo
 	rs := []installer.Resource{
-		&installer.AptKey{Path: jitsiKeyring, URL: r.KeyURL, Fingerprint: r.KeyFingerprint, Notify: aptUpdate},
+		&installer.AptKey{Path: jitsiKeyring, URL: r.KeyURL, Fingerprint: r.KeyFingerprint, Proxy: s.cfg.APT.Proxy, Notify: aptUpdate},
 		&installer.File{Path: jitsiList, Mode: 0o644, Notify: aptUpdate,
 			Content: fmt.Appendf(nil, "deb [signed-by=%s] %s %s\n", jitsiKeyring, r.URL, r.Suite)},
 	}
@@ -43,7 +43,7 @@ func (s *repository) Declare(h *installer.Host) ([]installer.Resource, error) {
 			suite = o.Codename
 		}
 		rs = append(rs,
-			&installer.AptKey{Path: prosodyKeyring, URL: p.KeyURL, Fingerprint: p.KeyFingerprint, Notify: aptUpdate},
+			&installer.AptKey{Path: prosodyKeyring, URL: p.KeyURL, Fingerprint: p.KeyFingerprint, Proxy: s.cfg.APT.Proxy, Notify: aptUpdate},
 			&installer.File{Path: prosodyList, Mode: 0o644, Notify: aptUpdate,
 				Content: fmt.Appendf(nil, "deb [signed-by=%s] %s %s main\n", prosodyKeyring, p.URL, suite)})
 	}
