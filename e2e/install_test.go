@@ -191,6 +191,7 @@ func installAndVerify(t *testing.T, tg *sandbox.Target) {
 
 func TestInstallBookworm(t *testing.T) {
 	needRoot(t)
+	t.Parallel()
 	tg := up(t, "i-bookworm", "bookworm", "root")
 	installAndVerify(t, tg)
 	t.Run("drift", func(t *testing.T) { drift(t, tg) })
@@ -199,12 +200,14 @@ func TestInstallBookworm(t *testing.T) {
 
 func TestInstallTrixie(t *testing.T) {
 	needRoot(t)
+	t.Parallel()
 	installAndVerify(t, up(t, "i-trixie", "trixie", "root"))
 }
 
 // TestInstallThroughSudo installs as a user whose sudo needs a password.
 func TestInstallThroughSudo(t *testing.T) {
 	needRoot(t)
+	t.Parallel()
 	tg := up(t, "i-ops", "bookworm", "ops")
 	installAndVerify(t, tg)
 }
@@ -303,6 +306,7 @@ func lastLines(s string, n int) string {
 // installing any Jitsi package.
 func TestBullseyeNeedsProsodysRepository(t *testing.T) {
 	needRoot(t)
+	t.Parallel()
 	tg := up(t, "i-bullseye", "bullseye", "root")
 	p := jitsi(t, true, "plan", "--answers", tg.AnswersFile)
 	if !strings.Contains(strings.Join(p.pending(), "\n"), "file /etc/apt/sources.list.d/prosody.list") {
