@@ -10,6 +10,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/pkg/tui"
 	"github.com/jitsi-installer/jitsi-installer/steps"
 )
 
@@ -40,11 +41,14 @@ func (g *globals) open(path string, o steps.Options) (*session, error) {
 	}
 	s := &session{g: g, cfg: cfg, close: closer}
 	s.eng = &installer.Engine{Steps: steps.List(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...)}
-	s.targets = g.targets(cfg)
+	s.targets = g.targets(cfg, nil)
 	return s, nil
 }
 
-func (g *globals) targets(cfg *answers.Config) []installer.Target {
+// targets are the answers' hosts, or this machine with --host local. ask,
+// when set, answers the host-key and passphrase questions (the TUI);
+// otherwise a passphrase is asked on the terminal, if there is one.
+func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target {
 	if g.host == "local" {
 		return []installer.Target{{Name: "local", Address: "localhost", User: os.Getenv("USER"),
 			Dial: func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }}}
@@ -56,7 +60,10 @@ func (g *globals) targets(cfg *answers.Config) []installer.Target {
 			HostKey: h.HostKey, KnownHostsFile: g.knownHosts, AcceptNewHostKey: g.acceptNewHostKey,
 			ConnectTimeout: g.connectTimeout, SudoPassword: h.SudoPassword,
 		}
-		if isTerminal(g.stdin, g.stderr) {
+		switch {
+		case ask != nil:
+			o.ConfirmHostKey, o.Passphrase = ask.ConfirmHostKey, ask.Passphrase
+		case isTerminal(g.stdin, g.stderr):
 			o.Passphrase = g.askPassphrase
 		}
 		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User,

@@ -64,33 +64,13 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 		Out:        out,
 		Prepare: func(cfg *answers.Config, ask tui.Asker) (*installer.Engine, []installer.Target, error) {
 			eng := &installer.Engine{Steps: steps.List(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...)}
-			return eng, g.askingTargets(cfg, ask), nil
+			return eng, g.targets(cfg, ask), nil
 		},
 	})
 	if err != nil {
 		return err
 	}
 	return g.reportTUI(res)
-}
-
-// askingTargets are the answers' hosts, dialled with the operator's answers
-// to the host-key and passphrase questions; --host local as ever.
-func (g *globals) askingTargets(cfg *answers.Config, ask tui.Asker) []installer.Target {
-	if g.host == "local" {
-		return g.targets(cfg)
-	}
-	var ts []installer.Target
-	for _, h := range cfg.Hosts {
-		o := transport.SSHOptions{
-			Address: h.Address, Port: h.Port, User: h.User, KeyFile: h.KeyFile,
-			HostKey: h.HostKey, KnownHostsFile: g.knownHosts, AcceptNewHostKey: g.acceptNewHostKey,
-			ConnectTimeout: g.connectTimeout, SudoPassword: h.SudoPassword,
-			ConfirmHostKey: ask.ConfirmHostKey, Passphrase: ask.Passphrase,
-		}
-		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User,
-			Dial: func(ctx context.Context) (transport.Transport, error) { return transport.DialSSH(ctx, o) }})
-	}
-	return ts
 }
 
 // reportTUI prints what stays after the screen is gone, and turns the
