@@ -14,10 +14,15 @@ import (
 	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
 const (
 	secretsFile = "/var/lib/jitsi-installer/secrets.json"
+	// AnswersFile is where every run records the answers it converged the
+	// host with, secrets as ${env:...} references: the interactive
+	// installer's defaults on the next run.
+	AnswersFile = "/var/lib/jitsi-installer/answers.yaml"
 	stateDir    = "/var/lib/jitsi-installer"
 	jicofoConf  = "/etc/jitsi/jicofo/jicofo.conf"
 	jvbConf     = "/etc/jitsi/videobridge/jvb.conf"
@@ -107,8 +112,8 @@ func randomSecret(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// secrets records the secrets on the host and makes sure Prosody's focus and
-// jvb accounts have exactly those passwords.
+// secrets records the secrets and the answers on the host, and makes sure
+// Prosody's focus and jvb accounts have exactly those passwords.
 type secrets struct{ *env }
 
 func (*secrets) Name() string { return "Secrets" }
@@ -127,9 +132,14 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 	rs := []installer.Resource{
 		&installer.Dir{Path: stateDir, Mode: 0o700},
 		&installer.File{Path: secretsFile, Mode: 0o600, Secret: true, Content: append(state, '\n')},
+	}
+	if f := s.answersFile(); f != nil {
+		rs = append(rs, f)
+	}
+	rs = append(rs,
 		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)), Mode: 0o750, Owner: "prosody", Group: "prosody"},
 		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)) + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
-	}
+	)
 	for _, a := range []struct{ user, password string }{{"focus", sec.Focus}, {"jvb", sec.JVB}} {
 		content := h.Fact("prosody.account." + a.user)
 		if !scramMatches(content, a.password) {
@@ -139,6 +149,23 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 			Secret: true, Content: []byte(strings.TrimRight(content, "\n") + "\n")})
 	}
 	return rs, nil
+}
+
+// answersFile records the run's answers as Marshal writes them: the same
+// answers give the same bytes, so a converged host stays converged. Marshal
+// writes secrets as references; a password inside a URL it keeps, so such a
+// file is not shown in diffs. Answers Marshal cannot write are not recorded:
+// they are a convenience, not worth failing the install for.
+func (s *secrets) answersFile() *installer.File {
+	data, err := answers.Marshal(s.cfg)
+	if err != nil {
+		return nil
+	}
+	secret := false
+	for _, v := range s.cfg.Secrets() {
+		secret = secret || strings.Contains(string(data), v)
+	}
+	return &installer.File{Path: AnswersFile, Mode: 0o600, Secret: secret, Content: data}
 }
 
 func authDomain(d string) string { return "auth." + d }

@@ -150,8 +150,21 @@ func runAccessible(ctx context.Context, o Options) (Result, error) {
 	}
 	var res Result
 	fmt.Fprintln(o.Out, "Jitsi Meet installer. Press enter to keep the value in brackets; type - to empty an optional one.")
+	read := "" // target whose last run's answers were read
 	for {
-		if err := askAll(p, f); err != nil {
+		if err := askAll(p, f, func() {
+			if o.wantsLastRun(v, read) {
+				read = v.targetKey()
+				fmt.Fprintf(o.Out, "\nReading the answers of the last run on %s…\n", v.Address)
+				m := readLastRun(ctx, o, v.target(), p)
+				if m.cfg != nil {
+					v.adopt(m.cfg)
+				}
+				if m.note != "" {
+					fmt.Fprintln(o.Out, m.note)
+				}
+			}
+		}); err != nil {
 			return res, err
 		}
 		cfg, err := v.load(o.File, false)
@@ -167,9 +180,13 @@ func runAccessible(ctx context.Context, o Options) (Result, error) {
 	}
 }
 
-// askAll asks every page that applies, in order.
-func askAll(p *prompter, f *form) error {
+// askAll asks every page that applies, in order; afterTarget runs before
+// the first page after the target's.
+func askAll(p *prompter, f *form, afterTarget func()) error {
 	for _, pg := range f.pages() {
+		if pg.title == "Jitsi Meet" {
+			afterTarget()
+		}
 		if pg.hide != nil && pg.hide() {
 			continue
 		}

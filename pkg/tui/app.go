@@ -110,6 +110,9 @@ type app struct {
 	replace string // file the operator was warned exists
 	lastKey issuerKey
 
+	lastRead    string // target whose last run's answers were read
+	readingLast bool
+
 	res Result
 
 	// For tests: a fixed clock and a spinner that stands still.
@@ -169,7 +172,7 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.width, a.height = msg.Width, msg.Height
 		if a.stage == stageForm {
 			// The form gets the screen less the header and its gap.
-			return a, a.updateForm(tea.WindowSizeMsg{Width: msg.Width, Height: max(msg.Height-chrome, 8)})
+			return a, a.updateForm(a.formSize())
 		}
 		return a, nil
 	case eventMsg:
@@ -196,6 +199,8 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case verifyDoneMsg:
 		a.verified()
 		return a, nil
+	case lastRunMsg:
+		return a, a.lastRunDone(msg)
 	case tea.KeyPressMsg:
 		if a.ask != nil {
 			return a, a.answer(msg)
@@ -245,16 +250,18 @@ func (a *app) typing() bool {
 }
 
 func (a *app) busy() bool {
-	return a.stage == stagePlanning || a.stage == stageApplying || a.stage == stageVerifying
+	return a.readingLast || a.stage == stagePlanning || a.stage == stageApplying || a.stage == stageVerifying
 }
 
 func (a *app) updateForm(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "ctrl+c":
+		switch {
+		case k.String() == "ctrl+c":
 			return tea.Quit
-		case "esc":
+		case a.readingLast:
+			return nil // the pages are about to take the answers read
+		case k.String() == "esc":
 			return a.huh.PrevGroup()
 		}
 	}
@@ -273,6 +280,9 @@ func (a *app) updateForm(msg tea.Msg) tea.Cmd {
 		return tea.Batch(append(cmds, a.formDone())...)
 	case huh.StateAborted:
 		return tea.Quit
+	}
+	if !a.readingLast && a.onJitsiPage() && a.o.wantsLastRun(a.v, a.lastRead) {
+		cmds = append(cmds, a.startLastRun())
 	}
 	if k, ok := a.v.janssenKey(a.v.Issuer, a.v.JanssenCA); k != a.lastKey {
 		a.lastKey = k
@@ -298,7 +308,7 @@ func (a *app) backToForm() tea.Cmd {
 	a.res.HostErr = nil
 	a.huh = a.form.newForm()
 	cmd := a.huh.Init()
-	m, c := a.huh.Update(tea.WindowSizeMsg{Width: a.width, Height: max(a.height-chrome, 8)})
+	m, c := a.huh.Update(a.formSize())
 	a.huh = m.(*huh.Form)
 	return tea.Batch(cmd, c)
 }

@@ -494,3 +494,85 @@ func TestPassphraseAsked(t *testing.T) {
 	}
 	s.waitFor("test ends here")
 }
+
+// recordedAnswers is what the installer recorded on a host it converged.
+const recordedAnswers = `version: 1
+domain: meet.example.org
+hosts:
+  - address: 203.0.113.10
+    sudo_password: ${env:JITSI_SUDO_PASSWORD_0}
+tls:
+  mode: self-signed
+janssen:
+  issuer: https://login.example.com
+  app_id: remembered-app
+  client_id: remembered-client
+firewall:
+  enabled: false
+`
+
+// On a re-run, the pages after the target start from the answers the last
+// run recorded on the host, after its key is confirmed.
+func TestDefaultsFromTheLastRun(t *testing.T) {
+	var asked *answers.Config
+	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker) (*installer.Engine, []installer.Target, error) {
+		return nil, nil, errors.New("not in this test")
+	}})
+	s.app.o.LastRun = func(_ context.Context, cfg *answers.Config, ask Asker) ([]byte, time.Time, error) {
+		asked = cfg
+		if ok, err := ask.ConfirmHostKey("203.0.113.10:22", "ssh-ed25519", "SHA256:d2hhdCBhIGxvdmVseSBob3N0IGtleSB0aGlzIGlz"); err != nil || !ok {
+			return nil, time.Time{}, &transport.HostKeyError{Addr: "203.0.113.10:22", Kind: transport.HostKeyUnknown}
+		}
+		return []byte(recordedAnswers), time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), nil
+	}
+	s.waitFor("Target server", "┃ Address")
+	s.typeText("203.0.113.10")
+	s.press(enter, enter, enter, enter)
+	s.waitFor("The host key of 203.0.113.10:22 is not known yet")
+	s.typeText("y")
+	s.golden("jitsi", s.waitFor("Defaults from the last run on 203.0.113.10 (2026-11-24 09:30).",
+		"> meet.example.org", "✓ meetings at https://meet.example.org/"))
+	if asked == nil || len(asked.Hosts) != 1 || asked.Hosts[0].Address != "203.0.113.10" {
+		t.Fatalf("read the last run from %+v", asked)
+	}
+	s.press(enter, enter)
+	s.waitFor("Issuer URL", "> https://login.example.com", "2 RSA signing key(s)")
+	s.press(enter, enter)
+	s.waitFor("Janssen tokens", "> remembered-app")
+	s.press(enter, enter, enter)
+	s.waitFor("Manage the firewall (UFW)?")
+	s.press(enter)
+	s.waitFor("These answers cannot be used", "not in this test")
+	cfg := s.app.cfg
+	if cfg == nil || cfg.Domain != "meet.example.org" || cfg.TLS.Mode != answers.TLSSelfSigned || cfg.Janssen.ClientID != "remembered-client" ||
+		cfg.Firewall.Enabled || cfg.Hosts[0].Address != "203.0.113.10" {
+		t.Errorf("the answers confirmed are not the last run's: %+v", cfg)
+	}
+}
+
+// A host without recorded answers (a first install) says nothing; one that
+// cannot be read says why in one line; both keep the built-in defaults.
+func TestNoDefaultsFromTheLastRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"first-install", nil, ""},
+		{"unreadable", errors.New("sudo refused\nsudo: a password is required"), "No defaults from the last run on 203.0.113.10: sudo refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startScreen(t, Options{Prepare: localInstall(t.TempDir(), "")})
+			s.app.o.LastRun = func(context.Context, *answers.Config, Asker) ([]byte, time.Time, error) {
+				return nil, time.Time{}, tc.err
+			}
+			s.waitFor("Target server", "┃ Address")
+			s.typeText("203.0.113.10")
+			s.press(enter, enter, enter, enter)
+			v := s.waitFor("Meeting domain", "Public DNS name of the server", tc.want)
+			if tc.want == "" && strings.Contains(v, "last run") || strings.Contains(v, "password is required") {
+				t.Errorf("more than one line about the last run:\n%s", v)
+			}
+		})
+	}
+}

@@ -25,7 +25,8 @@ type form struct {
 	accessible bool
 	agent      agentKeys
 	check      *checker
-	secretTTY  bool // accessible prompts on a terminal: secrets are not echoed
+	secretTTY  bool   // accessible prompts on a terminal: secrets are not echoed
+	lastNote   string // where the defaults came from, or why not from the last run
 
 	shown struct{ domain, janssen, ports string } // descriptions on screen
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
@@ -28,6 +29,11 @@ type Options struct {
 	// File is where Defaults came from: relative paths are relative to it,
 	// and answers are saved there unless the operator names another file.
 	File string
+	// LastRun reads the answers the installer recorded on the host of cfg
+	// (its only host) on its last run there, and when they were recorded;
+	// nil data when there are none. Unless Defaults are given, the pages
+	// after the target start from them. ask confirms an unknown host key.
+	LastRun func(ctx context.Context, cfg *answers.Config, ask Asker) ([]byte, time.Time, error)
 	// Prepare builds the engine and the targets for the confirmed answers.
 	// Run sets the engine's Sink. ask shows what the SSH transport asks while
 	// connecting: an unknown host key, a key's passphrase.

@@ -132,7 +132,7 @@ func (a *app) body(width, height int) []string {
 	var out []string
 	switch a.stage {
 	case stageForm:
-		return strings.Split(a.huh.View(), "\n")
+		return append(a.formHead(width), strings.Split(a.huh.View(), "\n")...)
 	case stagePlanning:
 		out = append(out, a.spinner()+" Connecting to "+a.cfg.Hosts[0].Address+" and gathering facts…", "")
 		steps, _ := a.prog.steps(a.spinner(), a.now(), width)
@@ -145,6 +145,32 @@ func (a *app) body(width, height int) []string {
 		out = a.doneLines(width)
 	}
 	return out
+}
+
+// formHead stands above the form: the last run's answers being read, or
+// where the defaults came from.
+func (a *app) formHead(width int) []string {
+	switch {
+	case a.readingLast:
+		return []string{wrapText(a.spinner()+" Reading the answers of the last run on "+a.v.Address+"…", width), ""}
+	case a.form.lastNote != "":
+		return []string{wrapText(a.form.lastNote, width), ""}
+	}
+	return nil
+}
+
+// formSize is the screen the form gets: less the header, the footer and
+// what stands above the form.
+func (a *app) formSize() tea.WindowSizeMsg {
+	width := a.width
+	if width <= 0 {
+		width = 80
+	}
+	head := 0
+	for _, l := range a.formHead(width) {
+		head += strings.Count(l, "\n") + 1
+	}
+	return tea.WindowSizeMsg{Width: a.width, Height: max(a.height-chrome-head, 8)}
 }
 
 func (a *app) reviewLines(width, height int) []string {

@@ -1,0 +1,87 @@
+package steps
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+// The answers recorded on the host hold no secret, read back to the same
+// answers, and are the same bytes on every run.
+func TestAnswersRecordedOnTheHost(t *testing.T) {
+	const (
+		sudo   = "sudo-pw-Zq81"
+		client = "client-secret-Xy42"
+		app    = "app-secret-Wv73"
+	)
+	vars := map[string]string{"SUDO_PW": sudo, "JANSSEN_CLIENT_SECRET": client}
+	load := func() *answers.Config {
+		cfg, err := answers.Parse("answers.yaml", []byte(`version: 1
+domain: meet.example.com
+hosts:
+  - address: 203.0.113.10
+    user: ops
+    key_file: ~/.ssh/id_ed25519
+    sudo_password: ${env:SUDO_PW}
+letsencrypt:
+  email: ops@example.com
+janssen:
+  issuer: https://login.example.com
+  client_id: jitsi-meet
+  test_client:
+    client_id: verify
+    client_secret: ${env:JANSSEN_CLIENT_SECRET}
+jitsi:
+  app_secret: `+app+`
+`), answers.Options{SkipFileChecks: true, LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	declare := func(cfg *answers.Config) *installer.File {
+		rs, err := (&secrets{&env{cfg: cfg}}).Declare(installer.NewHost("h", 22, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if f, ok := r.(*installer.File); ok && f.Path == AnswersFile {
+				return f
+			}
+		}
+		t.Fatalf("no %s declared", AnswersFile)
+		return nil
+	}
+
+	f := declare(load())
+	got := string(f.Content)
+	for _, s := range []string{sudo, client, app} {
+		if strings.Contains(got, s) {
+			t.Errorf("%s holds the secret %q:\n%s", AnswersFile, s, got)
+		}
+	}
+	if f.Mode != 0o600 || f.Secret {
+		t.Errorf("mode %o, secret %v: want 0600, shown in diffs", f.Mode, f.Secret)
+	}
+	for _, want := range []string{"${env:SUDO_PW}", "${env:JANSSEN_CLIENT_SECRET}", "${env:JITSI_APP_SECRET}", "key_file: ~/.ssh/id_ed25519"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%s lacks %q:\n%s", AnswersFile, want, got)
+		}
+	}
+	if again := declare(load()); !bytes.Equal(again.Content, f.Content) {
+		t.Errorf("the same answers recorded differently:\n%s\n---\n%s", f.Content, again.Content)
+	}
+
+	// Read back on the next run, as the interactive installer reads it.
+	back, err := answers.Parse("host:"+AnswersFile, f.Content, answers.Options{SkipFileChecks: true,
+		LookupEnv: func(string) (string, bool) { return "unresolved", true }})
+	if err != nil {
+		t.Fatalf("the recorded answers do not load: %v\n%s", err, got)
+	}
+	if back.Domain != "meet.example.com" || back.Janssen.Issuer != "https://login.example.com" || back.Hosts[0].User != "ops" {
+		t.Errorf("read back: domain %q, issuer %q, user %q", back.Domain, back.Janssen.Issuer, back.Hosts[0].User)
+	}
+}
