@@ -66,7 +66,7 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			err = &StepError{Host: h.Name, Step: "journal", Err: jerr}
 		}
 	}()
-	if err := e.saveJournal(ctx, hp, j); err != nil {
+	if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
 		return &StepError{Host: h.Name, Step: "journal", Err: err}
 	}
 	// Debts of a run that died are paid with the first group's handlers.
@@ -127,7 +127,7 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			}
 			e.emit(Event{Type: EventResourceChanged, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
 				Action: c.Action, Message: c.Summary(), Diff: c.Diff, Duration: time.Since(rstart)})
-			if err := e.saveJournal(ctx, hp, j); err != nil {
+			if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
 				return &StepError{Host: h.Name, Step: "journal", Err: err}
 			}
 		}
@@ -181,7 +181,7 @@ func (e *Engine) runHandlers(ctx context.Context, hp *HostPlan, j *Journal, hs [
 		hp.handlers++
 		j.paid(hd.Name)
 		e.emit(Event{Type: EventHandlerRun, Host: h.Name, Step: "handlers", Resource: "handler " + hd.Name, Duration: time.Since(start)})
-		if err := e.saveJournal(ctx, hp, j); err != nil {
+		if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
 			return &StepError{Host: h.Name, Step: "journal", Err: err}
 		}
 	}

@@ -294,3 +294,64 @@ func TestBatchOutputCannotForgeMarkers(t *testing.T) {
 		t.Errorf("batch parsed %+v", res)
 	}
 }
+
+// A run stopped mid-way (Ctrl+C) finishes the resource in progress, stops
+// before the next, and leaves the restart it owes in the journal; the next
+// run performs it.
+func TestCancelledRunLeavesOwedHandler(t *testing.T) {
+	th := newTestHost(t)
+	restart := Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	step := func(cancelAfter bool) Step {
+		return &testStep{name: "config", group: "g", rs: func(*Host) []Resource {
+			return []Resource{
+				&File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{restart}}},
+				&cancelling{Command: Command{Name: "slow", Args: []string{"touch", th.path("b")}, Creates: th.path("b")}, cancel: cancel, on: cancelAfter},
+				&File{Path: th.path("c.conf"), Content: []byte("c\n"), Mode: 0o644},
+			}
+		}}
+	}
+	e, _ := th.eng(step(true))
+	p := th.plan(e)
+	e.Apply(ctx, p)
+	if p.Err() == nil || !errors.Is(p.Err(), context.Canceled) || !strings.Contains(p.Err().Error(), "stopped before file") {
+		t.Fatalf("want a run stopped before the next resource, got %v", p.Err())
+	}
+	if _, err := os.Stat(th.path("b")); err != nil {
+		t.Error("the resource in progress did not finish")
+	}
+	if _, err := os.Stat(th.path("c.conf")); !os.IsNotExist(err) {
+		t.Error("a resource after the cancel was applied")
+	}
+	var j Journal
+	json.Unmarshal([]byte(th.read("state/journal.json")), &j)
+	if len(j.Owed) != 1 || len(j.Applied) != 2 {
+		t.Fatalf("journal after cancel: owed %v, applied %d", j.Owed, len(j.Applied))
+	}
+
+	e, _ = th.eng(step(false))
+	e.Apply(context.Background(), th.plan(e))
+	if got := th.read("handler.log"); got != "restarted\n" {
+		t.Errorf("owed restart after a cancelled run: %q", got)
+	}
+}
+
+// cancelling is a command that cancels the run while it is applied.
+type cancelling struct {
+	Command
+	cancel func()
+	on     bool
+}
+
+func (c *cancelling) Diff(p Probed) (*Change, error) {
+	ch, err := c.Command.Diff(p)
+	if ch != nil && c.on {
+		inner := ch.apply
+		ch.apply = func(ctx context.Context, h *Host) error {
+			c.cancel()
+			return inner(ctx, h)
+		}
+	}
+	return ch, err
+}
