@@ -161,6 +161,7 @@ func installAndVerify(t *testing.T, tg *sandbox.Target) {
 		t.Fatalf("install: exit %d\n%s", r.code, r.out)
 	}
 	t.Logf("install:\n%s", lastLines(r.out, 12))
+	installOut := r.out
 	first := secrets(t, tg)
 
 	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
@@ -186,6 +187,31 @@ func installAndVerify(t *testing.T, tg *sandbox.Target) {
 	}
 	if again := secrets(t, tg); again != first {
 		t.Errorf("secrets changed across three runs:\n%s\n---\n%s", first, again)
+	}
+	noSecretsIn(t, tg, installOut, r.out, v.out, jitsi(t, false, "plan", "--answers", tg.AnswersFile, "--verbose").out)
+}
+
+// noSecretsIn fails when any secret of the target shows in outputs: the
+// generated XMPP passwords and TURN secret, the sudo password, the Janssen
+// test client's secret.
+func noSecretsIn(t *testing.T, tg *sandbox.Target, outputs ...string) {
+	t.Helper()
+	var stored map[string]string
+	if err := json.Unmarshal([]byte(mustSSH(t, tg, "cat /var/lib/jitsi-installer/secrets.json")), &stored); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{stored["focus"], stored["jvb"], stored["turn"], stored["app_secret"]}
+	for _, f := range []string{tg.SudoPasswordFile, tg.JanssenSecret} {
+		if b, err := os.ReadFile(f); err == nil {
+			secrets = append(secrets, strings.TrimSpace(string(b)))
+		}
+	}
+	for _, out := range outputs {
+		for _, s := range secrets {
+			if len(s) >= 4 && strings.Contains(out, s) {
+				t.Errorf("a secret (%d bytes) appears in the output", len(s))
+			}
+		}
 	}
 }
 
