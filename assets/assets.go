@@ -172,7 +172,7 @@ var required = map[string][]string{
 	TURN:              {"Domain", "TURNSecret"},
 	CertbotDeployHook: {"Domain", "CertFile", "KeyFile"},
 	KeyServerSite:     {"KeyServerURL"},
-	KeyRefresh:        {"JWKSURL"},
+	KeyRefresh:        {"JWKSURL", "KeyServerURL"},
 }
 
 func prepare(name string, d Data) (view, error) {

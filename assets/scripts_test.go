@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 func TestDeployHookIsShell(t *testing.T) {
@@ -304,11 +303,10 @@ func TestKeyRefresh(t *testing.T) {
 		t.Errorf("%d files in the key directory, want the 2 RSA signing keys", len(ents))
 	}
 
-	// Janssen rotates: the new key appears, the old ones stay for their grace period.
+	// Janssen rotates: the new key appears next to the one it still
+	// publishes; a key it no longer publishes is retired and goes.
 	k3, pub3 := rsaJWK(t, "kid-3", nil)
-	srv.set(k3)
-	old := time.Now().Add(-48 * time.Hour)
-	os.Chtimes(keyFile(keys, "kid-1"), old, old)
+	srv.set(k2, k3)
 	if out, err := refresh(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
@@ -316,10 +314,36 @@ func TestKeyRefresh(t *testing.T) {
 		t.Error("rotated key differs from the JWKS")
 	}
 	if _, err := os.Stat(keyFile(keys, "kid-1")); !os.IsNotExist(err) {
-		t.Error("a key gone from the JWKS for two days is still served")
+		t.Error("a key gone from the JWKS is still served")
 	}
 	if _, err := os.Stat(keyFile(keys, "2f1c6b8e-sig-ü")); err != nil {
-		t.Error("a key that just left the JWKS was removed at once")
+		t.Error("a key still in the JWKS was removed")
+	}
+
+	// --check asks the key server for every key of the JWKS as Prosody does.
+	ks := httptest.NewServer(http.StripPrefix("/asap/", http.FileServer(http.Dir(keys))))
+	defer ks.Close()
+	check := func() (string, error) {
+		out, err := exec.Command(python, script, "--check", ks.URL+"/asap").CombinedOutput()
+		return string(out), err
+	}
+	if out, err := check(); err != nil {
+		t.Errorf("--check with every key served: %v: %s", err, out)
+	}
+	if err := os.Rename(keyFile(keys, "kid-3"), keyFile(keys, "kid-1")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := check(); err == nil || !strings.Contains(out, "kid kid-3") {
+		t.Errorf("--check with kid-3 missing: %v: %s", err, out)
+	}
+	if out, err := refresh(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if _, err := os.Stat(keyFile(keys, "kid-1")); !os.IsNotExist(err) {
+		t.Error("a file for a kid the JWKS lacks is still served")
+	}
+	if out, err := check(); err != nil {
+		t.Errorf("--check after a refresh: %v: %s", err, out)
 	}
 
 	// Janssen down or publishing nothing usable: exit 1, keys untouched.

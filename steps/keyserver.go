@@ -15,14 +15,16 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 	dom := s.cfg.Domain
 	reloadUnits := installer.Handler{Name: "systemctl daemon-reload", Cmds: [][]string{{"systemctl", "daemon-reload"}}}
 	refresh := installer.Handler{Name: "refresh Janssen keys", Cmds: [][]string{{"systemctl", "start", assets.KeyRefreshUnit + ".service"}}}
+	// Handlers run in the order they were first notified: the units come
+	// first, so systemd has reloaded them before the refresh starts one.
 	files := []struct {
 		name   string
 		mode   fs.FileMode
 		notify installer.Notify
 	}{
-		{assets.KeyRefresh, 0o755, notify(refresh)},
 		{assets.KeyRefreshService, 0o644, notify(reloadUnits, refresh)},
 		{assets.KeyRefreshTimer, 0o644, notify(reloadUnits)},
+		{assets.KeyRefresh, 0o755, notify(refresh)},
 	}
 	rs := []installer.Resource{
 		&installer.Packages{Names: []string{"python3"}},
@@ -48,4 +50,15 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 		&installer.File{Path: siteAvail, Content: site, Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
 		&installer.Symlink{Path: "/etc/nginx/sites-enabled/" + path.Base(siteAvail), Target: siteAvail, Notify: notify(reloadNginx)},
 	), nil
+}
+
+// keyServerCheck is verify's check that Prosody finds every key of Janssen's
+// JWKS where it looks, at asap_key_server/hex(sha256(kid)).pem: what the
+// timer keeps true as Janssen rotates.
+func (s *prosody) keyServerCheck() installer.Check {
+	return installer.Check{
+		Name: "the key server serves every key of Janssen's JWKS",
+		Args: []string{"python3", assets.Dest(assets.KeyRefresh, s.cfg.Domain), "--check"},
+		Eval: exitZero("key server " + assets.DefaultKeyServerURL),
+	}
 }

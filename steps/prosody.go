@@ -40,8 +40,11 @@ func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 	return rs, nil
 }
 
-func (s *prosody) Checks(*installer.Host) []installer.Check {
+func (s *prosody) Checks(h *installer.Host) []installer.Check {
 	var live []installer.Check
+	if keyServerMode(h) {
+		live = append(live, s.keyServerCheck())
+	}
 	if tc := s.cfg.Janssen.TestClient; tc.ClientID != "" && tc.ClientSecret != "" {
 		live = append(live, s.liveToken())
 	}

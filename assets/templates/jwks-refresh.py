@@ -5,8 +5,10 @@ Written by jitsi-installer for {{.Domain}}; run by {{.KeyRefreshUnit}}.timer.
 Prosody's older token plugin cannot read a JWKS: it fetches
 asap_key_server/hex(sha256(kid)).pem. This fetches the JWKS and writes every
 RSA signing key under that name, for nginx to serve on loopback. A key that
-left the JWKS is kept for a grace period, so tokens signed before a rotation
-still verify. On any error nothing is removed and the exit status is 1.
+left the JWKS is removed: Janssen keeps a rotated key published while tokens
+signed with it are valid, so one it drops is retired. On any error nothing
+is removed and the exit status is 1. With --check it changes nothing and
+exits 1 unless the key server serves every key of the JWKS.
 """
 
 import argparse
@@ -18,12 +20,12 @@ import os
 import re
 import sys
 import tempfile
-import time
 import urllib.request
 
 JWKS_URL = {{py .JWKSURL}}
 KEYS_DIR = {{py .KeysDir}}
-GRACE_SECONDS = 24 * 3600
+KEY_SERVER = {{py .KeyServerBase}}
+UNIT = {{py (print .KeyRefreshUnit ".service")}}
 MAX_BYTES = 1 << 20
 PEM_NAME = re.compile(r"^[0-9a-f]{64}\.pem$")
 # AlgorithmIdentifier: SEQUENCE { OID rsaEncryption, NULL }
@@ -60,16 +62,20 @@ def to_pem(jwk):
     return "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
 
 
-def fetch(url):
+def get(url, accept):
     req = urllib.request.Request(url, headers={
-        "Accept": "application/json",
+        "Accept": accept,
         "User-Agent": "jitsi-installer-jwks-refresh",
     })
     with urllib.request.urlopen(req, timeout=30) as resp:
         data = resp.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ValueError("JWKS larger than 1 MiB")
-    doc = json.loads(data.decode("utf-8"))
+        raise ValueError("answer larger than 1 MiB")
+    return data
+
+
+def fetch(url):
+    doc = json.loads(get(url, "application/json").decode("utf-8"))
     keys = doc.get("keys") if isinstance(doc, dict) else None
     if not isinstance(keys, list):
         raise ValueError('no "keys" array')
@@ -90,7 +96,6 @@ def write(path, text):
     try:
         with open(path, encoding="ascii") as f:
             if f.read() == text:
-                os.utime(path)  # still published: restart its grace period
                 return False
     except FileNotFoundError:
         pass
@@ -109,10 +114,33 @@ def write(path, text):
     return True
 
 
+def check(keys, kids, base):
+    """Exit status 0 when base serves every key as Prosody asks for it."""
+    bad = []
+    for name, text in sorted(keys.items()):
+        url = base + "/" + name
+        try:
+            served = get(url, "application/x-pem-file").decode("ascii", "replace")
+        except (OSError, ValueError) as e:
+            bad.append("kid %s: %s: %s" % (kids[name], url, e))
+            continue
+        if served.strip() != text.strip():
+            bad.append("kid %s: %s serves another key" % (kids[name], url))
+    for line in bad:
+        print("jwks-refresh: " + line, file=sys.stderr)
+    if bad:
+        print("jwks-refresh: refresh with systemctl start %s; its log: journalctl -u %s" % (UNIT, UNIT), file=sys.stderr)
+        return 1
+    print("jwks-refresh: %s serves all %d RSA keys of the JWKS" % (base, len(keys)))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=JWKS_URL, help="JWKS URL (default: %(default)s)")
     parser.add_argument("--dir", default=KEYS_DIR, help="key directory (default: %(default)s)")
+    parser.add_argument("--check", nargs="?", const=KEY_SERVER, metavar="BASE",
+                        help="only check that the key server (default: %s) serves every key" % KEY_SERVER)
     args = parser.parse_args()
 
     try:
@@ -120,24 +148,25 @@ def main():
     except (OSError, ValueError) as e:
         print("jwks-refresh: %s: %s" % (args.url, e), file=sys.stderr)
         return 1
-    keys = {}
+    keys, kids = {}, {}
     for jwk in filter(usable, jwks):
+        name = hashlib.sha256(jwk["kid"].encode("utf-8")).hexdigest() + ".pem"
         try:
-            keys[hashlib.sha256(jwk["kid"].encode("utf-8")).hexdigest() + ".pem"] = to_pem(jwk)
+            keys[name], kids[name] = to_pem(jwk), jwk["kid"]
         except (ValueError, binascii.Error):
             print("jwks-refresh: key %r: bad n or e, skipped" % jwk["kid"], file=sys.stderr)
     if not keys:
         print("jwks-refresh: %s has no RSA signing key; keys left as they were" % args.url, file=sys.stderr)
         return 1
+    if args.check:
+        return check(keys, kids, args.check.rstrip("/"))
 
     os.makedirs(args.dir, mode=0o755, exist_ok=True)
     changed = sum(write(os.path.join(args.dir, name), text) for name, text in sorted(keys.items()))
     removed = 0
-    now = time.time()
     for name in os.listdir(args.dir):
-        path = os.path.join(args.dir, name)
-        if PEM_NAME.match(name) and name not in keys and now - os.stat(path).st_mtime > GRACE_SECONDS:
-            os.unlink(path)
+        if PEM_NAME.match(name) and name not in keys:
+            os.unlink(os.path.join(args.dir, name))
             removed += 1
     print("jwks-refresh: %d RSA keys from %s, %d new or changed, %d removed"
           % (len(keys), args.url, changed, removed))

@@ -104,6 +104,8 @@ func TestValidate(t *testing.T) {
 		{"path", Options{Name: "../x"}, "name"},
 		{"unknown suite", Options{Name: "core", Suite: "sid"}, "suite"},
 		{"unknown user", Options{Name: "core", User: "admin"}, "user"},
+		{"old jitsi suite", Options{Name: "core", JitsiSuite: "oldstable/"}, ""},
+		{"unknown jitsi suite", Options{Name: "core", JitsiSuite: "unstable/"}, "jitsi suite"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +116,7 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("validate: %v", err)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("validate: %v, want an error about %s", err, tt.wantErr)
-			case tt.wantErr == "" && (o.Suite != tt.o.Suite && tt.o.Suite != "" || o.Suite == "" || o.User == ""):
+			case tt.wantErr == "" && (o.Suite != tt.o.Suite && tt.o.Suite != "" || o.Suite == "" || o.User == "" || o.JitsiSuite == ""):
 				t.Fatalf("defaults not filled: %+v", o)
 			}
 		})

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -30,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -277,14 +277,16 @@ func TestStandinPackage(t *testing.T) {
 	tests := []struct {
 		name    string
 		preseed bool
+		suite   string
 	}{
-		{"pkg-preseed", true},
-		{"pkg-bare", false},
+		{"pkg-preseed", true, ""},
+		{"pkg-bare", false, ""},
+		{"pkg-old", true, standin.OldSuite},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tg := bringUp(t, Options{Name: tt.name})
+			tg := bringUp(t, Options{Name: tt.name, JitsiSuite: tt.suite})
 			useProxy(t, tg, true)
 			if tt.preseed {
 				copyTo(t, tg, []byte("jitsi-videobridge2 jitsi-videobridge/jvb-hostname string "+tg.Domain+"\n"), "/tmp/preseed")
@@ -300,6 +302,20 @@ func TestStandinPackage(t *testing.T) {
 			}
 			if err != nil || status != "installed" {
 				t.Fatalf("install with answers: %v, status %q:\n%s", err, status, out)
+			}
+			list := standin.Packages
+			if tt.suite == standin.OldSuite {
+				list = standin.OldPackages
+			}
+			pkgs, err := list()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := mustSSH(t, tg, "dpkg-query -W -f='${Version}' jitsi-videobridge2")
+			for _, p := range pkgs {
+				if p.Name == "jitsi-videobridge2" && got != p.Version {
+					t.Errorf("installed jitsi-videobridge2 %s from %s, want %s", got, tg.RepoSuite, p.Version)
+				}
 			}
 			if got := mustSSH(t, tg, "systemctl is-active jitsi-videobridge2 || true"); got != "active" && got != "activating" {
 				t.Errorf("jitsi-videobridge2 is %s", got)
@@ -328,13 +344,9 @@ func TestCertbot(t *testing.T) {
 	mustSSH(t, tg, "test -s /etc/letsencrypt/live/"+tg.Domain+"/fullchain.pem")
 
 	// The served certificate chains to Pebble's root, for the target's name.
-	root, err := os.ReadFile(tg.ACMERoot)
+	pool, err := tg.ACMERoots()
 	if err != nil {
 		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(root) {
-		t.Fatalf("no certificate in %s", tg.ACMERoot)
 	}
 	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", tg.Address+":443", &tls.Config{ServerName: tg.Domain, RootCAs: pool})
 	if err != nil {

@@ -167,3 +167,17 @@ func freeLoopbackPort() (int, error) {
 
 // bundleFile is the ACME CA bundle of the answers file, beside Pebble's CA.
 func bundleFile(caFile string) string { return filepath.Join(filepath.Dir(caFile), "bundle.pem") }
+
+// ACMERoots is a pool with the root of the certificates the target's ACME
+// server issues: what a client trusts to reach the target's nginx.
+func (t *Target) ACMERoots() (*x509.CertPool, error) {
+	root, err := os.ReadFile(t.ACMERoot)
+	if err != nil {
+		return nil, fmt.Errorf("ACME root: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(root) {
+		return nil, fmt.Errorf("no certificate in %s", t.ACMERoot)
+	}
+	return pool, nil
+}

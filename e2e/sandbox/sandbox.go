@@ -25,10 +25,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 )
 
 // Suites are the Debian releases a target can run; the first is the default.
 var Suites = []string{"trixie", "bookworm", "bullseye"}
+
+// JitsiSuites are the stand-in Jitsi repository's suites a target's answers
+// file can name; the first is the default. The second is an older release
+// whose token plugin cannot read a JWKS (see ../standin).
+var JitsiSuites = []string{standin.Suite, standin.OldSuite}
 
 // Users a target can be reached as: root, or ops whose sudo needs a password.
 var Users = []string{"root", "ops"}
@@ -45,9 +52,12 @@ const (
 // Options says what target to bring up.
 type Options struct {
 	Name  string
-	Suite string    // one of Suites; "" means Suites[0]
-	User  string    // one of Users; "" means root
-	Log   io.Writer // progress lines; nil discards them
+	Suite string // one of Suites; "" means Suites[0]
+	User  string // one of Users; "" means root
+	// JitsiSuite is one of JitsiSuites, for jitsi.repo.suite in the answers
+	// file; "" means JitsiSuites[0].
+	JitsiSuite string
+	Log        io.Writer // progress lines; nil discards them
 }
 
 // Info is what a user of a target needs; `sandbox up` prints it as JSON.
@@ -136,6 +146,12 @@ func validate(o *Options) error {
 	}
 	if !slices.Contains(Suites, o.Suite) {
 		errs = append(errs, fmt.Errorf("suite %q: want one of %s", o.Suite, strings.Join(Suites, ", ")))
+	}
+	if o.JitsiSuite == "" {
+		o.JitsiSuite = JitsiSuites[0]
+	}
+	if !slices.Contains(JitsiSuites, o.JitsiSuite) {
+		errs = append(errs, fmt.Errorf("jitsi suite %q: want one of %s", o.JitsiSuite, strings.Join(JitsiSuites, ", ")))
 	}
 	if o.User == "" {
 		o.User = "root"

@@ -139,6 +139,8 @@ func (t *Target) boot(ctx context.Context, o Options) error {
 	if err := t.waitDaemon(ctx); err != nil {
 		return err
 	}
+	// The daemon serves every suite; the answers name the one asked for.
+	t.RepoSuite = o.JitsiSuite
 	if err := t.writeAnswers(); err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package standin
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -15,13 +17,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -92,64 +93,64 @@ func health(port int) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// TestProsodyRunsTheConfigAndDaemonsLogIn runs the host's real Prosody with
-// the stand-in's Prosody config and plugins, switched to token auth with a
-// JWKS URL as the installer configures it, then the daemon stand-ins
-// against it.
-func TestProsodyRunsTheConfigAndDaemonsLogIn(t *testing.T) {
-	r := testRepo(t)
+// prosodyHost is a Prosody run by startProsody.
+type prosodyHost struct {
+	root           string // the extracted packages
+	dir, main, log string
+	c2s, httpPort  int
+}
+
+// startProsody runs the host's real Prosody with the Prosody config and
+// plugins of suite's jitsi-meet-prosody (and jicofo's daemon extracted too),
+// switched to token auth with keyOption as the installer configures it, and
+// an anonymous guest host.
+func startProsody(t *testing.T, r *Repo, suite, keyOption string) *prosodyHost {
+	t.Helper()
 	for _, tool := range []string{"prosody", "prosodyctl", "python3", "hocon", "perl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed (apt-get install prosody python3 ruby-hocon)", tool)
 		}
 	}
-	const host = "meet.test"
 	dir := t.TempDir()
-	root := filepath.Join(dir, "root")
-	run(t, "dpkg-deb", "--extract", deb(t, r, "jitsi-meet-prosody"), root)
-	run(t, "dpkg-deb", "--extract", deb(t, r, "jicofo"), root)
+	p := &prosodyHost{dir: dir, root: filepath.Join(dir, "root")}
+	run(t, "dpkg-deb", "--extract", debOf(t, r, suite, "jitsi-meet-prosody"), p.root)
+	run(t, "dpkg-deb", "--extract", debOf(t, r, suite, "jicofo"), p.root)
 	certs := filepath.Join(dir, "certs")
 	must(t, os.Mkdir(certs, 0o755))
-	selfSigned(t, certs, host)
-	selfSigned(t, certs, "auth."+host)
-
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Cache-Control", "max-age=300")
-		fmt.Fprint(w, `{"keys":[{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256","n":"sXch","e":"AQAB"}]}`)
-	}))
-	defer jwks.Close()
+	selfSigned(t, certs, prosodyDomain)
+	selfSigned(t, certs, "auth."+prosodyDomain)
 
 	// Render the template with the postinst's own function.
 	lib, err := sources.ReadFile("pkgs/common/lib.sh")
 	must(t, err)
 	libPath := filepath.Join(dir, "lib.sh")
 	must(t, os.WriteFile(libPath, lib, 0o644))
-	hostCfg := filepath.Join(dir, "conf.d", host+".cfg.lua")
+	hostCfg := filepath.Join(dir, "conf.d", prosodyDomain+".cfg.lua")
 	must(t, os.MkdirAll(filepath.Dir(hostCfg), 0o755))
 	render := exec.Command("bash", "-c", `. "$1"; standin_render "$2" "$3"`, "render", libPath,
-		filepath.Join(root, "usr/share/jitsi-meet-prosody/prosody.cfg.lua-jvb.example"), hostCfg)
-	render.Env = append(os.Environ(), "STANDIN_HOST="+host, "STANDIN_FOCUS_USER=focus", "STANDIN_TURN_SECRET=turn")
+		filepath.Join(p.root, "usr/share/jitsi-meet-prosody/prosody.cfg.lua-jvb.example"), hostCfg)
+	render.Env = append(os.Environ(), "STANDIN_HOST="+prosodyDomain, "STANDIN_FOCUS_USER=focus", "STANDIN_TURN_SECRET=turn")
 	if out, err := render.CombinedOutput(); err != nil {
 		t.Fatalf("standin_render: %v\n%s", err, out)
 	}
 	b, err := os.ReadFile(hostCfg)
 	must(t, err)
 	cfg := strings.NewReplacer(
-		`"/usr/share/jitsi-meet/prosody-plugins/"`, `"`+filepath.Join(root, "usr/share/jitsi-meet/prosody-plugins")+`/"`,
+		`"/usr/share/jitsi-meet/prosody-plugins/"`, `"`+filepath.Join(p.root, "usr/share/jitsi-meet/prosody-plugins")+`/"`,
 		"/etc/prosody/certs/", certs+"/",
 		`authentication = "jitsi-anonymous" -- do not delete me`,
-		"authentication = \"token\"\n    app_id = \"jitsi\"\n    cache_keys_url = \""+jwks.URL+"/jwks\"",
+		"authentication = \"token\"\n    app_id = \"jitsi\"\n    "+keyOption,
 		`--"token_verification";`, `"token_verification";`,
 	).Replace(string(b))
 	if strings.Contains(cfg, "__") {
 		t.Fatalf("unrendered placeholder in:\n%s", cfg)
 	}
-	cfg += "\nVirtualHost \"guest." + host + "\"\n    authentication = \"jitsi-anonymous\"\n    modules_enabled = { \"bosh\"; }\n"
+	cfg += "\nVirtualHost \"guest." + prosodyDomain + "\"\n    authentication = \"jitsi-anonymous\"\n    modules_enabled = { \"bosh\"; }\n"
 	must(t, os.WriteFile(hostCfg, []byte(cfg), 0o644))
 
-	c2s, httpPort := freePort(t), freePort(t)
-	logFile := filepath.Join(dir, "prosody.log")
-	main := filepath.Join(dir, "prosody.cfg.lua")
+	p.c2s, p.httpPort = freePort(t), freePort(t)
+	p.log = filepath.Join(dir, "prosody.log")
+	p.main = filepath.Join(dir, "prosody.cfg.lua")
 	must(t, os.MkdirAll(filepath.Join(dir, "data"), 0o750))
 	mainCfg := fmt.Sprintf(`run_as_root = true
 daemonize = false
@@ -165,19 +166,54 @@ admin_socket = %q
 log = { debug = %q }
 modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "posix"; }
 Include %q
-`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), c2s, freePort(t), httpPort,
-		filepath.Join(dir, "admin.sock"), logFile, filepath.Join(dir, "conf.d", "*.cfg.lua"))
-	must(t, os.WriteFile(main, []byte(mainCfg), 0o644))
+`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), p.c2s, freePort(t), p.httpPort,
+		filepath.Join(dir, "admin.sock"), p.log, filepath.Join(dir, "conf.d", "*.cfg.lua"))
+	must(t, os.WriteFile(p.main, []byte(mainCfg), 0o644))
 
-	start(t, filepath.Join(dir, "prosody.out"), "prosody", "--config", main, "-F")
+	start(t, filepath.Join(dir, "prosody.out"), "prosody", "--config", p.main, "-F")
 	eventually(t, "prosody listens", func() string {
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(c2s))
+		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(p.c2s))
 		if err != nil {
 			return err.Error()
 		}
 		c.Close()
 		return ""
 	})
+	return p
+}
+
+// logErrors returns Prosody's error lines and failed module loads.
+func (p *prosodyHost) logErrors(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(p.log)
+	must(t, err)
+	var bad []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "\terror\t") || strings.Contains(line, "Unable to load") {
+			bad = append(bad, line)
+		}
+	}
+	return bad
+}
+
+const prosodyDomain = "meet.test"
+
+// TestProsodyRunsTheConfigAndDaemonsLogIn runs the host's real Prosody with
+// the stand-in's Prosody config and plugins, switched to token auth with a
+// JWKS URL as the installer configures it, then the daemon stand-ins
+// against it.
+func TestProsodyRunsTheConfigAndDaemonsLogIn(t *testing.T) {
+	r := testRepo(t)
+	const host = prosodyDomain
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=300")
+		fmt.Fprint(w, `{"keys":[{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256","n":"sXch","e":"AQAB"}]}`)
+	}))
+	defer jwks.Close()
+	p := startProsody(t, r, Suite, `cache_keys_url = "`+jwks.URL+`/jwks"`)
+	dir, root, main, c2s, httpPort, logFile := p.dir, p.root, p.main, p.c2s, p.httpPort, p.log
+	certs := filepath.Join(dir, "certs")
+
 	run(t, "prosodyctl", "--config", main, "register", "focus", "auth."+host, "focus-pass")
 	run(t, "prosodyctl", "--config", main, "register", "jvb", "auth."+host, "jvb-pass")
 
@@ -255,12 +291,8 @@ Include %q
 	if got := boshAuth(t, httpPort, "guest."+host, ""); got != "success" {
 		t.Errorf("anonymous BOSH sign-in on the guest host: %s", got)
 	}
-	b, err = os.ReadFile(logFile)
-	must(t, err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.Contains(line, "\terror\t") || strings.Contains(line, "Unable to load") {
-			t.Errorf("prosody.log: %s", line)
-		}
+	for _, line := range p.logErrors(t) {
+		t.Errorf("prosody.log: %s", line)
 	}
 }
 
@@ -279,47 +311,67 @@ func jwt(kid string, claims map[string]any) string {
 // tries SASL ANONYMOUS and returns "success" or "failure".
 func boshAuth(t *testing.T, port int, host, token string) string {
 	t.Helper()
-	u := fmt.Sprintf("http://127.0.0.1:%d/http-bind", port)
-	if token != "" {
-		u += "?token=" + url.QueryEscape(token)
+	got, err := SignIn(context.Background(), http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/http-bind", port), host, token)
+	if err != nil {
+		t.Fatal(err)
 	}
-	post := func(body string) string {
-		req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
+	return got
+}
+
+// TestOldProsodyReadsKeysFromTheKeyServer runs the token plugin of OldSuite:
+// a kid counts once BASE/hex(sha256(kid)).pem answers with a public key, and
+// cache_keys_url is not an option it knows.
+func TestOldProsodyReadsKeysFromTheKeyServer(t *testing.T) {
+	r := testRepo(t)
+	var mu sync.Mutex
+	var asked []string
+	known := fmt.Sprintf("/asap/%x.pem", sha256.Sum256([]byte("k1")))
+	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		asked = append(asked, req.URL.Path)
+		mu.Unlock()
+		if req.URL.Path != known {
+			http.NotFound(w, req)
+			return
 		}
-		// Prosody routes HTTP by the Host header, as nginx passes it.
-		req.Host = host
-		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		fmt.Fprint(w, "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n")
+	}))
+	defer keys.Close()
+	p := startProsody(t, r, OldSuite, `asap_key_server = "`+keys.URL+`/asap"`)
+
+	now := time.Now().Unix()
+	good := map[string]any{"iss": "jitsi", "aud": "jitsi", "sub": prosodyDomain, "room": "*", "exp": now + 600, "nbf": now - 10}
+	// The first token with a kid not fetched yet is refused; later ones pass.
+	eventually(t, "a token with a kid the key server has", func() string {
+		if got := boshAuth(t, p.httpPort, prosodyDomain, jwt("k1", good)); got != "success" {
+			return got
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
+		return ""
+	})
+	for range 2 {
+		if got := boshAuth(t, p.httpPort, prosodyDomain, jwt("k2", good)); got != "failure" {
+			t.Errorf("a token with a kid the key server lacks: %s", got)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	const ns = `xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'`
-	rid := 1000
-	open := post(fmt.Sprintf(`<body rid='%d' to='%s' wait='10' hold='1' ver='1.6' xmpp:version='1.0' %s/>`, rid, host, ns))
-	m := regexp.MustCompile(`sid='([^']+)'`).FindStringSubmatch(open)
-	if m == nil {
-		t.Fatalf("no BOSH session: %s", open)
+	mu.Lock()
+	if len(asked) == 0 || asked[0] != known {
+		t.Errorf("key server asked for %v, want %s first", asked, known)
 	}
-	for i := 0; i < 3 && !strings.Contains(open, "<mechanism>ANONYMOUS</mechanism>"); i++ {
-		rid++
-		open = post(fmt.Sprintf(`<body rid='%d' sid='%s' %s/>`, rid, m[1], ns))
+	mu.Unlock()
+	for _, line := range p.logErrors(t) {
+		if !strings.Contains(line, "key server "+keys.URL+"/asap/") {
+			t.Errorf("prosody.log: %s", line)
+		}
 	}
-	if !strings.Contains(open, "<mechanism>ANONYMOUS</mechanism>") {
-		t.Fatalf("%s does not offer SASL ANONYMOUS over BOSH: %s", host, open)
-	}
-	rid++
-	reply := post(fmt.Sprintf(`<body rid='%d' sid='%s' %s><auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/></body>`, rid, m[1], ns))
-	switch {
-	case strings.Contains(reply, "<success"):
-		return "success"
-	case strings.Contains(reply, "<failure"):
-		return "failure"
-	}
-	return "no answer: " + reply
+
+	// A JWKS URL alone leaves this release without a key source.
+	q := startProsody(t, r, OldSuite, `cache_keys_url = "`+keys.URL+`/jwks"`)
+	eventually(t, "the old plugin refuses cache_keys_url", func() string {
+		b, _ := os.ReadFile(q.log)
+		if strings.Contains(string(b), "'app_secret' or 'asap_key_server' must be specified") {
+			return ""
+		}
+		return "prosody.log does not say the key source is missing"
+	})
 }

@@ -24,6 +24,11 @@ import (
 // "deb [signed-by=...] URL stable/".
 const Suite = "stable/"
 
+// OldSuite is an older release of the same packages, from before Jitsi's
+// token plugin read a JWKS: jitsi-meet-prosody has no token/jwk.lib.lua and
+// mod_auth_token reads keys only from asap_key_server.
+const OldSuite = "oldstable/"
+
 // KeyFile is the armored public key's name in Repo.Dir, as Jitsi serves
 // https://download.jitsi.org/jitsi-key.gpg.key.
 const KeyFile = "jitsi-key.gpg.key"
@@ -34,7 +39,7 @@ var HostPackages = []string{"apt-utils", "gnupg", "gpgv"}
 
 // buildFormat is part of the cache key: change it when the way a repository
 // is built from the same sources changes.
-const buildFormat = "standin-repo-1"
+const buildFormat = "standin-repo-2"
 
 //go:embed all:pkgs
 var sources embed.FS
@@ -42,8 +47,8 @@ var sources embed.FS
 // Repo is a built repository.
 type Repo struct {
 	// Dir is the repository root: serve it with http.FileServer. It holds
-	// Suite (Packages, Packages.gz, Release, Release.gpg, InRelease and the
-	// .debs) and KeyFile.
+	// Suite and OldSuite (each with Packages, Packages.gz, Release,
+	// Release.gpg, InRelease and the .debs) and KeyFile.
 	Dir string
 	// Suite is "stable/".
 	Suite string
@@ -98,8 +103,10 @@ func BuildRepo(ctx context.Context, dir string) (*Repo, error) {
 	if err := os.RemoveAll(next); err != nil {
 		return nil, fmt.Errorf("clean %s: %w", next, err)
 	}
-	if err := buildDebs(ctx, filepath.Join(next, "stable")); err != nil {
-		return nil, err
+	for _, r := range releases {
+		if err := buildDebs(ctx, r, filepath.Join(next, strings.TrimSuffix(r.suite, "/"))); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeIndices(ctx, next, g, fpr); err != nil {
 		return nil, err
@@ -132,7 +139,8 @@ func cached(dir string, repo *Repo, hash string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	for _, f := range []string{repo.KeyPath, "stable/InRelease", "stable/Release.gpg", "stable/Packages"} {
+	for _, f := range []string{repo.KeyPath, "stable/InRelease", "stable/Release.gpg", "stable/Packages",
+		"oldstable/InRelease", "oldstable/Release.gpg", "oldstable/Packages"} {
 		if !filepath.IsAbs(f) {
 			f = filepath.Join(repo.Dir, f)
 		}

@@ -73,9 +73,11 @@ func keyring(t *testing.T, r *Repo) string {
 func TestReleaseIsSignedByTheServedKey(t *testing.T) {
 	r := testRepo(t)
 	kr := keyring(t, r)
-	stable := filepath.Join(r.Dir, "stable")
-	run(t, "gpgv", "--keyring", kr, filepath.Join(stable, "Release.gpg"), filepath.Join(stable, "Release"))
-	run(t, "gpgv", "--keyring", kr, filepath.Join(stable, "InRelease"))
+	for _, suite := range []string{Suite, OldSuite} {
+		dir := filepath.Join(r.Dir, suite)
+		run(t, "gpgv", "--keyring", kr, filepath.Join(dir, "Release.gpg"), filepath.Join(dir, "Release"))
+		run(t, "gpgv", "--keyring", kr, filepath.Join(dir, "InRelease"))
+	}
 
 	// The fingerprint a user would pin is the served key's.
 	cmd := exec.Command("gpg", "--batch", "--with-colons", "--show-keys", r.KeyPath)
@@ -124,7 +126,13 @@ func stanzas(t *testing.T, text string) map[string]map[string]string {
 
 func TestPackagesIndexHasTheRealRelations(t *testing.T) {
 	r := testRepo(t)
-	b, err := os.ReadFile(filepath.Join(r.Dir, "stable", "Packages"))
+	for _, suite := range []string{Suite, OldSuite} {
+		t.Run(strings.TrimSuffix(suite, "/"), func(t *testing.T) { checkRelations(t, r, suite) })
+	}
+}
+
+func checkRelations(t *testing.T, r *Repo, suite string) {
+	b, err := os.ReadFile(filepath.Join(r.Dir, suite, "Packages"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,22 +161,57 @@ func TestPackagesIndexHasTheRealRelations(t *testing.T) {
 		if p["Pre-Depends"] != tt.preDepends || p["Depends"] != tt.depends || p["Recommends"] != tt.recommends {
 			t.Errorf("%s: Pre-Depends %q Depends %q Recommends %q", tt.name, p["Pre-Depends"], p["Depends"], p["Recommends"])
 		}
-		if p["Architecture"] != "all" || !strings.HasPrefix(p["Filename"], "stable/"+tt.name+"_") {
+		if p["Architecture"] != "all" || !strings.HasPrefix(p["Filename"], suite+tt.name+"_") {
 			t.Errorf("%s: Architecture %q Filename %q", tt.name, p["Architecture"], p["Filename"])
 		}
 	}
 }
 
-// deb returns the path of package name's .deb.
-func deb(t *testing.T, r *Repo, name string) string {
+// TestOldSuiteIsAnOlderReleaseWithoutJWKS: every package of OldSuite is
+// older than Suite's, so apt never prefers it by accident, and its token
+// plugin has no token/jwk.lib.lua, the file that marks JWKS support.
+func TestOldSuiteIsAnOlderReleaseWithoutJWKS(t *testing.T) {
+	r := testRepo(t)
+	cur, err := Packages()
+	must(t, err)
+	old, err := OldPackages()
+	must(t, err)
+	if len(old) != len(cur) {
+		t.Fatalf("%s has %d packages, %s %d", OldSuite, len(old), Suite, len(cur))
+	}
+	for i, p := range old {
+		if p.Name != cur[i].Name || exec.Command("dpkg", "--compare-versions", p.Version, "lt", cur[i].Version).Run() != nil {
+			t.Errorf("%s %s is not older than %s %s", p.Name, p.Version, cur[i].Name, cur[i].Version)
+		}
+		dir := t.TempDir()
+		run(t, "dpkg-deb", "--control", debOf(t, r, OldSuite, p.Name), dir)
+		if control, err := os.ReadFile(filepath.Join(dir, "control")); err != nil || !strings.Contains(string(control), "\nVersion: "+p.Version+"\n") {
+			t.Errorf("%s control in %s: %v\n%s", p.Name, OldSuite, err, control)
+		}
+	}
+	listing := run(t, "dpkg-deb", "--contents", debOf(t, r, OldSuite, "jitsi-meet-prosody"))
+	if strings.Contains(listing, "/"+jwkLib) || !strings.Contains(listing, " ./"+utilLib+"\n") {
+		t.Errorf("%s jitsi-meet-prosody must have token/util.lib.lua and no token/jwk.lib.lua:\n%s", OldSuite, listing)
+	}
+}
+
+// deb returns the path of package name's .deb in Suite.
+func deb(t *testing.T, r *Repo, name string) string { return debOf(t, r, Suite, name) }
+
+// debOf returns the path of package name's .deb in suite.
+func debOf(t *testing.T, r *Repo, suite, name string) string {
 	t.Helper()
-	pkgs, err := Packages()
+	list := Packages
+	if suite == OldSuite {
+		list = OldPackages
+	}
+	pkgs, err := list()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range pkgs {
 		if p.Name == name {
-			return filepath.Join(r.Dir, "stable", name+"_"+p.Version+"_all.deb")
+			return filepath.Join(r.Dir, suite, name+"_"+p.Version+"_all.deb")
 		}
 	}
 	t.Fatalf("no package %s", name)
