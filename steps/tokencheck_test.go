@@ -1,9 +1,6 @@
 package steps
 
 import (
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,18 +14,7 @@ import (
 // Janssen stand-in on loopback and checks it against a rendered Prosody
 // configuration, as verify does against the host's.
 func TestLiveTokenCheck(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := stand.New([]string{"127.0.0.1"}, l.Addr().(*net.TCPAddr).Port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { l.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	os.WriteFile(ca, srv.CAPEM(), 0o644)
+	srv, ca := stand.StartLocal(t)
 	srv.AddClient("verify-client", "client-secret-1", map[string]any{
 		"aud": "jitsi", "sub": "meet.example.com", "room": "*",
 		"context": map[string]any{"user": map[string]any{"name": "verify"}},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -22,20 +21,7 @@ func cliIn(t *testing.T, stdin string, args ...string) (int, string, string) {
 
 // standin serves the Janssen stand-in on loopback; it returns the server
 // and the path of its CA certificate.
-func standin(t *testing.T) (*jans.Server, string) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jans.New([]string{"127.0.0.1"}, l.Addr().(*net.TCPAddr).Port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(l)
-	t.Cleanup(func() { l.Close() })
-	return s, write(t, "ca.pem", string(s.CAPEM()))
-}
+func standin(t *testing.T) (*jans.Server, string) { return jans.StartLocal(t) }
 
 // janssenAnswers is a valid answers file for Janssen at issuer, with comments
 // and blank lines that an edit must keep.

@@ -3,7 +3,6 @@ package jwks_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,20 +25,7 @@ var now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 // with a client that trusts its CA.
 func standin(t *testing.T) (*jans.Server, *http.Client) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jans.New([]string{"127.0.0.1"}, l.Addr().(*net.TCPAddr).Port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(l)
-	t.Cleanup(func() { l.Close() })
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, s.CAPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	s, ca := jans.StartLocal(t)
 	c, err := jwks.NewClient(ca)
 	if err != nil {
 		t.Fatal(err)
