@@ -355,3 +355,28 @@ func (c *cancelling) Diff(p Probed) (*Change, error) {
 	}
 	return ch, err
 }
+
+// Hosts run in parallel, and every event names its host.
+func TestSeveralHosts(t *testing.T) {
+	th := newTestHost(t)
+	e, rec := th.eng(&testStep{name: "per host", rs: func(h *Host) []Resource {
+		return []Resource{&File{Path: th.path(h.Name + ".conf"), Content: []byte(h.Name + "\n"), Mode: 0o644}}
+	}})
+	dial := func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }
+	p := e.Plan(context.Background(), []Target{{Name: "a", Dial: dial}, {Name: "b", Dial: dial}})
+	defer p.Close()
+	sum := e.Apply(context.Background(), p)
+	if sum.Hosts != 2 || sum.Changed != 2 {
+		t.Fatalf("summary %+v", sum)
+	}
+	for _, h := range []string{"a", "b"} {
+		if got := th.read(h + ".conf"); got != h+"\n" {
+			t.Errorf("%s.conf = %q", h, got)
+		}
+	}
+	for _, ev := range rec.events {
+		if ev.Host == "" && ev.Type != EventRunStarted && ev.Type != EventRunFinished {
+			t.Errorf("event without its host: %+v", ev)
+		}
+	}
+}
