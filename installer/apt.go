@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -49,7 +50,7 @@ func (k *AptKey) Diff(p Probed) (*Change, error) {
 	}
 	state, fprs := lines[0], lines[1:]
 	if state == "present" {
-		if k.pin() == "" || contains(fprs, k.pin()) {
+		if k.pin() == "" || slices.Contains(fprs, k.pin()) {
 			return nil, nil
 		}
 		c := &Change{Action: "replace", Details: []string{fmt.Sprintf("keyring has %s, pinned %s", strings.Join(fprs, " "), k.pin())}}
@@ -60,7 +61,7 @@ func (k *AptKey) Diff(p Probed) (*Change, error) {
 	switch {
 	case len(fprs) == 1 && fprs[0] == "fetch-failed":
 		c.Warn = "the key could not be fetched from the host now; apply will try again"
-	case k.pin() != "" && !contains(fprs, k.pin()):
+	case k.pin() != "" && !slices.Contains(fprs, k.pin()):
 		c.Warn = fmt.Sprintf("the key at %s has fingerprint %s, not the pinned %s: apply will refuse it", k.URL, strings.Join(fprs, " "), k.pin())
 	case k.pin() != "":
 		c.Details = append(c.Details, "fingerprint "+k.pin()+" (pinned)")
@@ -85,15 +86,6 @@ mkdir -p "$(dirname "$1")"; install -m 0644 "$t/key.gpg" "$1.tmp"; mv "$1.tmp" "
 		return fmt.Errorf("fetch the key %s: %w", k.URL, err)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Packages are Debian packages that must be installed.

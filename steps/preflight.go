@@ -2,6 +2,7 @@ package steps
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -152,7 +153,7 @@ func dnsPointsHere(h *installer.Host, domain string) {
 	addrs := strings.Fields(h.Fact(factAddrs))
 	var resolved []string
 	for _, line := range strings.Split(h.Fact(factDNS), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && !contains(resolved, f[0]) {
+		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(resolved, f[0]) {
 			resolved = append(resolved, f[0])
 		}
 	}
@@ -161,21 +162,12 @@ func dnsPointsHere(h *installer.Host, domain string) {
 		return
 	}
 	for _, r := range resolved {
-		if contains(addrs, r) {
+		if slices.Contains(addrs, r) {
 			return
 		}
 	}
 	h.Warn("%s resolves to %s, not to an address of this host (%s): fine behind NAT, otherwise Let's Encrypt validation will fail",
 		domain, strings.Join(resolved, ", "), strings.Join(addrs, ", "))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *preflight) Checks(*installer.Host) []installer.Check {

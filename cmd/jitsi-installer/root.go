@@ -110,7 +110,6 @@ func isTerminal(r io.Reader, w io.Writer) bool {
 // sink builds the event renderers: text or JSON on stdout, and the plain log.
 func (g *globals) sink() (installer.Sink, func(), error) {
 	var sinks installer.Sinks
-	closer := func() {}
 	if g.output == "json" {
 		sinks = append(sinks, installer.JSONSink{W: g.stdout})
 	} else {
@@ -120,15 +119,26 @@ func (g *globals) sink() (installer.Sink, func(), error) {
 		}
 		sinks = append(sinks, &installer.TextSink{W: g.stdout, Color: color, Verbose: g.verbose})
 	}
-	if g.logFile != "" {
-		f, err := os.OpenFile(g.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return nil, nil, inputError("--log-file: %v", err)
-		}
-		sinks = append(sinks, &installer.TextSink{W: f, Verbose: true})
-		closer = func() { _ = f.Close() }
+	log, closer, err := g.logSink()
+	if err != nil {
+		return nil, nil, err
+	}
+	if log != nil {
+		sinks = append(sinks, log)
 	}
 	return sinks, closer, nil
+}
+
+// logSink is the plain log of --log-file, appended; nil without the flag.
+func (g *globals) logSink() (installer.Sink, func(), error) {
+	if g.logFile == "" {
+		return nil, func() {}, nil
+	}
+	f, err := os.OpenFile(g.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, inputError("--log-file: %v", err)
+	}
+	return &installer.TextSink{W: f, Verbose: true}, func() { _ = f.Close() }, nil
 }
 
 // confirm asks a yes/no question on the terminal.

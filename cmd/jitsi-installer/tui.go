@@ -49,15 +49,11 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 		}
 		defaults = cfg
 	}
-	var log installer.Sink
-	if g.logFile != "" {
-		f, err := os.OpenFile(g.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return inputError("--log-file: %v", err)
-		}
-		defer f.Close()
-		log = &installer.TextSink{W: f, Verbose: true}
+	log, closeLog, err := g.logSink()
+	if err != nil {
+		return err
 	}
+	defer closeLog()
 	res, err := tui.Run(ctx, tui.Options{
 		Defaults:   defaults,
 		File:       file,

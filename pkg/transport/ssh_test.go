@@ -162,7 +162,7 @@ func TestAgentAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.srv.AuthorizedKey(signer.PublicKey())
-	sock := startAgent(t, key)
+	sock := sshtest.StartAgent(t, agent.AddedKey{PrivateKey: key})
 
 	t.Setenv("SSH_AUTH_SOCK", sock)
 	s := h.mustDial(t, func(o *SSHOptions) { o.KeyFile = "" })
@@ -175,34 +175,6 @@ func TestAgentAuth(t *testing.T) {
 	if ae := asError[*AuthError](t, err); !strings.Contains(ae.Error(), "SSH_AUTH_SOCK is not set") {
 		t.Errorf("without agent: %q", ae)
 	}
-}
-
-// startAgent serves an in-memory agent holding key on a unix socket.
-func startAgent(t *testing.T, key any) string {
-	t.Helper()
-	keyring := agent.NewKeyring()
-	if err := keyring.Add(agent.AddedKey{PrivateKey: key}); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = agent.ServeAgent(keyring, c)
-			}()
-		}
-	}()
-	return sock
 }
 
 func TestPinnedHostKey(t *testing.T) {

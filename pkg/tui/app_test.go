@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,6 +23,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 )
 
 // screen drives the app in a teatest program and reads what it shows.
@@ -99,28 +99,8 @@ func fakeCheck(_ context.Context, k issuerKey) issuerCheck {
 
 // testAgent serves an SSH agent holding one fixed key.
 func testAgent(t *testing.T) string {
-	t.Helper()
-	keyring := agent.NewKeyring()
 	priv := ed25519.NewKeyFromSeed([]byte(strings.Repeat("k", ed25519.SeedSize)))
-	if err := keyring.Add(agent.AddedKey{PrivateKey: priv, Comment: "ops@laptop"}); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _ = agent.ServeAgent(keyring, c); c.Close() }()
-		}
-	}()
-	return sock
+	return sshtest.StartAgent(t, agent.AddedKey{PrivateKey: priv, Comment: "ops@laptop"})
 }
 
 // waitFor waits until the screen shows every one of want.

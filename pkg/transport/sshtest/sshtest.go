@@ -28,6 +28,7 @@ import (
 	"github.com/pkg/sftp"
 	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 )
 
 // Options configures Start.
@@ -466,4 +467,33 @@ func FakeSudo(t testing.TB, password string) string {
 		t.Fatalf("sshtest: %v", err)
 	}
 	return dir + string(os.PathListSeparator) + os.Getenv("PATH")
+}
+
+// StartAgent serves an in-memory SSH agent holding key on a unix socket
+// until t ends; it returns the socket's path, for SSH_AUTH_SOCK.
+func StartAgent(t testing.TB, key agent.AddedKey) string {
+	t.Helper()
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(key); err != nil {
+		t.Fatalf("sshtest: agent: %v", err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatalf("sshtest: agent: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = agent.ServeAgent(keyring, c)
+			}()
+		}
+	}()
+	return sock
 }
