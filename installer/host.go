@@ -49,9 +49,6 @@ func (h *Host) FactCode(name string) int {
 	return p.Code
 }
 
-// HasFact reports whether the named query ran.
-func (h *Host) HasFact(name string) bool { _, ok := h.facts[name]; return ok }
-
 // Warn records a warning shown in the plan and the run's output.
 func (h *Host) Warn(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)

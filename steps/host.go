@@ -11,20 +11,19 @@ import (
 
 // Facts every step may read; asked by the preflight step.
 const (
-	factOS       = "os.release"
-	factCPUs     = "host.cpus"
-	factMemKB    = "host.mem_kb"
-	factDiskKB   = "host.disk_kb"
-	factAddrs    = "host.addresses"
-	factDNS      = "host.dns"
-	factPorts    = "host.ports"
-	factJanssen  = "janssen.discovery"
-	factPackages = "dpkg.installed"
-	factPlugins  = "prosody.plugins"
-	factSecrets  = "installer.secrets"
-	factJicofo   = "jicofo.conf"
-	factJVB      = "jvb.conf"
-	factTURN     = "turnserver.conf"
+	factOS      = "os.release"
+	factCPUs    = "host.cpus"
+	factMemKB   = "host.mem_kb"
+	factDiskKB  = "host.disk_kb"
+	factAddrs   = "host.addresses"
+	factDNS     = "host.dns"
+	factPorts   = "host.ports"
+	factJanssen = "janssen.discovery"
+	factPlugins = "prosody.plugins"
+	factSecrets = "installer.secrets"
+	factJicofo  = "jicofo.conf"
+	factJVB     = "jvb.conf"
+	factTURN    = "turnserver.conf"
 )
 
 // osRelease is what /etc/os-release says.
@@ -65,18 +64,6 @@ func parseOSRelease(s string) osRelease {
 }
 
 func hostOS(h *installer.Host) osRelease { return parseOSRelease(h.Fact(factOS)) }
-
-// installed returns the packages dpkg has installed, with versions.
-func installed(h *installer.Host) map[string]string {
-	m := map[string]string{}
-	for _, line := range strings.Split(h.Fact(factPackages), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 3 && f[1] == "ii" {
-			m[f[0]] = f[2]
-		}
-	}
-	return m
-}
 
 // supported refuses releases the guide does not cover.
 func supported(o osRelease) error {

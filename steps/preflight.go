@@ -35,7 +35,6 @@ func (s *preflight) Queries(*installer.Host) []installer.Query {
 		{Name: factDiskKB, Args: []string{"sh", "-c", "df -Pk / | awk 'NR==2{print $4}'"}},
 		{Name: factAddrs, Args: []string{"sh", "-c", "ip -o addr show scope global 2>/dev/null | awk '{split($4,a,\"/\"); print a[1]}'"}},
 		{Name: factPorts, Args: []string{"ss", "-Hlnptu"}},
-		{Name: factPackages, Args: []string{"dpkg-query", "-W", "-f", "${Package} ${db:Status-Abbrev}${Version}\n"}},
 		janssenQuery(s.cfg),
 	}
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
