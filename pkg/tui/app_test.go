@@ -106,6 +106,13 @@ func testAgent(t *testing.T) string {
 // waitFor waits until the screen shows every one of want.
 func (s *screen) waitFor(want ...string) string {
 	s.t.Helper()
+	return s.waitSettled("", want...)
+}
+
+// waitSettled waits until the screen shows every one of want and no longer
+// shows busy (a spinner's line that is still going away), when set.
+func (s *screen) waitSettled(busy string, want ...string) string {
+	s.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		v := ""
@@ -114,7 +121,7 @@ func (s *screen) waitFor(want ...string) string {
 		}
 		// Words, not lines: messages wrap at the screen's width.
 		flat := strings.Join(strings.Fields(v), " ")
-		ok := true
+		ok := busy == "" || !strings.Contains(flat, busy)
 		for _, w := range want {
 			ok = ok && strings.Contains(flat, strings.Join(strings.Fields(w), " "))
 		}
@@ -549,7 +556,7 @@ func TestNoDefaultsFromTheLastRun(t *testing.T) {
 			s.waitFor("Target server", "┃ Address")
 			s.typeText("203.0.113.10")
 			s.press(enter, enter, enter, enter)
-			v := s.waitFor("Meeting domain", "Public DNS name of the server", tc.want)
+			v := s.waitSettled("Reading the answers", "Meeting domain", "Public DNS name of the server", tc.want)
 			if tc.want == "" && strings.Contains(v, "last run") || strings.Contains(v, "password is required") {
 				t.Errorf("more than one line about the last run:\n%s", v)
 			}
