@@ -26,9 +26,9 @@ type Data struct {
 
 	// Janssen.
 	Issuer, Audience, AppID, ClientID string
-	JWKSURL                           string // jwks_uri from discovery; Prosody reads it unless KeyServerMode
-	KeyServerURL                      string // asap_key_server base URL (loopback nginx), used when KeyServerMode
-	KeyServerMode                     bool
+	JWKSURL                           string // jwks_uri from discovery, which the refresh job reads
+	KeyServerURL                      string // asap_key_server base URL (loopback nginx); also serves the filtered JWKS
+	KeyServerMode                     bool   // the token plugin cannot read a JWKS: no cache_keys_url
 	AuthorizeURL, TokenURL            string
 	EndSessionURL                     string // optional
 	JanssenOrigin                     string // scheme://host[:port] of the issuer, for CORS; optional
@@ -79,6 +79,9 @@ const (
 	KeyRefreshUnit = "jitsi-installer-jwks-refresh"
 	// DefaultKeyServerURL is a loopback address no Jitsi component uses.
 	DefaultKeyServerURL = "http://127.0.0.1:8089/asap"
+	// KeysJWKS is the JWKS of Janssen's RSA signing keys in KeysDir, served
+	// beside the PEM files: what Prosody's cache_keys_url reads.
+	KeysJWKS = "jwks.json"
 )
 
 // Names lists every template in a stable order.
@@ -130,6 +133,23 @@ func Secrets(d Data) []string {
 //go:embed templates/*
 var files embed.FS
 
+//go:embed scripts/*
+var scripts embed.FS
+
+// MeetingLogin is verify's script that signs in to a meeting through nginx
+// as the web client does (scripts/meeting-login.py).
+const MeetingLogin = "meeting-login.py"
+
+// Script returns an embedded script that the installer runs on hosts as it
+// is: no template, no values of the answers in it.
+func Script(name string) (string, error) {
+	b, err := scripts.ReadFile("scripts/" + name)
+	if err != nil {
+		return "", fmt.Errorf("script %s: %w", name, err)
+	}
+	return string(b), nil
+}
+
 var templates = template.Must(template.New("").Option("missingkey=error").Funcs(funcs).ParseFS(files, "templates/*"))
 
 // view is what templates see: the data plus values derived from it.
@@ -137,9 +157,10 @@ type view struct {
 	Data
 	KeysDir, KeyRefreshUnit, RefreshScript string
 	KeyServerBase                          string // asap_key_server without a trailing slash
+	JWKSFile                               string // KeysJWKS
 	KeyServerListen, KeyServerPath         string // nginx listen address and location prefix
 	TokenAuthURL, TokenLogoutURL           string
-	SSOService, TokenService               string
+	TokenService                           string
 }
 
 // Has reports whether the optional Prosody module is present on the host.
@@ -176,7 +197,7 @@ var required = map[string][]string{
 }
 
 func prepare(name string, d Data) (view, error) {
-	v := view{Data: d, KeysDir: KeysDir, KeyRefreshUnit: KeyRefreshUnit, RefreshScript: Dest(KeyRefresh, "")}
+	v := view{Data: d, KeysDir: KeysDir, KeyRefreshUnit: KeyRefreshUnit, RefreshScript: Dest(KeyRefresh, ""), JWKSFile: KeysJWKS}
 	if err := validate(d); err != nil {
 		return v, err
 	}
@@ -189,11 +210,7 @@ func prepare(name string, d Data) (view, error) {
 	}
 	need := append([]string(nil), required[name]...)
 	if name == Prosody {
-		if d.KeyServerMode {
-			need = append(need, "KeyServerURL")
-		} else {
-			need = append(need, "JWKSURL")
-		}
+		need = append(need, "KeyServerURL")
 		if d.TURN {
 			need = append(need, "TURNSecret")
 		}
@@ -246,10 +263,6 @@ func signIn(v *view) error {
 		return fmt.Errorf("TokenURL %q: Jitsi's sso.html needs an https token endpoint ending in /token", v.TokenURL)
 	}
 	v.TokenService = tok.Host + strings.TrimSuffix(tok.Path, "/token")
-	v.SSOService = tok.Host
-	if iss, err := url.Parse(v.Issuer); err == nil && iss.Host != "" {
-		v.SSOService = iss.Host
-	}
 	return nil
 }
 

@@ -220,7 +220,7 @@ func TestRequiredFields(t *testing.T) {
 		name string
 		edit func(*Data)
 	}{
-		{Prosody, func(d *Data) { d.JWKSURL = "" }},
+		{Prosody, func(d *Data) { d.KeyServerURL = "" }},
 		{Prosody, func(d *Data) { d.KeyServerMode, d.KeyServerURL = true, "" }},
 		{Prosody, func(d *Data) { d.Issuer = "" }},
 		{Jicofo, func(d *Data) { d.FocusPassword = "" }},
@@ -435,17 +435,20 @@ func TestProsodyConfigAsProsodyReadsIt(t *testing.T) {
 	d := testData()
 	full := loadProsody(t, lua, d)
 	want := map[string]string{
-		vh + "authentication":          "token",
-		vh + "app_id":                  d.AppID,
-		vh + "asap_accepted_issuers":   d.Issuer,
-		vh + "asap_accepted_audiences": d.Audience,
-		vh + "cache_keys_url":          d.JWKSURL,
-		vh + "allow_empty_token":       "false",
-		vh + "ssl.key":                 "/etc/prosody/certs/meet.example.com.key",
-		vh + "lobby_muc":               "lobby.meet.example.com",
-		vh + "main_muc":                "conference.meet.example.com",
-		muc + "component_type":         "muc",
-		muc + "admins":                 "focus@auth.meet.example.com",
+		vh + "authentication":                    "token",
+		vh + "admins":                            "focus@auth.meet.example.com",
+		"global|component_admins_as_room_owners": "true",
+		vh + "app_id":                            d.AppID,
+		vh + "asap_accepted_issuers":             d.Issuer,
+		vh + "asap_accepted_audiences":           d.Audience,
+		vh + "cache_keys_url":                    "http://127.0.0.1:8089/asap/jwks.json",
+		vh + "asap_key_server":                   "http://127.0.0.1:8089/asap",
+		vh + "allow_empty_token":                 "false",
+		vh + "ssl.key":                           "/etc/prosody/certs/meet.example.com.key",
+		vh + "lobby_muc":                         "lobby.meet.example.com",
+		vh + "main_muc":                          "conference.meet.example.com",
+		muc + "component_type":                   "muc",
+		muc + "admins":                           "focus@auth.meet.example.com",
 		"VirtualHost auth.meet.example.com|ssl.certificate": "/etc/prosody/certs/auth.meet.example.com.crt",
 		"VirtualHost auth.meet.example.com|authentication":  "internal_hashed",
 		"Component internal.auth.meet.example.com|admins":   "focus@auth.meet.example.com,jvb@auth.meet.example.com",
@@ -461,8 +464,12 @@ func TestProsodyConfigAsProsodyReadsIt(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, full[k], v)
 		}
 	}
-	if _, ok := full[vh+"asap_key_server"]; ok {
-		t.Error("JWKS mode sets asap_key_server")
+	// Current jitsi-meet-prosody ships only the *_component modules of these
+	// features: each is a component of its own, as in upstream's template.
+	for _, c := range []string{"speakerstats", "avmoderation", "metadata", "polls", "endconference"} {
+		if full["Component "+c+".meet.example.com|component_type"] == "" {
+			t.Errorf("no component %s.meet.example.com", c)
+		}
 	}
 	if !strings.Contains(full[muc+"modules_enabled"], "token_verification") ||
 		strings.Contains(full[vh+"modules_enabled"], "token_verification") {
@@ -480,6 +487,7 @@ func TestProsodyConfigAsProsodyReadsIt(t *testing.T) {
 		t.Errorf("minimal vhost modules = %q", got)
 	}
 	if got := min[muc+"modules_enabled"]; got != "token_verification" {
+		// "--polls" is a comment: jitsi-meet-prosody's postinst looks for it.
 		t.Errorf("minimal conference modules = %q", got)
 	}
 	for k := range min {

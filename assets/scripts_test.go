@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -299,8 +300,13 @@ func TestKeyRefresh(t *testing.T) {
 			t.Errorf("key for %s has mode %v", kid, fi.Mode())
 		}
 	}
-	if ents, _ := os.ReadDir(keys); len(ents) != 2 {
-		t.Errorf("%d files in the key directory, want the 2 RSA signing keys", len(ents))
+	if ents, _ := os.ReadDir(keys); len(ents) != 3 {
+		t.Errorf("%d files in the key directory, want the 2 RSA signing keys and %s", len(ents), KeysJWKS)
+	}
+	// The JWKS Prosody reads holds the RSA signing keys only: its plugin
+	// converts every key as RSA and stops at the first it cannot.
+	if got := jwksKids(t, filepath.Join(keys, KeysJWKS)); strings.Join(got, ",") != "2f1c6b8e-sig-ü,kid-1" {
+		t.Errorf("%s lists %q, want the 2 RSA signing keys", KeysJWKS, got)
 	}
 
 	// Janssen rotates: the new key appears next to the one it still
@@ -318,6 +324,9 @@ func TestKeyRefresh(t *testing.T) {
 	}
 	if _, err := os.Stat(keyFile(keys, "2f1c6b8e-sig-ü")); err != nil {
 		t.Error("a key still in the JWKS was removed")
+	}
+	if got := jwksKids(t, filepath.Join(keys, KeysJWKS)); strings.Join(got, ",") != "2f1c6b8e-sig-ü,kid-3" {
+		t.Errorf("after the rotation %s lists %q", KeysJWKS, got)
 	}
 
 	// --check asks the key server for every key of the JWKS as Prosody does.
@@ -360,6 +369,31 @@ func TestKeyRefresh(t *testing.T) {
 	if _, err := os.Stat(keyFile(keys, "kid-3")); err != nil {
 		t.Error("a failed refresh removed a key")
 	}
+}
+
+// jwksKids lists the kids of a JWKS file, sorted, each key checked to be an
+// RSA signing key.
+func jwksKids(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var kids []string
+	for _, k := range doc.Keys {
+		if k["kty"] != "RSA" || k["use"] == "enc" || k["n"] == "" || k["e"] == "" {
+			t.Errorf("%s holds %v", path, k)
+		}
+		kids = append(kids, k["kid"])
+	}
+	sort.Strings(kids)
+	return kids
 }
 
 func TestKeyRefreshScriptShape(t *testing.T) {

@@ -118,7 +118,9 @@ func (t *TextSink) Event(e Event) {
 	case EventWarning:
 		t.line(e.Host, t.c(cYellow, "warning: "+e.Message))
 	case EventCheck:
-		if e.Passed != nil && *e.Passed {
+		if e.Passed == nil {
+			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cYellow, "skip"), e.Resource, e.Message))
+		} else if *e.Passed {
 			t.line(e.Host, fmt.Sprintf("   %s %s", t.c(cGreen, "pass"), e.Resource))
 		} else {
 			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cRed, "FAIL"), e.Resource, e.Error))

@@ -71,5 +71,11 @@ func IsSkip(err error) bool {
 type Check struct {
 	Name string
 	Args []string
-	Eval func(out string, code int) error
+	// Stdin is fed to Args inside the batch script, never on a command line:
+	// the place for a bearer token. Register it with Host.Secret too.
+	Stdin string
+	Eval  func(out string, code int) error
+	// Skip, when set, is why the check cannot run here: it is reported as
+	// skipped, neither passed nor failed.
+	Skip string
 }

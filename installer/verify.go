@@ -2,6 +2,8 @@ package installer
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 type CheckResult struct {
 	Host, Name string
 	Err        error
+	Skipped    string // why the check did not run; Err is nil then
 }
 
 // Verify runs every step's checks on the planned hosts in one batched round
@@ -25,12 +28,19 @@ func (e *Engine) Verify(ctx context.Context, p *Plan) []CheckResult {
 		var checks []Check
 		for _, d := range hp.steps {
 			if c, ok := d.step.(Checker); ok && d.skipped == "" {
-				checks = append(checks, c.Checks(h)...)
+				for _, ch := range c.Checks(h) {
+					if ch.Skip != "" {
+						all = append(all, CheckResult{Host: h.Name, Name: ch.Name, Skipped: ch.Skip})
+						e.emit(Event{Type: EventCheck, Host: h.Name, Step: "verify", Resource: ch.Name, Message: ch.Skip})
+						continue
+					}
+					checks = append(checks, ch)
+				}
 			}
 		}
 		frags := make([]string, len(checks))
 		for i, c := range checks {
-			frags[i] = sh(c.Args...) + " 2>&1"
+			frags[i] = sh(c.Args...) + " 2>&1" + heredoc(c.Stdin)
 		}
 		start := time.Now()
 		res, err := probeBatch(ctx, h.T, nil, frags)
@@ -49,6 +59,22 @@ func (e *Engine) Verify(ctx context.Context, p *Plan) []CheckResult {
 		e.emit(Event{Type: EventHostFinished, Host: h.Name, Summary: &s, Message: "verify"})
 	}
 	return all
+}
+
+// heredoc feeds text to a batch fragment's command on its standard input,
+// inside the script (which travels on the session's stdin), so it never
+// shows in a process list. The delimiter is random: text cannot end it early.
+func heredoc(text string) string {
+	if text == "" {
+		return ""
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	end := "END_" + hex.EncodeToString(b)
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return " <<'" + end + "'\n" + text + end
 }
 
 // StateCheck is a check that passes when every resource is as declared: the

@@ -20,6 +20,7 @@ const (
 	factPorts   = "host.ports"
 	factJanssen = "janssen.discovery"
 	factPlugins = "prosody.plugins"
+	factLua     = "prosody.lua"
 	factSecrets = "installer.secrets"
 	factJicofo  = "jicofo.conf"
 	factJVB     = "jvb.conf"

@@ -8,9 +8,12 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
-// keyServer declares what older token plugins need instead of a JWKS URL:
-// Janssen's RSA keys as PEM files named hex(sha256(kid)).pem, refreshed by a
-// timer (Janssen rotates its keys) and served by nginx on loopback.
+// keyServer declares where Prosody's token plugin reads Janssen's keys:
+// Janssen's RSA signing keys as PEM files named hex(sha256(kid)).pem
+// (asap_key_server) and as one JWKS (cache_keys_url), refreshed by a timer
+// (Janssen rotates its keys) and served by nginx on loopback. The plugin
+// cannot be pointed at Janssen's own JWKS: it holds EC and encryption keys,
+// and the plugin converts every key as RSA, failing at the first it cannot.
 func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 	dom := s.cfg.Domain
 	reloadUnits := installer.Handler{Name: "systemctl daemon-reload", Cmds: [][]string{{"systemctl", "daemon-reload"}}}
@@ -52,9 +55,9 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 	), nil
 }
 
-// keyServerCheck is verify's check that Prosody finds every key of Janssen's
-// JWKS where it looks, at asap_key_server/hex(sha256(kid)).pem: what the
-// timer keeps true as Janssen rotates.
+// keyServerCheck is verify's check that Prosody finds every RSA signing key
+// of Janssen's JWKS where it looks: what the timer keeps true as Janssen
+// rotates.
 func (s *prosody) keyServerCheck() installer.Check {
 	return installer.Check{
 		Name: "the key server serves every key of Janssen's JWKS",

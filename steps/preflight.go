@@ -2,6 +2,7 @@ package steps
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +57,9 @@ func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
 	}
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
 		dnsPointsHere(h, s.cfg.Domain)
+	}
+	if len(s.cfg.Jitsi.STUNServers) == 0 {
+		behindNAT(h)
 	}
 	j := janssen(h, s.cfg)
 	switch {
@@ -167,6 +171,21 @@ func dnsPointsHere(h *installer.Host, domain string) {
 	}
 	h.Warn("%s resolves to %s, not to an address of this host (%s): fine behind NAT, otherwise Let's Encrypt validation will fail",
 		domain, strings.Join(resolved, ", "), strings.Join(addrs, ", "))
+}
+
+// behindNAT warns when the videobridge has no public address to offer: with
+// no STUN server to learn the NAT's, it has only private ones, which remote
+// participants cannot reach (and the bridge's health check, which requires
+// a valid address, fails).
+func behindNAT(h *installer.Host) {
+	addrs := strings.Fields(h.Fact(factAddrs))
+	for _, a := range addrs {
+		if ip, err := netip.ParseAddr(a); err == nil && ip.IsGlobalUnicast() && !ip.IsPrivate() {
+			return
+		}
+	}
+	h.Warn("the host has no public address (%s) and jitsi.stun_servers is empty: the videobridge cannot learn the address participants reach it on; set jitsi.stun_servers (e.g. [%s]) unless the bridge is only used on this network",
+		strings.Join(addrs, ", "), answers.DefaultSTUNServer)
 }
 
 func (s *preflight) Checks(*installer.Host) []installer.Check {

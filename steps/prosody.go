@@ -16,7 +16,9 @@ type prosody struct{ *env }
 func (*prosody) Name() string  { return "Prosody" }
 func (*prosody) Group() string { return "configure" }
 
-func (s *prosody) Queries(*installer.Host) []installer.Query { return []installer.Query{pluginsQuery} }
+func (s *prosody) Queries(*installer.Host) []installer.Query {
+	return []installer.Query{pluginsQuery, luaQuery}
+}
 
 func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 	d := data(h, s.env)
@@ -25,29 +27,24 @@ func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 		return nil, err
 	}
 	avail := "/etc/prosody/conf.avail/" + s.cfg.Domain + ".cfg.lua"
-	rs := []installer.Resource{
+	// The libraries the token plugin requires, loadable by Prosody's Lua.
+	rs := luaLinks(h)
+	rs = append(rs,
 		&installer.File{Path: avail, Content: cfg, Mode: 0o640, Group: "prosody", Notify: notify(restartProsody)},
 		&installer.Symlink{Path: "/etc/prosody/conf.d/" + s.cfg.Domain + ".cfg.lua", Target: avail, Notify: notify(restartProsody)},
-	}
+	)
 	if d.KeyServerMode {
-		h.Warn("this host's Prosody token plugin has no JWKS support (%s is missing): Prosody reads Janssen's keys from a key server on loopback, refreshed by a timer", jwkLib)
-		ks, err := s.keyServer(d)
-		if err != nil {
-			return nil, err
-		}
-		rs = append(rs, ks...)
+		h.Warn("this host's Prosody token plugin has no JWKS support (%s is missing): Prosody reads Janssen's keys from the loopback key server only", jwkLib)
 	}
-	return rs, nil
+	ks, err := s.keyServer(d)
+	if err != nil {
+		return nil, err
+	}
+	return append(rs, ks...), nil
 }
 
 func (s *prosody) Checks(h *installer.Host) []installer.Check {
-	var live []installer.Check
-	if keyServerMode(h) {
-		live = append(live, s.keyServerCheck())
-	}
-	if tc := s.cfg.Janssen.TestClient; tc.ClientID != "" && tc.ClientSecret != "" {
-		live = append(live, s.liveToken())
-	}
+	live := []installer.Check{s.keyServerCheck(), s.loginCheck(h)}
 	return append(live, []installer.Check{
 		{Name: "prosodyctl check config", Args: []string{"prosodyctl", "check", "config"}, Eval: exitZero("prosodyctl check config")},
 		{Name: "prosodyctl check certs", Args: []string{"prosodyctl", "check", "certs"}, Eval: certProblems(s.cfg.Domain)},

@@ -49,14 +49,13 @@ var config = {
     // The client fills in {state} and {code_challenge} (the verifier stays in
     // sessionStorage); Janssen returns to static/sso.html, which exchanges the
     // code at sso.tokenService and joins the room with the access token.
+    // Inline mode: the web client adds the nonce itself.
     tokenAuthUrl: {{js .TokenAuthURL}},
-    tokenAuthUrlAutoRedirect: true,
     tokenAuthInline: true,
 {{- if .TokenLogoutURL}}
     tokenLogoutUrl: {{js .TokenLogoutURL}},
 {{- end}}
     sso: {
-        ssoService: {{js .SSOService}},
         tokenService: {{js .TokenService}},
         clientId: {{js .ClientID}}
     },

@@ -2,13 +2,16 @@
 """Keeps Janssen's signing keys where Prosody's token plugin looks for them.
 
 Written by jitsi-installer for {{.Domain}}; run by {{.KeyRefreshUnit}}.timer.
-Prosody's older token plugin cannot read a JWKS: it fetches
-asap_key_server/hex(sha256(kid)).pem. This fetches the JWKS and writes every
-RSA signing key under that name, for nginx to serve on loopback. A key that
-left the JWKS is removed: Janssen keeps a rotated key published while tokens
-signed with it are valid, so one it drops is retired. On any error nothing
-is removed and the exit status is 1. With --check it changes nothing and
-exits 1 unless the key server serves every key of the JWKS.
+The token plugin reads RSA keys only: it converts every key of a JWKS as RSA
+and stops refreshing at the first EC or encryption key, and it fetches a key
+it has not cached from asap_key_server/hex(sha256(kid)).pem. Janssen's JWKS
+also holds EC and encryption keys. This fetches Janssen's JWKS and writes
+its RSA signing keys twice, for nginx to serve on loopback: each as
+hex(sha256(kid)).pem, and all as one JWKS (jwks.json, for cache_keys_url).
+A key that left Janssen's JWKS is removed: Janssen keeps a rotated key
+published while tokens signed with it are valid, so one it drops is retired.
+On any error nothing is removed and the exit status is 1. With --check it
+changes nothing and exits 1 unless the key server serves every key.
 """
 
 import argparse
@@ -25,6 +28,7 @@ import urllib.request
 JWKS_URL = {{py .JWKSURL}}
 KEYS_DIR = {{py .KeysDir}}
 KEY_SERVER = {{py .KeyServerBase}}
+JWKS_NAME = {{py .JWKSFile}}
 UNIT = {{py (print .KeyRefreshUnit ".service")}}
 MAX_BYTES = 1 << 20
 PEM_NAME = re.compile(r"^[0-9a-f]{64}\.pem$")
@@ -114,9 +118,26 @@ def write(path, text):
     return True
 
 
+def jwks_text(jwks):
+    """The JWKS of the usable keys: only the fields a public RSA key has."""
+    fields = ("kty", "use", "alg", "kid", "n", "e")
+    keys = [{k: jwk[k] for k in fields if k in jwk} for jwk in jwks]
+    return json.dumps({"keys": keys}, indent=1, sort_keys=True) + "\n"
+
+
+def served_kids(base):
+    doc = json.loads(get(base + "/" + JWKS_NAME, "application/json").decode("utf-8"))
+    return sorted(k.get("kid") for k in doc.get("keys", []))
+
+
 def check(keys, kids, base):
     """Exit status 0 when base serves every key as Prosody asks for it."""
     bad = []
+    try:
+        if served_kids(base) != sorted(kids.values()):
+            bad.append("%s/%s does not list exactly the JWKS's RSA signing keys" % (base, JWKS_NAME))
+    except (OSError, ValueError) as e:
+        bad.append("%s/%s: %s" % (base, JWKS_NAME, e))
     for name, text in sorted(keys.items()):
         url = base + "/" + name
         try:
@@ -148,11 +169,12 @@ def main():
     except (OSError, ValueError) as e:
         print("jwks-refresh: %s: %s" % (args.url, e), file=sys.stderr)
         return 1
-    keys, kids = {}, {}
+    keys, kids, good = {}, {}, []
     for jwk in filter(usable, jwks):
         name = hashlib.sha256(jwk["kid"].encode("utf-8")).hexdigest() + ".pem"
         try:
             keys[name], kids[name] = to_pem(jwk), jwk["kid"]
+            good.append(jwk)
         except (ValueError, binascii.Error):
             print("jwks-refresh: key %r: bad n or e, skipped" % jwk["kid"], file=sys.stderr)
     if not keys:
@@ -162,14 +184,18 @@ def main():
         return check(keys, kids, args.check.rstrip("/"))
 
     os.makedirs(args.dir, mode=0o755, exist_ok=True)
+    # PEM files first: a kid Prosody finds in the JWKS is also on the key server.
     changed = sum(write(os.path.join(args.dir, name), text) for name, text in sorted(keys.items()))
+    write(os.path.join(args.dir, JWKS_NAME), jwks_text(good))
     removed = 0
     for name in os.listdir(args.dir):
         if PEM_NAME.match(name) and name not in keys:
             os.unlink(os.path.join(args.dir, name))
             removed += 1
-    print("jwks-refresh: %d RSA keys from %s, %d new or changed, %d removed"
-          % (len(keys), args.url, changed, removed))
+    # Every 30 seconds: say something only when something changed.
+    if changed or removed:
+        print("jwks-refresh: %d RSA keys from %s, %d new or changed, %d removed"
+              % (len(keys), args.url, changed, removed))
     return 0
 
 

@@ -1,6 +1,10 @@
 -- Prosody configuration for {{.Domain}}: Jitsi Meet with Janssen tokens.
 -- Written by jitsi-installer from the jitsi-meet-prosody template; local changes
--- are replaced on the next run.
+-- are replaced on the next run. Lines jitsi-meet-prosody and jitsi-meet-tokens
+-- look for on upgrades are kept as they write them, so upgrades leave this file alone.
+
+-- Since Prosody 13 component admins are not room owners; Jicofo must own the rooms.
+component_admins_as_room_owners = true
 {{- if .XMPPFrom}}
 -- Remote videobridges log in as jvb@auth.{{.Domain}} from:{{range .XMPPFrom}} {{.}}{{end}}
 {{- end}}
@@ -38,21 +42,24 @@ unlimited_jids = {
 -- https://prosody.im/doc/modules/mod_smacks
 smacks_max_unacked_stanzas = 5;
 smacks_hibernation_time = 60;
+smacks_max_old_sessions = 1;
 
 VirtualHost {{lua .Domain}}
     -- Every user needs a token issued by Janssen (jitsi-meet-tokens' mod_auth_token).
-    authentication = "token"
+    authentication = "token" -- do not delete me
     app_id = {{lua .AppID}}
     asap_accepted_issuers = { {{lua .Issuer}} }
     asap_accepted_audiences = { {{lua .Audience}} }
-{{- if .KeyServerMode}}
-    -- This host's token plugin cannot read a JWKS: the installer's timer keeps
-    -- Janssen's keys as hex(sha256(kid)).pem files on a loopback key server.
-    asap_key_server = {{lua .KeyServerBase}}
-{{- else}}
-    -- Janssen's JWKS, refreshed by Prosody as Janssen rotates its keys.
-    cache_keys_url = {{lua .JWKSURL}}
+{{- if not .KeyServerMode}}
+    -- Janssen's RSA signing keys as a JWKS, on loopback: the installer's timer
+    -- copies them from Janssen's JWKS, which also holds keys the plugin cannot
+    -- read (EC, encryption). Re-read as its Cache-Control says.
+    cache_keys_url = {{lua (print .KeyServerBase "/" .JWKSFile)}}
 {{- end}}
+    -- A key not in that JWKS (yet) is fetched from here as hex(sha256(kid)).pem:
+    -- a key Janssen starts publishing works within a timer period, an unknown
+    -- one is refused at once.
+    asap_key_server = {{lua .KeyServerBase}}
     asap_require_room_claim = true
     enable_domain_verification = true
     allow_empty_token = false
@@ -60,21 +67,6 @@ VirtualHost {{lua .Domain}}
         key = {{lua (print "/etc/prosody/certs/" .Domain ".key")}};
         certificate = {{lua (print "/etc/prosody/certs/" .Domain ".crt")}};
     }
-{{- if and (.Has "av_moderation") (.Has "av_moderation_component")}}
-    av_moderation_component = {{lua (print "avmoderation." .Domain)}}
-{{- end}}
-{{- if and (.Has "speakerstats") (.Has "speakerstats_component")}}
-    speakerstats_component = {{lua (print "speakerstats." .Domain)}}
-{{- end}}
-{{- if and (.Has "conference_duration") (.Has "conference_duration_component")}}
-    conference_duration_component = {{lua (print "conferenceduration." .Domain)}}
-{{- end}}
-{{- if .Has "end_conference"}}
-    end_conference_component = {{lua (print "endconference." .Domain)}}
-{{- end}}
-{{- if and (.Has "room_metadata") (.Has "room_metadata_component")}}
-    room_metadata_component = {{lua (print "metadata." .Domain)}}
-{{- end}}
     modules_enabled = {
         "bosh";
         "websocket";
@@ -84,26 +76,17 @@ VirtualHost {{lua .Domain}}
 {{- if .TURN}}
         "external_services";
 {{- end}}
-{{- if and (.Has "speakerstats") (.Has "speakerstats_component")}}
-        "speakerstats";
+{{- if .Has "features_identity"}}
+        "features_identity";
 {{- end}}
 {{- if .Has "conference_duration"}}
         "conference_duration";
-{{- end}}
-{{- if .Has "end_conference"}}
-        "end_conference";
 {{- end}}
 {{- if .Has "muc_lobby_rooms"}}
         "muc_lobby_rooms";
 {{- end}}
 {{- if .Has "muc_breakout_rooms"}}
         "muc_breakout_rooms";
-{{- end}}
-{{- if and (.Has "av_moderation") (.Has "av_moderation_component")}}
-        "av_moderation";
-{{- end}}
-{{- if and (.Has "room_metadata") (.Has "room_metadata_component")}}
-        "room_metadata";
 {{- end}}
     }
     c2s_require_encryption = false
@@ -114,6 +97,8 @@ VirtualHost {{lua .Domain}}
     breakout_rooms_muc = {{lua (print "breakout." .Domain)}}
 {{- end}}
     main_muc = {{lua (print "conference." .Domain)}}
+    -- The plugins (breakout rooms, is_admin) read the admins of this host.
+    admins = { {{lua (print "focus@auth." .Domain)}} }
 
 Component {{lua (print "conference." .Domain)}} "muc"
     restrict_room_creation = true
@@ -179,14 +164,9 @@ VirtualHost {{lua (print "auth." .Domain)}}
 -- Proxy to jicofo's user JID, so that it doesn't have to register as a component.
 Component {{lua (print "focus." .Domain)}} "client_proxy"
     target_address = {{lua (print "focus@auth." .Domain)}}
-{{- if and (.Has "speakerstats") (.Has "speakerstats_component")}}
+{{- if .Has "speakerstats_component"}}
 
 Component {{lua (print "speakerstats." .Domain)}} "speakerstats_component"
-    muc_component = {{lua (print "conference." .Domain)}}
-{{- end}}
-{{- if and (.Has "conference_duration") (.Has "conference_duration_component")}}
-
-Component {{lua (print "conferenceduration." .Domain)}} "conference_duration_component"
     muc_component = {{lua (print "conference." .Domain)}}
 {{- end}}
 {{- if .Has "end_conference"}}
@@ -194,9 +174,14 @@ Component {{lua (print "conferenceduration." .Domain)}} "conference_duration_com
 Component {{lua (print "endconference." .Domain)}} "end_conference"
     muc_component = {{lua (print "conference." .Domain)}}
 {{- end}}
-{{- if and (.Has "av_moderation") (.Has "av_moderation_component")}}
+{{- if .Has "av_moderation_component"}}
 
 Component {{lua (print "avmoderation." .Domain)}} "av_moderation_component"
+    muc_component = {{lua (print "conference." .Domain)}}
+{{- end}}
+{{- if .Has "filesharing_component"}}
+
+Component {{lua (print "filesharing." .Domain)}} "filesharing_component"
     muc_component = {{lua (print "conference." .Domain)}}
 {{- end}}
 {{- if .Has "muc_lobby_rooms"}}
@@ -213,12 +198,9 @@ Component {{lua (print "lobby." .Domain)}} "muc"
 {{- if .Has "muc_rate_limit"}}
         "muc_rate_limit";
 {{- end}}
-{{- if and (.Has "polls") (not (.Has "polls_component"))}}
-        "polls";
-{{- end}}
     }
 {{- end}}
-{{- if and (.Has "room_metadata") (.Has "room_metadata_component")}}
+{{- if .Has "room_metadata_component"}}
 
 Component {{lua (print "metadata." .Domain)}} "room_metadata_component"
     muc_component = {{lua (print "conference." .Domain)}}
@@ -241,10 +223,8 @@ Component {{lua (print "polls." .Domain)}} "polls_component"
 {{- if .Has "muc_domain_mapper"}}
         "muc_domain_mapper";
 {{- end}}
-{{- if and (.Has "polls") (not (.Has "polls_component"))}}
-        "polls";
-{{- end}}
 {{- if .Has "muc_rate_limit"}}
         "muc_rate_limit";
 {{- end}}
+        --"polls"; -- the polls component replaces the module (jitsi-meet-prosody looks for this line)
 {{- end}}

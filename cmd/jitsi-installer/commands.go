@@ -114,18 +114,25 @@ func newVerify(g *globals) *cobra.Command {
 			if err := hostsFailed(p); err != nil {
 				return err
 			}
-			failed := 0
+			failed, skipped := 0, 0
 			results := s.eng.Verify(c.Context(), p)
 			for _, r := range results {
-				if r.Err != nil {
+				switch {
+				case r.Err != nil:
 					failed++
+				case r.Skipped != "":
+					skipped++
 				}
 			}
 			if err := hostsFailed(p); err != nil {
 				return err
 			}
 			if g.output == "text" {
-				fmt.Fprintf(g.stdout, "Verify: %d passed, %d failed\n", len(results)-failed, failed)
+				line := fmt.Sprintf("Verify: %d passed, %d failed", len(results)-failed-skipped, failed)
+				if skipped > 0 {
+					line += fmt.Sprintf(", %d skipped", skipped)
+				}
+				fmt.Fprintln(g.stdout, line)
 			}
 			if failed > 0 {
 				return &exitError{code: exitFailed, err: errReported}

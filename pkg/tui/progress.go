@@ -96,6 +96,7 @@ func (h *hostRows) unchanged() int {
 type checkRow struct {
 	host, name string
 	passed     bool
+	skipped    bool // err holds why
 	err        string
 }
 
@@ -199,7 +200,11 @@ func (p *progress) event(e installer.Event) {
 			s.dur = e.Time.Sub(s.started)
 		}
 	case installer.EventCheck:
-		p.checks = append(p.checks, checkRow{host: e.Host, name: e.Resource, passed: e.Passed != nil && *e.Passed, err: e.Error})
+		row := checkRow{host: e.Host, name: e.Resource, passed: e.Passed != nil && *e.Passed, err: e.Error}
+		if e.Passed == nil {
+			row.skipped, row.err = true, e.Message
+		}
+		p.checks = append(p.checks, row)
 	case installer.EventHostFinished:
 		if e.Message != phaseVerify {
 			h.finished, h.summary = e.Message, e.Summary
@@ -236,7 +241,7 @@ func (p *progress) failures() []string {
 		}
 	}
 	for _, c := range p.checks {
-		if !c.passed {
+		if !c.passed && !c.skipped {
 			out = append(out, c.host+": check failed: "+c.name+": "+firstLine(c.err))
 		}
 	}
@@ -260,7 +265,17 @@ func (p *progress) changes() int {
 func (p *progress) checksFailed() int {
 	n := 0
 	for _, c := range p.checks {
-		if !c.passed {
+		if !c.passed && !c.skipped {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *progress) checksSkipped() int {
+	n := 0
+	for _, c := range p.checks {
+		if c.skipped {
 			n++
 		}
 	}
@@ -382,8 +397,11 @@ func (p *progress) checkLines(width int) []string {
 	if len(p.checks) == 0 {
 		return nil
 	}
-	failed := p.checksFailed()
-	head := fmt.Sprintf("Verify: %d passed, %d failed", len(p.checks)-failed, failed)
+	failed, skipped := p.checksFailed(), p.checksSkipped()
+	head := fmt.Sprintf("Verify: %d passed, %d failed", len(p.checks)-failed-skipped, failed)
+	if skipped > 0 {
+		head += fmt.Sprintf(", %d skipped", skipped)
+	}
 	out := []string{styleBold.Render(head)}
 	multi := len(p.hosts) > 1
 	for _, c := range p.checks {
@@ -393,6 +411,10 @@ func (p *progress) checkLines(width int) []string {
 		}
 		if c.passed {
 			out = append(out, truncate("  "+styleOK.Render("✓")+" "+name, width))
+			continue
+		}
+		if c.skipped {
+			out = append(out, wrapText("  - "+name+": skipped: "+c.err, width))
 			continue
 		}
 		out = append(out, styleBad.Render(wrapText("  ✗ "+name+": "+c.err, width)))
