@@ -220,6 +220,7 @@ func TestInstallBookworm(t *testing.T) {
 	t.Parallel()
 	tg := up(t, "i-bookworm", "bookworm", "root")
 	installAndVerify(t, tg)
+	tokenLogins(t, tg)
 	t.Run("drift", func(t *testing.T) { drift(t, tg) })
 	t.Run("failing step", func(t *testing.T) { failingStep(t, tg) })
 }
@@ -227,7 +228,9 @@ func TestInstallBookworm(t *testing.T) {
 func TestInstallTrixie(t *testing.T) {
 	needRoot(t)
 	t.Parallel()
-	installAndVerify(t, up(t, "i-trixie", "trixie", "root"))
+	tg := up(t, "i-trixie", "trixie", "root")
+	installAndVerify(t, tg)
+	tokenLogins(t, tg)
 }
 
 // TestInstallThroughSudo installs as a user whose sudo needs a password.

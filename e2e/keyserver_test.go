@@ -34,13 +34,8 @@ import (
 // support (the stand-in repository's oldstable/), so Prosody reads Janssen's
 // keys from the loopback key server. Janssen then rotates its key and the
 // installer is not run again: the host's timer job must publish the new key
-// under the exact URL Prosody derives from its kid, and drop a retired one.
-//
-// The timer's job is started with systemctl, as the timer does when it
-// elapses: waiting for the production period (15 minutes) would make the
-// test that long, and shortening it would test another configuration. The
-// test asserts instead that the timer is active and enabled and triggers
-// exactly that service.
+// under the exact URL Prosody derives from its kid, within its period (30
+// seconds), and drop a retired one.
 func TestKeyServerMode(t *testing.T) {
 	needRoot(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -91,19 +86,27 @@ func TestKeyServerMode(t *testing.T) {
 	first := admin(t, tg, "GET", "/keys").Current
 	served(first)
 
-	rotated := admin(t, tg, "POST", "/rotate").Current
-	if code := status(rotated); code != "404" {
-		t.Fatalf("the new key is served (%s) before the timer ran", code)
+	// waitStatus waits up to a minute (two timer periods) for kid's URL
+	// to answer code.
+	waitStatus := func(kid, code string) {
+		t.Helper()
+		start := time.Now()
+		for got := status(kid); got != code; got = status(kid) {
+			if time.Since(start) > time.Minute {
+				t.Fatalf("%s still answers %s a minute after the change at Janssen, want %s", pemURL(kid), got, code)
+			}
+			time.Sleep(time.Second)
+		}
+		t.Logf("%s answers %s after %v", pemURL(kid), code, time.Since(start).Round(time.Second))
 	}
 
-	// The timer is armed and starts the refresh service; start that service
-	// as the timer does when it elapses.
 	unit := assets.KeyRefreshUnit
 	if got := strings.TrimSpace(mustSSH(t, tg, "systemctl is-enabled "+unit+".timer; systemctl is-active "+unit+".timer; systemctl show -p Triggers --value "+unit+".timer")); got != "enabled\nactive\n"+unit+".service" {
 		t.Fatalf("timer: %q, want enabled, active, triggering %s.service", got, unit)
 	}
-	t.Logf("timer: %s", mustSSH(t, tg, "systemctl show -p TimersMonotonic --value "+unit+".timer"))
-	mustSSH(t, tg, "systemctl start "+unit+".service")
+	// The host's timer, not the installer, brings the new key.
+	rotated := admin(t, tg, "POST", "/rotate").Current
+	waitStatus(rotated, "200")
 	served(rotated)
 	served(first) // still published by Janssen
 	if v := jitsi(t, false, "verify", "--answers", tg.AnswersFile); v.code != 0 {
@@ -139,10 +142,7 @@ func TestKeyServerMode(t *testing.T) {
 
 	// Janssen retires the first key: the next refresh stops serving it.
 	admin(t, tg, "POST", "/retire?kid="+url.QueryEscape(first))
-	mustSSH(t, tg, "systemctl start "+unit+".service")
-	if code := status(first); code != "404" {
-		t.Errorf("%s answers %s after Janssen retired %s, want 404", pemURL(first), code, first)
-	}
+	waitStatus(first, "404")
 	served(rotated)
 	for _, kid := range []string{first, "no-such-key"} {
 		tok := mint(t, tg, janssen.MintRequest{Kid: kid, Claims: meetingClaims(tg)})
