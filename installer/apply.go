@@ -55,6 +55,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 	h := hp.Host
 	j := newJournal(hp.journal, e.RunID)
+	j.User, j.Command = e.Operator, e.Command
 	defer func() {
 		j.Status = "finished"
 		if err != nil {

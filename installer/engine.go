@@ -36,6 +36,8 @@ type Engine struct {
 	Backups string
 	// RunID names this run in the journal and the backup directory.
 	RunID string
+	// Operator and Command are recorded in the journal: who ran what.
+	Operator, Command string
 
 	mu sync.Mutex
 }

@@ -18,7 +18,9 @@ const DefaultJournal = "/var/lib/jitsi-installer/journal.json"
 type Journal struct {
 	Version  int            `json:"version"`
 	RunID    string         `json:"run_id"`
-	Status   string         `json:"status"` // running, finished, failed
+	Status   string         `json:"status"`            // running, finished, failed
+	User     string         `json:"user,omitempty"`    // who ran it: user@machine
+	Command  string         `json:"command,omitempty"` // install, repair, rollback RUN-ID
 	Started  time.Time      `json:"started"`
 	Updated  time.Time      `json:"updated"`
 	Applied  []JournalEntry `json:"applied"`
@@ -34,12 +36,17 @@ type JournalEntry struct {
 	At       time.Time `json:"at"`
 }
 
-// RunRecord summarises an earlier run.
+// RunRecord summarises an earlier run. User, Command, Updated and Changes
+// are absent in journals written before they existed.
 type RunRecord struct {
-	RunID   string    `json:"run_id"`
-	Status  string    `json:"status"`
-	Started time.Time `json:"started"`
-	Applied int       `json:"applied"`
+	RunID   string         `json:"run_id"`
+	Status  string         `json:"status"`
+	Started time.Time      `json:"started"`
+	Applied int            `json:"applied"`
+	User    string         `json:"user,omitempty"`
+	Command string         `json:"command,omitempty"`
+	Updated time.Time      `json:"updated,omitzero"`
+	Changes []JournalEntry `json:"changes,omitempty"`
 }
 
 const keepRuns = 20
@@ -92,7 +99,8 @@ func newJournal(prev *Journal, runID string) *Journal {
 	j := &Journal{Version: 1, RunID: runID, Status: "running", Started: time.Now().UTC()}
 	if prev != nil {
 		j.Owed = append(j.Owed, prev.Owed...)
-		j.Previous = append(j.Previous, RunRecord{RunID: prev.RunID, Status: prev.Status, Started: prev.Started, Applied: len(prev.Applied)})
+		j.Previous = append(j.Previous, RunRecord{RunID: prev.RunID, Status: prev.Status, Started: prev.Started, Applied: len(prev.Applied),
+			User: prev.User, Command: prev.Command, Updated: prev.Updated, Changes: prev.Applied})
 		j.Previous = append(j.Previous, prev.Previous...)
 		if len(j.Previous) > keepRuns {
 			j.Previous = j.Previous[:keepRuns]

@@ -16,5 +16,10 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 	if s.cfg.Jitsi.Turn {
 		names = append(names, "jitsi-meet-turnserver")
 	}
+	// The pin step resolved jitsi.version: every Jitsi package at its
+	// exact version (the plan shows each version change), then the rest.
+	if pv := pinned(h); len(pv) > 0 {
+		return []installer.Resource{&installer.PackageVersions{Packages: pv}, &installer.Packages{Names: names}}, nil
+	}
 	return []installer.Resource{&installer.Packages{Names: names}}, nil
 }

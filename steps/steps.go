@@ -29,6 +29,7 @@ func List(cfg *answers.Config, o Options) []installer.Step {
 		&basePackages{e},  // 2. nginx, certbot, curl, gnupg, ... named per release
 		&repository{e},    // 3. Jitsi's apt repository with its pinned key
 		&preseed{e},       // 4. debconf answers, so no package waits at a prompt
+		&pin{e},           //    apt preferences hold the Jitsi packages at jitsi.version
 		&jitsiPackages{e}, // 5. jitsi-meet, jitsi-meet-tokens, the TURN server
 		&secrets{e},       // 6. XMPP passwords and TURN secret, kept across runs
 		&prosody{e},       // 7. Prosody: token auth against Janssen's keys
@@ -41,5 +42,6 @@ func List(cfg *answers.Config, o Options) []installer.Step {
 		&prosodyCerts{e},  // 13. the domain's certificate for Prosody
 		&firewall{e},      // 14. UFW: SSH first, then the media and web ports
 		&services{e},      // 15. every service enabled and running
+		&backups{e},       //    backups of the last backups.keep runs only
 	}
 }

@@ -179,6 +179,7 @@ func TestValidFiles(t *testing.T) {
 		Janssen: Janssen{Issuer: "https://login.example.com", Audience: "jitsi", AppID: "jitsi",
 			DiscoveryURL: "https://login.example.com/jans-auth/.well-known/openid-configuration"},
 		Jitsi: Jitsi{
+			Version:      VersionLatest,
 			Repo:         Repo{URL: "https://download.jitsi.org", Suite: "stable/", KeyURL: "https://download.jitsi.org/jitsi-key.gpg.key"},
 			ProsodyRepo:  Repo{URL: "http://packages.prosody.im/debian", KeyURL: "https://prosody.im/files/prosody-debian-packages.key"},
 			Turn:         true,
@@ -187,6 +188,7 @@ func TestValidFiles(t *testing.T) {
 			STUNServers:  []string{DefaultSTUNServer},
 		},
 		Firewall: Firewall{Enabled: true},
+		Backups:  Backups{Keep: DefaultBackupsKeep},
 	}
 	if got := exported(min); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
