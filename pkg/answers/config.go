@@ -149,7 +149,7 @@ const (
 	// VersionLatest as jitsi.version: the newest release at the first
 	// install, then the release installed.
 	VersionLatest = "latest"
-	discoveryPath       = "/jans-auth/.well-known/openid-configuration"
+	discoveryPath = "/jans-auth/.well-known/openid-configuration"
 )
 
 // applyDefaults fills what the file left out. given reports whether the file
