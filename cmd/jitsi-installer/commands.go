@@ -33,6 +33,7 @@ TERM=dumb) asks the same questions as plain prompts, also from a pipe.`,
 			if err != nil {
 				return err
 			}
+			s.eng.Command = "install"
 			return s.converge(c.Context(), yes, dryRun, "Apply these changes?")
 		},
 	}
@@ -89,6 +90,7 @@ resource that drifted and how, and after confirmation puts it back.`,
 			if err != nil {
 				return err
 			}
+			s.eng.Command = "repair"
 			return s.converge(c.Context(), yes, false, "Repair this drift?")
 		},
 	}

@@ -40,7 +40,7 @@ func (g *globals) open(path string, o steps.Options) (*session, error) {
 		return nil, err
 	}
 	s := &session{g: g, cfg: cfg, close: closer}
-	s.eng = &installer.Engine{Steps: steps.List(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...)}
+	s.eng = &installer.Engine{Steps: steps.List(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...), Operator: operator()}
 	s.targets = g.targets(cfg, nil)
 	return s, nil
 }
@@ -84,11 +84,19 @@ func (g *globals) askPassphrase(keyFile string) ([]byte, error) {
 }
 
 // hostsFailed turns failed hosts into the exit code: 4 when any host could
-// not be reached, 1 otherwise. The events have already shown the details.
+// not be reached, 3 for a jitsi.version the repository lacks, 1 otherwise.
+// The events have already shown the details.
 func hostsFailed(p *installer.Plan) error {
-	err := p.Err()
+	return hostsFailedErr(p.Err())
+}
+
+func hostsFailedErr(err error) error {
 	if err == nil {
 		return nil
+	}
+	var ve *steps.VersionError
+	if errors.As(err, &ve) {
+		return &exitError{code: exitInput, err: errReported}
 	}
 	code := exitFailed
 	var ce *installer.ConnectError
