@@ -61,7 +61,7 @@ func (s *pin) Queries(*installer.Host) []installer.Query {
 			jitsiList, regexp.QuoteMeta(v), regexp.QuoteMeta(v))
 	}
 	return []installer.Query{
-		{Name: factAptCache, Args: []string{"sh", "-c", refresh + `apt-cache show "$@" 2>/dev/null; true`, "sh"}},
+		{Name: factAptCache, Args: append([]string{"sh", "-c", refresh + `apt-cache show "$@" 2>/dev/null; true`, "sh"}, pkgs...)},
 		{Name: factInstalled, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, pkgs...)},
 		{Name: qPins, Args: []string{"cat", PinFile}},
 	}

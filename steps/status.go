@@ -59,9 +59,11 @@ func curlStatus(url string) []string {
 func (s *Status) Queries(*installer.Host) []installer.Query {
 	units := append((&services{s.env}).units(), assets.KeyRefreshUnit+".timer")
 	crt, _ := certPaths(s.cfg)
-	show := append([]string{"systemctl", "show", "-p", "Id,LoadState,ActiveState,SubState,ActiveEnterTimestampMonotonic"}, units...)
+	// Times in UTC, whatever the host's zone: systemd prints them with the
+	// zone's abbreviation only.
+	show := append([]string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LoadState,ActiveState,SubState,ActiveEnterTimestamp"}, units...)
 	return []installer.Query{
-		{Name: qNow, Args: []string{"sh", "-c", "date +%s; cut -d' ' -f1 /proc/uptime"}},
+		{Name: qNow, Args: []string{"date", "+%s"}},
 		{Name: qUnits, Args: show},
 		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, JitsiPackages(s.cfg)...)},
 		{Name: qPins, Args: []string{"cat", PinFile}},
@@ -71,7 +73,7 @@ func (s *Status) Queries(*installer.Host) []installer.Query {
 		{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats")},
 		{Name: qCert, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
 		{Name: qKeys, Args: []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)}},
-		{Name: qTimer, Args: []string{"systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
+		{Name: qTimer, Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
 			assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"}},
 	}
 }
@@ -147,20 +149,16 @@ type KeysStatus struct {
 // Read turns the status queries' answers on h into a HostStatus.
 func (s *Status) Read(h *installer.Host) *HostStatus {
 	st := &HostStatus{Host: h.Name, Version: s.cfg.Jitsi.Version, Drift: []string{}, Problems: []string{}}
-	now := strings.Fields(h.Fact(qNow))
-	var uptime float64
-	if len(now) == 2 {
-		sec, _ := strconv.ParseInt(now[0], 10, 64)
+	if sec, err := strconv.ParseInt(h.Fact(qNow), 10, 64); err == nil {
 		st.Time = time.Unix(sec, 0).UTC()
-		uptime, _ = strconv.ParseFloat(now[1], 64)
 	}
 	for _, b := range showBlocks(h.Fact(qUnits)) {
 		sv := ServiceStatus{Name: strings.TrimSuffix(b["Id"], ".service"), State: b["ActiveState"], Sub: b["SubState"]}
 		if b["LoadState"] == "not-found" {
 			sv.State = "not-found"
 		}
-		if mono, err := strconv.ParseFloat(b["ActiveEnterTimestampMonotonic"], 64); err == nil && mono > 0 && sv.State == "active" && uptime > 0 {
-			sv.Uptime = (time.Duration((uptime - mono/1e6) * float64(time.Second))).Round(time.Second)
+		if since := systemdTime(b["ActiveEnterTimestamp"]); !since.IsZero() && sv.State == "active" && !st.Time.IsZero() {
+			sv.Uptime = max(st.Time.Sub(since), 0)
 		}
 		if sv.State != "active" && sv.State != "reloading" {
 			st.Problems = append(st.Problems, fmt.Sprintf("%s is %s", sv.Name, sv.State))

@@ -11,42 +11,42 @@ import (
 // one conference of two participants.
 func healthyFacts() map[string]string {
 	return map[string]string{
-		qNow: "1796090400 5000.0",
+		qNow: "1796090400",
 		qUnits: `Id=prosody.service
 LoadState=loaded
 ActiveState=active
 SubState=running
-ActiveEnterTimestampMonotonic=1400000000
+ActiveEnterTimestamp=Tue 2026-12-01 01:00:00 UTC
 
 Id=jicofo.service
 LoadState=loaded
 ActiveState=active
 SubState=running
-ActiveEnterTimestampMonotonic=1400000000
+ActiveEnterTimestamp=Tue 2026-12-01 01:00:00 UTC
 
 Id=jitsi-videobridge2.service
 LoadState=loaded
 ActiveState=active
 SubState=running
-ActiveEnterTimestampMonotonic=4900000000
+ActiveEnterTimestamp=Tue 2026-12-01 01:58:20 UTC
 
 Id=nginx.service
 LoadState=loaded
 ActiveState=active
 SubState=running
-ActiveEnterTimestampMonotonic=1000000000
+ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC
 
 Id=coturn.service
 LoadState=loaded
 ActiveState=active
 SubState=running
-ActiveEnterTimestampMonotonic=1000000000
+ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC
 
 Id=jitsi-installer-jwks-refresh.timer
 LoadState=loaded
 ActiveState=active
 SubState=waiting
-ActiveEnterTimestampMonotonic=1000000000`,
+ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC`,
 		qPackages: "jitsi-meet\t2.0.10078-1\tii \njicofo\t1.0-1100-1\tii \njitsi-videobridge2\t2.3-200-g1c5e9d1f-1\tii \n",
 		qPins:     string(pinFile("2.0.10078", map[string]string{"jitsi-meet": "2.0.10078-1", "jicofo": "1.0-1100-1", "jitsi-videobridge2": "2.3-999-1"}, []string{"jitsi-meet", "jicofo", "jitsi-videobridge2"})),
 		qC2S:      "OK: Total: 3 clients",
@@ -84,7 +84,7 @@ func TestStatusRead(t *testing.T) {
 	tests := []struct {
 		name, fact, value, problem string
 	}{
-		{"stopped bridge", qUnits, "Id=jitsi-videobridge2.service\nLoadState=loaded\nActiveState=inactive\nSubState=dead\nActiveEnterTimestampMonotonic=0", "jitsi-videobridge2 is inactive"},
+		{"stopped bridge", qUnits, "Id=jitsi-videobridge2.service\nLoadState=loaded\nActiveState=inactive\nSubState=dead\nActiveEnterTimestamp=", "jitsi-videobridge2 is inactive"},
 		{"expiring certificate", qCert, "notAfter=Dec 10 12:00:00 2026 GMT", "expires in 9 day(s)"},
 		{"no certificate", qCert, "", "no certificate readable"},
 		{"unhealthy bridge", qBridge, "SASLError\n500", "the videobridge reports itself unhealthy"},
