@@ -123,7 +123,14 @@ func (t *TextSink) Event(e Event) {
 		} else if *e.Passed {
 			t.line(e.Host, fmt.Sprintf("   %s %s", t.c(cGreen, "pass"), e.Resource))
 		} else {
-			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cRed, "FAIL"), e.Resource, e.Error))
+			// A check may explain itself over several lines (a log it quotes).
+			first, rest, _ := strings.Cut(e.Error, "\n")
+			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cRed, "FAIL"), e.Resource, first))
+			for _, l := range strings.Split(rest, "\n") {
+				if l != "" {
+					t.line(e.Host, "     "+l)
+				}
+			}
 		}
 	case EventHostFinished:
 		if e.Message != "" && e.Message != "verify" {
