@@ -36,6 +36,9 @@ type Engine struct {
 	Backups string
 	// RunID names this run in the journal and the backup directory.
 	RunID string
+	// Settle is how long verify keeps asking checks marked Settle that
+	// still fail: services that were just (re)started need a while.
+	Settle time.Duration
 
 	mu sync.Mutex
 }

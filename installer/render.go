@@ -117,6 +117,8 @@ func (t *TextSink) Event(e Event) {
 		t.line(e.Host, fmt.Sprintf("   %s %s %s", t.c(cGreen, "↻"), strings.TrimPrefix(e.Resource, "handler "), t.c(cDim, "("+round(e.Duration).String()+")")))
 	case EventWarning:
 		t.line(e.Host, t.c(cYellow, "warning: "+e.Message))
+	case EventCheckWaiting:
+		t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cDim, "wait"), e.Resource, e.Message))
 	case EventCheck:
 		if e.Passed == nil {
 			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cYellow, "skip"), e.Resource, e.Message))

@@ -49,6 +49,9 @@ func (s *prosody) loginCheck(h *installer.Host) installer.Check {
 		Name:  loginCheckName,
 		Args:  []string{"python3", "-c", script, s.cfg.Domain},
 		Stdin: token + "\n" + forged + "\n",
+		// Jicofo and the bridge take a while after a restart to join
+		// Prosody: until then there is no conference to join.
+		Settle: true,
 		Eval: func(out string, code int) error {
 			out = strings.TrimSpace(out)
 			switch {
