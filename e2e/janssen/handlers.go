@@ -66,7 +66,7 @@ func (s *Server) Discovery() Discovery {
 		ResponseTypesSupported:            []string{"code", "token", "id_token", "code id_token", "code token", "id_token token", "code id_token token"},
 		GrantTypesSupported:               []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:             []string{"public", "pairwise"},
-		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
+		IDTokenSigningAlgValuesSupported:  []string{"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		ScopesSupported:                   []string{"openid", "profile", "email"},
@@ -78,8 +78,11 @@ func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) serveJWKS(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", JWKSMaxAge))
-	writeJSON(w, http.StatusOK, s.jwks())
+	set, cc := s.jwks()
+	if cc != "" {
+		w.Header().Set("Cache-Control", cc)
+	}
+	writeJSON(w, http.StatusOK, set)
 }
 
 // token serves the client_credentials grant with client_secret_basic or

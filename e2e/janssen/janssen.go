@@ -8,7 +8,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -36,9 +35,10 @@ const (
 	RegisterPath     = "/jans-auth/restv1/register"
 )
 
-// JWKSMaxAge is the Cache-Control max-age of the JWKS, in seconds: short,
-// because the tests rotate keys.
-const JWKSMaxAge = 60
+// ShortJWKSCache is a Cache-Control for the JWKS that makes Prosody fetch
+// it again within a minute; tests that rotate keys set it with
+// SetJWKSCacheControl. Janssen's own JWKS endpoint sends no Cache-Control.
+const ShortJWKSCache = "max-age=60"
 
 // Server is the stand-in. Its methods are safe for concurrent use.
 type Server struct {
@@ -47,16 +47,11 @@ type Server struct {
 	cert   tls.Certificate
 
 	mu            sync.Mutex
-	keys          []signingKey // oldest first; the last one signs
+	gens          []generation // oldest first; the last one signs
+	cacheControl  string       // of the JWKS; "" sends none
 	clients       map[string]client
 	regToken      string
 	registrations []Registration
-}
-
-type signingKey struct {
-	kid  string
-	key  *rsa.PrivateKey
-	cert []byte // self-signed DER for the JWK's x5c
 }
 
 type client struct {
@@ -74,7 +69,8 @@ type Registration struct {
 
 // New makes a server whose certificate, signed by a new test CA, is valid
 // for hosts (IP addresses or DNS names) and whose issuer is
-// https://hosts[0]:port. It has one RSA signing key.
+// https://hosts[0]:port. Its JWKS holds one generation of keys, as a
+// default Janssen's does (see Rotate).
 func New(hosts []string, port int) (*Server, error) {
 	if len(hosts) == 0 {
 		return nil, errors.New("janssen: no host for the certificate")
@@ -135,74 +131,6 @@ func (s *Server) Registrations() []Registration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Registration(nil), s.registrations...)
-}
-
-// Rotate adds a new RSA-2048 key, which signs from now on; the older keys
-// stay in the JWKS until retired.
-func (s *Server) Rotate() (string, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return "", fmt.Errorf("generate signing key: %w", err)
-	}
-	kid := randomHex(16) + "_sig_rs256"
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "Janssen stand-in signing key " + kid},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return "", fmt.Errorf("certificate for signing key: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys = append(s.keys, signingKey{kid: kid, key: key, cert: der})
-	return kid, nil
-}
-
-// Retire removes a key from the JWKS. The newest remaining key signs.
-func (s *Server) Retire(kid string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, k := range s.keys {
-		if k.kid != kid {
-			continue
-		}
-		if len(s.keys) == 1 {
-			return errors.New("janssen: cannot retire the only signing key")
-		}
-		s.keys = append(s.keys[:i:i], s.keys[i+1:]...)
-		return nil
-	}
-	return fmt.Errorf("janssen: no key %q", kid)
-}
-
-// Keys are the kids in the JWKS, oldest first; the last one signs.
-func (s *Server) Keys() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	kids := make([]string, len(s.keys))
-	for i, k := range s.keys {
-		kids[i] = k.kid
-	}
-	return kids
-}
-
-// key returns the key with kid, or the current one for "".
-func (s *Server) key(kid string) (signingKey, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if kid == "" {
-		return s.keys[len(s.keys)-1], true
-	}
-	for _, k := range s.keys {
-		if k.kid == kid {
-			return k, true
-		}
-	}
-	return s.keys[len(s.keys)-1], false
 }
 
 func newCertificate(hosts []string) ([]byte, tls.Certificate, error) {
