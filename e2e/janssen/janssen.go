@@ -51,7 +51,9 @@ type Server struct {
 	cacheControl  string       // of the JWKS; "" sends none
 	clients       map[string]client
 	regToken      string
-	registrations []Registration
+	registrations []Registration // one per client, oldest first
+	regEndpoint   string         // advertised instead of RegisterPath; "" none
+	dropFields    []string       // client metadata the registration ignores
 }
 
 type client struct {
@@ -65,6 +67,12 @@ type Registration struct {
 	Request map[string]any `json:"request"`
 	// ClientID is the client id the server returned.
 	ClientID string `json:"client_id"`
+	// Updates counts the RFC 7592 updates of the client since.
+	Updates int `json:"updates"`
+	// Deleted says the client was deleted (RFC 7592 DELETE).
+	Deleted bool `json:"deleted,omitempty"`
+
+	token string // the registration access token
 }
 
 // New makes a server whose certificate, signed by a new test CA, is valid
@@ -126,7 +134,37 @@ func (s *Server) SetRegistrationToken(token string) {
 	s.regToken = token
 }
 
-// Registrations are the accepted dynamic registrations, oldest first.
+// SetRegistrationEndpoint makes discovery advertise u as the registration
+// endpoint, for tests of a discovery document that points elsewhere; ""
+// restores the server's own.
+func (s *Server) SetRegistrationEndpoint(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.regEndpoint = u
+}
+
+// DropClientFields makes registration ignore these client metadata fields,
+// as a provider that does not know them does: they are neither kept nor
+// returned.
+func (s *Server) DropClientFields(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropFields = names
+}
+
+// DeleteClient deletes a registered client, as an administrator would.
+func (s *Server) DeleteClient(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.registrations {
+		if s.registrations[i].ClientID == id {
+			s.registrations[i].Deleted = true
+		}
+	}
+}
+
+// Registrations are the registered clients, oldest first, each with its
+// latest metadata.
 func (s *Server) Registrations() []Registration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
