@@ -71,6 +71,9 @@ func Down(ctx context.Context, name string) error {
 			}
 		}
 	}
+	if err := removeHosts(HostsFile, name); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := os.Stat(dir); err == nil {
 		if err := removeAll(dir); err != nil {
 			errs = append(errs, err)
