@@ -257,7 +257,11 @@ func (c *checker) lookup(kid string) {
 			"could not read %s: %v", c.o.Keys, err)
 	default:
 		c.key = key
-		c.pass("kid known", "in %s (RSA %d bits)", c.o.Keys, key.N.BitLen())
+		detail := fmt.Sprintf("in %s (RSA %d bits)", c.o.Keys, key.N.BitLen())
+		if r, ok := c.o.Keys.(*RemoteJWKS); ok && r.Refresh() != "" {
+			detail += "; " + r.Refresh()
+		}
+		c.pass("kid known", "%s", detail)
 	}
 }
 
@@ -447,11 +451,17 @@ func firstOr(list []string, def string) string {
 // sub: with enable_domain_verification Prosody lets the token into rooms
 // under conference.<sub> only.
 func (c *checker) sub() {
+	v, present := c.t.Claims["sub"]
 	if c.o.Domain == "" {
-		c.skip("sub", "domain verification is off")
+		// Prosody refuses a token without sub even then.
+		if !present {
+			c.fail("sub", `make the UPDATE_TOKEN script set sub to the meeting domain (or "*")`,
+				"'sub' claim is missing: Prosody requires it even without domain verification")
+			return
+		}
+		c.pass("sub", "present (%s); domain verification is off", describe(v))
 		return
 	}
-	v, present := c.t.Claims["sub"]
 	sub, ok := v.(string)
 	fix := fmt.Sprintf("make the UPDATE_TOKEN script set sub to %q (or \"*\")", c.o.Domain)
 	switch {

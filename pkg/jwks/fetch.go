@@ -76,27 +76,33 @@ func IsTLSError(err error) bool {
 
 // get fetches url and returns its body, refusing anything but 200 OK.
 func get(ctx context.Context, c *http.Client, url string) ([]byte, error) {
+	body, _, err := getWithHeader(ctx, c, url)
+	return body, err
+}
+
+// getWithHeader is get that also returns the response's header.
+func getWithHeader(ctx context.Context, c *http.Client, url string) ([]byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	req.Header.Set("Accept", "application/json, application/x-pem-file, */*")
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, err // already names the method and URL
+		return nil, nil, err // already names the method and URL
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, &statusError{url: url, code: resp.StatusCode}
+		return nil, nil, &statusError{url: url, code: resp.StatusCode}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	if len(body) > maxBody {
-		return nil, fmt.Errorf("GET %s: larger than %d bytes", url, maxBody)
+		return nil, nil, fmt.Errorf("GET %s: larger than %d bytes", url, maxBody)
 	}
-	return body, nil
+	return body, resp.Header, nil
 }
 
 // Discovery is the part of an OpenID discovery document the installer uses.

@@ -189,6 +189,11 @@ func TestOptionsRelaxChecks(t *testing.T) {
 	if rep := jwks.Check(tok, o); !rep.Accepted() {
 		t.Errorf("with room optional, no domain verification and any audience:\n%s", dump(rep))
 	}
+	// Without domain verification sub is still required.
+	delete(claims, "sub")
+	only(t, jwks.Check(mint(t, s, claims, jans.MintOptions{}), o), "sub", "Prosody requires it even without domain verification")
+	claims["sub"] = "someone"
+
 	// The host's clock runs a minute ahead: the token has expired there.
 	o.Skew = time.Minute
 	only(t, jwks.Check(tok, o), "exp", "expired 30s ago (2026-06-01T12:00:30Z, by the host's clock, 1m0s ahead of this machine's)")
@@ -412,6 +417,23 @@ func TestRoomNumberIsAccepted(t *testing.T) {
 	for _, r := range rep.Checks {
 		if r.Name == "room" && !strings.Contains(r.Detail, "the number 5") {
 			t.Errorf("room: %s", r.Detail)
+		}
+	}
+}
+
+// TestKidKnownSaysWhenProsodyRereads: Janssen's JWKS has no Cache-Control,
+// and Prosody then learns of a new key only after 6 hours.
+func TestKidKnownSaysWhenProsodyRereads(t *testing.T) {
+	s, c := standin(t)
+	tok := mint(t, s, goodClaims(s.Issuer()), jans.MintOptions{})
+	for _, tc := range []struct{ cc, want string }{
+		{"", "only every 6 h"},
+		{jans.ShortJWKSCache, "after 60 s"},
+	} {
+		s.SetJWKSCacheControl(tc.cc)
+		rep := jwks.Check(tok, options(s, c))
+		if !rep.Accepted() || !strings.Contains(rep.Checks[1].Detail, tc.want) {
+			t.Errorf("Cache-Control %q: %s", tc.cc, dump(rep))
 		}
 	}
 }

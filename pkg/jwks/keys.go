@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +36,9 @@ type Set struct {
 	Skipped []string
 	// Source names where the set came from, for messages.
 	Source string
+	// CacheControl is the Cache-Control header the JWKS came with; Prosody
+	// rereads the JWKS after its max-age, or every 6 hours without one.
+	CacheControl string
 
 	all []entry // every key of the document, in its order
 }
@@ -248,7 +252,7 @@ func (s *Set) String() string { return s.where() }
 
 // FetchJWKS fetches and parses the JWKS at url.
 func FetchJWKS(ctx context.Context, c *http.Client, url string) (*Set, error) {
-	body, err := get(ctx, c, url)
+	body, h, err := getWithHeader(ctx, c, url)
 	if err != nil {
 		return nil, fmt.Errorf("JWKS: %w", err)
 	}
@@ -257,6 +261,7 @@ func FetchJWKS(ctx context.Context, c *http.Client, url string) (*Set, error) {
 		return nil, fmt.Errorf("%s: %w", url, err)
 	}
 	s.Source = "the JWKS at " + url
+	s.CacheControl = h.Get("Cache-Control")
 	return s, nil
 }
 
@@ -390,3 +395,17 @@ func (r *RemoteJWKS) PublicKey(kid string) (*rsa.PublicKey, error) {
 }
 
 func (r *RemoteJWKS) String() string { return "the JWKS at " + r.URL }
+
+// Refresh says how often Prosody rereads the JWKS, from its Cache-Control;
+// "" before it was fetched.
+func (r *RemoteJWKS) Refresh() string {
+	if r.set == nil {
+		return ""
+	}
+	if m := maxAge.FindStringSubmatch(r.set.CacheControl); m != nil {
+		return "Prosody rereads it after " + m[1] + " s (Cache-Control max-age)"
+	}
+	return "it has no Cache-Control max-age, so Prosody rereads it only every 6 h: a key Janssen added since Prosody's last read is unknown to Prosody until then (restart Prosody to read it now)"
+}
+
+var maxAge = regexp.MustCompile(`max-age=(\d+)`)
