@@ -506,6 +506,13 @@ func TestAdminAPI(t *testing.T) {
 	if len(regs) != 1 || regs[0].ClientID == "" {
 		t.Errorf("/registrations: %+v", regs)
 	}
+	if code, _ := post("/jwks-cache-control", ShortJWKSCache); code != http.StatusNoContent {
+		t.Errorf("/jwks-cache-control: %d", code)
+	}
+	var set JWKS
+	if cc := getJSON(t, c, base+JWKSPath, &set).Header.Get("Cache-Control"); cc != ShortJWKSCache {
+		t.Errorf("Cache-Control %q after /jwks-cache-control", cc)
+	}
 }
 
 func TestMintEveryAlgorithm(t *testing.T) {
@@ -543,5 +550,57 @@ func TestMintEveryAlgorithm(t *testing.T) {
 				t.Errorf("signature %q", sig)
 			}
 		})
+	}
+}
+
+func TestClientManagement(t *testing.T) {
+	s, c, base := serve(t)
+	s.DropClientFields("access_token_as_jwt")
+	post := func(method, u, token, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	code, reg := post("POST", base+RegisterPath, "", `{"redirect_uris":["https://meet.example.com/static/sso.html"],"access_token_as_jwt":true}`)
+	id, _ := reg["client_id"].(string)
+	tok, _ := reg["registration_access_token"].(string)
+	uri, _ := reg["registration_client_uri"].(string)
+	if code != http.StatusCreated || tok == "" || uri != base+RegisterPath+"?client_id="+id || reg["access_token_as_jwt"] != nil {
+		t.Fatalf("register: %d %v", code, reg)
+	}
+	if code, _ := post("GET", uri, "wrong", ""); code != http.StatusUnauthorized {
+		t.Errorf("GET with a wrong token: %d", code)
+	}
+	if code, got := post("GET", uri, tok, ""); code != http.StatusOK || got["client_id"] != id {
+		t.Errorf("GET: %d %v", code, got)
+	}
+	body := `{"client_id":"` + id + `","redirect_uris":["https://meet.example.com/static/sso.html"],"client_name":"renamed"}`
+	if code, got := post("PUT", uri, tok, body); code != http.StatusOK || got["client_name"] != "renamed" {
+		t.Errorf("PUT: %d %v", code, got)
+	}
+	if regs := s.Registrations(); len(regs) != 1 || regs[0].Updates != 1 || regs[0].Request["client_name"] != "renamed" {
+		t.Errorf("Registrations after PUT: %+v", regs)
+	}
+	if code, _ := post("DELETE", uri, tok, ""); code != http.StatusNoContent {
+		t.Errorf("DELETE: %d", code)
+	}
+	if code, _ := post("GET", uri, tok, ""); code != http.StatusUnauthorized {
+		t.Errorf("GET after DELETE: %d", code)
+	}
+	s.SetRegistrationEndpoint("http://elsewhere.example/register")
+	var d Discovery
+	getJSON(t, c, base+DiscoveryPath, &d)
+	if d.RegistrationEndpoint != "http://elsewhere.example/register" {
+		t.Errorf("registration endpoint %s", d.RegistrationEndpoint)
 	}
 }
