@@ -152,7 +152,8 @@ type registrar struct {
 
 // newRegistrar fetches the discovery document and refuses a provider that
 // is not janssen.issuer, and loads the kept registration.
-func newRegistrar(c *cobra.Command, cfg *answers.Config, file string) (*registrar, error) {
+// verb says what is refused, for the errors: "register" or "read the client".
+func newRegistrar(c *cobra.Command, cfg *answers.Config, file, verb string) (*registrar, error) {
 	r := &registrar{cfg: cfg, file: file, regFile: janssen.RegistrationFile(file)}
 	var err error
 	if r.prev, err = janssen.LoadRegistration(r.regFile); err != nil {
@@ -165,9 +166,9 @@ func newRegistrar(c *cobra.Command, cfg *answers.Config, file string) (*registra
 	var mismatch *jwks.IssuerMismatchError
 	switch {
 	case errors.As(err, &mismatch):
-		return nil, fmt.Errorf("refusing to register: the discovery document at %s belongs to issuer %q, not janssen.issuer %q, "+
-			"so a client registered there would be on another server than the one whose tokens Prosody accepts; %s",
-			cfg.Janssen.DiscoveryURL, mismatch.Discovered, mismatch.Configured, mismatch.Fix())
+		return nil, fmt.Errorf("refusing to %s: the discovery document at %s belongs to issuer %q, not janssen.issuer %q, "+
+			"so its client would be on another server than the one whose tokens Prosody accepts; %s",
+			verb, cfg.Janssen.DiscoveryURL, mismatch.Discovered, mismatch.Configured, mismatch.Fix())
 	case err != nil:
 		return nil, err
 	}
@@ -181,13 +182,14 @@ func newRegistrar(c *cobra.Command, cfg *answers.Config, file string) (*registra
 // endpoint refuses a URL a credential must not go to.
 func (r *registrar) endpoint(u, what string) error {
 	if err := janssen.CheckEndpoint(u, r.cfg.Janssen.Issuer, r.cfg.Janssen.DiscoveryURL); err != nil {
-		return fmt.Errorf("refusing to send the %s: %v; a registration endpoint on another server is set in janssen.discovery_url's document, not by the installer: check janssen.issuer and janssen.discovery_url", what, err)
+		return fmt.Errorf("refusing to send the %s: %v; credentials go only over https to the server of janssen.issuer (or of janssen.discovery_url): check that the discovery document at %s is Janssen's",
+			what, err, r.cfg.Janssen.DiscoveryURL)
 	}
 	return nil
 }
 
 func registerClient(c *cobra.Command, g *globals, cfg *answers.Config, file string, req janssen.ClientRequest, token string) error {
-	r, err := newRegistrar(c, cfg, file)
+	r, err := newRegistrar(c, cfg, file, "register")
 	if err != nil {
 		return err
 	}
@@ -277,12 +279,15 @@ func registerClient(c *cobra.Command, g *globals, cfg *answers.Config, file stri
 
 // showClient prints what the provider holds for the registered client.
 func showClient(c *cobra.Command, g *globals, cfg *answers.Config, file string) error {
-	r, err := newRegistrar(c, cfg, file)
+	if prev, err := janssen.LoadRegistration(janssen.RegistrationFile(file)); err != nil || prev == nil {
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("no client registration is kept in %s: `janssen client --register` keeps one", janssen.RegistrationFile(file))
+	}
+	r, err := newRegistrar(c, cfg, file, "read the client")
 	if err != nil {
 		return err
-	}
-	if r.prev == nil {
-		return fmt.Errorf("no client registration is kept in %s: `janssen client --register` keeps one", r.regFile)
 	}
 	if err := r.endpoint(r.prev.RegistrationClientURI, "registration access token"); err != nil {
 		return err
