@@ -170,7 +170,8 @@ func newRegistrar(c *cobra.Command, cfg *answers.Config, file, verb string) (*re
 			"so its client would be on another server than the one whose tokens Prosody accepts; %s",
 			verb, cfg.Janssen.DiscoveryURL, mismatch.Discovered, mismatch.Configured, mismatch.Fix())
 	case err != nil:
-		return nil, err
+		return nil, fmt.Errorf("%w; %s", err, discoveryFix(err, cfg.Janssen.DiscoveryURL,
+			"janssen.discovery_url in "+file, "janssen.ca_bundle in "+file))
 	}
 	if r.prev != nil && r.prev.Issuer != cfg.Janssen.Issuer {
 		return nil, fmt.Errorf("%s records client %s of issuer %q, not janssen.issuer %q: move it away to register a new client with this issuer",

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -248,4 +249,29 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestJanssenClientNamesTheDiscoverySettings: a discovery document that is
+// not where the answers file says, or whose certificate is not trusted, is
+// explained with the setting to change.
+func TestJanssenClientNamesTheDiscoverySettings(t *testing.T) {
+	s, ca := standin(t)
+	cases := []struct{ name, answers, want string }{
+		{"404", strings.Replace(janssenAnswers(s.Issuer(), ca), "  audience: jitsi\n", "  audience: jitsi\n  discovery_url: "+s.Issuer()+"/oidc/.well-known/openid-configuration\n", 1),
+			"404 Not Found; there is no discovery document at " + s.Issuer() + "/oidc/.well-known/openid-configuration"},
+		{"untrusted certificate", strings.Replace(janssenAnswers(s.Issuer(), ca), "  ca_bundle: "+fmt.Sprintf("%q", ca)+"\n", "", 1),
+			"set janssen.ca_bundle in "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			file := write(t, "answers.yaml", tc.answers)
+			code, out, errOut := cli(t, "janssen", "client", "-a", file, "--register")
+			if code != 1 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, want 1 and %q\n%s%s", code, tc.want, out, errOut)
+			}
+			if tc.name == "404" && !strings.Contains(errOut, "set janssen.discovery_url in "+file) {
+				t.Errorf("the fix does not name janssen.discovery_url:\n%s", errOut)
+			}
+		})
+	}
 }
