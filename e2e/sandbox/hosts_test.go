@@ -8,9 +8,6 @@ import (
 )
 
 func TestHostsBlocks(t *testing.T) {
-	if _, err := os.Stat(filepath.Dir(hostsLock)); err != nil {
-		t.Skipf("no %s for the lock: %v", filepath.Dir(hostsLock), err)
-	}
 	const orig = "127.0.0.1 localhost\n# a comment\n::1 localhost\n"
 	path := filepath.Join(t.TempDir(), "hosts")
 	if err := os.WriteFile(path, []byte(orig), 0o644); err != nil {
