@@ -10,7 +10,6 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
-	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 )
 
 // loginCheck is the name verify gives its real sign-in through nginx.
@@ -31,6 +30,24 @@ func tokenLogins(t *testing.T, tg *sandbox.Target) {
 	t.Run("key rotation", func(t *testing.T) { keyRotation(t, tg) })
 	t.Run("plugin cannot load", func(t *testing.T) { pluginUnloadable(t, tg) })
 	t.Run("reinstall packages", func(t *testing.T) { reinstallPackages(t, tg) })
+	t.Run("repair in order", func(t *testing.T) { repairInOrder(t, tg) })
+}
+
+// repairInOrder: the bridge's config edited by hand, the 443 rule deleted,
+// Prosody's certificate chowned, Prosody stopped. The repair restarts the
+// bridge for its config and must start Prosody first; its own verify waits
+// for the services to settle, so a verify right after passes at once.
+func repairInOrder(t *testing.T, tg *sandbox.Target) {
+	mustSSH(t, tg, "echo '// edited by hand' >> /etc/jitsi/videobridge/jvb.conf; ufw delete allow 443/tcp; "+
+		"chown root:root /etc/prosody/certs/"+tg.Domain+".crt; systemctl stop prosody")
+	r := jitsi(t, false, "repair", "--answers", tg.AnswersFile, "--yes")
+	if r.code != 0 || !strings.Contains(r.out, "Verify: ") {
+		t.Fatalf("repair: exit %d, want 0 and its verify\n%s", r.code, r.out)
+	}
+	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
+	if v.code != 0 || strings.Contains(v.out, " wait ") {
+		t.Fatalf("verify right after the repair: exit %d, want 0 without waiting\n%s", v.code, v.out)
+	}
 }
 
 // keyRotation: Janssen starts signing with a new key. Prosody must accept
@@ -39,14 +56,7 @@ func tokenLogins(t *testing.T, tg *sandbox.Target) {
 func keyRotation(t *testing.T, tg *sandbox.Target) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	bosh := boshClient(t, tg)
-	signIn := func(token string) string {
-		got, err := standin.SignIn(ctx, bosh, "https://"+tg.Address+"/http-bind", tg.Domain, token)
-		if err != nil {
-			t.Fatalf("BOSH sign-in: %v", err)
-		}
-		return got
-	}
+	signIn := boshSignIn(ctx, t, tg)
 
 	start := time.Now()
 	unknown := signIn(mint(t, tg, janssen.MintRequest{Kid: "no-such-key", Claims: meetingClaims(tg)}))
@@ -83,7 +93,7 @@ func pluginUnloadable(t *testing.T, tg *sandbox.Target) {
 	mustSSH(t, tg, "mv "+file+" "+file+".away && systemctl restart prosody")
 	t.Cleanup(func() { mustSSH(t, tg, "mv "+file+".away "+file+" && systemctl restart prosody") })
 
-	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
+	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile, "--settle", "4s")
 	if v.code != 1 || !strings.Contains(v.out, "FAIL "+loginCheck) {
 		t.Fatalf("verify without basexx: exit %d, want 1 and the sign-in failing\n%s", v.code, v.out)
 	}

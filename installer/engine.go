@@ -38,6 +38,9 @@ type Engine struct {
 	RunID string
 	// Operator and Command are recorded in the journal: who ran what.
 	Operator, Command string
+	// Settle is how long verify keeps asking checks marked Settle that
+	// still fail: services that were just (re)started need a while.
+	Settle time.Duration
 
 	mu sync.Mutex
 }

@@ -23,6 +23,7 @@ const (
 	EventHandlerFailed   EventType = "handler.failed"
 	EventWarning         EventType = "warning"
 	EventCheck           EventType = "check"
+	EventCheckWaiting    EventType = "check.waiting" // failing for now; verify asks again until its settle bound
 	EventHostFinished    EventType = "host.finished"
 	EventRunFinished     EventType = "run.finished"
 )

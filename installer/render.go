@@ -117,13 +117,22 @@ func (t *TextSink) Event(e Event) {
 		t.line(e.Host, fmt.Sprintf("   %s %s %s", t.c(cGreen, "↻"), strings.TrimPrefix(e.Resource, "handler "), t.c(cDim, "("+round(e.Duration).String()+")")))
 	case EventWarning:
 		t.line(e.Host, t.c(cYellow, "warning: "+e.Message))
+	case EventCheckWaiting:
+		t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cDim, "wait"), e.Resource, e.Message))
 	case EventCheck:
 		if e.Passed == nil {
 			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cYellow, "skip"), e.Resource, e.Message))
 		} else if *e.Passed {
 			t.line(e.Host, fmt.Sprintf("   %s %s", t.c(cGreen, "pass"), e.Resource))
 		} else {
-			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cRed, "FAIL"), e.Resource, e.Error))
+			// A check may explain itself over several lines (a log it quotes).
+			first, rest, _ := strings.Cut(e.Error, "\n")
+			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cRed, "FAIL"), e.Resource, first))
+			for _, l := range strings.Split(rest, "\n") {
+				if l != "" {
+					t.line(e.Host, "     "+l)
+				}
+			}
 		}
 	case EventHostFinished:
 		if e.Message != "" && e.Message != "verify" {

@@ -78,4 +78,8 @@ type Check struct {
 	// Skip, when set, is why the check cannot run here: it is reported as
 	// skipped, neither passed nor failed.
 	Skip string
+	// Settle marks a check of something that takes a while after a
+	// (re)start (a health endpoint, a login): verify asks again while it
+	// fails, up to Engine.Settle, and reports its last answer.
+	Settle bool
 }

@@ -17,7 +17,9 @@ type CheckResult struct {
 }
 
 // Verify runs every step's checks on the planned hosts in one batched round
-// trip per host. It changes nothing.
+// trip per host. Checks marked Settle that fail are asked again, every two
+// seconds and in one round trip, until they pass or e.Settle has passed;
+// each is reported once, with its last answer. It changes nothing.
 func (e *Engine) Verify(ctx context.Context, p *Plan) []CheckResult {
 	var all []CheckResult
 	for _, hp := range p.Hosts {
@@ -38,27 +40,71 @@ func (e *Engine) Verify(ctx context.Context, p *Plan) []CheckResult {
 				}
 			}
 		}
-		frags := make([]string, len(checks))
-		for i, c := range checks {
-			frags[i] = sh(c.Args...) + " 2>&1" + heredoc(c.Stdin)
-		}
 		start := time.Now()
-		res, err := probeBatch(ctx, h.T, nil, frags)
+		errs, err := e.settle(ctx, h, checks)
 		if err != nil {
 			hp.Err = &StepError{Host: h.Name, Step: "verify", Err: err}
 			e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: "verify", Error: hp.Err.Error()})
 			continue
 		}
 		for i, c := range checks {
-			cerr := c.Eval(res[i].Out, res[i].Code)
-			ok := cerr == nil
-			all = append(all, CheckResult{Host: h.Name, Name: c.Name, Err: cerr})
-			e.emit(Event{Type: EventCheck, Host: h.Name, Step: "verify", Resource: c.Name, Passed: &ok, Error: errString(cerr)})
+			ok := errs[i] == nil
+			all = append(all, CheckResult{Host: h.Name, Name: c.Name, Err: errs[i]})
+			e.emit(Event{Type: EventCheck, Host: h.Name, Step: "verify", Resource: c.Name, Passed: &ok, Error: errString(errs[i])})
 		}
 		s := Summary{RoundTrips: h.T.RoundTrips(), Duration: time.Since(start)}
 		e.emit(Event{Type: EventHostFinished, Host: h.Name, Summary: &s, Message: "verify"})
 	}
 	return all
+}
+
+// settleInterval is how often verify asks a settling check again.
+const settleInterval = 2 * time.Second
+
+// settle runs checks, then again those marked Settle that failed, until
+// they pass or e.Settle is over. The result holds each check's last answer.
+func (e *Engine) settle(ctx context.Context, h *Host, checks []Check) ([]error, error) {
+	errs := make([]error, len(checks))
+	todo := make([]int, len(checks))
+	for i := range checks {
+		todo[i] = i
+	}
+	deadline := time.Now().Add(e.Settle)
+	waiting := map[int]bool{}
+	for {
+		frags := make([]string, len(todo))
+		for j, i := range todo {
+			frags[j] = sh(checks[i].Args...) + " 2>&1" + heredoc(checks[i].Stdin)
+		}
+		res, err := probeBatch(ctx, h.T, nil, frags)
+		if err != nil {
+			return nil, err
+		}
+		var again []int
+		for j, i := range todo {
+			errs[i] = checks[i].Eval(res[j].Out, res[j].Code)
+			if errs[i] != nil && checks[i].Settle {
+				again = append(again, i)
+			}
+		}
+		if len(again) == 0 || time.Now().Add(settleInterval).After(deadline) {
+			return errs, nil
+		}
+		for _, i := range again {
+			if !waiting[i] {
+				waiting[i] = true
+				first, _, _ := strings.Cut(errs[i].Error(), "\n")
+				e.emit(Event{Type: EventCheckWaiting, Host: h.Name, Step: "verify", Resource: checks[i].Name,
+					Message: fmt.Sprintf("not yet (%s); asking again for up to %s", first, e.Settle.Round(time.Second))})
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return errs, nil
+		case <-time.After(settleInterval):
+		}
+		todo = again
+	}
 }
 
 // heredoc feeds text to a batch fragment's command on its standard input,

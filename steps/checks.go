@@ -84,10 +84,11 @@ print("logged in as %s@%s" % (user, domain))`
 
 // servicesActive checks each unit with systemctl is-active.
 func serviceCheck(unit string) installer.Check {
-	return installer.Check{Name: unit + " is active", Args: []string{"systemctl", "is-active", unit}, Eval: exitZero("systemctl is-active " + unit)}
+	return installer.Check{Name: unit + " is active", Args: []string{"systemctl", "is-active", unit}, Eval: exitZero("systemctl is-active " + unit), Settle: true}
 }
 
-// httpCheck fetches a loopback URL and expects a 2xx answer.
+// httpCheck fetches a loopback URL and expects a 2xx answer: a health
+// endpoint, which may take a while after a (re)start.
 func httpCheck(name, url string) installer.Check {
-	return installer.Check{Name: name, Args: []string{"curl", "-sS", "--fail", "--max-time", "10", "-o", "/dev/null", url}, Eval: exitZero("GET " + url)}
+	return installer.Check{Name: name, Args: []string{"curl", "-sS", "--fail", "--max-time", "10", "-o", "/dev/null", url}, Eval: exitZero("GET " + url), Settle: true}
 }

@@ -49,11 +49,18 @@ func (s *prosody) loginCheck(h *installer.Host) installer.Check {
 		Name:  loginCheckName,
 		Args:  []string{"python3", "-c", script, s.cfg.Domain},
 		Stdin: token + "\n" + forged + "\n",
+		// Jicofo and the bridge take a while after a restart to join
+		// Prosody: until then there is no conference to join.
+		Settle: true,
 		Eval: func(out string, code int) error {
-			if code == 0 {
+			out = strings.TrimSpace(out)
+			switch {
+			case code == 0:
 				return nil
+			case strings.Contains(out, "Prosody refused the token"):
+				return fmt.Errorf("%s\n`jitsi-installer token check` shows which of Prosody's checks the token fails", out)
 			}
-			return fmt.Errorf("%s\n(`jitsi-installer token check` shows which claim Prosody refuses)", strings.TrimSpace(out))
+			return fmt.Errorf("%s", out)
 		},
 	}
 }

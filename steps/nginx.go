@@ -31,6 +31,6 @@ func (s *nginxSite) Checks(*installer.Host) []installer.Check {
 		{Name: "https://" + s.cfg.Domain + "/http-bind answers",
 			Args: []string{"curl", "-sS", "--fail", "-k", "--max-time", "10", "-o", "/dev/null",
 				"--resolve", s.cfg.Domain + ":443:127.0.0.1", "https://" + s.cfg.Domain + "/http-bind"},
-			Eval: exitZero("GET https://" + s.cfg.Domain + "/http-bind")},
+			Eval: exitZero("GET https://" + s.cfg.Domain + "/http-bind"), Settle: true},
 	}
 }

@@ -48,9 +48,9 @@ func (s *prosody) Checks(h *installer.Host) []installer.Check {
 	return append(live, []installer.Check{
 		{Name: "prosodyctl check config", Args: []string{"prosodyctl", "check", "config"}, Eval: exitZero("prosodyctl check config")},
 		{Name: "prosodyctl check certs", Args: []string{"prosodyctl", "check", "certs"}, Eval: certProblems(s.cfg.Domain)},
-		{Name: "XMPP answers on 5222", Args: []string{"python3", "-c", xmppProbe, s.cfg.Domain}, Eval: exitZero("XMPP on 127.0.0.1:5222")},
+		{Name: "XMPP answers on 5222", Args: []string{"python3", "-c", xmppProbe, s.cfg.Domain}, Eval: exitZero("XMPP on 127.0.0.1:5222"), Settle: true},
 		{Name: "focus logs in to Prosody with the stored password", Args: []string{"python3", "-c", xmppLogin, authDomain(s.cfg.Domain), "focus", secretsFile},
-			Eval: exitZero("XMPP login as focus@" + authDomain(s.cfg.Domain))},
+			Eval: exitZero("XMPP login as focus@" + authDomain(s.cfg.Domain)), Settle: true},
 	}...)
 }
 

@@ -82,10 +82,10 @@ func render(name string, d assets.Data) ([]byte, error) { return assets.Render(n
 func notify(hs ...installer.Handler) installer.Notify { return installer.Notify{Handlers: hs} }
 
 var (
-	restartProsody = installer.Restart("prosody")
-	restartJicofo  = installer.Restart("jicofo")
-	restartJVB     = installer.Restart("jitsi-videobridge2")
-	restartCoturn  = installer.Restart("coturn")
+	restartProsody = restart("prosody")
+	restartJicofo  = restart("jicofo")
+	restartJVB     = restart("jitsi-videobridge2")
+	restartCoturn  = restart("coturn")
 	// nginx is reloaded only after its configuration tests clean.
 	reloadNginx = installer.Handler{Name: "reload nginx", Cmds: [][]string{{"nginx", "-t", "-q"}, {"systemctl", "reload-or-restart", "nginx"}}}
 )

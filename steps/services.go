@@ -4,6 +4,38 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
+// unitNeeds is, for each service the installer manages, in the order they
+// start, the services it needs running first: Jicofo and the bridge log in
+// to Prosody, and one that (re)starts without it comes up unhealthy. The
+// Services step and the restart handlers both follow it.
+var unitNeeds = []struct {
+	unit  string
+	needs []string
+}{
+	{"prosody", nil},
+	{"jicofo", []string{"prosody"}},
+	{"jitsi-videobridge2", []string{"prosody"}},
+	{"nginx", nil},
+	{"coturn", nil},
+}
+
+// restart is the handler of a service whose configuration changed: it
+// starts what the service needs first (a stopped Prosody, during a repair),
+// then restarts it.
+func restart(unit string) installer.Handler {
+	h := installer.Restart(unit)
+	for _, u := range unitNeeds {
+		if u.unit == unit {
+			var cmds [][]string
+			for _, n := range u.needs {
+				cmds = append(cmds, []string{"systemctl", "start", n})
+			}
+			h.Cmds = append(cmds, h.Cmds...)
+		}
+	}
+	return h
+}
+
 // services keeps every Jitsi service enabled and running. Restarts come from
 // the handlers of the files that changed, never from here.
 type services struct{ *env }
@@ -11,11 +43,13 @@ type services struct{ *env }
 func (*services) Name() string { return "Services" }
 
 func (s *services) units() []string {
-	u := []string{"prosody", "jicofo", "jitsi-videobridge2", "nginx"}
-	if s.cfg.Jitsi.Turn {
-		u = append(u, "coturn")
+	var us []string
+	for _, u := range unitNeeds {
+		if u.unit != "coturn" || s.cfg.Jitsi.Turn {
+			us = append(us, u.unit)
+		}
 	}
-	return u
+	return us
 }
 
 func (s *services) Declare(*installer.Host) ([]installer.Resource, error) {

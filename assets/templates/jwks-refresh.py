@@ -36,6 +36,15 @@ PEM_NAME = re.compile(r"^[0-9a-f]{64}\.pem$")
 RSA_ALGORITHM = bytes.fromhex("300d06092a864886f70d0101010500")
 
 
+def say(msg, err=False):
+    """One line of output. Under systemd the line carries its syslog level:
+    the unit logs notices and worse only, so a refresh that changes nothing,
+    every 30 seconds, leaves no trace in the journal."""
+    if os.environ.get("JOURNAL_STREAM"):
+        msg = ("<3>" if err else "<5>") + msg
+    print("jwks-refresh: " + msg, file=sys.stderr if err else sys.stdout)
+
+
 def b64url(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -148,11 +157,11 @@ def check(keys, kids, base):
         if served.strip() != text.strip():
             bad.append("kid %s: %s serves another key" % (kids[name], url))
     for line in bad:
-        print("jwks-refresh: " + line, file=sys.stderr)
+        say(line, err=True)
     if bad:
-        print("jwks-refresh: refresh with systemctl start %s; its log: journalctl -u %s" % (UNIT, UNIT), file=sys.stderr)
+        say("refresh with systemctl start %s; its log: journalctl -u %s" % (UNIT, UNIT), err=True)
         return 1
-    print("jwks-refresh: %s serves all %d RSA keys of the JWKS" % (base, len(keys)))
+    say("%s serves all %d RSA keys of the JWKS" % (base, len(keys)))
     return 0
 
 
@@ -167,7 +176,7 @@ def main():
     try:
         jwks = fetch(args.url)
     except (OSError, ValueError) as e:
-        print("jwks-refresh: %s: %s" % (args.url, e), file=sys.stderr)
+        say("%s: %s" % (args.url, e), err=True)
         return 1
     keys, kids, good = {}, {}, []
     for jwk in filter(usable, jwks):
@@ -176,9 +185,9 @@ def main():
             keys[name], kids[name] = to_pem(jwk), jwk["kid"]
             good.append(jwk)
         except (ValueError, binascii.Error):
-            print("jwks-refresh: key %r: bad n or e, skipped" % jwk["kid"], file=sys.stderr)
+            say("key %r: bad n or e, skipped" % jwk["kid"], err=True)
     if not keys:
-        print("jwks-refresh: %s has no RSA signing key; keys left as they were" % args.url, file=sys.stderr)
+        say("%s has no RSA signing key; keys left as they were" % args.url, err=True)
         return 1
     if args.check:
         return check(keys, kids, args.check.rstrip("/"))
@@ -194,8 +203,7 @@ def main():
             removed += 1
     # Every 30 seconds: say something only when something changed.
     if changed or removed:
-        print("jwks-refresh: %d RSA keys from %s, %d new or changed, %d removed"
-              % (len(keys), args.url, changed, removed))
+        say("%d RSA keys from %s, %d new or changed, %d removed" % (len(keys), args.url, changed, removed))
     return 0
 
 

@@ -106,8 +106,9 @@ func hostsFailedErr(err error) error {
 	return &exitError{code: code, err: errReported}
 }
 
-// converge plans, asks, and applies. dryRun stops after the plan.
-func (s *session) converge(ctx context.Context, yes, dryRun bool, question string) error {
+// converge plans, asks, and applies; with verify, verify's checks follow a
+// run that changed something. dryRun stops after the plan.
+func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, question string) error {
 	defer s.close()
 	p := s.eng.Plan(ctx, s.targets)
 	defer p.Close()
@@ -131,6 +132,38 @@ func (s *session) converge(ctx context.Context, yes, dryRun bool, question strin
 		return err
 	}
 	if sum.Failed > 0 {
+		return &exitError{code: exitFailed, err: errReported}
+	}
+	if verify {
+		return s.verify(ctx, p)
+	}
+	return nil
+}
+
+// verify runs every step's checks on the planned hosts and says how many
+// passed; a failed check is exit 1.
+func (s *session) verify(ctx context.Context, p *installer.Plan) error {
+	failed, skipped := 0, 0
+	results := s.eng.Verify(ctx, p)
+	for _, r := range results {
+		switch {
+		case r.Err != nil:
+			failed++
+		case r.Skipped != "":
+			skipped++
+		}
+	}
+	if err := hostsFailed(p); err != nil {
+		return err
+	}
+	if s.g.output == "text" {
+		line := fmt.Sprintf("Verify: %d passed, %d failed", len(results)-failed-skipped, failed)
+		if skipped > 0 {
+			line += fmt.Sprintf(", %d skipped", skipped)
+		}
+		fmt.Fprintln(s.g.stdout, line)
+	}
+	if failed > 0 {
 		return &exitError{code: exitFailed, err: errReported}
 	}
 	return nil

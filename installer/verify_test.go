@@ -1,0 +1,74 @@
+package installer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// checkStep is a step with checks and nothing to declare.
+type checkStep struct {
+	testStep
+	checks []Check
+}
+
+func (s *checkStep) Checks(*Host) []Check { return s.checks }
+
+// A check of something still starting is asked again until it passes; one
+// that cannot get better fails at once; a skipped one is reported with its
+// reason; text for stdin reaches the command and no command line.
+func TestVerifySettlesSkipsAndFeedsStdin(t *testing.T) {
+	th := newTestHost(t)
+	ready := th.path("ready")
+	// The file appears two seconds into verify, as a service comes up.
+	go func() {
+		time.Sleep(2 * time.Second)
+		_ = os.WriteFile(ready, nil, 0o600)
+	}()
+	step := &checkStep{testStep: testStep{name: "checks", rs: func(*Host) []Resource { return nil }}, checks: []Check{
+		{Name: "comes up", Args: []string{"test", "-e", ready}, Eval: exitStatus, Settle: true},
+		{Name: "never", Args: []string{"false"}, Eval: exitStatus},
+		{Name: "skipped", Skip: "nothing to check with"},
+		// The command sees both lines; its command line holds neither.
+		{Name: "stdin", Args: []string{"sh", "-c", `read a; read b; [ "$(printf %s "$a$b" | md5sum | cut -c1-8)" = dc62d499 ] && ! ps -o args= -p $$ | grep -qF -- "$a"`},
+			Stdin: "s3cr3t-\nonetwo", Eval: exitStatus},
+	}}
+	e, rec := th.eng(step)
+	e.Settle = 30 * time.Second
+	start := time.Now()
+	res := e.Verify(context.Background(), th.plan(e))
+	got := map[string]string{}
+	for _, r := range res {
+		switch {
+		case r.Skipped != "":
+			got[r.Name] = "skipped"
+		case r.Err != nil:
+			got[r.Name] = "failed"
+		default:
+			got[r.Name] = "passed"
+		}
+	}
+	want := map[string]string{"comes up": "passed", "never": "failed", "skipped": "skipped", "stdin": "passed"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("verify took %v: a check that passes after 2s should not hold it to the bound", took)
+	}
+	w := rec.of(EventCheckWaiting)
+	if len(w) != 1 || w[0].Resource != "comes up" || !strings.Contains(w[0].Message, "asking again") {
+		t.Errorf("waiting events: %+v", w)
+	}
+}
+
+func exitStatus(_ string, code int) error {
+	if code != 0 {
+		return fmt.Errorf("exit %d", code)
+	}
+	return nil
+}
