@@ -158,9 +158,11 @@ var relation = regexp.MustCompile(`^\s*([a-z0-9][a-z0-9+.-]*)(?::[a-z0-9]+)?\s*(
 
 // ResolvePins maps jitsi.version to the exact version of every package, as
 // apt would install that jitsi-meet: from the release's jitsi-meet stanza's
-// Pre-Depends and Depends; packages it does not name (tokens, the TURN
-// server) at the version of jitsi-meet-prosody, which comes from the same
-// source. latest is the installed release, or the newest. It returns nil
+// Pre-Depends and Depends (exact versions, as upstream's metapackage names
+// them; a dependency without one gets the component's release as many
+// releases back as jitsi-meet's); packages it does not name (tokens, the
+// TURN server) at the version of jitsi-meet-prosody, which comes from the
+// same source. latest is the installed release, or the newest. It returns nil
 // when the repository's packages are not known yet (a fresh host).
 func ResolvePins(want string, pkgs []string, cache []map[string]string, installed, current map[string]string) (map[string]string, error) {
 	byPkg := map[string][]map[string]string{}
@@ -223,6 +225,13 @@ func ResolvePins(want string, pkgs []string, cache []map[string]string, installe
 			if m == nil || !slices.Contains(pkgs, m[1]) {
 				continue
 			}
+			if m[2] == "" {
+				// Upstream's metapackage names exact versions; without
+				// them, the component of the same release: as many
+				// releases back as jitsi-meet is.
+				versions[m[1]] = sameRelease(byPkg[m[1]], slices.Index(have, target))
+				continue
+			}
 			versions[m[1]] = pick(byPkg[m[1]], m[2], m[3])
 		}
 	}
@@ -253,6 +262,21 @@ func copyVersions(pkgs []string, installed map[string]string) map[string]string 
 		}
 	}
 	return out
+}
+
+// sameRelease is the version n releases back among sts (newest first),
+// the oldest when there are fewer.
+func sameRelease(sts []map[string]string, n int) string {
+	var vs []string
+	for _, st := range sts {
+		if !slices.Contains(vs, st["Version"]) {
+			vs = append(vs, st["Version"])
+		}
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[min(max(n, 0), len(vs)-1)]
 }
 
 func hasVersion(sts []map[string]string, v string) bool {

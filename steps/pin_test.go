@@ -84,6 +84,53 @@ func TestResolvePins(t *testing.T) {
 	}
 }
 
+// The stand-in's metapackage names its dependencies without versions.
+const aptCacheUnversioned = `Package: jitsi-meet
+Version: 2.0.10184-1
+Pre-Depends: jitsi-videobridge2
+Depends: jicofo, jitsi-meet-web, jitsi-meet-web-config, jitsi-meet-prosody
+
+Package: jitsi-meet
+Version: 2.0.10078-1
+Pre-Depends: jitsi-videobridge2
+Depends: jicofo, jitsi-meet-web, jitsi-meet-web-config, jitsi-meet-prosody
+
+Package: jicofo
+Version: 1.0-1100-1
+
+Package: jicofo
+Version: 1.0-1112-1
+
+Package: jitsi-meet-prosody
+Version: 1.0.8648-1
+
+Package: jitsi-meet-prosody
+Version: 1.0.8542-1
+
+Package: jitsi-meet-tokens
+Version: 1.0.8542-1
+
+Package: jitsi-meet-tokens
+Version: 1.0.8648-1
+`
+
+func TestResolvePinsUnversionedDepends(t *testing.T) {
+	pkgs := []string{"jitsi-meet", "jicofo", "jitsi-meet-prosody", "jitsi-meet-tokens"}
+	tests := []struct{ want, jicofo, prosody string }{
+		{"2.0.10078", "1.0-1100-1", "1.0.8542-1"},
+		{"2.0.10184", "1.0-1112-1", "1.0.8648-1"},
+	}
+	for _, tt := range tests {
+		got, err := ResolvePins(tt.want, pkgs, parseStanzas(aptCacheUnversioned), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["jicofo"] != tt.jicofo || got["jitsi-meet-prosody"] != tt.prosody || got["jitsi-meet-tokens"] != tt.prosody {
+			t.Errorf("%s: %v", tt.want, got)
+		}
+	}
+}
+
 func TestPinFileRoundTrip(t *testing.T) {
 	v := map[string]string{"jitsi-meet": "2.0.10078-1", "jicofo": "1.0-1100-1"}
 	got := ParsePins(string(pinFile("2.0.10078", v, []string{"jitsi-meet", "jicofo", "jitsi-meet-web"})))
