@@ -12,17 +12,19 @@ import (
 // Exit codes, documented in the README and in --help.
 const (
 	exitOK      = 0 // success
-	exitFailed  = 1 // a step failed on a host
+	exitFailed  = 1 // a step failed on a host; status: something down
 	exitPending = 2 // changes pending (plan --detailed-exitcode only)
-	exitInput   = 3 // invalid input; no host was contacted
+	exitInput   = 3 // invalid input; no host was contacted (or an unknown jitsi.version)
 	exitConnect = 4 // connection, authentication or host-key failure
 )
 
 const exitCodesHelp = `Exit codes:
-  0  success
-  1  a step failed on a host
+  0  success (status: every host healthy)
+  1  a step failed on a host (status: a service down or the certificate
+     expiring within 14 days)
   2  changes pending (plan --detailed-exitcode only)
-  3  invalid input (flags or answers file); no host was contacted
+  3  invalid input (flags or answers file; no host was contacted), or a
+     jitsi.version the repository does not have
   4  connection, authentication or host-key failure`
 
 // exitError carries an exit code up to main.
