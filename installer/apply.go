@@ -79,7 +79,9 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 		}
 		// An earlier change (a package's postinst, a handler) may have
 		// changed what this step finds: ask the queries again, let the step
-		// declare again, and look again before acting.
+		// declare again, and look again before acting. Every later step,
+		// not only the next: a package upgrade's maintainer scripts rewrite
+		// files that steps far behind it own.
 		if dirty {
 			if err := e.query(ctx, h); err != nil {
 				return err
@@ -90,7 +92,6 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			if err := e.probe(ctx, h, []*declared{d}); err != nil {
 				return err
 			}
-			dirty = false
 		}
 		if d.skipped != "" {
 			e.emit(Event{Type: EventStepSkipped, Host: h.Name, Step: d.step.Name(), Message: d.skipped})
