@@ -274,8 +274,14 @@ func TestPinnedUpgrade(t *testing.T) {
 	if v := jitsi(t, false, "verify", "--answers", pinNew); v.code != 0 {
 		t.Errorf("verify after the upgrade: exit %d\n%s", v.code, v.out)
 	}
-	if r := jitsi(t, true, "install", "--answers", pinNew, "--yes"); r.code != 0 || len(r.pending()) != 0 {
-		t.Errorf("install after the upgrade is not converged: exit %d, %v", r.code, r.pending())
+	if r := jitsi(t, true, "plan", "--answers", pinNew); r.code != 0 || len(r.pending()) != 0 {
+		var diffs []string
+		for _, e := range r.events {
+			if e["type"] == "resource.pending" {
+				diffs = append(diffs, fmt.Sprint(e["resource"], ": ", e["message"], "\n", e["diff"]))
+			}
+		}
+		t.Errorf("plan after the upgrade is not empty: exit %d\n%s", r.code, strings.Join(diffs, "\n"))
 	}
 }
 
