@@ -264,6 +264,7 @@ func TestDebconfTemplatesHaveTheRealNames(t *testing.T) {
 		},
 		"jicofo": {
 			"jitsi-videobridge/jvb-hostname": "string", "jicofo/jicofo-authpassword": "password",
+			"jicofo/jicofo-authuser": "string",
 		},
 		"jitsi-meet-prosody": {
 			"jitsi-meet-prosody/jvb-hostname": "string", "jitsi-videobridge/jvb-hostname": "string",
