@@ -4,7 +4,13 @@ package standin_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -67,7 +73,7 @@ func upgradeOn(t *testing.T, name, suite string) {
 	sh(fmt.Sprintf(`curl -fsS %s | gpg --dearmor > /usr/share/keyrings/jitsi.gpg && echo 'deb [signed-by=/usr/share/keyrings/jitsi.gpg] %s %s' > /etc/apt/sources.list.d/jitsi.list`,
 		tg.RepoKeyURL, tg.RepoURL, standin.Suite))
 	sh("apt-get update -q >/tmp/apt-update.log 2>&1 || { cat /tmp/apt-update.log; exit 1; }")
-	sel := standin.Answers{Hostname: tg.Domain, AppID: "jitsi"}.Selections()
+	sel := standin.Answers{Hostname: tg.Domain, AppID: "jitsi", AppSecret: appSecret}.Selections()
 	sh("debconf-set-selections <<'EOF'\n" + sel + "EOF")
 
 	rels, err := standin.Releases()
@@ -132,6 +138,7 @@ func upgradeOn(t *testing.T, name, suite string) {
 		t.Errorf("component_admins_as_room_owners lines after the upgrade: %s", got)
 	}
 	health("newest release")
+	conference(ctx, t, tg)
 
 	// Nothing missing now: a reinstall restarts neither Prosody nor coturn.
 	sh("rm -f /var/log/jitsi-standin/restarts.log")
@@ -141,5 +148,62 @@ func upgradeOn(t *testing.T, name, suite string) {
 	}
 	if started() != after {
 		t.Errorf("prosody restarted by a reinstall that changed nothing")
+	}
+}
+
+const appSecret = "s3cret-for-tests"
+
+// hsToken is an HS256 token signed with the app secret jitsi-meet-tokens
+// wrote into the host config.
+func hsToken(claims map[string]any) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	h, _ := json.Marshal(map[string]any{"alg": "HS256", "typ": "JWT"})
+	c, _ := json.Marshal(claims)
+	input := enc(h) + "." + enc(c)
+	m := hmac.New(sha256.New, []byte(appSecret))
+	m.Write([]byte(input))
+	return input + "." + enc(m.Sum(nil))
+}
+
+// conference signs in through nginx with tokens, asks Jicofo for a room
+// through focus.DOMAIN and joins it, as the web app does.
+func conference(ctx context.Context, t *testing.T, tg *sandbox.Target) {
+	t.Helper()
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // the stand-in's self-signed site
+	bosh := "https://" + tg.Address + "/http-bind"
+	now := time.Now().Unix()
+	token := func(room string) string {
+		return hsToken(map[string]any{"iss": "jitsi", "aud": "jitsi", "sub": tg.Domain, "room": room, "exp": now + 600})
+	}
+	room := "upgraded@conference." + tg.Domain
+	for _, tt := range []struct {
+		name, token string
+		join        bool
+	}{
+		{"token for the room", token("upgraded"), true},
+		{"token for another room", token("other"), false},
+	} {
+		b, got, err := standin.OpenBOSH(ctx, client, bosh, tg.Domain, tt.token, 10)
+		if err != nil || got != "success" {
+			t.Errorf("%s: sign-in through nginx: %s %v", tt.name, got, err)
+			continue
+		}
+		if _, err := b.Bind(ctx); err != nil {
+			t.Errorf("%s: bind: %v", tt.name, err)
+			continue
+		}
+		if reply, err := b.Conference(ctx, room); err != nil || !strings.Contains(reply, "ready='true'") {
+			t.Errorf("%s: conference request: %v %s", tt.name, err, reply)
+			continue
+		}
+		reply, err := b.Join(ctx, room, "user")
+		if err != nil {
+			t.Errorf("%s: join: %v", tt.name, err)
+			continue
+		}
+		if joined := !strings.Contains(reply, "type='error'"); joined != tt.join {
+			t.Errorf("%s: join answered %s, want joined %v", tt.name, reply, tt.join)
+		}
 	}
 }
