@@ -32,11 +32,7 @@ func TestMain(m *testing.M) {
 // testRepo builds the repository once for all tests of the package.
 func testRepo(t *testing.T) *Repo {
 	t.Helper()
-	for _, tool := range []string{"dpkg-deb", "apt-ftparchive", "gpg", "gpgv"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (apt-get install %s)", tool, strings.Join(HostPackages, " "))
-		}
-	}
+	needTools(t, "apt-get install "+strings.Join(HostPackages, " "), "dpkg-deb", "apt-ftparchive", "gpg", "gpgv")
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "standin-test-")
 		if buildErr == nil {
