@@ -1,11 +1,6 @@
 package installer
 
-import (
-	"context"
-	"time"
-
-	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
-)
+import "time"
 
 // RunInfo is one run as a host's journal remembers it.
 type RunInfo struct {
@@ -54,10 +49,4 @@ func (hp *HostPlan) Pending() []string {
 		}
 	}
 	return out
-}
-
-// Batch runs sh fragments as root on t in one round trip and returns what
-// each printed, for commands that read the host without converging it.
-func Batch(ctx context.Context, t transport.Transport, fragments []string) ([]Probed, error) {
-	return probeBatch(ctx, t, nil, fragments)
 }

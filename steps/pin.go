@@ -41,7 +41,7 @@ func (e *VersionError) Error() string {
 	if len(e.Have) == 0 {
 		return fmt.Sprintf("jitsi.version %s: the repository has no jitsi-meet package", e.Want)
 	}
-	return fmt.Sprintf("jitsi.version %s: the repository has no such release of jitsi-meet; it has %s", e.Want, strings.Join(e.Have, ", "))
+	return fmt.Sprintf("jitsi.version %s: the repository has no such release of jitsi-meet; it has %s (a release published in the last 10 minutes shows after apt-get update on the host)", e.Want, strings.Join(e.Have, ", "))
 }
 
 // pin writes the apt preferences that hold the Jitsi packages at the
@@ -57,7 +57,8 @@ func (s *pin) Queries(*installer.Host) []installer.Query {
 	// again, once, before saying it does not exist.
 	refresh := ""
 	if v := s.cfg.Jitsi.Version; v != answers.VersionLatest {
-		refresh = fmt.Sprintf(`if [ -e %s ] && ! apt-cache show jitsi-meet 2>/dev/null | grep -qE '^Version: (%s|%s-[^-]*)$'; then apt-get -q update -o DPkg::Lock::Timeout=60 >/dev/null 2>&1; fi; `,
+		// Not more often than every 10 minutes: status asks this too.
+		refresh = fmt.Sprintf(`if [ -e %s ] && ! apt-cache show jitsi-meet 2>/dev/null | grep -qE '^Version: (%s|%s-[^-]*)$' && [ -z "$(find /var/lib/apt/lists/ -maxdepth 1 -name '*Packages' -mmin -10 2>/dev/null | head -n1)" ]; then apt-get -q update -o DPkg::Lock::Timeout=60 >/dev/null 2>&1; fi; `,
 			jitsiList, regexp.QuoteMeta(v), regexp.QuoteMeta(v))
 	}
 	return []installer.Query{
