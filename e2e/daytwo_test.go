@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 )
 
 // statusOf runs status --output json and decodes it.
@@ -110,21 +110,18 @@ func TestDayTwo(t *testing.T) {
 	bosh := boshClient(t, tg)
 	boshURL := "https://" + tg.Address + "/http-bind"
 	token := mint(t, tg, janssen.MintRequest{Claims: meetingClaims(tg)})
-	// Jicofo, an admin, creates the room (creation is restricted to it); the
-	// stand-in Jicofo runs no conferences, so the admin shell does.
+	// As the web app does: sign in, bind, ask the focus for the
+	// conference, join it. The sessions stay open until the test ends.
 	room := "daytwo@conference." + tg.Domain
-	mustSSH(t, tg, fmt.Sprintf(`prosodyctl shell "muc:create('%s')"`, room))
 	for _, nick := range []string{"alice", "bob"} {
-		leave, err := joinRoom(ctx, bosh, boshURL, tg.Domain, token, room, nick)
-		if err != nil {
+		if err := joinMeeting(ctx, bosh, boshURL, tg.Domain, token, room, nick); err != nil {
 			t.Fatalf("%s joins the conference: %v", nick, err)
 		}
-		defer leave()
 	}
 	_, st = statusOf(t, tg.AnswersFile)
 	h = firstHost(st)
 	conf, _ := h["conferences"].(map[string]any)
-	if conf == nil || conf["conferences"].(float64) < 1 || conf["participants"].(float64) < 2 || h["xmpp_sessions"] == nil || h["xmpp_sessions"].(float64) < 2 {
+	if conf == nil || conf["source"] != "jicofo" || conf["conferences"].(float64) < 1 || conf["participants"].(float64) < 2 || h["xmpp_sessions"] == nil || h["xmpp_sessions"].(float64) < 2 {
 		t.Errorf("status with a conference of two: conferences %v, xmpp sessions %v", conf, h["xmpp_sessions"])
 	}
 	text := jitsi(t, false, "status", "--answers", tg.AnswersFile)
@@ -153,11 +150,9 @@ func TestDayTwo(t *testing.T) {
 	}()
 	time.Sleep(2 * time.Second)
 	signedIn := time.Now()
-	leave, err := joinRoom(ctx, bosh, boshURL+"?token="+url.QueryEscape(token), tg.Domain, token, "", "")
-	if err != nil {
-		t.Fatalf("sign-in while following: %v", err)
+	if got, err := standin.SignIn(ctx, bosh, boshURL, tg.Domain, token); err != nil || got != "success" {
+		t.Fatalf("sign-in while following: %s %v", got, err)
 	}
-	leave()
 	var seen []string
 	found := false
 	for deadline := time.After(20 * time.Second); !found; {
@@ -326,72 +321,21 @@ func debLess(a, b string) bool {
 	return len(pa) < len(pb)
 }
 
-// joinRoom signs in over BOSH with the token, binds a resource and, when
-// room is set, joins it as nick; the session stays until leave.
-func joinRoom(ctx context.Context, c *http.Client, boshURL, host, token, room, nick string) (leave func(), err error) {
-	u := boshURL
-	if !strings.Contains(u, "?") {
-		u += "?token=" + url.QueryEscape(token)
+// joinMeeting signs in over BOSH with the token, binds, asks the focus
+// for room and joins it as nick.
+func joinMeeting(ctx context.Context, c *http.Client, boshURL, host, token, room, nick string) error {
+	b, got, err := standin.OpenBOSH(ctx, c, boshURL, host, token, 2)
+	if err != nil || got != "success" {
+		return fmt.Errorf("sign in: %s %v", got, err)
 	}
-	const ns = `xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'`
-	rid := 5000
-	post := func(body string) (string, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
-		if err != nil {
-			return "", err
-		}
-		req.Host = host
-		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-		resp, err := c.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("POST: %s", resp.Status)
-		}
-		return string(b), err
+	if _, err := b.Bind(ctx); err != nil {
+		return fmt.Errorf("bind: %w", err)
 	}
-	open, err := post(fmt.Sprintf(`<body rid='%d' to='%s' wait='2' hold='1' ver='1.6' xmpp:version='1.0' %s/>`, rid, host, ns))
-	if err != nil {
-		return nil, err
+	if r, err := b.Conference(ctx, room); err != nil || strings.Contains(r, "type='error'") {
+		return fmt.Errorf("conference %s: %v %s", room, err, r)
 	}
-	m := regexp.MustCompile(`sid='([^']+)'`).FindStringSubmatch(open)
-	if m == nil {
-		return nil, fmt.Errorf("no BOSH session: %s", open)
+	if r, err := b.Join(ctx, room, nick); err != nil || strings.Contains(r, "type='error'") {
+		return fmt.Errorf("join %s: %v %s", room, err, r)
 	}
-	sid := m[1]
-	send := func(payload string, extra string) (string, error) {
-		rid++
-		return post(fmt.Sprintf(`<body rid='%d' sid='%s' %s %s>%s</body>`, rid, sid, ns, extra, payload))
-	}
-	for i := 0; i < 3 && !strings.Contains(open, "ANONYMOUS"); i++ {
-		if open, err = send("", ""); err != nil {
-			return nil, err
-		}
-	}
-	if r, err := send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>`, ""); err != nil || !strings.Contains(r, "<success") {
-		return nil, fmt.Errorf("SASL: %v %s", err, r)
-	}
-	if _, err := send("", fmt.Sprintf(`xmpp:restart='true' to='%s'`, host)); err != nil {
-		return nil, err
-	}
-	r, err := send(`<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`, "")
-	if err != nil || !strings.Contains(r, "<jid>") {
-		return nil, fmt.Errorf("bind: %v %s", err, r)
-	}
-	leave = func() { _, _ = send(`<presence type='unavailable'/>`, "type='terminate'") }
-	if room == "" {
-		return leave, nil
-	}
-	r, err = send(fmt.Sprintf(`<presence to='%s/%s'><x xmlns='http://jabber.org/protocol/muc'/></presence>`, room, nick), "")
-	for i := 0; err == nil && i < 3 && !strings.Contains(r, "<presence"); i++ {
-		r, err = send("", "")
-	}
-	if err != nil || !strings.Contains(r, "<presence") || strings.Contains(r, "type='error'") {
-		leave()
-		return nil, fmt.Errorf("join %s: %v %s", room, err, r)
-	}
-	return leave, nil
+	return nil
 }

@@ -115,11 +115,14 @@ type PackageStatus struct {
 	AtPin     bool   `json:"at_pin"`
 }
 
-// Conferences are Jicofo's numbers, or Prosody's rooms when Jicofo has none.
+// Conferences are Jicofo's numbers, or Prosody's rooms when Jicofo has none;
+// Rooms and Occupants are Prosody's count whenever it answers.
 type Conferences struct {
 	Source       string `json:"source"` // jicofo or prosody
 	Conferences  int    `json:"conferences"`
 	Participants int    `json:"participants"`
+	Rooms        *int   `json:"prosody_rooms,omitempty"`
+	Occupants    *int   `json:"prosody_occupants,omitempty"`
 }
 
 // BridgeStatus is the host's videobridge as its stats report it.
@@ -254,6 +257,19 @@ func httpBody(out string) (int, string) {
 }
 
 func readConferences(jicofo, muc string) *Conferences {
+	rooms, ok1 := afterPrefix(muc, "rooms ")
+	occ, ok2 := afterPrefix(muc, "occupants ")
+	c := readJicofo(jicofo)
+	switch {
+	case c != nil && ok1 && ok2:
+		c.Rooms, c.Occupants = &rooms, &occ
+	case ok1 && ok2:
+		c = &Conferences{Source: "prosody", Conferences: rooms, Participants: occ, Rooms: &rooms, Occupants: &occ}
+	}
+	return c
+}
+
+func readJicofo(jicofo string) *Conferences {
 	if code, body := httpBody(jicofo); code == 200 {
 		var v struct {
 			Conferences  *int `json:"conferences"`
@@ -266,11 +282,6 @@ func readConferences(jicofo, muc string) *Conferences {
 			}
 			return c
 		}
-	}
-	rooms, ok1 := afterPrefix(muc, "rooms ")
-	occ, ok2 := afterPrefix(muc, "occupants ")
-	if ok1 && ok2 {
-		return &Conferences{Source: "prosody", Conferences: rooms, Participants: occ}
 	}
 	return nil
 }

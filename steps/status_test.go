@@ -68,6 +68,9 @@ func TestStatusRead(t *testing.T) {
 	if len(s.Services) != 6 || s.Services[2].Name != "jitsi-videobridge2" || s.Services[2].Uptime.Seconds() != 100 {
 		t.Errorf("services %+v", s.Services)
 	}
+	if c := st.Read(installer.NewHost("h", 22, withFact(healthyFacts(), qJicofo, `{"conferences":2,"participants":3}`+"\n200"))).Conferences; c.Source != "jicofo" || c.Conferences != 2 || c.Participants != 3 || *c.Rooms != 1 {
+		t.Errorf("with Jicofo's stats: %+v", c)
+	}
 	if *s.XMPP != 3 || s.Conferences.Source != "prosody" || s.Conferences.Conferences != 1 || s.Conferences.Participants != 2 {
 		t.Errorf("xmpp %v conferences %+v", *s.XMPP, s.Conferences)
 	}
@@ -99,4 +102,9 @@ func TestStatusRead(t *testing.T) {
 			}
 		})
 	}
+}
+
+func withFact(f map[string]string, k, v string) map[string]string {
+	f[k] = v
+	return f
 }

@@ -80,7 +80,11 @@ func renderHost(w io.Writer, h *steps.HostStatus) {
 		row("xmpp", "unknown (prosodyctl shell did not answer)")
 	}
 	if c := h.Conferences; c != nil {
-		row("meetings", fmt.Sprintf("%d conference(s), %d participant(s) (from %s)", c.Conferences, c.Participants, c.Source))
+		v := fmt.Sprintf("%d conference(s), %d participant(s) (from %s)", c.Conferences, c.Participants, c.Source)
+		if c.Source != "prosody" && c.Rooms != nil {
+			v += fmt.Sprintf("; Prosody: %d room(s), %d occupant(s)", *c.Rooms, *c.Occupants)
+		}
+		row("meetings", v)
 	} else {
 		row("meetings", "unknown (neither Jicofo's stats nor Prosody answered)")
 	}
