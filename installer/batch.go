@@ -29,9 +29,16 @@ func probeBatch(ctx context.Context, t transport.Transport, preludes, fragments 
 	return probed, nil
 }
 
-// batch is a script of fragments. Each fragment runs in its own subshell;
-// its stdout is cut out of the combined output between markers that carry
-// a random nonce, so no probe output can forge a marker.
+// lanes is how many fragments of a batch run at the same time. Probes
+// mostly wait (for a process to start, for systemd, for the disk): a few
+// lanes keep a small host's cores busy without a process storm on a
+// thousand files.
+const lanes = 8
+
+// batch is a script of fragments. Each fragment runs in its own subshell,
+// in one of a few lanes that run side by side; its stdout is cut out of the
+// combined output between markers that carry a random nonce, so no probe
+// output can forge a marker.
 type batch struct {
 	script string
 	nonce  string
@@ -44,6 +51,8 @@ func newBatch(preludes, fragments []string) batch {
 	n := hex.EncodeToString(nonce)
 	var b strings.Builder
 	b.WriteString("export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n")
+	// $BATCH_DIR holds what the lanes print, and facts preludes gather for probes.
+	b.WriteString("BATCH_DIR=$(mktemp -d) || exit 1\ntrap 'rm -rf \"$BATCH_DIR\"' EXIT\n")
 	seen := map[string]bool{}
 	for _, p := range preludes {
 		if !seen[p] {
@@ -51,33 +60,70 @@ func newBatch(preludes, fragments []string) batch {
 			b.WriteString(p + "\n")
 		}
 	}
-	for i, f := range fragments {
-		fmt.Fprintf(&b, "printf '@@%s %d begin\\n'\n( %s\n) </dev/null 2>/dev/null\nprintf '\\n@@%s %d end %%d\\n' $?\n", n, i, f, n, i)
+	// Each lane writes to its own file; they are printed once all ended.
+	k := min(lanes, len(fragments))
+	for l := range k {
+		if k > 1 {
+			b.WriteString("(\n")
+		}
+		for i := l; i < len(fragments); i += k {
+			fmt.Fprintf(&b, "printf '@@%s %d begin\\n'\n( %s\n) </dev/null 2>/dev/null\nprintf '\\n@@%s %d end %%d\\n' $?\n", n, i, fragments[i], n, i)
+		}
+		if k > 1 {
+			fmt.Fprintf(&b, ") >\"$BATCH_DIR/lane%d\" &\n", l)
+		}
+	}
+	if k > 1 {
+		b.WriteString("wait\ncat \"$BATCH_DIR\"/lane*\n")
 	}
 	return batch{script: b.String(), nonce: n, n: len(fragments)}
 }
 
+// parse cuts the output into each fragment's, in any order.
 func (b batch) parse(out string) ([]Probed, error) {
 	probed := make([]Probed, b.n)
-	for i := range b.n {
-		begin := fmt.Sprintf("@@%s %d begin\n", b.nonce, i)
-		endPrefix := fmt.Sprintf("\n@@%s %d end ", b.nonce, i)
-		bi := strings.Index(out, begin)
-		if bi < 0 {
+	seen := make([]bool, b.n)
+	marker := "@@" + b.nonce + " "
+	begun, at := -1, 0
+	for {
+		m := strings.Index(out[at:], marker)
+		if m < 0 {
+			break
+		}
+		m += at
+		line := out[m+len(marker):]
+		nl := strings.IndexByte(line, '\n')
+		if nl < 0 {
+			nl = len(line)
+		}
+		f := strings.Fields(line[:nl])
+		at = m + len(marker) + nl
+		if len(f) < 2 {
+			continue
+		}
+		i, err := strconv.Atoi(f[0])
+		if err != nil || i < 0 || i >= b.n {
+			continue
+		}
+		switch {
+		case f[1] == "begin":
+			begun, at = i, min(at+1, len(out))
+			probed[i].Out = ""
+			probed[i].Code = at // where its output starts
+		case f[1] == "end" && begun == i && len(f) == 3:
+			start := probed[i].Code
+			code, _ := strconv.Atoi(f[2])
+			probed[i] = Probed{Out: out[start : m-1], Code: code}
+			seen[i], begun = true, -1
+		}
+	}
+	for i, ok := range seen {
+		if !ok {
+			if strings.Contains(out, fmt.Sprintf("%s%d begin\n", marker, i)) {
+				return nil, fmt.Errorf("probe %d did not finish", i)
+			}
 			return nil, fmt.Errorf("output of probe %d missing", i)
 		}
-		rest := out[bi+len(begin):]
-		ei := strings.Index(rest, endPrefix)
-		if ei < 0 {
-			return nil, fmt.Errorf("probe %d did not finish", i)
-		}
-		codeStr := rest[ei+len(endPrefix):]
-		if nl := strings.IndexByte(codeStr, '\n'); nl >= 0 {
-			codeStr = codeStr[:nl]
-		}
-		code, _ := strconv.Atoi(codeStr)
-		probed[i] = Probed{Out: rest[:ei], Code: code}
-		out = rest[ei:]
 	}
 	return probed, nil
 }
