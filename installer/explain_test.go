@@ -53,7 +53,7 @@ func TestDiffExplains(t *testing.T) {
 			action: "update", details: []Detail{{Field: FieldMode, From: "0644", To: "0640", Text: "mode 0644 -> 0640"}}},
 		{name: "file absent", r: jvbConf, out: "absent\n", action: "create",
 			details: []Detail{{Field: FieldType, From: "absent", To: "file"}, {Field: FieldOwner, To: "root:jitsi"}, {Field: FieldMode, To: "0640"}},
-			diff: []string{"--- /dev/null", `+    PASSWORD = "********"`}},
+			diff:    []string{"--- /dev/null", `+    PASSWORD = "********"`}},
 		{name: "guard", r: cert, out: "needed 1\n/etc/prosody/certs/d.crt: owner root:root, want root:prosody\n", action: "run",
 			details: []Detail{{Field: FieldGuard, Name: "unless a shell script", From: "/etc/prosody/certs/d.crt: owner root:root, want root:prosody", To: "exit 0",
 				Text: "guard failed: /etc/prosody/certs/d.crt: owner root:root, want root:prosody"}}},
