@@ -96,7 +96,11 @@ func run(ctx context.Context, o opts) error {
 		if err != nil {
 			return err
 		}
-		rows = append(rows, row{what: "fresh install", unit: "s", values: []float64{r.wall.Seconds()}},
+		what := "fresh install (and its verify)"
+		if r.code != 0 {
+			what += fmt.Sprintf(", exit %d", r.code)
+		}
+		rows = append(rows, row{what: what, unit: "s", values: []float64{r.wall.Seconds()}},
 			row{what: "fresh install: peak memory", unit: "MB", values: []float64{r.maxRSS}},
 			row{what: "fresh install: round trips", values: []float64{r.roundTrips}})
 		for _, s := range r.steps {
@@ -119,8 +123,8 @@ func run(ctx context.Context, o opts) error {
 		if err != nil {
 			return err
 		}
-		if r.pending > 0 {
-			return fmt.Errorf("the target is not converged: %d pending", r.pending)
+		if r.pending > 0 || r.code == 1 {
+			return fmt.Errorf("the target is not converged: %d pending, exit %d", r.pending, r.code)
 		}
 		plan.values = append(plan.values, r.wall.Seconds())
 		rts.values = append(rts.values, r.roundTrips)
@@ -146,6 +150,7 @@ type result struct {
 	maxRSS     float64 // MB
 	roundTrips float64
 	pending    int
+	code       int // 1: failed, 2: changes pending
 	steps      []step
 }
 
@@ -161,8 +166,12 @@ func installer(ctx context.Context, bin string, args ...string) (result, error) 
 	start := time.Now()
 	err := cmd.Run()
 	r := result{wall: time.Since(start)}
+	// Exit 1 (a step or a check failed) and 2 (changes pending) still
+	// measure; the table says so.
 	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 2) {
+	if errors.As(err, &ee) && (ee.ExitCode() == 1 || ee.ExitCode() == 2) {
+		r.code = ee.ExitCode()
+	} else if err != nil {
 		return r, fmt.Errorf("%s %s: %w: %s", bin, args[0], err, lastLine(errb.String()))
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
