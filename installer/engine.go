@@ -321,19 +321,25 @@ func (e *Engine) declare(h *Host, d *declared) error {
 func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
 	var preludes, frags []string
 	var files []*File
+	var units []*Service
 	for _, d := range steps {
 		for _, r := range d.resources {
 			if p, ok := r.(Preluder); ok {
 				preludes = append(preludes, p.Prelude())
 			}
-			if f, ok := r.(*File); ok {
-				files = append(files, f)
+			switch r := r.(type) {
+			case *File:
+				files = append(files, r)
+			case *Service:
+				units = append(units, r)
 			}
 			frags = append(frags, r.Probe())
 		}
 	}
-	if p := filesPrelude(files); p != "" {
-		preludes = append(preludes, p)
+	for _, p := range []string{filesPrelude(files), servicesPrelude(units)} {
+		if p != "" {
+			preludes = append(preludes, p)
+		}
 	}
 	res, err := probeBatch(ctx, h.T, preludes, frags)
 	if err != nil {

@@ -67,8 +67,12 @@ if [ "$s" != %[2]s ] && [ "$4" -le %[3]d ]; then base64 -w0 < "$f"; echo; fi; fi
 }
 
 // factKey names the file's facts in the batch's directory.
-func (f *File) factKey() string {
-	s := sha256.Sum256([]byte(f.Path))
+func (f *File) factKey() string { return factKey(f.Path) }
+
+// factKey names a resource's facts gathered by a prelude, in the batch's
+// directory: a file name made of hex digits, whatever the resource's name.
+func factKey(name string) string {
+	s := sha256.Sum256([]byte(name))
 	return hex.EncodeToString(s[:12])
 }
 

@@ -15,9 +15,29 @@ type Service struct {
 // Key implements Resource.
 func (s *Service) Key() string { return "service " + s.Name }
 
-// Probe prints the unit's UnitFileState and ActiveState: one systemctl.
+// Probe prints the unit's UnitFileState and ActiveState, from the batch's
+// servicesPrelude when it ran, else from systemctl here.
 func (s *Service) Probe() string {
-	return "systemctl show -p UnitFileState -p ActiveState -- " + sh(s.Name) + " 2>/dev/null"
+	k := factKey(s.Name)
+	return fmt.Sprintf(`if [ -n "$BATCH_DIR" ] && [ -r "$BATCH_DIR/u.%[1]s" ]; then while IFS= read -r l; do printf '%%s\n' "$l"; done < "$BATCH_DIR/u.%[1]s"
+else systemctl show -p UnitFileState -p ActiveState -- %[2]s 2>/dev/null; fi`, k, sh(s.Name))
+}
+
+// servicesPrelude asks systemd about every unit at once, into
+// "$BATCH_DIR/u.KEY" for the Service probes of the batch: systemctl prints
+// a block per unit, in the order given, even for a unit it does not know.
+func servicesPrelude(ss []*Service) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	var names, keys []string
+	for _, s := range ss {
+		names, keys = append(names, s.Name), append(keys, factKey(s.Name))
+	}
+	return fmt.Sprintf(`if [ -n "$BATCH_DIR" ]; then systemctl show -p Id -p UnitFileState -p ActiveState -- %s 2>/dev/null | ( set -- %s; b=
+while IFS= read -r l; do if [ -n "$l" ]; then b="$b$l
+"; elif [ $# -gt 0 ]; then printf '%%s' "$b" > "$BATCH_DIR/u.$1"; shift; b=; fi; done
+[ $# -gt 0 ] && [ -n "$b" ] && printf '%%s' "$b" > "$BATCH_DIR/u.$1" ); fi`, sh(names...), strings.Join(keys, " "))
 }
 
 // Diff implements Resource.
