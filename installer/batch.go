@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -12,11 +13,11 @@ import (
 )
 
 // probeBatch runs many probe fragments in one round trip.
-func probeBatch(ctx context.Context, t transport.Transport, preludes, fragments []string) ([]Probed, error) {
+func probeBatch(ctx context.Context, t transport.Transport, preludes, fragments []string, costs ...int) ([]Probed, error) {
 	if len(fragments) == 0 {
 		return nil, nil
 	}
-	b := newBatch(preludes, fragments)
+	b := newBatch(preludes, fragments, costs...)
 	// The script goes on stdin: it may be larger than a command line allows.
 	res, err := t.Run(ctx, transport.Cmd{Args: []string{"sh", "-s"}, Stdin: []byte(b.script), Sudo: true})
 	if err != nil {
@@ -45,7 +46,9 @@ type batch struct {
 	n      int
 }
 
-func newBatch(preludes, fragments []string) batch {
+// newBatch builds the script; costs, when given, estimate each fragment's
+// time (1 for a few shell builtins) so the lanes end together.
+func newBatch(preludes, fragments []string, costs ...int) batch {
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
 	n := hex.EncodeToString(nonce)
@@ -62,11 +65,11 @@ func newBatch(preludes, fragments []string) batch {
 	}
 	// Each lane writes to its own file; they are printed once all ended.
 	k := min(lanes, len(fragments))
-	for l := range k {
+	for l, frags := range laneOf(k, fragments, costs) {
 		if k > 1 {
 			b.WriteString("(\n")
 		}
-		for i := l; i < len(fragments); i += k {
+		for _, i := range frags {
 			fmt.Fprintf(&b, "printf '@@%s %d begin\\n'\n( %s\n) </dev/null 2>/dev/null\nprintf '\\n@@%s %d end %%d\\n' $?\n", n, i, fragments[i], n, i)
 		}
 		if k > 1 {
@@ -77,6 +80,33 @@ func newBatch(preludes, fragments []string) batch {
 		b.WriteString("wait\ncat \"$BATCH_DIR\"/lane*\n")
 	}
 	return batch{script: b.String(), nonce: n, n: len(fragments)}
+}
+
+// laneOf spreads the fragments over k lanes, the costliest first, each to
+// the lane with the least so far; within a lane the costliest run first.
+func laneOf(k int, fragments []string, costs []int) [][]int {
+	cost := func(i int) int {
+		if i < len(costs) && costs[i] > 0 {
+			return costs[i]
+		}
+		return 1
+	}
+	order := make([]int, len(fragments))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return cost(order[a]) > cost(order[b]) })
+	out, load := make([][]int, k), make([]int, k)
+	for _, i := range order {
+		l := 0
+		for j := range k {
+			if load[j] < load[l] {
+				l = j
+			}
+		}
+		out[l], load[l] = append(out[l], i), load[l]+cost(i)
+	}
+	return out
 }
 
 // parse cuts the output into each fragment's, in any order.
@@ -126,4 +156,17 @@ func (b batch) parse(out string) ([]Probed, error) {
 		}
 	}
 	return probed, nil
+}
+
+// probeCost estimates a resource's probe time: a guard or a key runs
+// programs of its own (openssl, gpg); most others read what a prelude
+// gathered with shell builtins.
+func probeCost(r Resource) int {
+	switch r.(type) {
+	case *Command, *AptKey:
+		return 20
+	case *Packages, *Dir, *Symlink:
+		return 3
+	}
+	return 1
 }

@@ -102,3 +102,27 @@ func TestFileProbeWithAndWithoutPrelude(t *testing.T) {
 		}
 	}
 }
+
+// TestLaneOf: every fragment runs once, the costly ones spread first.
+func TestLaneOf(t *testing.T) {
+	frags := make([]string, 10)
+	costs := []int{1, 20, 1, 1, 20, 1, 3, 1, 1, 1}
+	lanes := laneOf(3, frags, costs)
+	seen := map[int]int{}
+	for _, l := range lanes {
+		for _, i := range l {
+			seen[i]++
+		}
+	}
+	if len(seen) != 10 {
+		t.Fatalf("lanes %v do not hold every fragment once", lanes)
+	}
+	for i, n := range seen {
+		if n != 1 {
+			t.Errorf("fragment %d runs %d times", i, n)
+		}
+	}
+	if lanes[0][0] != 1 || lanes[1][0] != 4 || len(lanes[0]) != 1 || len(lanes[1]) != 1 {
+		t.Errorf("the two costly probes should each have a lane of their own: %v", lanes)
+	}
+}

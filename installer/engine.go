@@ -322,6 +322,7 @@ func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
 	var preludes, frags []string
 	var files []*File
 	var units []*Service
+	var costs []int
 	for _, d := range steps {
 		for _, r := range d.resources {
 			if p, ok := r.(Preluder); ok {
@@ -334,6 +335,7 @@ func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
 				units = append(units, r)
 			}
 			frags = append(frags, r.Probe())
+			costs = append(costs, probeCost(r))
 		}
 	}
 	for _, p := range []string{filesPrelude(files), servicesPrelude(units)} {
@@ -341,7 +343,7 @@ func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
 			preludes = append(preludes, p)
 		}
 	}
-	res, err := probeBatch(ctx, h.T, preludes, frags)
+	res, err := probeBatch(ctx, h.T, preludes, frags, costs...)
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "gather facts", Err: err}
 	}
