@@ -286,7 +286,7 @@ func drift(t *testing.T, tg *sandbox.Target) {
 	for _, c := range []struct {
 		resource, field, from, to, text string
 	}{
-		{"file /etc/jitsi/jicofo/jicofo.conf", "owner", "root:root", "root:jitsi", "owner root:root -> root:jitsi"},
+		{"file /etc/jitsi/jicofo/jicofo.conf", "owner", "root:root", "jicofo:jitsi", "owner root:root -> jicofo:jitsi"},
 		{"file /etc/jitsi/jicofo/jicofo.conf", "mode", "0600", "0640", "mode 0600 -> 0640"},
 		{"file " + jvb, "content", "", "", "content"},
 		{"command deploy the certificate of " + d + " to Prosody", "guard", "", "exit 0", "owner root:root, want root:prosody"},
