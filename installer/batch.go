@@ -54,8 +54,10 @@ func newBatch(preludes, fragments []string, costs ...int) batch {
 	n := hex.EncodeToString(nonce)
 	var b strings.Builder
 	b.WriteString("export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n")
-	// $BATCH_DIR holds what the lanes print, and facts preludes gather for probes.
-	b.WriteString("BATCH_DIR=$(mktemp -d) || exit 1\ntrap 'rm -rf \"$BATCH_DIR\"' EXIT\n")
+	// $BATCH_DIR holds what the lanes print, and facts preludes gather for
+	// probes. Without it (no writable /tmp) the lanes run one after the
+	// other and the probes ask for their facts themselves.
+	b.WriteString("BATCH_DIR=$(mktemp -d 2>/dev/null) && trap 'rm -rf \"$BATCH_DIR\"' EXIT || BATCH_DIR=\n")
 	seen := map[string]bool{}
 	for _, p := range preludes {
 		if !seen[p] {
@@ -63,22 +65,24 @@ func newBatch(preludes, fragments []string, costs ...int) batch {
 			b.WriteString(p + "\n")
 		}
 	}
-	// Each lane writes to its own file; they are printed once all ended.
 	k := min(lanes, len(fragments))
 	for l, frags := range laneOf(k, fragments, costs) {
-		if k > 1 {
-			b.WriteString("(\n")
-		}
+		fmt.Fprintf(&b, "lane%d() {\n", l)
 		for _, i := range frags {
 			fmt.Fprintf(&b, "printf '@@%s %d begin\\n'\n( %s\n) </dev/null 2>/dev/null\nprintf '\\n@@%s %d end %%d\\n' $?\n", n, i, fragments[i], n, i)
 		}
-		if k > 1 {
-			fmt.Fprintf(&b, ") >\"$BATCH_DIR/lane%d\" &\n", l)
-		}
+		b.WriteString("}\n")
 	}
-	if k > 1 {
-		b.WriteString("wait\ncat \"$BATCH_DIR\"/lane*\n")
+	// Each lane writes to its own file; they are printed once all ended.
+	b.WriteString("if [ -n \"$BATCH_DIR\" ]; then\n")
+	for l := range k {
+		fmt.Fprintf(&b, "lane%d >\"$BATCH_DIR/lane%d\" &\n", l, l)
 	}
+	b.WriteString("wait; cat \"$BATCH_DIR\"/lane*\nelse\n")
+	for l := range k {
+		fmt.Fprintf(&b, "lane%d\n", l)
+	}
+	b.WriteString("fi\n")
 	return batch{script: b.String(), nonce: n, n: len(fragments)}
 }
 

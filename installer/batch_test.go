@@ -10,10 +10,12 @@ import (
 )
 
 // runBatch runs a batch with the local sh, as the engine does over SSH.
-func runBatch(t *testing.T, preludes, frags []string) []Probed {
+func runBatch(t *testing.T, preludes, frags []string, env ...string) []Probed {
 	t.Helper()
 	b := newBatch(preludes, frags)
-	out, err := exec.Command("sh", "-c", b.script).Output()
+	cmd := exec.Command("sh", "-c", b.script)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("batch: %v", err)
 	}
@@ -32,14 +34,17 @@ func TestBatchLanes(t *testing.T) {
 		frags = append(frags, fmt.Sprintf("sleep 0.0%d; printf 'out %d\\nline2'; exit %d", (30-i)%10, i, i%4))
 	}
 	frags = append(frags, "printf ''")
-	res := runBatch(t, nil, frags)
-	for i := range 30 {
-		if want := fmt.Sprintf("out %d\nline2", i); res[i].Out != want || res[i].Code != i%4 {
-			t.Errorf("probe %d: %q exit %d, want %q exit %d", i, res[i].Out, res[i].Code, want, i%4)
+	// Without a temporary directory the lanes run one after the other.
+	for _, env := range [][]string{nil, {"TMPDIR=/nonexistent"}} {
+		res := runBatch(t, nil, frags, env...)
+		for i := range 30 {
+			if want := fmt.Sprintf("out %d\nline2", i); res[i].Out != want || res[i].Code != i%4 {
+				t.Errorf("%v: probe %d: %q exit %d, want %q exit %d", env, i, res[i].Out, res[i].Code, want, i%4)
+			}
 		}
-	}
-	if res[30].Out != "" || res[30].Code != 0 {
-		t.Errorf("empty probe: %+v", res[30])
+		if res[30].Out != "" || res[30].Code != 0 {
+			t.Errorf("%v: empty probe: %+v", env, res[30])
+		}
 	}
 }
 
