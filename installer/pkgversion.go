@@ -46,17 +46,17 @@ func (p *PackageVersions) Diff(pr Probed) (*Change, error) {
 			have[f[0]] = f[1]
 		}
 	}
-	var details []string
-	installs, changes := 0, 0
+	var details []Detail
+	changes := 0
 	for _, pv := range p.Packages {
 		switch v := have[pv.Name]; {
 		case v == pv.Version:
 		case v == "":
-			installs++
-			details = append(details, pv.Name+" "+pv.Version)
+			details = append(details, Detail{Field: FieldVersion, Name: pv.Name, To: pv.Version, Text: pv.Name + " " + pv.Version})
 		default:
 			changes++
-			details = append(details, fmt.Sprintf("%s %s -> %s", pv.Name, v, pv.Version))
+			details = append(details, Detail{Field: FieldVersion, Name: pv.Name, From: v, To: pv.Version,
+				Text: fmt.Sprintf("%s %s -> %s", pv.Name, v, pv.Version)})
 		}
 	}
 	if details == nil {

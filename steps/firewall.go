@@ -57,6 +57,7 @@ func (s *firewall) Declare(h *installer.Host) ([]installer.Resource, error) {
 		}
 		rs = append(rs, r)
 	}
+	rs = append(rs, &installer.UFWUndeclared{Declared: s.rules(h), Remove: s.cfg.Firewall.RemoveUndeclared})
 	return append(rs, installer.UFWEnabled{}), nil
 }
 
