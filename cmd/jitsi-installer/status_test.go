@@ -2,9 +2,10 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"testing"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/golden"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/steps"
@@ -33,23 +34,7 @@ func TestStatusText(t *testing.T) {
 	var b bytes.Buffer
 	renderStatus(&b, &statusReport{Hosts: []*steps.HostStatus{healthy, down}})
 	b.WriteString("--- watch lines\n" + statusLine(healthy) + "\n" + statusLine(down) + "\n")
-	golden(t, "testdata/status.golden", b.Bytes())
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update):\n%s", path, got)
-	}
+	golden.Assert(t, "testdata/status.golden", b.Bytes())
 }
 
 func TestStatusReportExit(t *testing.T) {
