@@ -36,7 +36,7 @@ func (s *preflight) Queries(*installer.Host) []installer.Query {
 		{Name: factDiskKB, Args: []string{"sh", "-c", "df -Pk / | awk 'NR==2{print $4}'"}},
 		{Name: factAddrs, Args: []string{"sh", "-c", "ip -o addr show scope global 2>/dev/null | awk '{split($4,a,\"/\"); print a[1]}'"}},
 		{Name: factPorts, Args: []string{"ss", "-Hlnptu"}},
-		janssenQuery(s.cfg),
+		janssenQuery(s.env),
 	}
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
 		q = append(q, installer.Query{Name: factDNS, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
@@ -45,6 +45,9 @@ func (s *preflight) Queries(*installer.Host) []installer.Query {
 }
 
 func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
+	if s.ca.err != nil {
+		return nil, installer.Refuse("read the CA bundle %v", s.ca.err)
+	}
 	o := hostOS(h)
 	if err := supported(o); err != nil {
 		return nil, installer.Refuse("%v", err)
@@ -189,7 +192,7 @@ func behindNAT(h *installer.Host) {
 }
 
 func (s *preflight) Checks(*installer.Host) []installer.Check {
-	q := janssenQuery(s.cfg)
+	q := janssenQuery(s.env)
 	return []installer.Check{{Name: "Janssen's JWKS is reachable from the host with an RSA key", Args: q.Args,
 		Eval: func(out string, _ int) error {
 			j := parseJanssen(out, s.cfg)

@@ -14,15 +14,17 @@ type Options struct {
 	RotateSecrets bool
 }
 
-// env is what every step reads: the answers and the run's options.
+// env is what every step reads: the answers, the run's options and the
+// local files the answers name.
 type env struct {
 	cfg  *answers.Config
 	opts Options
+	ca   caBundles
 }
 
 // List returns the steps for cfg, in the order they run.
 func List(cfg *answers.Config, o Options) []installer.Step {
-	e := &env{cfg: cfg, opts: o}
+	e := &env{cfg: cfg, opts: o, ca: readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)}
 	return []installer.Step{
 		&preflight{e},     // 1. OS, CPU, memory, disk, DNS, ports, Janssen reachable
 		&aptSettings{e},   //    apt proxy, package lists
