@@ -16,6 +16,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // stage is the screen the operator is on.
@@ -123,8 +124,8 @@ type app struct {
 func newApp(ctx context.Context, o Options) *app {
 	a := &app{o: o, ctx: ctx, send: &sender{}, prog: newProgress(), now: time.Now}
 	a.v = newValues(o.Defaults)
-	a.form = &form{v: a.v, name: o.File, agent: listAgent(), check: newChecker(ctx)}
-	if !a.form.agent.available() {
+	a.form = &form{v: a.v, name: o.File, agent: transport.ListAgent(), check: newChecker(ctx)}
+	if !a.form.agent.Available() {
 		a.v.Auth = authFile
 	}
 	a.huh = a.form.newForm()
