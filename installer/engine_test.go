@@ -112,7 +112,7 @@ func TestPlanApplyConverge(t *testing.T) {
 	}
 
 	// Apply converges, the handler runs once for two notifying files.
-	e, rec = th.eng(step())
+	e, _ = th.eng(step())
 	sum := e.Apply(context.Background(), th.plan(e))
 	if sum.Changed != 5 || sum.Failed != 0 || sum.Handlers != 1 {
 		t.Fatalf("apply summary %+v, want 5 changed, 1 handler", sum)
