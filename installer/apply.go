@@ -12,8 +12,9 @@ import (
 )
 
 // Apply carries out p on every host that planned without error, in parallel.
-// A host with nothing to change is not touched: not even its journal.
-// Cancelling ctx stops each host after the resource in progress.
+// A host with nothing to change is not touched, unless its journal must
+// record that the last run did not finish or was damaged.
+// Cancelling ctx stops the command in progress on each host, and the run.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	var wg sync.WaitGroup
 	for _, hp := range p.Hosts {
@@ -23,7 +24,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if hp.Changes() == 0 {
+			if hp.Changes() == 0 && !hp.record {
 				return
 			}
 			if err := e.applyHost(ctx, hp); err != nil {
@@ -107,10 +108,18 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("stopped before %s: %w", r.Key(), err)
 			}
+			// What the change will owe is on the host before the change is:
+			// a run that dies half way through it still pays the restart.
+			if n, ok := r.(Notifier); ok && j.oweAll(n.Notifies()) {
+				if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
+					return &StepError{Host: h.Name, Step: "journal", Err: err}
+				}
+			}
 			rstart := time.Now()
 			e.emit(Event{Type: EventResourceStarted, Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Action: c.Action})
-			// The resource in progress finishes even if the run is cancelled.
-			aerr := c.apply(context.WithoutCancel(ctx), h)
+			// Cancelling stops the command in progress; what it started on
+			// the host is stopped when the lock is released (lock.go).
+			aerr := c.apply(ctx, h)
 			if aerr != nil {
 				c.failed = true
 				e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
@@ -121,15 +130,11 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			j.Applied = append(j.Applied, JournalEntry{Step: d.step.Name(), Resource: r.Key(), Action: c.Action, At: time.Now().UTC()})
 			if n, ok := r.(Notifier); ok {
 				for _, hd := range n.Notifies() {
-					j.owe(hd)
 					pending = appendHandler(pending, hd)
 				}
 			}
 			e.emit(Event{Type: EventResourceChanged, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
 				Action: c.Action, Message: c.Summary(), Diff: c.Diff, Duration: time.Since(rstart)})
-			if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
-				return &StepError{Host: h.Name, Step: "journal", Err: err}
-			}
 		}
 		e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: d.step.Name(), Duration: time.Since(start)})
 		if endOfGroup(hp.steps, i) && len(pending) > 0 {
@@ -202,8 +207,14 @@ func (e *Engine) saveJournal(ctx context.Context, hp *HostPlan, j *Journal) erro
 // hintFor says what to do about a failure, where the engine can tell.
 func hintFor(err error) string {
 	var ce *ConnectError
-	if errors.As(err, &ce) {
+	var le *LockedError
+	switch {
+	case errors.As(err, &ce):
 		return "check the address, port, user and key in the answers file, and that sshd runs on the host"
+	case errors.As(err, &le):
+		return "wait for that run to finish, or pass --wait 10m to wait for it"
+	case transport.IsConnectFailure(err):
+		return "the host stopped answering; what this run still owes is in the journal on the host: run again once the host is reachable"
 	}
 	if errors.Is(err, context.Canceled) {
 		return "the run was stopped; the journal on the host records what was done, run again to continue"

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
@@ -72,6 +74,23 @@ func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target
 	return ts
 }
 
+// who names the person running the installer in a host's lock.
+func who() string {
+	u := os.Getenv("USER")
+	if cu, err := user.Current(); err == nil {
+		u = cu.Username
+	}
+	m, _ := os.Hostname()
+	return strings.ReplaceAll(or(u, "unknown")+"@"+or(m, "unknown"), " ", "_")
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
 func (g *globals) askPassphrase(keyFile string) ([]byte, error) {
 	fmt.Fprintf(g.stderr, "Passphrase for %s: ", filepath.Base(keyFile))
 	f, ok := g.stdin.(*os.File)
@@ -92,8 +111,12 @@ func hostsFailed(p *installer.Plan) error {
 	}
 	code := exitFailed
 	var ce *installer.ConnectError
-	if errors.As(err, &ce) || transport.IsConnectFailure(err) {
+	var le *installer.LockedError
+	switch {
+	case errors.As(err, &ce) || transport.IsConnectFailure(err):
 		code = exitConnect
+	case errors.As(err, &le):
+		code = exitLocked
 	}
 	return &exitError{code: code, err: errReported}
 }
@@ -101,11 +124,16 @@ func hostsFailed(p *installer.Plan) error {
 // converge plans, asks, and applies. dryRun stops after the plan.
 func (s *session) converge(ctx context.Context, yes, dryRun bool, question string) error {
 	defer s.close()
+	s.eng.Lock, s.eng.LockWait, s.eng.Who = !dryRun, s.g.wait, who()
 	p := s.eng.Plan(ctx, s.targets)
 	defer p.Close()
-	if err := hostsFailed(p); err != nil || dryRun || !p.HasChanges() {
+	if err := hostsFailed(p); err != nil || dryRun || !p.NeedsApply() {
 		s.eng.FinishPlan(p)
 		return err
+	}
+	if !p.HasChanges() {
+		// Nothing to change, but a journal to bring up to date.
+		yes = true
 	}
 	if !yes {
 		ok, err := s.g.confirm(question)

@@ -55,6 +55,12 @@ type SSHOptions struct {
 
 	ConnectTimeout time.Duration // TCP connect plus SSH handshake; default DefaultConnectTimeout
 	CommandTimeout time.Duration // each command or transfer; default DefaultCommandTimeout
+	// KeepaliveInterval is how often the server is asked to answer; after
+	// KeepaliveMissed unanswered intervals in a row the connection is
+	// closed and every command on it fails with a *ConnectError. Defaults:
+	// DefaultKeepaliveInterval, DefaultKeepaliveMissed.
+	KeepaliveInterval time.Duration
+	KeepaliveMissed   int
 
 	// SudoPassword is fed to sudo on stdin when User is not root. Empty means
 	// sudo -n (passwordless sudo).
@@ -74,6 +80,9 @@ type SSH struct {
 	mu      sync.Mutex
 	sftp    *sftp.Client
 	sftpErr error
+
+	lost     atomic.Pointer[ConnectError] // why the connection was given up
+	stopKeep func()
 }
 
 var _ Transport = (*SSH)(nil)
@@ -150,6 +159,7 @@ func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 		s.agent = agentConn // not a nil interface holding a nil conn
 	}
 	s.trips.Store(1)
+	s.stopKeep = s.keepalive()
 	return s, nil
 }
 
@@ -168,6 +178,12 @@ func (o *SSHOptions) defaults() error {
 	}
 	if o.CommandTimeout <= 0 {
 		o.CommandTimeout = DefaultCommandTimeout
+	}
+	if o.KeepaliveInterval <= 0 {
+		o.KeepaliveInterval = DefaultKeepaliveInterval
+	}
+	if o.KeepaliveMissed <= 0 {
+		o.KeepaliveMissed = DefaultKeepaliveMissed
 	}
 	if o.KnownHostsFile == "" {
 		o.KnownHostsFile = "~/.ssh/known_hosts"
@@ -398,6 +414,7 @@ func (s *SSH) sftpClient() (*sftp.Client, error) {
 
 // Close ends the connection.
 func (s *SSH) Close() error {
+	s.stopKeep()
 	s.mu.Lock()
 	if s.sftp != nil {
 		s.sftp.Close()
@@ -412,9 +429,9 @@ func (s *SSH) Close() error {
 
 // start opens a session for one command line.
 func (s *SSH) start(line string, stdout, stderr io.Writer) (started, error) {
-	sess, err := s.client.NewSession()
+	sess, err := s.newSession()
 	if err != nil {
-		return started{}, fmt.Errorf("open session on %s: %w", s.addr, err)
+		return started{}, err
 	}
 	sess.Stdout, sess.Stderr = stdout, stderr
 	stdin, err := sess.StdinPipe()
@@ -435,8 +452,10 @@ func (s *SSH) start(line string, stdout, stderr io.Writer) (started, error) {
 			switch {
 			case errors.As(err, &exit):
 				return exit.ExitStatus(), nil // 128+n when killed by signal n
+			case s.lost.Load() != nil:
+				return -1, s.lost.Load()
 			case errors.As(err, &missing):
-				return -1, fmt.Errorf("connection to %s lost before the command exited", s.addr)
+				return -1, &ConnectError{Addr: s.addr, Reason: "connection lost before the command exited", Err: err}
 			case err != nil:
 				return -1, err
 			}
