@@ -307,7 +307,7 @@ func TestCancelledRunLeavesOwedHandler(t *testing.T) {
 		return &testStep{name: "config", group: "g", rs: func(*Host) []Resource {
 			return []Resource{
 				&File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{restart}}},
-				&cancelling{Command: Command{Name: "slow", Args: []string{"touch", th.path("b")}, Creates: th.path("b")}, cancel: cancel, on: cancelAfter},
+				&cancelling{Command: Command{Name: "slow", Args: []string{"sh", "-c", "sleep 1; touch " + th.path("b")}, Creates: th.path("b")}, cancel: cancel, on: cancelAfter},
 				&File{Path: th.path("c.conf"), Content: []byte("c\n"), Mode: 0o644},
 			}
 		}}

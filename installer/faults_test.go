@@ -93,3 +93,35 @@ func TestDamagedJournal(t *testing.T) {
 		}
 	}
 }
+
+// A directory where a file belongs moves into the run's backups; a file
+// that fails validation comes back with its mode although backups are 0600.
+func TestFileDrift(t *testing.T) {
+	th := newTestHost(t)
+	os.MkdirAll(th.path("site.conf/junk"), 0o755)
+	os.WriteFile(th.path("good.conf"), []byte("good\n"), 0o644)
+	e, _ := th.eng(&testStep{name: "files", rs: func(*Host) []Resource {
+		return []Resource{
+			&File{Path: th.path("site.conf"), Content: []byte("site\n"), Mode: 0o640},
+			&File{Path: th.path("good.conf"), Content: []byte("bad\n"), Mode: 0o600, Validate: []string{"grep", "-q", "good", th.path("good.conf")}},
+		}
+	}})
+	p := th.plan(e)
+	e.Apply(context.Background(), p)
+	if got := th.read("site.conf"); got != "site\n" {
+		t.Errorf("site.conf %q", got)
+	}
+	bdir := p.Hosts[0].Host.BackupDir()
+	if st, err := os.Stat(bdir + th.path("site.conf/junk")); err != nil || !st.IsDir() {
+		t.Errorf("the directory in the way is not in the backups: %v", err)
+	}
+	if p.Err() == nil || th.read("good.conf") != "good\n" {
+		t.Fatalf("validation: %v", p.Err())
+	}
+	if st, _ := os.Stat(th.path("good.conf")); st.Mode().Perm() != 0o644 {
+		t.Errorf("restored with mode %o, want 0644", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(bdir + th.path("good.conf")); st.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %o, want 0600", st.Mode().Perm())
+	}
+}

@@ -67,12 +67,18 @@ func (f *File) Diff(p Probed) (*Change, error) {
 	case len(head) == 1 && head[0] == "absent":
 		c := &Change{Action: "create", Details: []string{fmt.Sprintf("%s:%s %04o", f.owner(), f.group(), f.Mode)}}
 		c.Diff = f.diff(nil, false)
-		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, false) }
+		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, nil) }
 		return c, nil
 	case len(head) == 1 && (head[0] == "link" || head[0] == "notfile"):
-		c := &Change{Action: "replace", Details: []string{"is a " + map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]] + ", not a regular file"}}
+		c := &Change{Action: "replace", Details: []string{"is a " + map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]] +
+			", not a regular file: moved into this run's backups"}}
 		c.Diff = f.diff(nil, false)
-		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, true) }
+		c.apply = func(ctx context.Context, h *Host) error {
+			if err := f.moveAside(ctx, h); err != nil {
+				return err
+			}
+			return f.write(ctx, h, nil)
+		}
 		return c, nil
 	case len(head) != 4:
 		return nil, fmt.Errorf("probe %s: unexpected output %q", f.Path, lines[0])
@@ -104,7 +110,8 @@ func (f *File) Diff(p Probed) (*Change, error) {
 			}
 		}
 		c.Diff = f.diff(old, !known)
-		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, true) }
+		prev := &fileMeta{mode: head[0], owner: head[1], group: head[2]}
+		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, prev) }
 	} else if metaDiffers {
 		c.apply = func(ctx context.Context, h *Host) error {
 			_, err := h.Run(ctx, "sh", "-c", `chown "$1:$2" "$4" && chmod "$3" "$4"`, "sh", f.owner(), f.group(), fmt.Sprintf("%04o", f.Mode.Perm()), f.Path)
@@ -124,7 +131,22 @@ func (f *File) diff(old []byte, unknown bool) string {
 	return unifiedDiff(f.Path, string(old), string(f.Content))
 }
 
-func (f *File) write(ctx context.Context, h *Host, existed bool) error {
+// fileMeta is the mode and owner a replaced file had.
+type fileMeta struct{ mode, owner, group string }
+
+// moveAside moves what is in the way of the file (a directory, a symlink, a
+// device) into this run's backups.
+func (f *File) moveAside(ctx context.Context, h *Host) error {
+	_, err := h.Run(ctx, "sh", "-c", `umask 077; mkdir -p -- "$2$(dirname -- "$1")" && mv -- "$1" "$2$1"`, "sh", f.Path, h.BackupDir())
+	if err != nil {
+		return fmt.Errorf("move %s out of the way: %w", f.Path, err)
+	}
+	return nil
+}
+
+// write puts the file in place; prev is the file it replaces, if any.
+func (f *File) write(ctx context.Context, h *Host, prev *fileMeta) error {
+	existed := prev != nil
 	err := h.T.WriteFile(ctx, transport.File{
 		Path: f.Path, Data: f.Content, Mode: f.Mode.Perm(),
 		Owner: f.owner(), Group: f.group(), BackupDir: h.BackupDir(),
@@ -138,7 +160,9 @@ func (f *File) write(ctx context.Context, h *Host, existed bool) error {
 	if _, verr := h.Run(ctx, f.Validate...); verr != nil {
 		restore := []string{"rm", "-f", f.Path}
 		if existed {
-			restore = []string{"cp", "-p", path.Join(h.BackupDir(), f.Path), f.Path}
+			// The backup is 0600: the previous mode and owner come back too.
+			restore = []string{"sh", "-c", `cp -- "$1" "$2" && chown -- "$3:$4" "$2" && chmod -- "$5" "$2"`, "sh",
+				path.Join(h.BackupDir(), f.Path), f.Path, prev.owner, prev.group, prev.mode}
 		}
 		if _, rerr := h.Run(ctx, restore...); rerr != nil {
 			return fmt.Errorf("%s failed validation and could not be restored: %v (validation: %w)", f.Path, rerr, verr)
