@@ -10,9 +10,9 @@ const factDpkgAudit = "dpkg.audit"
 // or not configured, and journal entries dpkg has not replayed yet.
 var dpkgAudit = []string{"sh", "-c", `dpkg --audit 2>/dev/null; ls -A /var/lib/dpkg/updates 2>/dev/null`}
 
-// recovery finishes what a package install interrupted by a killed run or a
-// lost connection left half done, before anything else touches apt: apt
-// refuses to install anything until it is.
+// recovery puts right what stops a run before it starts: a dpkg run that a
+// killed run or a lost connection left half done (apt refuses to install
+// anything until it is finished), and services masked by hand.
 type recovery struct{ *env }
 
 func (*recovery) Name() string { return "Recovery" }
@@ -21,16 +21,21 @@ func (*recovery) Queries(*installer.Host) []installer.Query {
 	return []installer.Query{{Name: factDpkgAudit, Args: dpkgAudit}}
 }
 
-func (*recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
+func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
+	// A masked service can be neither restarted by a handler nor started.
+	var rs []installer.Resource
+	for _, u := range (&services{s.env}).units() {
+		rs = append(rs, &installer.Unmasked{Name: u})
+	}
 	if h.Fact(factDpkgAudit) == "" {
-		return nil, nil
+		return rs, nil
 	}
 	h.Warn("dpkg was interrupted (a run was stopped or lost its connection during a package install): `dpkg --configure -a` finishes it first")
-	return []installer.Resource{&installer.Command{
+	return append(rs, &installer.Command{
 		Name: "finish the interrupted dpkg run (dpkg --configure -a)",
 		Args: []string{"env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "--force-confdef", "--force-confold", "--configure", "-a"},
 		// Converged once dpkg has nothing left to finish.
 		Unless: []string{"sh", "-c", `[ -z "$(dpkg --audit 2>/dev/null; ls -A /var/lib/dpkg/updates 2>/dev/null)" ]`},
 		Hint:   "run `dpkg --configure -a` on the host and read what it says; `apt-get install -f` may be needed too",
-	}}, nil
+	}), nil
 }

@@ -178,6 +178,11 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)), Mode: 0o750, Owner: "prosody", Group: "prosody"},
 		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)) + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
 	)
+	// No secret of ours stays in debconf's database once the packages that
+	// read it are installed.
+	for _, a := range s.secretAnswers() {
+		rs = append(rs, &installer.DebconfForget{Question: a.question, Packages: a.readers})
+	}
 	for _, a := range []struct{ user, password string }{{"focus", sec.Focus}, {"jvb", sec.JVB}} {
 		content := h.Fact("prosody.account." + a.user)
 		if !scramMatches(content, a.password) {
