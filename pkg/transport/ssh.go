@@ -142,7 +142,14 @@ func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 	}
 	if err != nil {
 		closeAgent()
-		return nil, handshakeError(addr, o, hc, tried, err)
+		herr := handshakeError(addr, o, hc, tried, err)
+		var he *HostKeyError
+		if errors.As(herr, &he) && (he.Kind == HostKeyChanged || he.Kind == HostKeyMismatchPin) && he.Got == "" {
+			// The host offers only key types we do not know for it: ask
+			// again, accepting any type, to show what it offers.
+			he.Got, he.Type = offeredKey(ctx, addr, o)
+		}
+		return nil, herr
 	}
 	_ = conn.SetDeadline(time.Time{})
 
@@ -161,6 +168,26 @@ func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 	s.trips.Store(1)
 	s.stopKeep = s.keepalive()
 	return s, nil
+}
+
+// offeredKey returns the fingerprint and type of the host key addr offers
+// when any type is allowed; the handshake is abandoned there. Empty when the
+// host cannot be asked.
+func offeredKey(ctx context.Context, addr string, o SSHOptions) (fingerprint, keyType string) {
+	d := net.Dialer{Timeout: o.ConnectTimeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return "", ""
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(o.ConnectTimeout))
+	errSeen := errors.New("host key seen")
+	_, _, _, _ = ssh.NewClientConn(conn, addr, &ssh.ClientConfig{User: o.User, Timeout: o.ConnectTimeout,
+		HostKeyCallback: func(_ string, _ net.Addr, k ssh.PublicKey) error {
+			fingerprint, keyType = ssh.FingerprintSHA256(k), k.Type()
+			return errSeen
+		}})
+	return fingerprint, keyType
 }
 
 func (o *SSHOptions) defaults() error {
