@@ -125,6 +125,9 @@ func (e *Engine) lockAndQuery(ctx context.Context, hp *HostPlan) error {
 		_, _ = held.Close(5 * time.Second)
 		return err
 	}
+	// Ctrl+C while waiting for the lock, or the facts, ends the wait.
+	unwatch := context.AfterFunc(ctx, func() { _, _ = held.Close(0) })
+	defer unwatch()
 	r := bufio.NewReader(held.Stdout)
 	line, err := r.ReadString('\n')
 	if strings.HasPrefix(line, "busy ") {
@@ -138,6 +141,9 @@ func (e *Engine) lockAndQuery(ctx context.Context, hp *HostPlan) error {
 		}
 	}
 	if !strings.HasPrefix(line, "locked") {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return fail(&StepError{Host: h.Name, Step: "lock", Err: lockFailure(line, err, held)})
 	}
 	if prev := strings.TrimSpace(strings.TrimPrefix(line, "locked")); prev != "" {
