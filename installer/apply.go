@@ -24,7 +24,16 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if hp.Changes() == 0 && !hp.record {
+			if hp.Changes() == 0 {
+				if hp.record {
+					// Only the outcome to record: the last run did not finish.
+					j := newJournal(hp.journal, e.RunID)
+					j.Status = "finished"
+					if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
+						hp.Err = &StepError{Host: hp.Host.Name, Step: "journal", Err: err}
+						e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err)})
+					}
+				}
 				return
 			}
 			if err := e.applyHost(ctx, hp); err != nil {

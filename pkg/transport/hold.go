@@ -57,7 +57,9 @@ func hold(ctx context.Context, c Cmd, esc escalation, start starter) (*Held, err
 		return nil, err
 	}
 	pr, pw := io.Pipe()
-	filter := newStderrFilter(inv, func() {})
+	wrong := make(chan struct{}) // sudo asked a second time
+	var once sync.Once
+	filter := newStderrFilter(inv, func() { once.Do(func() { close(wrong) }) })
 	p, err := start(inv.line, pw, filter)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", c.Args[0], err)
@@ -78,6 +80,10 @@ func hold(ctx context.Context, c Cmd, esc escalation, start starter) (*Held, err
 				p.stop()
 				return nil, fmt.Errorf("run %s: %w", c.Args[0], err)
 			}
+		case <-wrong:
+			p.stop()
+			<-h.done
+			return nil, fmt.Errorf("run %s: %w: wrong sudo password for %s", c.Args[0], ErrSudo, esc.user)
 		case <-h.done:
 			errOut, _, prompts := filter.result()
 			if prompts > 1 {
