@@ -117,6 +117,9 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("stopped before %s: %w", r.Key(), err)
 			}
+			if hp.lock.lost() {
+				return &StepError{Host: h.Name, Step: "lock", Err: fmt.Errorf("the host gave up this run's lock (no heartbeat for %s): stopped before %s; run again", lockSilence, r.Key())}
+			}
 			// What the change will owe is on the host before the change is:
 			// a run that dies half way through it still pays the restart.
 			if n, ok := r.(Notifier); ok && j.oweAll(n.Notifies()) {

@@ -248,7 +248,7 @@ func (s *Symlink) Diff(p Probed) (*Change, error) {
 		c.Details = append(c.Details, "a file is in the way (kept in the backup)")
 	}
 	c.apply = func(ctx context.Context, h *Host) error {
-		_, err := h.Run(ctx, "sh", "-c", `if [ -e "$2" ] && [ ! -L "$2" ]; then mkdir -p "$3$(dirname "$2")" && mv "$2" "$3$2"; fi; ln -sfn "$1" "$2"`, "sh", s.Target, s.Path, h.BackupDir())
+		_, err := h.Run(ctx, "sh", "-c", `if [ -e "$2" ] && [ ! -L "$2" ]; then (umask 077; mkdir -p "$3$(dirname "$2")") && mv "$2" "$3$2"; fi; ln -sfn "$1" "$2"`, "sh", s.Target, s.Path, h.BackupDir())
 		return err
 	}
 	return c, nil

@@ -208,6 +208,20 @@ func (lk *hostLock) beat(r io.Reader) {
 	}
 }
 
+// lost reports whether the host gave the lock up (the installer was
+// suspended, or the link stalled, for longer than lockSilence).
+func (lk *hostLock) lost() bool {
+	if lk == nil {
+		return false
+	}
+	select {
+	case <-lk.held.Done():
+		return true
+	default:
+		return false
+	}
+}
+
 // release ends the lock: the host stops what is left of the run's commands
 // and lets the next run in.
 func (lk *hostLock) release() {

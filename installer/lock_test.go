@@ -142,3 +142,20 @@ func waitFor(t *testing.T, ok func() bool) {
 	}
 	t.Fatal("timed out")
 }
+
+// A run whose lock the host gave up (suspended installer, stalled link)
+// changes nothing more.
+func TestLockLostStopsTheRun(t *testing.T) {
+	th := newTestHost(t)
+	e, _ := th.eng(fileStep(th.path("a.conf"), "a\n"))
+	e.Lock = true
+	p := th.plan(e)
+	p.Hosts[0].lock.held.Close(0)
+	e.Apply(context.Background(), p)
+	if p.Err() == nil || !strings.Contains(p.Err().Error(), "gave up this run's lock") {
+		t.Fatalf("err = %v", p.Err())
+	}
+	if _, err := os.Stat(th.path("a.conf")); !os.IsNotExist(err) {
+		t.Error("applied without the lock")
+	}
+}
