@@ -288,8 +288,9 @@ func TestLockRaceAndDamage(t *testing.T) {
 		if !strings.Contains(ufw, "22/tcp") || strings.Contains(ufw, port+"/tcp") || !strings.Contains(ufw, "Status: active") {
 			t.Errorf("ufw through a forward to 22:\n%s", ufw)
 		}
-		if v := jitsi(t, false, "verify", "--answers", answers); v.code != 0 {
-			t.Errorf("host unreachable through the forward after the install: exit %d\n%s", v.code, lastLines(v.out, 10))
+		// Still reachable through the forward, with UFW on.
+		if p := jitsi(t, false, "plan", "--answers", answers); p.code != 0 {
+			t.Errorf("plan through the forward after the install: exit %d\n%s", p.code, lastLines(p.out, 10))
 		}
 	})
 
