@@ -292,6 +292,15 @@ func TestLockRaceAndDamage(t *testing.T) {
 		if p := jitsi(t, false, "plan", "--answers", answers); p.code != 0 {
 			t.Errorf("plan through the forward after the install: exit %d\n%s", p.code, lastLines(p.out, 10))
 		}
+		if v := jitsi(t, false, "verify", "--answers", answers); v.code == 4 {
+			t.Errorf("verify cannot reach the host through the forward:\n%s", lastLines(v.out, 10))
+		} else if v.code != 0 {
+			for _, l := range strings.Split(v.out, "\n") {
+				if strings.Contains(l, "FAIL") {
+					t.Logf("verify through the forward: %s", l)
+				}
+			}
+		}
 	})
 
 	t.Run("damaged secrets.json", func(t *testing.T) {
