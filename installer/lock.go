@@ -30,7 +30,8 @@ const (
 
 // lockScript holds the host's lock for one run, as root. Arguments: the lock
 // file, the run id, who runs it (user@machine), seconds to wait for a busy
-// lock, the query batch and the run tag. It prints "busy HOLDER" when another
+// lock, the length of the query batch, which comes first on stdin (it may be
+// long, and is kept off command lines), and the run tag. It prints "busy HOLDER" when another
 // run holds the lock, then "refused" or "locked PREVIOUS" (a holder line left
 // behind means that run died without releasing), then the batch's output and
 // "@@held RUN". It keeps the lock while the installer writes heartbeats to
@@ -38,7 +39,8 @@ const (
 // still alive, clears the holder line and exits, which releases the lock. A
 // lock whose holder died is released by the kernel with its descriptor.
 const lockScript = `umask 077
-lock=$1 run=$2 who=$3 wait=$4 batch=$5 tag=$6
+lock=$1 run=$2 who=$3 wait=$4 size=$5 tag=$6
+batch=$(head -c "$size")
 mkdir -p -- "${lock%/*}"
 exec 9>>"$lock" || exit 1
 if ! flock -n 9; then
@@ -116,9 +118,15 @@ func (e *Engine) lockAndQuery(ctx context.Context, hp *HostPlan) error {
 	script := strings.Replace(lockScript, "SILENCE", strconv.Itoa(int(lockSilence.Seconds())), 1)
 	wait := int(e.LockWait.Round(time.Second).Seconds())
 	held, err := ht.Hold(ctx, transport.Cmd{Sudo: true, Args: []string{"sh", "-c", script, "sh",
-		e.lockPath(), e.RunID, or(e.Who, "unknown"), strconv.Itoa(wait), b.script, RunTag + "=" + e.RunID}})
+		e.lockPath(), e.RunID, or(e.Who, "unknown"), strconv.Itoa(wait), strconv.Itoa(len(b.script)), RunTag + "=" + e.RunID}})
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "lock", Err: err}
+	}
+	// Nothing else is written before the lock is held: heartbeats start
+	// after, so head(1) cannot swallow one.
+	if _, err := io.WriteString(held, b.script); err != nil {
+		_, _ = held.Close(5 * time.Second)
+		return &StepError{Host: h.Name, Step: "lock", Err: fmt.Errorf("send the queries: %w", err)}
 	}
 	lk := &hostLock{held: held, stop: make(chan struct{})}
 	fail := func(err error) error {
