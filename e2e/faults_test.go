@@ -186,6 +186,7 @@ func TestFaultInjection(t *testing.T) {
 		time.Sleep(rd.delay)
 		if !rd.cut {
 			l.kill()
+			nothingOutlives(t, tg, round)
 		} else {
 			cut := time.Now()
 			link(t, tg, "down")
@@ -218,6 +219,20 @@ func TestFaultInjection(t *testing.T) {
 	if v.code != 0 {
 		t.Fatalf("verify after the faults: exit %d\n%s", v.code, v.out)
 	}
+}
+
+// nothingOutlives fails when a process the killed run started on the host
+// (apt, dpkg, a maintainer script) is still running 30 s later.
+func nothingOutlives(t *testing.T, tg *sandbox.Target, round string) {
+	t.Helper()
+	const list = `for f in /proc/[0-9]*/environ; do grep -qz '^JITSI_INSTALLER_RUN=' "$f" 2>/dev/null && p=${f%/environ} && echo "${p#/proc/} $(tr '\0' ' ' < "$p/cmdline" | cut -c1-80)"; done; true`
+	var out string
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
+		if out = strings.TrimSpace(mustSSH(t, tg, list)); out == "" {
+			return
+		}
+	}
+	t.Errorf("%s: the killed run's commands still run on the host:\n%s", round, out)
 }
 
 // link takes the target's network link down or up: a dead route, with no
