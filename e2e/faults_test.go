@@ -146,9 +146,10 @@ func converges(t *testing.T, tg *sandbox.Target, round string) result {
 	return r
 }
 
-// TestFaultInjection kills the installer at random moments inside the steps,
-// in package installs and config writes, and cuts its link mid-run; after
-// each fault the next run converges and pays the restarts owed.
+// TestFaultInjection kills the installer at random moments inside every
+// step of a fresh install, in package installs and config writes, and cuts
+// its link mid-run; the runs after converge and pay the restarts owed, and
+// nothing a killed run started keeps running on the host.
 func TestFaultInjection(t *testing.T) {
 	needRoot(t)
 	tg := up(t, "f-kill", "bookworm", "root")
@@ -156,8 +157,42 @@ func TestFaultInjection(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 	t.Logf("seed %d", seed)
 	ms := func(lo, hi int) time.Duration { return time.Duration(lo+rng.IntN(hi-lo+1)) * time.Millisecond }
-	drift := `sed -i '$a # drift' /etc/jitsi/jicofo/jicofo.conf /etc/jitsi/videobridge/jvb.conf /etc/prosody/conf.avail/` + tg.Domain + `.cfg.lua`
 
+	// A fresh install, killed once inside every step that changes
+	// something: each run resumes where the last was killed and is killed
+	// in the next step, at a random resource and moment.
+	covered := map[string]bool{}
+	for run := 1; ; run++ {
+		if run > 30 {
+			t.Fatalf("still not converged after %d killed runs", run-1)
+		}
+		l := startJitsi(t, "install", "--answers", tg.AnswersFile, "--yes", "--wait", "3m")
+		var step string
+		ev := l.until(func(ev map[string]any) bool {
+			step = fmt.Sprint(ev["step"])
+			return ev["type"] == "resource.started" && !covered[step]
+		})
+		if ev == nil {
+			<-l.done
+			if l.code != 0 {
+				t.Fatalf("run %d failed without a fault: exit %d\n%s", run, l.code, lastLines(l.output(), 30))
+			}
+			t.Logf("run %d finished: killed inside %d steps before", run, len(covered))
+			break
+		}
+		covered[step] = true
+		delay := ms(0, 300)
+		if strings.HasPrefix(fmt.Sprint(ev["resource"]), "packages ") || step == "TLS certificate" {
+			delay = ms(200, 4000)
+		}
+		time.Sleep(delay)
+		l.kill()
+		t.Logf("run %d: killed %s into %s: %v", run, delay, step, ev["resource"])
+		nothingOutlives(t, tg, fmt.Sprintf("run %d", run))
+	}
+	converges(t, tg, "after the install's faults")
+
+	drift := `sed -i '$a # drift' /etc/jitsi/jicofo/jicofo.conf /etc/jitsi/videobridge/jvb.conf /etc/prosody/conf.avail/` + tg.Domain + `.cfg.lua`
 	rounds := []struct {
 		name  string
 		drift bool
@@ -165,7 +200,6 @@ func TestFaultInjection(t *testing.T) {
 		delay time.Duration
 		cut   bool
 	}{
-		{name: "killed in the package install", at: resourceStarted("packages jitsi-meet", 0), delay: ms(1500, 6000)},
 		{name: "killed in a config write", drift: true, at: resourceStarted("file /etc/jitsi/", rng.IntN(2)), delay: ms(0, 40)},
 		{name: "killed at a random moment", drift: true, at: resourceStarted("", rng.IntN(3)), delay: ms(0, 1500)},
 		{name: "killed before the handlers", drift: true, at: resourceStarted("file /etc/jitsi/videobridge/jvb.conf", 0), delay: ms(50, 400)},
