@@ -201,7 +201,6 @@ func TestFaultInjection(t *testing.T) {
 		cut   bool
 	}{
 		{name: "killed in a config write", drift: true, at: resourceStarted("file /etc/jitsi/", rng.IntN(2)), delay: ms(0, 40)},
-		{name: "killed at a random moment", drift: true, at: resourceStarted("", rng.IntN(3)), delay: ms(0, 1500)},
 		{name: "killed before the handlers", drift: true, at: resourceStarted("file /etc/jitsi/videobridge/jvb.conf", 0), delay: ms(50, 400)},
 		{name: "link cut mid-run", drift: true, at: resourceStarted("file ", 0), delay: ms(0, 200), cut: true},
 	}
