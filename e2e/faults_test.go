@@ -101,6 +101,19 @@ func (l *live) kill() {
 	<-l.done
 }
 
+// interrupt is Ctrl+C: the run must stop what it runs on the host and end
+// by itself, promptly.
+func (l *live) interrupt(t *testing.T) {
+	t.Helper()
+	_ = l.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-l.done:
+	case <-time.After(60 * time.Second):
+		l.kill()
+		t.Errorf("still running 60 s after Ctrl+C:\n%s", lastLines(l.output(), 10))
+	}
+}
+
 func resourceStarted(prefix string, skip int) func(map[string]any) bool {
 	return func(ev map[string]any) bool {
 		if ev["type"] != "resource.started" || !strings.HasPrefix(fmt.Sprint(ev["resource"]), prefix) {
@@ -186,8 +199,14 @@ func TestFaultInjection(t *testing.T) {
 			delay = ms(200, 4000)
 		}
 		time.Sleep(delay)
-		l.kill()
-		t.Logf("run %d: killed %s into %s: %v", run, delay, step, ev["resource"])
+		how := "killed"
+		if run%3 == 0 {
+			how = "interrupted"
+			l.interrupt(t)
+		} else {
+			l.kill()
+		}
+		t.Logf("run %d: %s %s into %s: %v", run, how, delay, step, ev["resource"])
 		nothingOutlives(t, tg, fmt.Sprintf("run %d", run))
 	}
 	converges(t, tg, "after the install's faults")
