@@ -208,8 +208,10 @@ func (p *Plan) Close() {
 	}
 }
 
-// Plan connects to every target in parallel, asks the steps' queries,
-// declares, and gathers facts: two round trips per host after connect.
+// Plan connects to every target in parallel, takes each host's lock when
+// e.Lock (with the queries, in the same round trip), asks the steps'
+// queries, declares, and gathers facts: two round trips per host after
+// connect. The locks are held until the plan is closed.
 func (e *Engine) Plan(ctx context.Context, targets []Target) *Plan {
 	return e.prepare(ctx, targets, true)
 }
