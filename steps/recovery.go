@@ -10,6 +10,13 @@ const factDpkgAudit = "dpkg.audit"
 // or not configured, and journal entries dpkg has not replayed yet.
 var dpkgAudit = []string{"sh", "-c", `dpkg --audit 2>/dev/null; ls -A /var/lib/dpkg/updates 2>/dev/null`}
 
+// finishDpkg configures what dpkg left unconfigured, installs what it still
+// lacks, and configures again.
+const finishDpkg = `export DEBIAN_FRONTEND=noninteractive
+o='-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold'
+dpkg --force-confdef --force-confold --configure -a || apt-get install -f -y -q -o DPkg::Lock::Timeout=300 $o
+dpkg --force-confdef --force-confold --configure -a`
+
 // recovery puts right what stops a run before it starts: a dpkg run that a
 // killed run or a lost connection left half done (apt refuses to install
 // anything until it is finished), and services masked by hand.
@@ -33,7 +40,9 @@ func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
 	h.Warn("dpkg was interrupted (a run was stopped or lost its connection during a package install): `dpkg --configure -a` finishes it first")
 	return append(rs, &installer.Command{
 		Name: "finish the interrupted dpkg run (dpkg --configure -a)",
-		Args: []string{"env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "--force-confdef", "--force-confold", "--configure", "-a"},
+		// A package unpacked before its dependencies were cannot be
+		// configured: apt-get -f install then fetches what it lacks.
+		Args: []string{"sh", "-c", finishDpkg},
 		// Converged once dpkg has nothing left to finish.
 		Unless: []string{"sh", "-c", `[ -z "$(dpkg --audit 2>/dev/null; ls -A /var/lib/dpkg/updates 2>/dev/null)" ]`},
 		Hint:   "run `dpkg --configure -a` on the host and read what it says; `apt-get install -f` may be needed too",
