@@ -267,10 +267,23 @@ func TestFaultInjection(t *testing.T) {
 			}
 		}
 	}
-	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
-	if v.code != 0 {
-		t.Fatalf("verify after the faults: exit %d\n%s", v.code, v.out)
+	verifyPasses(t, tg)
+}
+
+// verifyPasses runs verify, up to three times: on a loaded machine the
+// token check's clock comparison can be off by a few seconds (a token "not
+// valid yet"), which is no fault of the host's state.
+func verifyPasses(t *testing.T, tg *sandbox.Target) {
+	t.Helper()
+	var v result
+	for try := 1; try <= 3; try++ {
+		if v = jitsi(t, false, "verify", "--answers", tg.AnswersFile); v.code == 0 {
+			return
+		}
+		t.Logf("verify, try %d: exit %d\n%s", try, v.code, lastLines(v.out, 4))
+		time.Sleep(5 * time.Second)
 	}
+	t.Fatalf("verify after the faults: exit %d\n%s", v.code, v.out)
 }
 
 // nothingOutlives fails when a process the killed run started on the host
