@@ -14,7 +14,8 @@ import (
 // Apply carries out p on every host that planned without error, in parallel.
 // A host with nothing to change is not touched, unless its journal must
 // record that the last run did not finish or was damaged.
-// Cancelling ctx stops the command in progress on each host, and the run.
+// Cancelling ctx stops each host after the resource in progress, or at once
+// with StopNow.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	var wg sync.WaitGroup
 	for _, hp := range p.Hosts {
@@ -129,9 +130,13 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			}
 			rstart := time.Now()
 			e.emit(Event{Type: EventResourceStarted, Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Action: c.Action})
-			// Cancelling stops the command in progress; what it started on
-			// the host is stopped when the lock is released (lock.go).
-			aerr := c.apply(ctx, h)
+			// With StopNow, cancelling stops the command in progress; what
+			// it started on the host is stopped when the lock is released.
+			actx := context.WithoutCancel(ctx)
+			if e.StopNow {
+				actx = ctx
+			}
+			aerr := c.apply(actx, h)
 			if aerr != nil {
 				c.failed = true
 				e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),

@@ -43,6 +43,11 @@ type Engine struct {
 	Lock     bool
 	LockWait time.Duration
 	Who      string
+	// StopNow makes cancelling Apply's context also stop the command in
+	// progress (Ctrl+C on the command line); otherwise the resource in
+	// progress finishes first (the TUI's "stop after"). Either way the
+	// lock's release stops on the host whatever the run left running.
+	StopNow bool
 
 	mu sync.Mutex
 }

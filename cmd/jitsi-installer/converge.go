@@ -124,7 +124,8 @@ func hostsFailed(p *installer.Plan) error {
 // converge plans, asks, and applies. dryRun stops after the plan.
 func (s *session) converge(ctx context.Context, yes, dryRun bool, question string) error {
 	defer s.close()
-	s.eng.Lock, s.eng.LockWait, s.eng.Who = !dryRun, s.g.wait, who()
+	// Ctrl+C stops the command in progress, and what it started on the host.
+	s.eng.Lock, s.eng.LockWait, s.eng.Who, s.eng.StopNow = !dryRun, s.g.wait, who(), true
 	p := s.eng.Plan(ctx, s.targets)
 	defer p.Close()
 	if err := hostsFailed(p); err != nil || dryRun || !p.NeedsApply() {
