@@ -10,12 +10,21 @@ const factDpkgAudit = "dpkg.audit"
 // or not configured, and journal entries dpkg has not replayed yet.
 var dpkgAudit = []string{"sh", "-c", `dpkg --audit 2>/dev/null; ls -A /var/lib/dpkg/updates 2>/dev/null`}
 
-// finishDpkg configures what dpkg left unconfigured, installs what it still
-// lacks, and configures again.
+// finishDpkg finishes what dpkg left: packages left half unpacked are
+// unpacked again (from apt's cache first: apt itself may be one of them),
+// what is unpacked is configured, and what a package still lacks (it was
+// unpacked before its dependencies) is installed.
 const finishDpkg = `export DEBIAN_FRONTEND=noninteractive
-o='-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold'
-dpkg --force-confdef --force-confold --configure -a || apt-get install -f -y -q -o DPkg::Lock::Timeout=300 $o
-dpkg --force-confdef --force-confold --configure -a`
+f='--force-confdef --force-confold'
+o='-o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold'
+half() { dpkg-query -W -f='${db:Status-Abbrev} ${binary:Package}\n' 2>/dev/null | awk 'substr($1, 2, 1) == "H" { print $2 }'; }
+for p in $(half); do
+	d=$(ls -t /var/cache/apt/archives/"${p%%:*}"_*.deb 2>/dev/null | head -n1)
+	[ -z "$d" ] || dpkg $f --unpack "$d" || true
+done
+[ -z "$(half)" ] || apt-get install --reinstall -y -q $o $(half) || true
+dpkg $f --configure -a || apt-get install -f -y -q $o
+dpkg $f --configure -a`
 
 // recovery puts right what stops a run before it starts: a dpkg run that a
 // killed run or a lost connection left half done (apt refuses to install
