@@ -12,8 +12,10 @@ import (
 )
 
 // Apply carries out p on every host that planned without error, in parallel.
-// A host with nothing to change is not touched: not even its journal.
-// Cancelling ctx stops each host after the resource in progress.
+// A host with nothing to change is not touched, unless its journal must
+// record that the last run did not finish or was damaged.
+// Cancelling ctx stops each host after the resource in progress, or at once
+// with StopNow.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	var wg sync.WaitGroup
 	for _, hp := range p.Hosts {
@@ -24,6 +26,15 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 		go func() {
 			defer wg.Done()
 			if hp.Changes() == 0 {
+				if hp.record {
+					// Only the outcome to record: the last run did not finish.
+					j := newJournal(hp.journal, e.RunID)
+					j.Status = "finished"
+					if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
+						hp.Err = &StepError{Host: hp.Host.Name, Step: "journal", Err: err}
+						e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err)})
+					}
+				}
 				return
 			}
 			if err := e.applyHost(ctx, hp); err != nil {
@@ -109,10 +120,25 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("stopped before %s: %w", r.Key(), err)
 			}
+			if hp.lock.lost() {
+				return &StepError{Host: h.Name, Step: "lock", Err: fmt.Errorf("the host gave up this run's lock (no heartbeat for %s): stopped before %s; run again", lockSilence, r.Key())}
+			}
+			// What the change will owe is on the host before the change is:
+			// a run that dies half way through it still pays the restart.
+			if n, ok := r.(Notifier); ok && j.oweAll(n.Notifies()) {
+				if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
+					return &StepError{Host: h.Name, Step: "journal", Err: err}
+				}
+			}
 			rstart := time.Now()
 			e.emit(Event{Type: EventResourceStarted, Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Action: c.Action})
-			// The resource in progress finishes even if the run is cancelled.
-			aerr := c.apply(context.WithoutCancel(ctx), h)
+			// With StopNow, cancelling stops the command in progress; what
+			// it started on the host is stopped when the lock is released.
+			actx := context.WithoutCancel(ctx)
+			if e.StopNow {
+				actx = ctx
+			}
+			aerr := c.apply(actx, h)
 			if aerr != nil {
 				c.failed = true
 				e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
@@ -123,15 +149,11 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			j.Applied = append(j.Applied, JournalEntry{Step: d.step.Name(), Resource: r.Key(), Action: c.Action, At: time.Now().UTC()})
 			if n, ok := r.(Notifier); ok {
 				for _, hd := range n.Notifies() {
-					j.owe(hd)
 					pending = appendHandler(pending, hd)
 				}
 			}
 			e.emit(Event{Type: EventResourceChanged, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
 				Action: c.Action, Message: c.Summary(), Details: c.Details, Diff: c.Diff, Duration: time.Since(rstart)})
-			if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
-				return &StepError{Host: h.Name, Step: "journal", Err: err}
-			}
 		}
 		e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: d.step.Name(), Duration: time.Since(start)})
 		if endOfGroup(hp.steps, i) && len(pending) > 0 {
@@ -204,8 +226,14 @@ func (e *Engine) saveJournal(ctx context.Context, hp *HostPlan, j *Journal) erro
 // hintFor says what to do about a failure, where the engine can tell.
 func hintFor(err error) string {
 	var ce *ConnectError
-	if errors.As(err, &ce) {
+	var le *LockedError
+	switch {
+	case errors.As(err, &ce):
 		return "check the address, port, user and key in the answers file, and that sshd runs on the host"
+	case errors.As(err, &le):
+		return "wait for that run to finish, or pass --wait 10m to wait for it"
+	case transport.IsConnectFailure(err):
+		return "the host stopped answering; what this run still owes is in the journal on the host: run again once the host is reachable"
 	}
 	if errors.Is(err, context.Canceled) {
 		return "the run was stopped; the journal on the host records what was done, run again to continue"

@@ -36,11 +36,22 @@ type Engine struct {
 	Backups string
 	// RunID names this run in the journal and the backup directory.
 	RunID string
-	// Operator and Command are recorded in the journal: who ran what.
+	// Operator ("user@machine") and Command are recorded in the journal and
+	// in the host's lock: who ran what.
 	Operator, Command string
 	// Settle is how long verify keeps asking checks marked Settle that
 	// still fail: services that were just (re)started need a while.
 	Settle time.Duration
+	// Lock makes Plan take each host's lock (see lock.go) and hold it until
+	// the plan is closed; LockWait is how long to wait for a lock another
+	// run holds (zero: refuse at once).
+	Lock     bool
+	LockWait time.Duration
+	// StopNow makes cancelling Apply's context also stop the command in
+	// progress (Ctrl+C on the command line); otherwise the resource in
+	// progress finishes first (the TUI's "stop after"). Either way the
+	// lock's release stops on the host whatever the run left running.
+	StopNow bool
 
 	mu sync.Mutex
 }
@@ -141,7 +152,11 @@ type HostPlan struct {
 	Err     error
 
 	handlers int
-	jdir     bool // journal directory made this run
+	jdir     bool      // journal directory made this run
+	lock     *hostLock // held from plan to Close
+	// record: the journal must be written even with nothing to change (the
+	// last run did not finish, or the journal was damaged).
+	record bool
 }
 
 // Changes counts the resources that differ, plus handlers owed by a dead run.
@@ -187,17 +202,32 @@ func (p *Plan) Err() error {
 	return errors.Join(errs...)
 }
 
-// Close closes every connection.
+// NeedsApply reports whether Apply has anything to do: changes, or a
+// journal to bring up to date.
+func (p *Plan) NeedsApply() bool {
+	for _, h := range p.Hosts {
+		if h.Err == nil && (h.Changes() > 0 || h.record) {
+			return true
+		}
+	}
+	return false
+}
+
+// Close releases every lock and closes every connection.
 func (p *Plan) Close() {
 	for _, h := range p.Hosts {
+		h.lock.release()
+		h.lock = nil
 		if h.Host.T != nil {
 			_ = h.Host.T.Close()
 		}
 	}
 }
 
-// Plan connects to every target in parallel, asks the steps' queries,
-// declares, and gathers facts: two round trips per host after connect.
+// Plan connects to every target in parallel, takes each host's lock when
+// e.Lock (with the queries, in the same round trip), asks the steps'
+// queries, declares, and gathers facts: two round trips per host after
+// connect. The locks are held until the plan is closed.
 func (e *Engine) Plan(ctx context.Context, targets []Target) *Plan {
 	return e.prepare(ctx, targets, true)
 }
@@ -249,14 +279,16 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 	h.T = tr
 	e.emit(Event{Type: EventHostConnected, Host: h.Name, Message: fmt.Sprintf("connected as %s", t.User)})
 
-	// Round trip: every step's queries and the journal.
-	if err := e.query(ctx, h); err != nil {
+	// Round trip: take the lock, every step's queries and the journal.
+	gather := e.query
+	if probe && e.Lock {
+		gather = func(ctx context.Context, h *Host) error { return e.lockAndQuery(ctx, hp) }
+	}
+	if err := gather(ctx, h); err != nil {
 		return err
 	}
-	var err2 error
-	if hp.journal, err2 = parseJournal(h.Fact(journalQuery)); err2 != nil {
-		h.Warn("%v: starting a new one", err2)
-	}
+	j, jerr := parseJournal(h.Fact(journalQuery))
+	hp.journal = j
 	for _, s := range e.Steps {
 		d := &declared{step: s}
 		if g, ok := s.(Grouper); ok {
@@ -271,6 +303,7 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 	if !probe {
 		return nil
 	}
+	e.checkJournal(hp, jerr)
 
 	// Round trip: every resource's facts.
 	if err := e.probe(ctx, h, hp.steps); err != nil {
@@ -280,14 +313,20 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 	return nil
 }
 
-// query answers every step's queries and reads the journal: one round trip.
-func (e *Engine) query(ctx context.Context, h *Host) error {
+// queries are every step's queries and the journal's.
+func (e *Engine) queries(h *Host) []Query {
 	queries := []Query{{Name: journalQuery, Args: []string{"cat", e.journalPath()}}}
 	for _, s := range e.Steps {
 		if q, ok := s.(Querier); ok {
 			queries = append(queries, q.Queries(h)...)
 		}
 	}
+	return queries
+}
+
+// query answers every step's queries and reads the journal: one round trip.
+func (e *Engine) query(ctx context.Context, h *Host) error {
+	queries := e.queries(h)
 	frags := make([]string, len(queries))
 	for i, q := range queries {
 		frags[i] = sh(q.Args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
@@ -51,6 +52,47 @@ type RunRecord struct {
 
 const keepRuns = 20
 
+// checkJournal looks at what the last run left, once the plan is known: a
+// damaged journal is rebuilt, and as what it owed cannot be known, every
+// handler the steps declare is owed once; a run that did not finish is
+// named. Either way this run writes the journal, even with nothing to change.
+func (e *Engine) checkJournal(hp *HostPlan, parseErr error) {
+	h := hp.Host
+	switch {
+	case parseErr != nil:
+		j := &Journal{Version: 1, RunID: "unknown", Status: "damaged"}
+		for _, d := range hp.steps {
+			for _, r := range d.resources {
+				if n, ok := r.(Notifier); ok {
+					j.oweAll(n.Notifies())
+				}
+			}
+		}
+		hp.journal, hp.record = j, true
+		h.Warn("%s is damaged (%v): it is rebuilt; what the last run still owed cannot be known, so every handler (%s) runs once",
+			e.journalPath(), parseErr, handlerNames(j.Owed))
+	case hp.journal == nil:
+	case hp.journal.Status == "running":
+		hp.record = true
+		what := "nothing"
+		if len(hp.journal.Owed) > 0 {
+			what = handlerNames(hp.journal.Owed)
+		}
+		h.Warn("run %s (started %s) did not finish: it was stopped or lost its connection; it owed %s",
+			hp.journal.RunID, hp.journal.Started.Format(time.RFC3339), what)
+	case hp.journal.Status != "finished":
+		hp.record = true
+	}
+}
+
+func handlerNames(hs []Handler) string {
+	names := make([]string, len(hs))
+	for i, h := range hs {
+		names[i] = h.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 func parseJournal(s string) (*Journal, error) {
 	if s == "" {
 		return nil, nil
@@ -70,6 +112,15 @@ func (j *Journal) owe(h Handler) {
 		}
 	}
 	j.Owed = append(j.Owed, h)
+}
+
+// oweAll adds hs and reports whether any was not owed yet.
+func (j *Journal) oweAll(hs []Handler) bool {
+	n := len(j.Owed)
+	for _, h := range hs {
+		j.owe(h)
+	}
+	return len(j.Owed) > n
 }
 
 func (j *Journal) paid(name string) {

@@ -51,7 +51,7 @@ var ErrNoSuchRun = errors.New("no such run")
 
 // restoreProbe lists the run's backed-up files, each with its state.
 const restoreProbe = `d="$1"; [ -d "$d" ] || { echo nobackup; exit 0; }; cd "$d" || exit 1
-find . \( -type f -o -type l \) | sed 's|^\.||' | sort | while IFS= read -r f; do
+find . \( -type f -o -type l \) ! -path ./.modes | sed 's|^\.||' | sort | while IFS= read -r f; do
 if [ -L ".$f" ] || [ -L "$f" ]; then s=link; elif [ ! -e "$f" ]; then s=absent; elif cmp -s ".$f" "$f"; then s=same; else s=differs; fi
 printf '%s %s\n' "$s" "$f"; done`
 
@@ -64,6 +64,9 @@ for f; do
 	mkdir -p -- "${f%/*}"
 	t="${f%/*}/.${f##*/}.rollback.$$"
 	cp -a -- "$src$f" "$t"
+	# Backups are 0600: the mode and owner the file had come from the manifest.
+	m=$(awk -v f="$f" '{p = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ /, "", p); if (p == f) m = $1 " " $2 " " $3} END {print m}' "$src/.modes" 2>/dev/null || true)
+	if [ -n "$m" ]; then chown -- "$(echo "$m" | cut -d' ' -f2):$(echo "$m" | cut -d' ' -f3)" "$t" && chmod -- "${m%% *}" "$t"; fi
 	mv -f -T -- "$t" "$f"
 done`
 

@@ -26,6 +26,7 @@ type env struct {
 func List(cfg *answers.Config, o Options) []installer.Step {
 	e := &env{cfg: cfg, opts: o, ca: readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)}
 	return []installer.Step{
+		&recovery{e},      //    finish a dpkg run a killed run interrupted
 		&preflight{e},     // 1. OS, CPU, memory, disk, DNS, ports, Janssen reachable
 		&aptSettings{e},   //    apt proxy, package lists
 		&basePackages{e},  // 2. nginx, certbot, curl, gnupg, ... named per release

@@ -100,8 +100,12 @@ func hostsFailedErr(err error) error {
 	}
 	code := exitFailed
 	var ce *installer.ConnectError
-	if errors.As(err, &ce) || transport.IsConnectFailure(err) {
+	var le *installer.LockedError
+	switch {
+	case errors.As(err, &ce) || transport.IsConnectFailure(err):
 		code = exitConnect
+	case errors.As(err, &le):
+		code = exitLocked
 	}
 	return &exitError{code: code, err: errReported}
 }
@@ -110,11 +114,17 @@ func hostsFailedErr(err error) error {
 // run that changed something. dryRun stops after the plan.
 func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, question string) error {
 	defer s.close()
+	// Ctrl+C stops the command in progress, and what it started on the host.
+	s.eng.Lock, s.eng.LockWait, s.eng.StopNow = !dryRun, s.g.wait, true
 	p := s.eng.Plan(ctx, s.targets)
 	defer p.Close()
-	if err := hostsFailed(p); err != nil || dryRun || !p.HasChanges() {
+	if err := hostsFailed(p); err != nil || dryRun || !p.NeedsApply() {
 		s.eng.FinishPlan(p)
 		return err
+	}
+	if !p.HasChanges() {
+		// Nothing to change, but a journal to bring up to date.
+		yes = true
 	}
 	if !yes {
 		ok, err := s.g.confirm(question)

@@ -16,6 +16,7 @@ const (
 	exitPending = 2 // changes pending (plan --detailed-exitcode only)
 	exitInput   = 3 // invalid input; no host was contacted (or an unknown jitsi.version)
 	exitConnect = 4 // connection, authentication or host-key failure
+	exitLocked  = 5 // another run holds a host's lock
 )
 
 const exitCodesHelp = `Exit codes:
@@ -25,7 +26,8 @@ const exitCodesHelp = `Exit codes:
   2  changes pending (plan --detailed-exitcode only)
   3  invalid input (flags or answers file; no host was contacted), or a
      jitsi.version the repository does not have
-  4  connection, authentication or host-key failure`
+  4  connection, authentication or host-key failure, or a host stopped answering
+  5  another run holds a host's lock (see --wait)`
 
 // exitError carries an exit code up to main.
 type exitError struct {
@@ -45,11 +47,14 @@ func exitCode(err error) int {
 	var ee *exitError
 	var probs *answers.Problems
 	var ce *installer.ConnectError
+	var le *installer.LockedError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.As(err, &le):
+		return exitLocked
 	case errors.As(err, &probs):
 		return exitInput
 	case errors.As(err, &ce), transport.IsConnectFailure(err):

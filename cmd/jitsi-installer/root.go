@@ -27,6 +27,7 @@ type globals struct {
 	knownHosts       string
 	host             string
 	connectTimeout   time.Duration
+	wait             time.Duration
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

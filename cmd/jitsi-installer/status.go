@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
 	"os/user"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,15 +75,12 @@ func (g *globals) load(path string) (*answers.Config, error) {
 
 // operator names who runs the installer, for the hosts' journals.
 func operator() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
-		name = u.Username
+	u := os.Getenv("USER")
+	if cu, err := user.Current(); err == nil {
+		u = cu.Username
 	}
-	host, err := os.Hostname()
-	if err != nil {
-		return name
-	}
-	return name + "@" + host
+	m, _ := os.Hostname()
+	return strings.ReplaceAll(cmp.Or(u, "unknown")+"@"+cmp.Or(m, "unknown"), " ", "_")
 }
 
 // statusReport is one reading of every host.

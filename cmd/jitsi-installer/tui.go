@@ -64,7 +64,7 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 		},
 		Prepare: func(cfg *answers.Config, ask tui.Asker) (*installer.Engine, []installer.Target, error) {
 			eng := &installer.Engine{Steps: steps.List(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...), Settle: defaultSettle,
-				Operator: operator(), Command: "install"}
+				Operator: operator(), Command: "install", Lock: !dryRun, LockWait: g.wait}
 			return eng, g.targets(cfg, ask), nil
 		},
 	})
