@@ -56,15 +56,6 @@ type Engine struct {
 	mu sync.Mutex
 }
 
-// ConnectError wraps a failure to reach or authenticate to a host.
-type ConnectError struct {
-	Host string
-	Err  error
-}
-
-func (e *ConnectError) Error() string { return fmt.Sprintf("%s: %v", e.Host, e.Err) }
-func (e *ConnectError) Unwrap() error { return e.Err }
-
 // StepError is a failure of a step on a host.
 type StepError struct {
 	Host, Step, Resource string
@@ -84,19 +75,21 @@ func (e *StepError) Unwrap() error { return e.Err }
 // describe is err without the host name, for lines already prefixed by it.
 func describe(err error) string {
 	var se *StepError
-	var ce *ConnectError
 	switch {
+	case errors.As(err, &se) && se.Step == stepConnect:
+		return se.Err.Error() // says "connect ADDR: ..." itself
 	case errors.As(err, &se):
 		where := se.Step
 		if se.Resource != "" {
 			where += ": " + se.Resource
 		}
 		return where + ": " + se.Err.Error()
-	case errors.As(err, &ce):
-		return ce.Err.Error()
 	}
 	return errString(err)
 }
+
+// stepConnect names the failure to reach a host in a StepError.
+const stepConnect = "connect"
 
 // NewRunID returns a sortable, unique run id.
 func NewRunID() string {
@@ -274,7 +267,12 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 		err = errors.New("no transport")
 	}
 	if err != nil {
-		return &ConnectError{Host: h.Name, Err: err}
+		// transport.IsConnectFailure classifies every failure to reach a
+		// host, this one too.
+		if !transport.IsConnectFailure(err) {
+			err = &transport.ConnectError{Reason: err.Error(), Err: err}
+		}
+		return &StepError{Host: h.Name, Step: stepConnect, Err: err}
 	}
 	h.T = tr
 	e.emit(Event{Type: EventHostConnected, Host: h.Name, Message: fmt.Sprintf("connected as %s", t.User)})
@@ -348,11 +346,13 @@ func (e *Engine) declare(h *Host, d *declared) error {
 	defer func() { h.step = "" }()
 	rs, err := d.step.Declare(h)
 	d.resources, d.changes, d.skipped = rs, nil, ""
+	var skip *SkipError
 	switch {
-	case IsSkip(err):
-		d.skipped = err.(*SkipError).Reason
+	case err == nil:
+	case errors.As(err, &skip):
+		d.skipped = skip.Reason
 		d.resources = nil
-	case err != nil:
+	default:
 		return &StepError{Host: h.Name, Step: d.step.Name(), Err: err}
 	}
 	return nil

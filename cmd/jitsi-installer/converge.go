@@ -94,20 +94,7 @@ func hostsFailedErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	var ve *steps.VersionError
-	if errors.As(err, &ve) {
-		return &exitError{code: exitInput, err: errReported}
-	}
-	code := exitFailed
-	var ce *installer.ConnectError
-	var le *installer.LockedError
-	switch {
-	case errors.As(err, &ce) || transport.IsConnectFailure(err):
-		code = exitConnect
-	case errors.As(err, &le):
-		code = exitLocked
-	}
-	return &exitError{code: code, err: errReported}
+	return &exitError{code: exitCode(err), err: errReported}
 }
 
 // converge plans, asks, and applies; with verify, verify's checks follow a

@@ -7,6 +7,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/steps"
 )
 
 // Exit codes, documented in the README and in --help.
@@ -42,11 +43,12 @@ func inputError(format string, a ...any) error {
 	return &exitError{code: exitInput, err: fmt.Errorf(format, a...)}
 }
 
-// exitCode maps an error to the documented exit codes.
+// exitCode maps an error to the documented exit codes: the one place that
+// tells them apart.
 func exitCode(err error) int {
 	var ee *exitError
 	var probs *answers.Problems
-	var ce *installer.ConnectError
+	var ve *steps.VersionError
 	var le *installer.LockedError
 	switch {
 	case err == nil:
@@ -55,9 +57,9 @@ func exitCode(err error) int {
 		return ee.code
 	case errors.As(err, &le):
 		return exitLocked
-	case errors.As(err, &probs):
+	case errors.As(err, &probs), errors.As(err, &ve):
 		return exitInput
-	case errors.As(err, &ce), transport.IsConnectFailure(err):
+	case transport.IsConnectFailure(err):
 		return exitConnect
 	}
 	return exitFailed

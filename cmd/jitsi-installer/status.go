@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"os"
 	"os/user"
 	"strings"
@@ -167,15 +166,14 @@ func (sr *statusReader) read(ctx context.Context) *statusReport {
 	r := &statusReport{Healthy: true}
 	for _, hp := range p.Hosts {
 		var hs *steps.HostStatus
-		var ce *installer.ConnectError
 		switch {
-		case errors.As(hp.Err, &ce) || hp.Fact("status.now") == "":
+		case transport.IsConnectFailure(hp.Err) || hp.Fact("status.now") == "":
 			hs = &steps.HostStatus{Host: hp.Host.Name, Drift: []string{}, Problems: []string{}, Version: sr.cfg.Jitsi.Version}
 			hs.Error = "unreachable"
 			if hp.Err != nil {
 				hs.Error = sr.redact.String(hp.Err.Error())
 			}
-			r.unreachable = r.unreachable || ce != nil || transport.IsConnectFailure(hp.Err)
+			r.unreachable = r.unreachable || transport.IsConnectFailure(hp.Err)
 			sr.forget(hp.Host.Name)
 		default:
 			hs = st.Read(hp.Host)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
-	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 	"github.com/jitsi-installer/jitsi-installer/pkg/tui"
 	"github.com/jitsi-installer/jitsi-installer/steps"
 )
@@ -92,12 +91,9 @@ func (g *globals) reportTUI(r tui.Result) error {
 		fmt.Fprintf(w, "Summary: %d changed, %d unchanged, %d failed; verify: %d passed, %d failed.\n",
 			s.Changed, s.Unchanged, s.Failed, r.Checks-r.ChecksFailed, r.ChecksFailed)
 	}
-	var ce *installer.ConnectError
 	switch {
-	case r.HostErr != nil && (errors.As(r.HostErr, &ce) || transport.IsConnectFailure(r.HostErr)):
-		return &exitError{code: exitConnect, err: r.HostErr}
 	case r.HostErr != nil:
-		return &exitError{code: exitFailed, err: r.HostErr}
+		return &exitError{code: exitCode(r.HostErr), err: r.HostErr}
 	case r.Stopped:
 		return &exitError{code: exitFailed, err: errors.New("stopped by the operator; run install again to continue")}
 	case r.Summary.Failed > 0 || r.ChecksFailed > 0:
