@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 )
 

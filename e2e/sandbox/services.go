@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 )
 
