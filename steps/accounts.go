@@ -11,10 +11,9 @@ import (
 	"strings"
 )
 
-// Prosody's accounts of Jicofo and the bridges, as its internal_hashed
-// storage keeps them: checked and written without a password on any command
-// line.
-
+// authDomain is the XMPP domain of Jicofo's and the bridges' accounts. This
+// file reads and writes those accounts as Prosody's internal_hashed storage
+// keeps them, so no password is ever on a command line.
 func authDomain(d string) string { return "auth." + d }
 
 // prosodyData is Prosody's data directory for host: every character that is
