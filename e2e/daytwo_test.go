@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 )
 
 // statusOf runs status --output json and decodes it.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 )
 
 // loginCheck is the name verify gives its real sign-in through nginx.
