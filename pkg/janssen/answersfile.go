@@ -27,7 +27,11 @@ func WriteClientID(path, clientID string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return writeAtomic(real, out)
+	st, err := os.Stat(real)
+	if err != nil {
+		return fmt.Errorf("answers file: %w", err)
+	}
+	return writeAtomic(real, out, st.Mode().Perm()) // keeps its permissions
 }
 
 // setScalar sets the string at the mapping path keys to value. It edits the
@@ -226,34 +230,28 @@ func verified(out []byte, keys []string, value string) ([]byte, error) {
 	return out, nil
 }
 
-// writeAtomic replaces path with data, keeping its permissions.
-func writeAtomic(path string, data []byte) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
+// writeAtomic replaces path with data, mode perm, in one rename.
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // after a successful rename there is nothing left to remove
-	if err := f.Chmod(st.Mode().Perm()); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
