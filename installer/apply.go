@@ -63,17 +63,18 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	return total
 }
 
-func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
+// journaled runs run as one run of hp's host in its journal, as command:
+// recorded as running before, and finished or failed after. The journal is
+// written even when ctx is cancelled: it must say what this run owes.
+func (e *Engine) journaled(ctx context.Context, hp *HostPlan, command string, run func(j *Journal) error) (err error) {
 	h := hp.Host
 	j := newJournal(hp.journal, e.RunID)
-	j.User, j.Command = e.Operator, e.Command
+	j.User, j.Command = e.Operator, command
 	defer func() {
 		j.Status = "finished"
 		if err != nil {
 			j.Status = "failed"
 		}
-		// The journal is written even when ctx is cancelled: it must say
-		// what this run owes.
 		if jerr := e.saveJournal(context.WithoutCancel(ctx), hp, j); jerr != nil && err == nil {
 			err = &StepError{Host: h.Name, Step: "journal", Err: jerr}
 		}
@@ -81,6 +82,15 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 	if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
 		return &StepError{Host: h.Name, Step: "journal", Err: err}
 	}
+	return run(j)
+}
+
+func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) error {
+	return e.journaled(ctx, hp, e.Command, func(j *Journal) error { return e.applyJournaled(ctx, hp, j) })
+}
+
+func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal) error {
+	h := hp.Host
 	// Debts of a run that died are paid with the first group's handlers.
 	pending := append([]Handler(nil), j.Owed...)
 	dirty := false

@@ -225,23 +225,13 @@ func (e *Engine) Rollback(ctx context.Context, rs []*HostRollback) Summary {
 	return total
 }
 
-func (e *Engine) rollbackHost(ctx context.Context, r *HostRollback) (err error) {
+func (e *Engine) rollbackHost(ctx context.Context, r *HostRollback) error {
+	return e.journaled(ctx, r.hp, or(e.Command, "rollback "+r.RunID), func(j *Journal) error { return e.rollbackJournaled(ctx, r, j) })
+}
+
+func (e *Engine) rollbackJournaled(ctx context.Context, r *HostRollback, j *Journal) error {
 	hp := r.hp
 	h := hp.Host
-	j := newJournal(hp.journal, e.RunID)
-	j.User, j.Command = e.Operator, or(e.Command, "rollback "+r.RunID)
-	defer func() {
-		j.Status = "finished"
-		if err != nil {
-			j.Status = "failed"
-		}
-		if jerr := e.saveJournal(context.WithoutCancel(ctx), hp, j); jerr != nil && err == nil {
-			err = &StepError{Host: h.Name, Step: "journal", Err: jerr}
-		}
-	}()
-	if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
-		return &StepError{Host: h.Name, Step: "journal", Err: err}
-	}
 	step := "Rollback " + r.RunID
 	e.emit(Event{Type: EventStepStarted, Host: h.Name, Step: step})
 	args := []string{"sh", "-c", restoreScript, "sh", path.Join(or(e.Backups, DefaultBackups), r.RunID), h.BackupDir()}
