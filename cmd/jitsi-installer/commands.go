@@ -13,10 +13,34 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/steps"
 )
 
+// convergeFlags are what install and repair share: they change hosts.
+type convergeFlags struct {
+	file        string
+	yes, verify bool
+	settle      time.Duration
+}
+
+func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
+	c.Flags().StringVarP(&f.file, "answers", "a", "", "answers file (see `answers init`)")
+	c.Flags().BoolVarP(&f.yes, "yes", "y", false, yes)
+	waitFlag(c, g)
+	c.Flags().BoolVar(&f.verify, "verify", true, "after applying changes, run verify's checks")
+	c.Flags().DurationVar(&f.settle, "settle", defaultSettle, "how long verify keeps asking health checks and logins that still fail")
+}
+
+// converge opens the answers and converges their hosts as command.
+func (f *convergeFlags) converge(c *cobra.Command, g *globals, command string, o steps.Options, dryRun bool, question string) error {
+	s, err := g.open(f.file, o)
+	if err != nil {
+		return err
+	}
+	s.eng.Command, s.eng.Settle = command, f.settle
+	return s.converge(c.Context(), f.yes, dryRun, f.verify, question)
+}
+
 func newInstall(g *globals) *cobra.Command {
-	var file string
-	var yes, dryRun, rotate, interactive, accessible, verify bool
-	var settle time.Duration
+	var f convergeFlags
+	var dryRun, rotate, interactive, accessible bool
 	c := &cobra.Command{
 		Use:   "install",
 		Short: "Converge every host in the answers file",
@@ -28,26 +52,18 @@ in a form, shows the plan to review and follows the run; --accessible (or
 TERM=dumb) asks the same questions as plain prompts, also from a pipe.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if interactive || accessible || file == "" && g.host == "" {
-				return g.interactive(c.Context(), file, accessible, dryRun, steps.Options{RotateSecrets: rotate})
+			o := steps.Options{RotateSecrets: rotate}
+			if interactive || accessible || f.file == "" && g.host == "" {
+				return g.interactive(c.Context(), f.file, accessible, dryRun, o)
 			}
-			s, err := g.open(file, steps.Options{RotateSecrets: rotate})
-			if err != nil {
-				return err
-			}
-			s.eng.Command = "install"
-			s.eng.Settle = settle
-			return s.converge(c.Context(), yes, dryRun, verify, "Apply these changes?")
+			return f.converge(c, g, "install", o, dryRun, "Apply these changes?")
 		},
 	}
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file (see `answers init`)")
-	c.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking")
+	f.add(c, g, "apply without asking")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "show the plan and change nothing")
-	waitFlag(c, g)
 	c.Flags().BoolVar(&rotate, "rotate-secrets", false, "generate new XMPP passwords and TURN secret instead of keeping the host's")
 	c.Flags().BoolVar(&interactive, "interactive", false, "ask on the terminal even with --answers, starting from its answers")
 	c.Flags().BoolVar(&accessible, "accessible", false, "plain prompts for screen readers, answerable from a pipe (also with TERM=dumb)")
-	verifyFlags(c, &verify, &settle)
 	return c
 }
 
@@ -82,9 +98,7 @@ func newPlan(g *globals) *cobra.Command {
 }
 
 func newRepair(g *globals) *cobra.Command {
-	var file string
-	var yes, verify bool
-	var settle time.Duration
+	var f convergeFlags
 	c := &cobra.Command{
 		Use:   "repair",
 		Short: "Report drift from the declared state, then fix it after confirmation",
@@ -92,32 +106,16 @@ func newRepair(g *globals) *cobra.Command {
 resource that drifted and how, and after confirmation puts it back.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := g.open(file, steps.Options{})
-			if err != nil {
-				return err
-			}
-			s.eng.Command = "repair"
-			s.eng.Settle = settle
-			return s.converge(c.Context(), yes, false, verify, "Repair this drift?")
+			return f.converge(c, g, "repair", steps.Options{}, false, "Repair this drift?")
 		},
 	}
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
-	c.Flags().BoolVarP(&yes, "yes", "y", false, "repair without asking")
-	verifyFlags(c, &verify, &settle)
-	waitFlag(c, g)
+	f.add(c, g, "repair without asking")
 	return c
 }
 
 // defaultSettle is how long verify waits for services that were just
 // (re)started: real Jicofo and bridges take 5 to 20 seconds.
 const defaultSettle = 60 * time.Second
-
-// verifyFlags are install's and repair's: verify's checks after a run that
-// changed something.
-func verifyFlags(c *cobra.Command, verify *bool, settle *time.Duration) {
-	c.Flags().BoolVar(verify, "verify", true, "after applying changes, run verify's checks")
-	c.Flags().DurationVar(settle, "settle", defaultSettle, "how long verify keeps asking health checks and logins that still fail")
-}
 
 func newVerify(g *globals) *cobra.Command {
 	var file string
