@@ -21,7 +21,7 @@ type convergeFlags struct {
 }
 
 func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
-	c.Flags().StringVarP(&f.file, "answers", "a", "", "answers file (see `answers init`)")
+	c.Flags().StringVarP(&f.file, "answers", "a", "", "answers file (jitsi-installer answers init writes one)")
 	c.Flags().BoolVarP(&f.yes, "yes", "y", false, yes)
 	waitFlag(c, g)
 	c.Flags().BoolVar(&f.verify, "verify", true, "after applying changes, run verify's checks")
