@@ -53,11 +53,11 @@ func (k *AptKey) Diff(p Probed) (*Change, error) {
 		if k.pin() == "" || slices.Contains(fprs, k.pin()) {
 			return nil, nil
 		}
-		c := &Change{Action: "replace", Details: []string{fmt.Sprintf("keyring has %s, pinned %s", strings.Join(fprs, " "), k.pin())}}
+		c := &Change{Action: ActionReplace, Details: []string{fmt.Sprintf("keyring has %s, pinned %s", strings.Join(fprs, " "), k.pin())}}
 		c.apply = k.fetch
 		return c, nil
 	}
-	c := &Change{Action: "fetch", Details: []string{k.URL}}
+	c := &Change{Action: ActionFetch, Details: []string{k.URL}}
 	switch {
 	case len(fprs) == 1 && fprs[0] == "fetch-failed":
 		c.Warn = "the key could not be fetched from the host now; apply will try again"
@@ -120,7 +120,7 @@ func (p *Packages) Diff(pr Probed) (*Change, error) {
 	if len(missing) == 0 {
 		return nil, nil
 	}
-	return &Change{Action: "install", Details: missing, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionInstall, Details: missing, apply: func(ctx context.Context, h *Host) error {
 		args := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends",
 			"-o", "DPkg::Lock::Timeout=300",
 			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, missing...)
@@ -166,7 +166,7 @@ func (d *Debconf) Diff(p Probed) (*Change, error) {
 	if d.Secret {
 		shown = "(secret)"
 	}
-	return &Change{Action: "preseed", Details: []string{fmt.Sprintf("%s %s", d.Type, shown)}, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionPreseed, Details: []string{fmt.Sprintf("%s %s", d.Type, shown)}, apply: func(ctx context.Context, h *Host) error {
 		line := fmt.Sprintf("%s %s %s %s\n", d.Package, d.Question, d.Type, d.Value)
 		// The answer goes on stdin: it may be a password.
 		_, err := h.run(ctx, []byte(line), nil, "debconf-set-selections")

@@ -360,7 +360,7 @@ func (e *Engine) reportPlan(hp *HostPlan) {
 	if hp.journal != nil {
 		for _, o := range hp.journal.Owed {
 			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: "handlers", Resource: "handler " + o.Name,
-				Action: "run", Message: "owed by run " + hp.journal.RunID + " (" + hp.journal.Status + ")"})
+				Action: ActionRun, Message: "owed by run " + hp.journal.RunID + " (" + hp.journal.Status + ")"})
 		}
 	}
 }

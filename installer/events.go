@@ -36,7 +36,7 @@ type Event struct {
 	Host     string        `json:"host,omitempty"`
 	Step     string        `json:"step,omitempty"`
 	Resource string        `json:"resource,omitempty"`
-	Action   string        `json:"action,omitempty"`
+	Action   Action        `json:"action,omitempty"`
 	Message  string        `json:"message,omitempty"`
 	Diff     string        `json:"diff,omitempty"`
 	Warn     string        `json:"warn,omitempty"`

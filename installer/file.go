@@ -65,12 +65,12 @@ func (f *File) Diff(p Probed) (*Change, error) {
 	head := strings.Fields(lines[0])
 	switch {
 	case len(head) == 1 && head[0] == "absent":
-		c := &Change{Action: "create", Details: []string{fmt.Sprintf("%s:%s %04o", f.owner(), f.group(), f.Mode)}}
+		c := &Change{Action: ActionCreate, Details: []string{fmt.Sprintf("%s:%s %04o", f.owner(), f.group(), f.Mode)}}
 		c.Diff = f.diff(nil, false)
 		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, false) }
 		return c, nil
 	case len(head) == 1 && (head[0] == "link" || head[0] == "notfile"):
-		c := &Change{Action: "replace", Details: []string{"is a " + map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]] + ", not a regular file"}}
+		c := &Change{Action: ActionReplace, Details: []string{"is a " + map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]] + ", not a regular file"}}
 		c.Diff = f.diff(nil, false)
 		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, true) }
 		return c, nil
@@ -94,7 +94,7 @@ func (f *File) Diff(p Probed) (*Change, error) {
 	if len(details) == 0 {
 		return nil, nil
 	}
-	c := &Change{Action: "update", Details: details}
+	c := &Change{Action: ActionUpdate, Details: details}
 	if contentDiffers {
 		var old []byte
 		known := false
@@ -178,7 +178,7 @@ func (d *Dir) Diff(p Probed) (*Change, error) {
 	}
 	f := strings.Fields(p.Out)
 	if len(f) != 3 {
-		return &Change{Action: "create", Details: []string{owner + ":" + group + " " + mode}, apply: apply}, nil
+		return &Change{Action: ActionCreate, Details: []string{owner + ":" + group + " " + mode}, apply: apply}, nil
 	}
 	var details []string
 	if f[0] != fmt.Sprintf("%o", d.Mode.Perm()) {
@@ -190,7 +190,7 @@ func (d *Dir) Diff(p Probed) (*Change, error) {
 	if details == nil {
 		return nil, nil
 	}
-	return &Change{Action: "update", Details: details, apply: apply}, nil
+	return &Change{Action: ActionUpdate, Details: details, apply: apply}, nil
 }
 
 // Symlink points Path at Target.
@@ -215,12 +215,12 @@ func (s *Symlink) Diff(p Probed) (*Change, error) {
 	if out == "link "+s.Target {
 		return nil, nil
 	}
-	c := &Change{Action: "create", Details: []string{"-> " + s.Target}}
+	c := &Change{Action: ActionCreate, Details: []string{"-> " + s.Target}}
 	switch {
 	case strings.HasPrefix(out, "link "):
-		c.Action, c.Details = "update", []string{strings.TrimPrefix(out, "link ") + " -> " + s.Target}
+		c.Action, c.Details = ActionUpdate, []string{strings.TrimPrefix(out, "link ") + " -> " + s.Target}
 	case out == "other":
-		c.Action = "replace"
+		c.Action = ActionReplace
 		c.Details = append(c.Details, "a file is in the way (kept in the backup)")
 	}
 	c.apply = func(ctx context.Context, h *Host) error {

@@ -28,9 +28,30 @@ type Probed struct {
 	Code int
 }
 
+// Action is what applying a change does to a resource, as plans, events and
+// the journal name it.
+type Action string
+
+// The actions resources plan.
+const (
+	ActionCreate  Action = "create"
+	ActionUpdate  Action = "update"
+	ActionReplace Action = "replace"
+	ActionInstall Action = "install"
+	ActionFetch   Action = "fetch"
+	ActionPreseed Action = "preseed"
+	ActionAdd     Action = "add"
+	ActionDelete  Action = "delete"
+	ActionEnable  Action = "enable"
+	ActionService Action = "service"
+	ActionStop    Action = "stop"
+	ActionRun     Action = "run"
+)
+
 // Change is what differs for one resource and how to fix it.
 type Change struct {
-	Action  string   // create, update, install, enable, start, run, ...
+	Action Action
+
 	Details []string // one line each: "mode 0644 -> 0640"
 	Diff    string   // unified diff of file content, redacted
 	Warn    string   // shown in the plan, e.g. an option that exposes a port
@@ -43,9 +64,9 @@ type Change struct {
 // Summary is the one-line description used in plans and events.
 func (c *Change) Summary() string {
 	if len(c.Details) == 0 {
-		return c.Action
+		return string(c.Action)
 	}
-	return c.Action + ": " + strings.Join(c.Details, ", ")
+	return string(c.Action) + ": " + strings.Join(c.Details, ", ")
 }
 
 // Notifier is a resource that notifies handlers when it changes.

@@ -37,7 +37,7 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 		if !isActive && !isEnabled {
 			return nil, nil
 		}
-		return &Change{Action: "stop", Details: []string{or(enabled, "?") + "/" + or(active, "?") + " -> disabled/inactive"}, apply: func(ctx context.Context, h *Host) error {
+		return &Change{Action: ActionStop, Details: []string{or(enabled, "?") + "/" + or(active, "?") + " -> disabled/inactive"}, apply: func(ctx context.Context, h *Host) error {
 			_, err := h.Run(ctx, "systemctl", "disable", "--now", s.Name)
 			return err
 		}}, nil
@@ -58,7 +58,7 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 		details = []string{"start (" + or(active, "unknown") + ")"}
 		args = append(args, "start", s.Name)
 	}
-	return &Change{Action: "service", Details: details, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionService, Details: details, apply: func(ctx context.Context, h *Host) error {
 		_, err := h.Run(ctx, args...)
 		if err != nil {
 			status, _ := h.Run(ctx, "sh", "-c", `systemctl status --no-pager -n 15 "$1" 2>&1 || true`, "sh", s.Name)
@@ -127,7 +127,7 @@ func (r *UFWRule) Diff(p Probed) (*Change, error) {
 			return nil, nil
 		}
 	}
-	return &Change{Action: "add", Warn: r.Warn, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionAdd, Warn: r.Warn, apply: func(ctx context.Context, h *Host) error {
 		_, err := h.Run(ctx, r.args()...)
 		return err
 	}}, nil
@@ -151,7 +151,7 @@ func (UFWEnabled) Diff(p Probed) (*Change, error) {
 	if strings.TrimSpace(p.Out) == "Status: active" {
 		return nil, nil
 	}
-	return &Change{Action: "enable", Details: []string{strings.TrimSpace(p.Out) + " -> active"}, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionEnable, Details: []string{strings.TrimSpace(p.Out) + " -> active"}, apply: func(ctx context.Context, h *Host) error {
 		_, err := h.Run(ctx, "ufw", "--force", "enable")
 		return err
 	}}, nil
@@ -193,7 +193,7 @@ func (c *Command) Diff(p Probed) (*Change, error) {
 	case "noguard":
 		return nil, fmt.Errorf("command %q has no guard (creates or unless)", c.Name)
 	}
-	return &Change{Action: "run", Hint: c.Hint, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionRun, Hint: c.Hint, apply: func(ctx context.Context, h *Host) error {
 		_, err := h.run(ctx, c.Stdin, c.Env, c.Args...)
 		return err
 	}}, nil
