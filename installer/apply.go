@@ -11,32 +11,50 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
-// Apply carries out p on every host that planned without error, in parallel.
-// A host with nothing to change is not touched: not even its journal.
-// Cancelling ctx stops each host after the resource in progress.
+// Apply carries out p on every host that planned without error: role after
+// role (Engine.Roles), the hosts of a role in parallel. A host with nothing
+// to change is not touched: not even its journal. When a host of an earlier
+// role fails, the hosts of later roles are not applied; when one changed
+// something, they are declared and probed again first (what it produced may
+// have changed). Cancelling ctx stops each host after the resource in
+// progress.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
-	var wg sync.WaitGroup
-	for _, hp := range p.Hosts {
-		if hp.Err != nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if hp.Changes() == 0 {
-				return
+	var failed *HostPlan
+	changed := false
+	for _, wave := range e.waves(p) {
+		var wg sync.WaitGroup
+		for _, hp := range wave {
+			if hp.Err != nil {
+				continue
 			}
-			if err := e.applyHost(ctx, hp); err != nil {
-				hp.Err = err
-				var se *StepError
-				if errors.As(err, &se) && se.shown {
-					return
+			if failed != nil {
+				hp.Err = &BlockedError{Host: hp.Host.Name, By: failed.Host.Name, Role: failed.Host.Role}
+				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err)})
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := e.applyWave(ctx, hp, changed); err != nil {
+					hp.Err = err
+					var se *StepError
+					if errors.As(err, &se) && se.shown {
+						return
+					}
+					e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(err), Hint: hintFor(err)})
 				}
-				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(err), Hint: hintFor(err)})
+			}()
+		}
+		wg.Wait()
+		for _, hp := range wave {
+			if hp.Err != nil && failed == nil {
+				failed = hp
 			}
-		}()
+			if s := hp.summary(false); s.Changed > 0 || s.Handlers > 0 {
+				changed = true
+			}
+		}
 	}
-	wg.Wait()
 	var total Summary
 	for _, hp := range p.Hosts {
 		s := hp.summary(false)
@@ -50,6 +68,26 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	total.Duration = time.Since(p.start)
 	e.emit(Event{Type: EventRunFinished, Summary: &total, Duration: total.Duration, Message: "apply"})
 	return total
+}
+
+// applyWave applies hp; with replan (a host of an earlier role changed
+// something) it first declares and probes hp again.
+func (e *Engine) applyWave(ctx context.Context, hp *HostPlan, replan bool) error {
+	if replan {
+		if err := e.query(ctx, hp.Host); err != nil {
+			return err
+		}
+		if err := e.declareAll(hp.Host, hp); err != nil {
+			return err
+		}
+		if err := e.probe(ctx, hp.Host, hp.steps); err != nil {
+			return err
+		}
+	}
+	if hp.Changes() == 0 {
+		return nil
+	}
+	return e.applyHost(ctx, hp)
 }
 
 func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
