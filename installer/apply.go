@@ -20,8 +20,9 @@ import (
 // progress.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	var failed *HostPlan
-	changed := false
+	changed, last := false, 0
 	for _, wave := range e.waves(p) {
+		last += len(wave) // hosts in this wave and those before
 		var wg sync.WaitGroup
 		for _, hp := range wave {
 			if hp.Err != nil {
@@ -35,7 +36,11 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := e.applyWave(ctx, hp, changed); err != nil {
+				err := e.applyWave(ctx, hp, changed)
+				if err == nil && last < len(p.Hosts) {
+					err = e.redeclare(ctx, hp)
+				}
+				if err != nil {
 					hp.Err = err
 					var se *StepError
 					if errors.As(err, &se) && se.shown {
@@ -88,6 +93,19 @@ func (e *Engine) applyWave(ctx context.Context, hp *HostPlan, replan bool) error
 		return nil
 	}
 	return e.applyHost(ctx, hp)
+}
+
+// redeclare asks a host that changed something its queries again and lets
+// its steps declare again, so that the values they produce for the hosts of
+// later roles describe the host as it is now. What hp planned is kept.
+func (e *Engine) redeclare(ctx context.Context, hp *HostPlan) error {
+	if s := hp.summary(false); s.Changed == 0 && s.Handlers == 0 {
+		return nil
+	}
+	if err := e.query(ctx, hp.Host); err != nil {
+		return err
+	}
+	return e.declareAll(hp.Host, &HostPlan{Host: hp.Host})
 }
 
 func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
