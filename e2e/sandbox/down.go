@@ -71,6 +71,9 @@ func Down(ctx context.Context, name string) error {
 			}
 		}
 	}
+	if err := leaveNetwork(ctx, st); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := os.Stat(dir); err == nil {
 		if err := removeAll(dir); err != nil {
 			errs = append(errs, err)
