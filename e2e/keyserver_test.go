@@ -124,14 +124,7 @@ func TestKeyServerMode(t *testing.T) {
 	}
 	// And the host's Prosody, through nginx as a browser reaches it: the
 	// first token with a kid not fetched yet is refused, later ones pass.
-	bosh := boshClient(t, tg)
-	signIn := func(token string) string {
-		got, err := standin.SignIn(ctx, bosh, "https://"+tg.Address+"/http-bind", tg.Domain, token)
-		if err != nil {
-			t.Fatalf("BOSH sign-in: %v", err)
-		}
-		return got
-	}
+	signIn := boshSignIn(ctx, t, tg)
 	deadline := time.Now().Add(30 * time.Second)
 	for got := signIn(good); got != "success"; got = signIn(good) {
 		if time.Now().After(deadline) {
@@ -305,6 +298,21 @@ func forwardURL(t *testing.T, tg *sandbox.Target, u string) string {
 		if time.Now().After(deadline) {
 			t.Fatalf("ssh -L %s:%s: not listening after 15s: %s", local, addr, stderr.String())
 		}
+	}
+}
+
+// boshSignIn returns a function that signs in to tg's Prosody with a token
+// over BOSH, through nginx as a browser reaches it, and says "success" or
+// "failure".
+func boshSignIn(ctx context.Context, t *testing.T, tg *sandbox.Target) func(token string) string {
+	bosh := boshClient(t, tg)
+	return func(token string) string {
+		t.Helper()
+		got, err := standin.SignIn(ctx, bosh, "https://"+tg.Address+"/http-bind", tg.Domain, token)
+		if err != nil {
+			t.Fatalf("BOSH sign-in: %v", err)
+		}
+		return got
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
-	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 )
 
 // loginCheck is the name verify gives its real sign-in through nginx.
@@ -57,14 +56,7 @@ func repairInOrder(t *testing.T, tg *sandbox.Target) {
 func keyRotation(t *testing.T, tg *sandbox.Target) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	bosh := boshClient(t, tg)
-	signIn := func(token string) string {
-		got, err := standin.SignIn(ctx, bosh, "https://"+tg.Address+"/http-bind", tg.Domain, token)
-		if err != nil {
-			t.Fatalf("BOSH sign-in: %v", err)
-		}
-		return got
-	}
+	signIn := boshSignIn(ctx, t, tg)
 
 	start := time.Now()
 	unknown := signIn(mint(t, tg, janssen.MintRequest{Kid: "no-such-key", Claims: meetingClaims(tg)}))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ type tokenFlags struct {
 	domain      string
 	appID       string
 	jwksURL     string
+	discovery   string
 	keyServer   string
 	caBundle    string
 	alg         string
@@ -52,7 +54,13 @@ With --answers the accepted issuers, audience, domain and Janssen's keys come
 from the answers file, as the installer configures Prosody; otherwise give
 --issuer, --audience and --domain. Keys come from --jwks-url, from
 --key-server (Prosody's asap_key_server, e.g. http://127.0.0.1:8089/asap on
-the host) or else from the issuer's discovery document.
+the host) or else from the jwks_uri of Janssen's discovery document:
+--discovery-url, the answers file's janssen.discovery_url, or
+ISSUER/jans-auth/.well-known/openid-configuration.
+
+--alg is Prosody's signature_algorithm: RS256 (the default), RS384 or RS512,
+the algorithms Prosody verifies with keys from a JWKS or key server. The
+signature is always verified: a token is never accepted unchecked.
 
 The token is a credential: it is never printed. --verbose adds its decoded
 header and claims.
@@ -92,9 +100,10 @@ Exit status: 0 Jitsi would accept the token, 1 it would not, 3 bad input.`,
 	fl.StringVar(&f.domain, "domain", "", `meeting domain sub must name; "" turns domain verification off`)
 	fl.StringVar(&f.appID, "app-id", "", "also accept this issuer: Jitsi's app_id, Prosody's default asap_accepted_issuers")
 	fl.StringVar(&f.jwksURL, "jwks-url", "", "read keys from this JWKS (Prosody's cache_keys_url)")
+	fl.StringVar(&f.discovery, "discovery-url", "", "Janssen's OpenID discovery document (default: janssen.discovery_url, or ISSUER/jans-auth/.well-known/openid-configuration)")
 	fl.StringVar(&f.keyServer, "key-server", "", "read keys from BASE/hex(sha256(kid)).pem (Prosody's asap_key_server)")
 	fl.StringVar(&f.caBundle, "ca-bundle", "", "also trust these CA certificates (PEM) for Janssen or the key server")
-	fl.StringVar(&f.alg, "alg", "RS256", "signature algorithm Prosody expects (signature_algorithm)")
+	fl.StringVar(&f.alg, "alg", "RS256", "signature algorithm Prosody expects (signature_algorithm): RS256, RS384 or RS512")
 	fl.BoolVar(&f.requireRoom, "require-room", true, "a token must carry room (asap_require_room_claim)")
 	fl.DurationVar(&f.skew, "clock-skew", 0, "how far the host's clock runs ahead of this machine's (negative: behind)")
 	return c
@@ -123,6 +132,11 @@ func readToken(arg string, stdin io.Reader) (string, error) {
 // results say what happened to discovery, to print before the token's.
 func (f *tokenFlags) options(c *cobra.Command) (jwks.Options, []jwks.Result, error) {
 	o := jwks.Options{Alg: f.alg, RoomOptional: !f.requireRoom, Skew: f.skew}
+	if err := jwks.CheckAlg(f.alg); err != nil {
+		return o, nil, inputError("--alg: %v", err)
+	}
+	// Where each setting came from, for the fixes: the flag or the answers file.
+	discoveryFrom, caFrom := "--discovery-url", "--ca-bundle"
 	var discoveryURL string
 	caBundle := f.caBundle
 	if f.answers != "" {
@@ -131,9 +145,9 @@ func (f *tokenFlags) options(c *cobra.Command) (jwks.Options, []jwks.Result, err
 			return o, nil, err
 		}
 		o.Issuers, o.Audiences, o.Domain = prosodyAccepts(cfg)
-		discoveryURL = cfg.Janssen.DiscoveryURL
+		discoveryURL, discoveryFrom = cfg.Janssen.DiscoveryURL, "janssen.discovery_url in "+f.answers+" (or --discovery-url)"
 		if caBundle == "" {
-			caBundle = cfg.Janssen.CABundle
+			caBundle, caFrom = cfg.Janssen.CABundle, "janssen.ca_bundle in "+f.answers+" (or --ca-bundle)"
 		}
 	} else {
 		var missing []string
@@ -178,8 +192,11 @@ func (f *tokenFlags) options(c *cobra.Command) (jwks.Options, []jwks.Result, err
 		return o, nil, nil
 	}
 	issuer := o.Issuers[0]
-	if issuer == "*" {
-		return o, nil, inputError("with --issuer '*' there is no discovery document: give --jwks-url or --key-server")
+	if f.discovery != "" {
+		discoveryURL = f.discovery
+	}
+	if issuer == "*" && discoveryURL == "" {
+		return o, nil, inputError("with --issuer '*' there is no discovery document: give --discovery-url, --jwks-url or --key-server")
 	}
 	if discoveryURL == "" {
 		discoveryURL = strings.TrimSuffix(issuer, "/") + "/jans-auth/.well-known/openid-configuration"
@@ -187,18 +204,32 @@ func (f *tokenFlags) options(c *cobra.Command) (jwks.Options, []jwks.Result, err
 	d, err := jwks.FetchDiscovery(c.Context(), client, discoveryURL, issuer)
 	var mismatch *jwks.IssuerMismatchError
 	switch {
-	case errors.As(err, &mismatch):
+	case errors.As(err, &mismatch) && issuer != "*":
 		o.Keys = &jwks.RemoteJWKS{URL: d.JWKSURI, Client: client}
 		return o, []jwks.Result{{Name: "discovery", Status: jwks.Fail, Detail: mismatch.Problem(), Fix: mismatch.Fix()}}, nil
-	case err != nil:
-		// As the installer does: fall back to Janssen's standard JWKS path.
-		fallback := strings.TrimSuffix(issuer, "/") + "/jans-auth/restv1/jwks"
-		o.Keys = &jwks.RemoteJWKS{URL: fallback, Client: client}
-		return o, []jwks.Result{{Name: "discovery", Status: jwks.Skip,
-			Detail: fmt.Sprintf("%v; trying %s", err, fallback)}}, nil
+	case err != nil && !errors.As(err, &mismatch):
+		// No keys: the token's signature cannot be verified, so it is
+		// not accepted. Prosody itself reads the JWKS the installer
+		// configured from this same document.
+		return o, []jwks.Result{{Name: "discovery", Status: jwks.Fail, Detail: err.Error(),
+			Fix: discoveryFix(err, discoveryURL, discoveryFrom, caFrom)}}, nil
 	}
 	o.Keys = &jwks.RemoteJWKS{URL: d.JWKSURI, Client: client}
 	return o, []jwks.Result{{Name: "discovery", Status: jwks.Pass, Detail: fmt.Sprintf("issuer %q, keys at %s", d.Issuer, d.JWKSURI)}}, nil
+}
+
+// discoveryFix names the setting to change when the discovery document
+// cannot be read.
+func discoveryFix(err error, url, discoveryFrom, caFrom string) string {
+	switch code := jwks.HTTPStatus(err); {
+	case jwks.IsTLSError(err):
+		return fmt.Sprintf("this machine does not trust the certificate of %s: set %s to the PEM file of the CA that signed it", url, caFrom)
+	case code == http.StatusNotFound:
+		return fmt.Sprintf("there is no discovery document at %s: a provider that does not serve it under /jans-auth names it elsewhere (often ISSUER/.well-known/openid-configuration); set %s", url, discoveryFrom)
+	case code != 0:
+		return fmt.Sprintf("the provider answered %d: check %s", code, discoveryFrom)
+	}
+	return fmt.Sprintf("check that %s is reachable from here, and %s; or give --jwks-url", url, discoveryFrom)
 }
 
 // prosodyAccepts is what the installer configures Prosody to accept (see

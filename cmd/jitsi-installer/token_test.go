@@ -73,6 +73,14 @@ func TestTokenCheck(t *testing.T) {
 	answersFile := write(t, "answers.yaml", janssenAnswers(s.Issuer(), ca))
 	slashFile := write(t, "slash.yaml", janssenAnswers(s.Issuer()+"/", ca))
 	flags := []string{"--issuer", s.Issuer(), "--audience", "jitsi", "--domain", "meet.example.com", "--ca-bundle", ca}
+	noCAFile := write(t, "noca.yaml", strings.Replace(janssenAnswers(s.Issuer(), ca), "  ca_bundle: "+fmt.Sprintf("%q", ca)+"\n", "", 1))
+	mintAlg := func(alg string) string {
+		tok, err := s.Mint(jitsiClaims(s.Issuer()), jans.MintOptions{Alg: alg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
 
 	cases := []struct {
 		name  string
@@ -99,6 +107,22 @@ func TestTokenCheck(t *testing.T) {
 		{"not a JWT", append(flags, "not-a-token"), "", "not-a-token", 3, []string{"not a JWT"}},
 		{"empty stdin", append(flags, "-"), "", "", 3, []string{"no token on standard input"}},
 		{"no issuer", []string{"token", "check", "--audience", "jitsi", good}, "", good, 3, []string{"give --issuer, --domain"}},
+		{"--alg none", append(flags, "--alg", "none", mintAlg("none")), "", "", 3, []string{"--alg", "verifies only RS256, RS384, RS512"}},
+		{"--alg HS256", append(flags, "--alg", "HS256", mintAlg("HS256")), "", "", 3, []string{"--alg"}},
+		{"--alg PS256", append(flags, "--alg", "PS256", mintAlg("PS256")), "", "", 3, []string{"--alg"}},
+		{"unsigned", append(flags, mintAlg("none")), "", "", 1, []string{"FAIL  alg: alg is the string \"none\": the token is unsigned", "skip  signature"}},
+		{"HMAC with the public key", append(flags, mintAlg("HS256")), "", "", 1, []string{"FAIL  alg: alg is HS256, an HMAC"}},
+		{"RS384 as configured", append(flags, "--alg", "RS384", mintAlg("RS384")), "", "", 0, []string{"pass  signature: RS384, verified"}},
+		{"discovery 404", append(flags, "--discovery-url", s.Issuer()+"/nope/.well-known/openid-configuration", good), "", good, 1,
+			[]string{"FAIL  discovery: ", "404", "set --discovery-url", "Jitsi would refuse"}},
+		{"discovery 404, answers", []string{"token", "check", "-a", answersFile, "--discovery-url", s.Issuer() + "/nope", good}, "", good, 1,
+			[]string{"FAIL  discovery: ", "set janssen.discovery_url in " + answersFile}},
+		{"untrusted certificate", []string{"token", "check", "--issuer", s.Issuer(), "--audience", "jitsi", "--domain", "meet.example.com", good}, "", good, 1,
+			[]string{"FAIL  discovery: ", "set --ca-bundle to the PEM file"}},
+		{"untrusted certificate, answers", []string{"token", "check", "-a", noCAFile, good}, "", good, 1,
+			[]string{"FAIL  discovery: ", "set janssen.ca_bundle in " + noCAFile}},
+		{"root discovery", append(flags, "--discovery-url", s.Issuer()+jans.RootDiscoverPath, good), "", good, 0,
+			[]string{"pass  discovery"}},
 		{"two key sources", append(flags, "--jwks-url", "https://127.0.0.1:9/j", "--key-server", "http://127.0.0.1:9/k", good), "", good, 3,
 			[]string{"exclude each other"}},
 	}

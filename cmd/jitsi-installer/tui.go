@@ -66,7 +66,7 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 			return lastRun(ctx, g.targets(cfg, ask)[0], steps.AnswersFile)
 		},
 		Prepare: func(cfg *answers.Config, ask tui.Asker) (*installer.Engine, []installer.Target, error) {
-			eng := &installer.Engine{Roles: steps.Roles(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...)}
+			eng := &installer.Engine{Roles: steps.Roles(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...), Settle: defaultSettle}
 			return eng, g.targets(cfg, ask), nil
 		},
 	})

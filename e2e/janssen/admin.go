@@ -37,6 +37,7 @@ type KeysResponse struct {
 //	POST /clients              ClientRequest -> 204
 //	POST /registration-token   the token as the body ("" opens registration) -> 204
 //	GET  /registrations        -> []Registration as JSON
+//	POST /jwks-cache-control   the header value as the body ("" sends none) -> 204
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /mint", func(w http.ResponseWriter, r *http.Request) {
@@ -88,6 +89,15 @@ func (s *Server) AdminHandler() http.Handler {
 			return
 		}
 		s.SetRegistrationToken(string(b))
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /jwks-cache-control", func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(io.LimitReader(r.Body, 4096))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.SetJWKSCacheControl(string(b))
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /registrations", func(w http.ResponseWriter, _ *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,6 +25,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+JWKSPath, s.serveJWKS)
 	mux.HandleFunc("POST "+TokenPath, s.token)
 	mux.HandleFunc("POST "+RegisterPath, s.register)
+	mux.HandleFunc("GET "+RegisterPath, s.manage)
+	mux.HandleFunc("PUT "+RegisterPath, s.manage)
+	mux.HandleFunc("DELETE "+RegisterPath, s.manage)
 	mux.HandleFunc("GET "+UserinfoPath, s.userinfo)
 	mux.HandleFunc("GET "+AuthorizePath, func(w http.ResponseWriter, _ *http.Request) {
 		oauthError(w, http.StatusBadRequest, "unsupported_response_type",
@@ -66,7 +70,7 @@ func (s *Server) Discovery() Discovery {
 		ResponseTypesSupported:            []string{"code", "token", "id_token", "code id_token", "code token", "id_token token", "code id_token token"},
 		GrantTypesSupported:               []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:             []string{"public", "pairwise"},
-		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
+		IDTokenSigningAlgValuesSupported:  []string{"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		ScopesSupported:                   []string{"openid", "profile", "email"},
@@ -74,12 +78,21 @@ func (s *Server) Discovery() Discovery {
 }
 
 func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.Discovery())
+	d := s.Discovery()
+	s.mu.Lock()
+	if s.regEndpoint != "" {
+		d.RegistrationEndpoint = s.regEndpoint
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) serveJWKS(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", JWKSMaxAge))
-	writeJSON(w, http.StatusOK, s.jwks())
+	set, cc := s.jwks()
+	if cc != "" {
+		w.Header().Set("Cache-Control", cc)
+	}
+	writeJSON(w, http.StatusOK, set)
 }
 
 // token serves the client_credentials grant with client_secret_basic or
@@ -160,15 +173,72 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	id, secret := randomHex(16), randomHex(24)
 	s.AddClient(id, secret, nil)
 	s.mu.Lock()
-	s.registrations = append(s.registrations, Registration{Request: req, ClientID: id})
+	for _, f := range s.dropFields {
+		delete(req, f)
+	}
+	reg := Registration{Request: req, ClientID: id, token: randomHex(24)}
+	s.registrations = append(s.registrations, reg)
 	s.mu.Unlock()
-
-	resp := maps.Clone(req)
-	resp["client_id"] = id
+	resp := s.clientResponse(reg)
 	resp["client_secret"] = secret
-	resp["client_id_issued_at"] = time.Now().Unix()
 	resp["client_secret_expires_at"] = 0
 	writeJSON(w, http.StatusCreated, resp)
+}
+
+// clientResponse is a client's metadata with its registration access token
+// and URI, as Janssen answers a registration, read or update.
+func (s *Server) clientResponse(reg Registration) map[string]any {
+	resp := maps.Clone(reg.Request)
+	resp["client_id"] = reg.ClientID
+	resp["client_id_issued_at"] = time.Now().Unix()
+	resp["registration_access_token"] = reg.token
+	resp["registration_client_uri"] = s.issuer + RegisterPath + "?client_id=" + url.QueryEscape(reg.ClientID)
+	return resp
+}
+
+// manage is RFC 7592: read, update or delete a registered client with its
+// registration access token.
+func (s *Server) manage(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("client_id")
+	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.registrations, func(reg Registration) bool { return reg.ClientID == id && !reg.Deleted })
+	if i < 0 || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.registrations[i].token)) != 1 {
+		// RFC 7592 section 2: an unknown client and a wrong token look alike.
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		oauthError(w, http.StatusUnauthorized, "invalid_token", "unknown client or wrong registration access token")
+		return
+	}
+	reg := &s.registrations[i]
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, s.clientResponse(*reg))
+	case http.MethodDelete:
+		reg.Deleted = true
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPut:
+		var req map[string]any
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err == nil {
+			err = json.Unmarshal(body, &req)
+		}
+		if err != nil || req == nil || req["client_id"] != id {
+			oauthError(w, http.StatusBadRequest, "invalid_client_metadata", "the body must be a JSON object with the client's client_id")
+			return
+		}
+		if msg := checkRedirectURIs(req); msg != "" {
+			oauthError(w, http.StatusBadRequest, "invalid_redirect_uri", msg)
+			return
+		}
+		delete(req, "client_id")
+		for _, f := range s.dropFields {
+			delete(req, f)
+		}
+		reg.Request = req
+		reg.Updates++
+		writeJSON(w, http.StatusOK, s.clientResponse(*reg))
+	}
 }
 
 // checkRedirectURIs: a client that signs users in needs https redirect URIs.

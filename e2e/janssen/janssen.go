@@ -8,7 +8,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -36,9 +35,10 @@ const (
 	RegisterPath     = "/jans-auth/restv1/register"
 )
 
-// JWKSMaxAge is the Cache-Control max-age of the JWKS, in seconds: short,
-// because the tests rotate keys.
-const JWKSMaxAge = 60
+// ShortJWKSCache is a Cache-Control for the JWKS that makes Prosody fetch
+// it again within a minute; tests that rotate keys set it with
+// SetJWKSCacheControl. Janssen's own JWKS endpoint sends no Cache-Control.
+const ShortJWKSCache = "max-age=60"
 
 // Server is the stand-in. Its methods are safe for concurrent use.
 type Server struct {
@@ -47,16 +47,13 @@ type Server struct {
 	cert   tls.Certificate
 
 	mu            sync.Mutex
-	keys          []signingKey // oldest first; the last one signs
+	gens          []generation // oldest first; the last one signs
+	cacheControl  string       // of the JWKS; "" sends none
 	clients       map[string]client
 	regToken      string
-	registrations []Registration
-}
-
-type signingKey struct {
-	kid  string
-	key  *rsa.PrivateKey
-	cert []byte // self-signed DER for the JWK's x5c
+	registrations []Registration // one per client, oldest first
+	regEndpoint   string         // advertised instead of RegisterPath; "" none
+	dropFields    []string       // client metadata the registration ignores
 }
 
 type client struct {
@@ -70,11 +67,18 @@ type Registration struct {
 	Request map[string]any `json:"request"`
 	// ClientID is the client id the server returned.
 	ClientID string `json:"client_id"`
+	// Updates counts the RFC 7592 updates of the client since.
+	Updates int `json:"updates"`
+	// Deleted says the client was deleted (RFC 7592 DELETE).
+	Deleted bool `json:"deleted,omitempty"`
+
+	token string // the registration access token
 }
 
 // New makes a server whose certificate, signed by a new test CA, is valid
 // for hosts (IP addresses or DNS names) and whose issuer is
-// https://hosts[0]:port. It has one RSA signing key.
+// https://hosts[0]:port. Its JWKS holds one generation of keys, as a
+// default Janssen's does (see Rotate).
 func New(hosts []string, port int) (*Server, error) {
 	if len(hosts) == 0 {
 		return nil, errors.New("janssen: no host for the certificate")
@@ -130,79 +134,41 @@ func (s *Server) SetRegistrationToken(token string) {
 	s.regToken = token
 }
 
-// Registrations are the accepted dynamic registrations, oldest first.
+// SetRegistrationEndpoint makes discovery advertise u as the registration
+// endpoint, for tests of a discovery document that points elsewhere; ""
+// restores the server's own.
+func (s *Server) SetRegistrationEndpoint(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.regEndpoint = u
+}
+
+// DropClientFields makes registration ignore these client metadata fields,
+// as a provider that does not know them does: they are neither kept nor
+// returned.
+func (s *Server) DropClientFields(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropFields = names
+}
+
+// DeleteClient deletes a registered client, as an administrator would.
+func (s *Server) DeleteClient(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.registrations {
+		if s.registrations[i].ClientID == id {
+			s.registrations[i].Deleted = true
+		}
+	}
+}
+
+// Registrations are the registered clients, oldest first, each with its
+// latest metadata.
 func (s *Server) Registrations() []Registration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Registration(nil), s.registrations...)
-}
-
-// Rotate adds a new RSA-2048 key, which signs from now on; the older keys
-// stay in the JWKS until retired.
-func (s *Server) Rotate() (string, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return "", fmt.Errorf("generate signing key: %w", err)
-	}
-	kid := randomHex(16) + "_sig_rs256"
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "Janssen stand-in signing key " + kid},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return "", fmt.Errorf("certificate for signing key: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.keys = append(s.keys, signingKey{kid: kid, key: key, cert: der})
-	return kid, nil
-}
-
-// Retire removes a key from the JWKS. The newest remaining key signs.
-func (s *Server) Retire(kid string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, k := range s.keys {
-		if k.kid != kid {
-			continue
-		}
-		if len(s.keys) == 1 {
-			return errors.New("janssen: cannot retire the only signing key")
-		}
-		s.keys = append(s.keys[:i:i], s.keys[i+1:]...)
-		return nil
-	}
-	return fmt.Errorf("janssen: no key %q", kid)
-}
-
-// Keys are the kids in the JWKS, oldest first; the last one signs.
-func (s *Server) Keys() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	kids := make([]string, len(s.keys))
-	for i, k := range s.keys {
-		kids[i] = k.kid
-	}
-	return kids
-}
-
-// key returns the key with kid, or the current one for "".
-func (s *Server) key(kid string) (signingKey, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if kid == "" {
-		return s.keys[len(s.keys)-1], true
-	}
-	for _, k := range s.keys {
-		if k.kid == kid {
-			return k, true
-		}
-	}
-	return s.keys[len(s.keys)-1], false
 }
 
 func newCertificate(hosts []string) ([]byte, tls.Certificate, error) {

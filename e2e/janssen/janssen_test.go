@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -150,16 +151,33 @@ func TestJWKSPublishesTheSigningKeys(t *testing.T) {
 	s, c, base := serve(t)
 	var raw map[string][]map[string]any
 	resp := getJSON(t, c, base+JWKSPath, &raw)
-	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=") {
-		t.Errorf("Cache-Control = %q, want a max-age", cc)
+	if cc := resp.Header.Get("Cache-Control"); cc != "" {
+		t.Errorf("Cache-Control = %q; Janssen's JWKS endpoint sends none", cc)
 	}
-	if len(raw["keys"]) != 1 {
-		t.Fatalf("JWKS has %d keys, want 1", len(raw["keys"]))
-	}
+	// One generation, as a default Janssen publishes: a signing key per
+	// algorithm, and encryption keys.
+	var got []string
 	for _, k := range raw["keys"] {
-		if k["kty"] != "RSA" || k["use"] != "sig" || k["alg"] != "RS256" || k["kid"] != s.Keys()[0] {
-			t.Errorf("key %v", k)
+		got = append(got, fmt.Sprintf("%s/%s/%s", k["kty"], k["use"], k["alg"]))
+		kid, _ := k["kid"].(string)
+		if !strings.HasSuffix(kid, "_"+k["use"].(string)+"_"+strings.ToLower(k["alg"].(string))) || k["exp"] == nil {
+			t.Errorf("key %v: kid or exp not as Janssen's", k)
 		}
+		if k["kty"] == "EC" && (k["crv"] == nil || k["x"] == nil || k["y"] == nil || k["n"] != nil) {
+			t.Errorf("EC key %v", k)
+		}
+	}
+	want := "RSA/sig/RS256 RSA/sig/RS384 RSA/sig/RS512 EC/sig/ES256 EC/sig/ES384 EC/sig/ES512 RSA/enc/RSA-OAEP EC/enc/ECDH-ES"
+	if strings.Join(got, " ") != want {
+		t.Errorf("JWKS keys %s, want %s", got, want)
+	}
+	if raw["keys"][0]["kid"] != s.Keys()[0] {
+		t.Errorf("Keys() = %v, first JWKS key %v", s.Keys(), raw["keys"][0]["kid"])
+	}
+	s.SetJWKSCacheControl(ShortJWKSCache)
+	resp = getJSON(t, c, base+JWKSPath, &raw)
+	if cc := resp.Header.Get("Cache-Control"); cc != ShortJWKSCache {
+		t.Errorf("Cache-Control = %q after SetJWKSCacheControl", cc)
 	}
 	// n and e are the key tokens are signed with.
 	tok, err := s.Mint(map[string]any{"sub": "x"}, MintOptions{})
@@ -231,8 +249,8 @@ func TestMintOptionsForNegativeTests(t *testing.T) {
 			}
 		})
 	}
-	if _, err := s.Mint(nil, MintOptions{Alg: "ES256"}); err == nil {
-		t.Error("Mint with ES256 did not fail")
+	if _, err := s.Mint(nil, MintOptions{Alg: "XS256"}); err == nil {
+		t.Error("Mint with XS256 did not fail")
 	}
 }
 
@@ -268,8 +286,8 @@ func TestRotateKeepsTheOldKeyUntilRetired(t *testing.T) {
 	}
 	var set JWKS
 	getJSON(t, c, base+JWKSPath, &set)
-	if len(set.Keys) != 1 || set.Keys[0].Kid != kid {
-		t.Errorf("JWKS after retiring %s: %+v", old, set.Keys)
+	if len(set.Keys) != len(keySpecs) || set.Keys[0].Kid != kid {
+		t.Errorf("JWKS after retiring %s: %d keys, first %s", old, len(set.Keys), set.Keys[0].Kid)
 	}
 	if _, err := s.Verify(before); err == nil {
 		t.Error("a token of the retired key still verifies")
@@ -487,5 +505,102 @@ func TestAdminAPI(t *testing.T) {
 	resp.Body.Close()
 	if len(regs) != 1 || regs[0].ClientID == "" {
 		t.Errorf("/registrations: %+v", regs)
+	}
+	if code, _ := post("/jwks-cache-control", ShortJWKSCache); code != http.StatusNoContent {
+		t.Errorf("/jwks-cache-control: %d", code)
+	}
+	var set JWKS
+	if cc := getJSON(t, c, base+JWKSPath, &set).Header.Get("Cache-Control"); cc != ShortJWKSCache {
+		t.Errorf("Cache-Control %q after /jwks-cache-control", cc)
+	}
+}
+
+func TestMintEveryAlgorithm(t *testing.T) {
+	s, _, _ := serve(t)
+	tests := []struct {
+		alg, keyAlg string // keyAlg: the JWKS key whose kid the header names
+		verifies    bool   // by Verify, which takes what Prosody can
+	}{
+		{"RS256", "RS256", true},
+		{"RS384", "RS384", true},
+		{"RS512", "RS512", true},
+		{"ES256", "ES256", false},
+		{"ES384", "ES384", false},
+		{"ES512", "ES512", false},
+		{"PS256", "RS256", false},
+		{"HS256", "RS256", false},
+		{"HS512", "RS256", false},
+		{"none", "RS256", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.alg, func(t *testing.T) {
+			tok := mustMint(t, s, MintOptions{Alg: tt.alg})
+			var h map[string]any
+			if err := decodePart(strings.Split(tok, ".")[0], &h); err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.SigningKey(tt.keyAlg)
+			if err != nil || h["kid"] != want || h["alg"] != tt.alg {
+				t.Errorf("header %v, want kid %s (%v)", h, want, err)
+			}
+			if _, err := s.Verify(tok); (err == nil) != tt.verifies {
+				t.Errorf("Verify: %v, want valid = %v", err, tt.verifies)
+			}
+			if sig := strings.Split(tok, ".")[2]; (sig == "") != (tt.alg == "none") {
+				t.Errorf("signature %q", sig)
+			}
+		})
+	}
+}
+
+func TestClientManagement(t *testing.T) {
+	s, c, base := serve(t)
+	s.DropClientFields("access_token_as_jwt")
+	post := func(method, u, token, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	code, reg := post("POST", base+RegisterPath, "", `{"redirect_uris":["https://meet.example.com/static/sso.html"],"access_token_as_jwt":true}`)
+	id, _ := reg["client_id"].(string)
+	tok, _ := reg["registration_access_token"].(string)
+	uri, _ := reg["registration_client_uri"].(string)
+	if code != http.StatusCreated || tok == "" || uri != base+RegisterPath+"?client_id="+id || reg["access_token_as_jwt"] != nil {
+		t.Fatalf("register: %d %v", code, reg)
+	}
+	if code, _ := post("GET", uri, "wrong", ""); code != http.StatusUnauthorized {
+		t.Errorf("GET with a wrong token: %d", code)
+	}
+	if code, got := post("GET", uri, tok, ""); code != http.StatusOK || got["client_id"] != id {
+		t.Errorf("GET: %d %v", code, got)
+	}
+	body := `{"client_id":"` + id + `","redirect_uris":["https://meet.example.com/static/sso.html"],"client_name":"renamed"}`
+	if code, got := post("PUT", uri, tok, body); code != http.StatusOK || got["client_name"] != "renamed" {
+		t.Errorf("PUT: %d %v", code, got)
+	}
+	if regs := s.Registrations(); len(regs) != 1 || regs[0].Updates != 1 || regs[0].Request["client_name"] != "renamed" {
+		t.Errorf("Registrations after PUT: %+v", regs)
+	}
+	if code, _ := post("DELETE", uri, tok, ""); code != http.StatusNoContent {
+		t.Errorf("DELETE: %d", code)
+	}
+	if code, _ := post("GET", uri, tok, ""); code != http.StatusUnauthorized {
+		t.Errorf("GET after DELETE: %d", code)
+	}
+	s.SetRegistrationEndpoint("http://elsewhere.example/register")
+	var d Discovery
+	getJSON(t, c, base+DiscoveryPath, &d)
+	if d.RegistrationEndpoint != "http://elsewhere.example/register" {
+		t.Errorf("registration endpoint %s", d.RegistrationEndpoint)
 	}
 }

@@ -2,33 +2,44 @@ package janssen
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
+	_ "crypto/sha256" // the hashes tokens are signed with
+	_ "crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 )
 
 // MintOptions shape a token's header and signature.
 type MintOptions struct {
-	// Kid names the signing key; "" is the current key. A kid the server
-	// does not have is put in the header of a token signed with the current
-	// key (for "unknown kid" tests).
+	// Kid names the signing key; "" is the current generation's key for
+	// Alg. A kid the server does not have is put in the header of a token
+	// signed with the current key (for "unknown kid" tests).
 	Kid string
-	// Alg is "RS256" (the default), "HS256" (keyed with the signing key's
-	// public key in PEM, the classic algorithm-confusion token) or "none"
-	// (no signature).
+	// Alg is "RS256" (the default), "RS384", "RS512", "ES256", "ES384",
+	// "ES512", "PS256" (RSA-PSS with the RS256 key), "HS256", "HS384" or
+	// "HS512" (HMAC keyed with the signing key's public key in PEM, the
+	// classic algorithm-confusion token) or "none" (no signature).
 	Alg string
 	// Header entries are added to the header or replace alg, typ and kid;
 	// a nil value removes the entry.
 	Header map[string]any
+}
+
+// keyFor says which current signing key signs alg.
+func keyFor(alg string) string {
+	switch alg {
+	case "PS256", "HS256", "HS384", "HS512", "none":
+		return "RS256"
+	}
+	return alg
 }
 
 // Mint signs exactly the claims given: nothing is added, so tests can make
@@ -38,7 +49,13 @@ func (s *Server) Mint(claims map[string]any, opt MintOptions) (string, error) {
 	if alg == "" {
 		alg = "RS256"
 	}
-	k, _ := s.key(opt.Kid)
+	k, ok := s.find(opt.Kid, keyFor(alg))
+	if !ok {
+		// An unknown kid: sign with the current key all the same.
+		if k, ok = s.find("", keyFor(alg)); !ok {
+			return "", fmt.Errorf("janssen: cannot sign with alg %q", alg)
+		}
+	}
 	kid := opt.Kid
 	if kid == "" {
 		kid = k.kid
@@ -60,27 +77,56 @@ func (s *Server) Mint(claims map[string]any, opt MintOptions) (string, error) {
 		return "", fmt.Errorf("token claims: %w", err)
 	}
 	input := b64(h) + "." + b64(c)
-	var sig []byte
-	switch alg {
-	case "RS256":
-		sum := sha256.Sum256([]byte(input))
-		sig, err = rsa.SignPKCS1v15(rand.Reader, k.key, crypto.SHA256, sum[:])
-		if err != nil {
-			return "", fmt.Errorf("sign token: %w", err)
-		}
-	case "HS256":
-		mac := hmac.New(sha256.New, publicPEM(k))
-		mac.Write([]byte(input))
-		sig = mac.Sum(nil)
-	case "none":
-	default:
-		return "", fmt.Errorf("janssen: cannot sign with alg %q", alg)
+	sig, err := sign(k, alg, []byte(input))
+	if err != nil {
+		return "", err
 	}
 	return input + "." + b64(sig), nil
 }
 
-// Verify checks an RS256 token's signature against the JWKS keys and
-// returns its claims; it checks no claim.
+var hashes = map[string]crypto.Hash{
+	"256": crypto.SHA256, "384": crypto.SHA384, "512": crypto.SHA512,
+}
+
+// sign signs input with k as alg says.
+func sign(k key, alg string, input []byte) ([]byte, error) {
+	if alg == "none" {
+		return nil, nil
+	}
+	h, ok := hashes[strings.TrimLeft(alg, "RSPEH")]
+	if !ok || len(alg) != 5 {
+		return nil, fmt.Errorf("janssen: cannot sign with alg %q", alg)
+	}
+	d := h.New()
+	d.Write(input)
+	sum := d.Sum(nil)
+	switch priv := k.priv.(type) {
+	case *rsa.PrivateKey:
+		switch alg[:2] {
+		case "RS":
+			return rsa.SignPKCS1v15(rand.Reader, priv, h, sum)
+		case "PS":
+			return rsa.SignPSS(rand.Reader, priv, h, sum, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+		case "HS":
+			mac := hmac.New(h.New, publicPEM(k))
+			mac.Write(input)
+			return mac.Sum(nil), nil
+		}
+	case *ecdsa.PrivateKey:
+		if alg[:2] == "ES" {
+			r, s, err := ecdsa.Sign(rand.Reader, priv, sum)
+			if err != nil {
+				return nil, fmt.Errorf("sign token: %w", err)
+			}
+			size := (priv.Curve.Params().BitSize + 7) / 8
+			return append(r.FillBytes(make([]byte, size)), s.FillBytes(make([]byte, size))...), nil
+		}
+	}
+	return nil, fmt.Errorf("janssen: key %s cannot sign %s", k.kid, alg)
+}
+
+// Verify checks an RS256, RS384 or RS512 token's signature against the
+// JWKS keys and returns its claims; it checks no claim.
 func (s *Server) Verify(token string) (map[string]any, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
@@ -90,19 +136,22 @@ func (s *Server) Verify(token string) (map[string]any, error) {
 	if err := decodePart(parts[0], &header); err != nil {
 		return nil, fmt.Errorf("token header: %w", err)
 	}
-	if header.Alg != "RS256" {
-		return nil, fmt.Errorf("alg %q is not RS256", header.Alg)
+	h, ok := hashes[strings.TrimPrefix(header.Alg, "RS")]
+	if !ok || !strings.HasPrefix(header.Alg, "RS") {
+		return nil, fmt.Errorf("alg %q is not RS256, RS384 or RS512", header.Alg)
 	}
-	k, ok := s.key(header.Kid)
-	if !ok || header.Kid == "" {
-		return nil, fmt.Errorf("no key %q", header.Kid)
+	k, ok := s.find(header.Kid, "")
+	pub, isRSA := k.priv.(*rsa.PrivateKey)
+	if !ok || header.Kid == "" || !isRSA || k.use != "sig" {
+		return nil, fmt.Errorf("no RSA signing key %q", header.Kid)
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {
 		return nil, fmt.Errorf("token signature: %w", err)
 	}
-	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if err := rsa.VerifyPKCS1v15(&k.key.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
+	d := h.New()
+	d.Write([]byte(parts[0] + "." + parts[1]))
+	if err := rsa.VerifyPKCS1v15(&pub.PublicKey, h, d.Sum(nil), sig); err != nil {
 		return nil, fmt.Errorf("token signature: %w", err)
 	}
 	var claims map[string]any
@@ -122,39 +171,7 @@ func decodePart(part string, v any) error {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-func publicPEM(k signingKey) []byte {
-	der, _ := x509.MarshalPKIXPublicKey(&k.key.PublicKey)
+func publicPEM(k key) []byte {
+	der, _ := x509.MarshalPKIXPublicKey(k.priv.Public())
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-}
-
-// JWK is one key of the JWKS, as Janssen publishes it.
-type JWK struct {
-	Kty string   `json:"kty"`
-	Kid string   `json:"kid"`
-	Use string   `json:"use"`
-	Alg string   `json:"alg"`
-	N   string   `json:"n"`
-	E   string   `json:"e"`
-	X5c []string `json:"x5c,omitempty"`
-}
-
-// JWKS is the key set document.
-type JWKS struct {
-	Keys []JWK `json:"keys"`
-}
-
-func (s *Server) jwks() JWKS {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	set := JWKS{Keys: []JWK{}}
-	for _, k := range s.keys {
-		pub := k.key.PublicKey
-		set.Keys = append(set.Keys, JWK{
-			Kty: "RSA", Kid: k.kid, Use: "sig", Alg: "RS256",
-			N:   b64(pub.N.Bytes()),
-			E:   b64(big.NewInt(int64(pub.E)).Bytes()),
-			X5c: []string{base64.StdEncoding.EncodeToString(k.cert)},
-		})
-	}
-	return set
 }

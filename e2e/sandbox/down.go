@@ -75,6 +75,11 @@ func Down(ctx context.Context, name string) error {
 		errs = append(errs, err)
 	}
 	if _, err := os.Stat(dir); err == nil {
+		// The block is this directory's target's: a target of that name in
+		// another JITSI_SANDBOX_DIR keeps its own.
+		if err := removeHosts(HostsFile, name); err != nil {
+			errs = append(errs, err)
+		}
 		if err := removeAll(dir); err != nil {
 			errs = append(errs, err)
 		}

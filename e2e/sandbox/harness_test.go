@@ -31,6 +31,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
 const testTimeout = 5 * time.Minute
@@ -161,6 +162,9 @@ func assertGone(t testing.TB, st State) {
 	if _, err := os.Stat(TargetDir(st.Name)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s still exists", TargetDir(st.Name))
 	}
+	if hosts, _ := os.ReadFile(HostsFile); strings.Contains(string(hosts), hostsBegin(st.Name)+"\n") {
+		t.Errorf("%s still names %s", HostsFile, JanssenHost(st.Name))
+	}
 }
 
 func fileExists(p string) bool {
@@ -226,6 +230,8 @@ func TestServices(t *testing.T) {
 		{"repository through the proxy", "curl -fsS -x " + tg.AptProxy + " " + tg.RepoURL + "stable/Release | grep -c '^SHA256:'", "1"},
 		{"pebble", "curl -fsS --cacert /tmp/pebble.pem " + tg.ACMEServer + " | grep -o newAccount | head -1", "newAccount"},
 		{"janssen discovery", "curl -fsS --cacert /tmp/janssen.pem " + tg.JanssenIssuer + "/jans-auth/.well-known/openid-configuration | grep -o '\"issuer\":\"[^\"]*\"'", `"issuer":"` + tg.JanssenIssuer + `"`},
+		{"janssen has a DNS name", "getent hosts " + tg.JanssenHost + " | awk '{print $1}'", tg.HostAddress},
+		{"janssen JWKS by name, certificate checked", "curl -fsS -o /dev/null -w '%{http_code}' --cacert /tmp/janssen.pem https://" + tg.JanssenHost + ":8443/jans-auth/restv1/jwks", "200"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,6 +240,18 @@ func TestServices(t *testing.T) {
 			}
 		})
 	}
+	t.Run("janssen by name from this machine", func(t *testing.T) {
+		if want := "https://" + JanssenHost(tg.Name) + ":8443"; tg.JanssenIssuer != want {
+			t.Fatalf("issuer %s, want %s", tg.JanssenIssuer, want)
+		}
+		c, err := jwks.NewClient(tg.JanssenCA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := jwks.FetchDiscovery(testContext(t), c, tg.JanssenIssuer+"/jans-auth/.well-known/openid-configuration", tg.JanssenIssuer); err != nil {
+			t.Errorf("discovery by name from this machine: %v", err)
+		}
+	})
 	t.Run("janssen admin on loopback mints tokens", func(t *testing.T) {
 		if !strings.HasPrefix(tg.JanssenAdmin, "http://127.0.0.1:") {
 			t.Fatalf("admin API at %s, want loopback", tg.JanssenAdmin)

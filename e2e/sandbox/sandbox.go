@@ -92,8 +92,9 @@ type Services struct {
 	ACMECA          string `json:"acme_ca"`        // CA of Pebble's own listener
 	ACMERoot        string `json:"acme_root"`      // root of the certificates Pebble issues
 	ACMEDNSAdmin    string `json:"acme_dns_admin"` // pebble-challtestsrv's management API on loopback: tests change what names resolve to
-	JanssenIssuer   string `json:"janssen_issuer"`
-	JanssenAdmin    string `json:"janssen_admin"` // loopback only
+	JanssenIssuer   string `json:"janssen_issuer"` // https://JanssenHost:8443
+	JanssenHost     string `json:"janssen_host"`   // janssen.NAME.sandbox.test, resolved by the target and this machine
+	JanssenAdmin    string `json:"janssen_admin"`  // loopback only
 	JanssenCA       string `json:"janssen_ca"`
 	JanssenClientID string `json:"janssen_client_id"`
 	JanssenSecret   string `json:"janssen_client_secret_file"`

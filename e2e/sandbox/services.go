@@ -35,7 +35,10 @@ func startServices(ctx context.Context, t *Target, s *servers, d *daemonInfo) (h
 	d.RepoURL, d.RepoSuite, d.RepoFingerprint = base, repo.Suite, repo.Fingerprint
 	d.RepoKeyURL = base + filepath.Base(repo.KeyPath)
 
-	jans, err := janssen.New([]string{host}, janssenPort)
+	// Its issuer is https://janssen.NAME.sandbox.test:8443, a name the
+	// target and this machine resolve (see JanssenHost); the certificate
+	// names the address too.
+	jans, err := janssen.New([]string{JanssenHost(t.Name), host}, janssenPort)
 	if err != nil {
 		return nil, fmt.Errorf("janssen stand-in: %w", err)
 	}
@@ -67,7 +70,7 @@ func startServices(ctx context.Context, t *Target, s *servers, d *daemonInfo) (h
 		return nil, err
 	}
 	s.run(l, func() error { return jans.Serve(l) })
-	d.JanssenIssuer = jans.Issuer()
+	d.JanssenIssuer, d.JanssenHost = jans.Issuer(), JanssenHost(t.Name)
 
 	// The admin API mints tokens and rotates keys: loopback only.
 	al, err := listen("127.0.0.1:0")

@@ -135,6 +135,11 @@ func (t *Target) boot(ctx context.Context, o Options) error {
 	if err := t.network(ctx); err != nil {
 		return err
 	}
+	// This machine resolves the Janssen stand-in's name too: the installer
+	// and the tests reach it at its issuer. Down removes the block.
+	if err := addHosts(HostsFile, t.Name, []string{t.HostAddress + "\t" + JanssenHost(t.Name)}); err != nil {
+		return err
+	}
 	if err := t.startDaemon(); err != nil {
 		return err
 	}
@@ -196,7 +201,8 @@ func (t *Target) identity(ctx context.Context) error {
 	}{
 		{filepath.Join(m, "etc/machine-id"), randomHex(16) + "\n", 0o444},
 		{filepath.Join(m, "etc/hostname"), t.Name + "\n", 0o644},
-		{filepath.Join(m, "etc/hosts"), fmt.Sprintf("127.0.0.1\tlocalhost\n127.0.1.1\t%[1]s\n%[2]s\t%[3]s\n::1\tlocalhost ip6-localhost ip6-loopback\n", t.Name, t.Address, t.Domain), 0o644},
+		{filepath.Join(m, "etc/hosts"), fmt.Sprintf("127.0.0.1\tlocalhost\n127.0.1.1\t%[1]s\n%[2]s\t%[3]s\n%[4]s\t%[5]s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+			t.Name, t.Address, t.Domain, t.HostAddress, JanssenHost(t.Name)), 0o644},
 		{filepath.Join(m, "etc/ssh/ssh_host_ed25519_key"), string(hostPriv), 0o600},
 		{filepath.Join(m, "etc/ssh/ssh_host_ed25519_key.pub"), hostPub + "\n", 0o644},
 		{filepath.Join(m, "root/.ssh/authorized_keys"), clientPub + "\n", 0o600},

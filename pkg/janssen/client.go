@@ -31,13 +31,14 @@ type ClientRequest struct {
 
 // NewClientRequest is the client of the meeting server at domain: a public
 // web client (no secret; the browser proves itself with PKCE) that receives
-// the code at Jitsi's sso.html and gets RS256-signed JWTs.
+// the code at Jitsi's sso.html, returns to its logout.html after signing
+// out (config.js tokenLogoutUrl), and gets RS256-signed JWTs.
 func NewClientRequest(domain string) ClientRequest {
 	return ClientRequest{
 		ClientName:               "Jitsi Meet " + domain,
 		ApplicationType:          "web",
 		RedirectURIs:             []string{"https://" + domain + "/static/sso.html"},
-		PostLogoutRedirectURIs:   []string{"https://" + domain + "/"},
+		PostLogoutRedirectURIs:   []string{"https://" + domain + "/static/logout.html"},
 		GrantTypes:               []string{"authorization_code", "refresh_token"},
 		ResponseTypes:            []string{"code"},
 		TokenEndpointAuthMethod:  "none",

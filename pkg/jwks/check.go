@@ -74,10 +74,12 @@ type Options struct {
 	// RoomOptional is asap_require_room_claim = false; by default a token
 	// must carry room.
 	RoomOptional bool
-	// Alg is signature_algorithm; empty: RS256.
+	// Alg is signature_algorithm; empty: RS256. Anything but an algorithm
+	// of Algs fails every token.
 	Alg string
 	// Keys finds the signing key by kid: a JWKS (cache_keys_url) or a
-	// KeyServer (asap_key_server). Nil: kid lookup and signature are skipped.
+	// KeyServer (asap_key_server). Nil: no signature can be verified, and
+	// no token is accepted.
 	Keys KeySource
 	// Now is the time on this machine; nil: time.Now.
 	Now func() time.Time
@@ -114,14 +116,31 @@ type Report struct {
 	Claims map[string]any `json:"claims,omitempty"`
 }
 
-// Accepted reports whether Prosody would accept the token: no check failed.
+// Accepted reports whether Prosody would accept the token: no check failed
+// and the signature was verified.
 func (r Report) Accepted() bool {
+	verified := false
 	for _, c := range r.Checks {
 		if c.Status == Fail {
 			return false
 		}
+		verified = verified || c.Name == "signature" && c.Status == Pass
 	}
-	return len(r.Checks) > 0
+	return verified
+}
+
+// Algs are the signature algorithms Prosody's token plugin verifies with a
+// key from a JWKS or key server: a token's alg must start with "RS" there,
+// and luajwtjitsi knows RS256, RS384 and RS512 (and HMAC, with a shared
+// secret only).
+var Algs = []string{"RS256", "RS384", "RS512"}
+
+// CheckAlg returns an error unless alg is one of Algs.
+func CheckAlg(alg string) error {
+	if _, ok := rsaHashes[alg]; ok {
+		return nil
+	}
+	return fmt.Errorf("signature algorithm %q: with keys from a JWKS or key server Prosody verifies only %s", alg, strings.Join(Algs, ", "))
 }
 
 // Failed lists the checks that failed.
@@ -153,6 +172,10 @@ func (t *Token) Check(o Options) Report {
 	if c.o.Alg == "" {
 		c.o.Alg = "RS256"
 	}
+	if err := CheckAlg(c.o.Alg); err != nil {
+		c.fail("signature_algorithm", "set signature_algorithm to RS256 (the default with a JWKS or key server), RS384 or RS512", "%v", err)
+		return Report{Checks: c.out, Header: t.Header, Claims: t.Claims}
+	}
 	if c.o.Now == nil {
 		c.o.Now = time.Now
 	}
@@ -171,10 +194,11 @@ func (t *Token) Check(o Options) Report {
 }
 
 type checker struct {
-	t   *Token
-	o   Options
-	out []Result
-	key *rsa.PublicKey
+	t     *Token
+	o     Options
+	out   []Result
+	key   *rsa.PublicKey
+	algOK bool
 }
 
 func (c *checker) pass(name, format string, a ...any) {
@@ -209,13 +233,15 @@ func (c *checker) kid() {
 
 func (c *checker) lookup(kid string) {
 	if c.o.Keys == nil {
-		c.skip("kid known", "no JWKS or key server given")
+		c.fail("kid known", "give Janssen's JWKS URL or Prosody's key server: without keys no signature can be verified",
+			"no JWKS or key server to look kid %q up in", kid)
 		return
 	}
 	key, err := c.o.Keys.PublicKey(kid)
+	var ke *KeyError
 	switch {
 	case errors.Is(err, ErrUnknownKid):
-		fix := "get a new token: Janssen rotated its keys and no longer publishes this one, or another issuer signed it"
+		fix := "get a new token: Janssen no longer publishes this key (it rotates its keys), or another issuer signed the token"
 		if ks, ok := c.o.Keys.(*KeyServer); ok {
 			refresh := "refresh the key server's files from the JWKS"
 			if ks.Refresh != "" {
@@ -224,12 +250,18 @@ func (c *checker) lookup(kid string) {
 			fix = fmt.Sprintf("if kid %q is in Janssen's JWKS, the key server has not fetched it yet: %s; otherwise get a new token", kid, refresh)
 		}
 		c.fail("kid known", fix, "kid %q: %v", kid, err)
+	case errors.As(err, &ke):
+		c.fail("kid known", ke.Fix, "%v", ke)
 	case err != nil:
-		c.fail("kid known", "check the JWKS URL or key server URL, and --ca-bundle for a private CA",
+		c.fail("kid known", "check the JWKS URL or key server URL, and the CA bundle (--ca-bundle, janssen.ca_bundle) for a private CA",
 			"could not read %s: %v", c.o.Keys, err)
 	default:
 		c.key = key
-		c.pass("kid known", "in %s (RSA %d bits)", c.o.Keys, key.N.BitLen())
+		detail := fmt.Sprintf("in %s (RSA %d bits)", c.o.Keys, key.N.BitLen())
+		if r, ok := c.o.Keys.(*RemoteJWKS); ok && r.Refresh() != "" {
+			detail += "; " + r.Refresh()
+		}
+		c.pass("kid known", "%s", detail)
 	}
 }
 
@@ -239,8 +271,11 @@ func (c *checker) typ() {
 		c.pass("typ", `"JWT"`)
 		return
 	}
-	c.fail("typ", `Prosody's JWT library requires the header "typ": "JWT" exactly (case matters); use an access token issued as JWT (access_token_as_jwt) or an ID token`,
-		"typ is %s", describe(c.t.Header["typ"]))
+	fix := `Prosody's JWT library requires the header "typ": "JWT" exactly (case matters); use an access token Janssen issues as JWT (the client's access_token_as_jwt), whose typ is "JWT"`
+	if typ, _ := c.t.Header["typ"].(string); strings.EqualFold(typ, "at+jwt") || strings.EqualFold(typ, "application/at+jwt") {
+		fix = `Prosody refuses RFC 9068 access tokens ("typ": "at+jwt") however they are signed: give Jitsi a token whose header says "typ": "JWT", such as Janssen's ID token or an access token the UPDATE_TOKEN script's modifyAccessToken gives the header typ "JWT"`
+	}
+	c.fail("typ", fix, "typ is %s", describe(c.t.Header["typ"]))
 }
 
 var rsaHashes = map[string]struct {
@@ -253,36 +288,45 @@ var rsaHashes = map[string]struct {
 }
 
 // alg: Prosody verifies with one configured algorithm; with keys from a JWKS
-// or key server it must be RSA.
+// or key server the token's alg must start with "RS" and equal it. The
+// refusals come first: no wanted algorithm makes an unsigned, HMAC or other
+// token acceptable.
 func (c *checker) alg() {
-	alg, _ := c.t.Header["alg"].(string)
+	v := c.t.Header["alg"]
+	alg, _ := v.(string)
 	want := c.o.Alg
+	signWith := fmt.Sprintf("have Janssen sign with %s: set the client's access_token_signing_alg and id_token_signed_response_alg to %s", want, want)
+	_, rsa := rsaHashes[alg]
 	switch {
-	case alg == want:
-		c.pass("alg", "%s", alg)
 	case alg == "" || strings.EqualFold(alg, "none"):
-		c.fail("alg", "Prosody never accepts an unsigned token: have Janssen sign it with "+want,
-			"alg is %s: the token is unsigned", describe(c.t.Header["alg"]))
-	case strings.HasPrefix(alg, "HS"):
-		c.fail("alg", fmt.Sprintf("with Janssen's keys Prosody verifies only %s signatures: set the client's access_token_signing_alg and id_token_signed_response_alg to %s", want, want),
+		c.fail("alg", "Prosody never accepts an unsigned token: "+signWith,
+			"alg is %s: the token is unsigned", describe(v))
+	case strings.HasPrefix(strings.ToUpper(alg), "HS"):
+		c.fail("alg", signWith,
 			"alg is %s, an HMAC with a shared secret, which no JWKS or key server can verify", alg)
+	case !rsa:
+		c.fail("alg", signWith,
+			"alg is %s: with keys from a JWKS or key server Prosody verifies only %s", alg, strings.Join(Algs, ", "))
+	case alg != want:
+		c.fail("alg", fmt.Sprintf("%s, or set Prosody's signature_algorithm to %s", signWith, alg),
+			"alg is %s, Prosody expects %s (signature_algorithm)", alg, want)
 	default:
-		c.fail("alg", fmt.Sprintf("have Janssen sign with %s (the client's access_token_signing_alg), or set Prosody's signature_algorithm to %s", want, alg),
-			"alg is %s, Prosody expects %s", alg, want)
+		c.algOK = true
+		c.pass("alg", "%s", alg)
 	}
 }
 
+// signature: always verified; a token is accepted only when it verifies.
 func (c *checker) signature() {
-	alg, _ := c.t.Header["alg"].(string)
-	rh, ok := rsaHashes[alg]
 	switch {
-	case alg != c.o.Alg || !ok:
-		c.skip("signature", "not verified: alg is not %s", c.o.Alg)
+	case !c.algOK:
+		c.skip("signature", "not verified: Prosody refuses the alg")
 		return
 	case c.key == nil:
 		c.skip("signature", "not verified: no key")
 		return
 	}
+	rh := rsaHashes[c.o.Alg]
 	h := rh.new()
 	h.Write([]byte(c.t.signed))
 	if err := rsa.VerifyPKCS1v15(c.key, rh.h, h.Sum(nil), c.t.signature); err != nil {
@@ -290,7 +334,7 @@ func (c *checker) signature() {
 			"does not verify with kid %q from %s", c.t.Header["kid"], c.o.Keys)
 		return
 	}
-	c.pass("signature", "%s, verified", alg)
+	c.pass("signature", "%s, verified", c.o.Alg)
 }
 
 // time checks exp or nbf: optional, but a number when present, against the
@@ -407,11 +451,17 @@ func firstOr(list []string, def string) string {
 // sub: with enable_domain_verification Prosody lets the token into rooms
 // under conference.<sub> only.
 func (c *checker) sub() {
+	v, present := c.t.Claims["sub"]
 	if c.o.Domain == "" {
-		c.skip("sub", "domain verification is off")
+		// Prosody refuses a token without sub even then.
+		if !present {
+			c.fail("sub", `make the UPDATE_TOKEN script set sub to the meeting domain (or "*")`,
+				"'sub' claim is missing: Prosody requires it even without domain verification")
+			return
+		}
+		c.pass("sub", "present (%s); domain verification is off", describe(v))
 		return
 	}
-	v, present := c.t.Claims["sub"]
 	sub, ok := v.(string)
 	fix := fmt.Sprintf("make the UPDATE_TOKEN script set sub to %q (or \"*\")", c.o.Domain)
 	switch {
@@ -429,22 +479,32 @@ func (c *checker) sub() {
 	}
 }
 
+// room: Prosody refuses only a token without room; it then matches the
+// room's name with the claim when a participant joins.
 func (c *checker) room() {
 	if c.o.RoomOptional {
 		c.skip("room", "not required (asap_require_room_claim = false)")
 		return
 	}
 	v, present := c.t.Claims["room"]
-	room, ok := v.(string)
-	switch {
-	case !present || v == nil:
-		c.fail("room", `make the UPDATE_TOKEN script set room to "*" (any room) or the room's name`, "'room' claim is missing")
-	case !ok:
-		c.fail("room", `room must be a string: a room name or "*"`, "room is %s", describe(v))
-	case room == "*":
-		c.pass("room", `"*": any room`)
-	default:
+	fix := `make the UPDATE_TOKEN script set room to "*" (any room) or the room's name`
+	switch room := v.(type) {
+	case nil:
+		if !present {
+			c.fail("room", fix, "'room' claim is missing")
+			return
+		}
+		c.fail("room", fix, "room is null: Prosody signs the token in (null is a value to it, not a missing claim), but no room name matches null, so every join is refused")
+	case string:
+		if room == "*" {
+			c.pass("room", `"*": any room`)
+			return
+		}
 		c.pass("room", "%q: only that room", room)
+	case json.Number:
+		c.pass("room", "the number %s: Prosody accepts it, and it opens only the room named %s; a string is clearer", room, room)
+	default:
+		c.fail("room", fix, "room is %s: no room name matches it, so every join is refused", describe(v))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,29 +54,55 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("GET %s: %d %s", e.url, e.code, http.StatusText(e.code))
 }
 
+// HTTPStatus is the status code of a response other than 200 OK that err
+// reports, or 0.
+func HTTPStatus(err error) int {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	return 0
+}
+
+// IsTLSError reports whether err is a certificate the client does not trust:
+// an unknown CA, a name the certificate lacks, an expired certificate.
+func IsTLSError(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) || errors.As(err, &verify)
+}
+
 // get fetches url and returns its body, refusing anything but 200 OK.
 func get(ctx context.Context, c *http.Client, url string) ([]byte, error) {
+	body, _, err := getWithHeader(ctx, c, url)
+	return body, err
+}
+
+// getWithHeader is get that also returns the response's header.
+func getWithHeader(ctx context.Context, c *http.Client, url string) ([]byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	req.Header.Set("Accept", "application/json, application/x-pem-file, */*")
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, err // already names the method and URL
+		return nil, nil, err // already names the method and URL
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, &statusError{url: url, code: resp.StatusCode}
+		return nil, nil, &statusError{url: url, code: resp.StatusCode}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
+		return nil, nil, fmt.Errorf("GET %s: %w", url, err)
 	}
 	if len(body) > maxBody {
-		return nil, fmt.Errorf("GET %s: larger than %d bytes", url, maxBody)
+		return nil, nil, fmt.Errorf("GET %s: larger than %d bytes", url, maxBody)
 	}
-	return body, nil
+	return body, resp.Header, nil
 }
 
 // Discovery is the part of an OpenID discovery document the installer uses.

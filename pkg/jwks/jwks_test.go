@@ -2,11 +2,13 @@ package jwks_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -149,7 +151,9 @@ func TestEachCheckFails(t *testing.T) {
 		{name: "wrong sub", claims: set("sub", "inum-1"), check: "sub", want: `make the UPDATE_TOKEN script set sub to "meet.example.com"`},
 		{name: "no sub", claims: set("sub", nil), check: "sub", want: "'sub' claim is missing"},
 		{name: "no room", claims: set("room", nil), check: "room", want: "'room' claim is missing"},
-		{name: "room number", claims: set("room", 7), check: "room", want: "must be a string"},
+		{name: "room null", claims: set("room", json.RawMessage("null")), check: "room", want: "room is null: Prosody signs the token in"},
+		{name: "room list", claims: set("room", []string{"a"}), check: "room", want: "no room name matches it"},
+		{name: "typ at+jwt", mint: jans.MintOptions{Header: map[string]any{"typ": "at+jwt"}}, check: "typ", want: "ID token"},
 		{name: "wrong audience", claims: set("aud", "jitsi-meet"), check: "aud", want: "not among the accepted audiences"},
 		{name: "audience list", claims: set("aud", []string{"jitsi"}), check: "aud", want: "Prosody compares aud as one string"},
 		{name: "no audience", claims: set("aud", nil), check: "aud", want: "'aud' claim is missing"},
@@ -185,6 +189,11 @@ func TestOptionsRelaxChecks(t *testing.T) {
 	if rep := jwks.Check(tok, o); !rep.Accepted() {
 		t.Errorf("with room optional, no domain verification and any audience:\n%s", dump(rep))
 	}
+	// Without domain verification sub is still required.
+	delete(claims, "sub")
+	only(t, jwks.Check(mint(t, s, claims, jans.MintOptions{}), o), "sub", "Prosody requires it even without domain verification")
+	claims["sub"] = "someone"
+
 	// The host's clock runs a minute ahead: the token has expired there.
 	o.Skew = time.Minute
 	only(t, jwks.Check(tok, o), "exp", "expired 30s ago (2026-06-01T12:00:30Z, by the host's clock, 1m0s ahead of this machine's)")
@@ -237,8 +246,8 @@ func TestKeyServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Keys) != 2 {
-		t.Fatalf("JWKS has %d keys after a rotation, want 2", len(set.Keys))
+	if n := len(s.Keys()); n != 2 {
+		t.Fatalf("%d generations after a rotation, want 2", n)
 	}
 	dir := t.TempDir()
 	for _, k := range set.Keys {
@@ -321,5 +330,110 @@ func TestDiscovery(t *testing.T) {
 	}
 	if _, err := jwks.FetchDiscovery(ctx, plain, url, s.Issuer()); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("untrusted certificate: %v", err)
+	}
+}
+
+// TestNeverAcceptsForgedTokens: no option makes an unsigned, HMAC, PSS,
+// EC, tampered or foreign-signed token acceptable, and no fix suggests an
+// algorithm Prosody cannot verify with Janssen's keys.
+func TestNeverAcceptsForgedTokens(t *testing.T) {
+	s, c := standin(t)
+	other, _ := standin(t)
+	claims := goodClaims(s.Issuer())
+	good := mint(t, s, claims, jans.MintOptions{})
+	p := strings.Split(good, ".")
+	tampered := map[string]any{}
+	for k, v := range claims {
+		tampered[k] = v
+	}
+	tampered["room"] = "secret-room"
+	tp := strings.Split(mint(t, s, tampered, jans.MintOptions{}), ".")
+	rs256 := s.Keys()[0]
+	forged := map[string]string{
+		"unsigned":                      mint(t, s, claims, jans.MintOptions{Alg: "none"}),
+		"unsigned, signature kept":      strings.Join(strings.Split(mint(t, s, claims, jans.MintOptions{Alg: "none"}), ".")[:2], ".") + "." + p[2],
+		"NONE":                          mint(t, s, claims, jans.MintOptions{Alg: "none", Header: map[string]any{"alg": "NONE"}}),
+		"no alg":                        mint(t, s, claims, jans.MintOptions{Header: map[string]any{"alg": nil}}),
+		"HS256 with the public key":     mint(t, s, claims, jans.MintOptions{Alg: "HS256"}),
+		"HS384 with the public key":     mint(t, s, claims, jans.MintOptions{Alg: "HS384"}),
+		"HS512 with the public key":     mint(t, s, claims, jans.MintOptions{Alg: "HS512"}),
+		"PS256":                         mint(t, s, claims, jans.MintOptions{Alg: "PS256"}),
+		"ES256":                         mint(t, s, claims, jans.MintOptions{Alg: "ES256"}),
+		"ES256 naming the RSA kid":      mint(t, s, claims, jans.MintOptions{Alg: "ES256", Header: map[string]any{"kid": rs256}}),
+		"claims changed":                p[0] + "." + tp[1] + "." + p[2],
+		"signature of other claims":     p[0] + "." + p[1] + "." + tp[2],
+		"another key, same kid":         mint(t, other, claims, jans.MintOptions{Kid: rs256}),
+		"RS384 header, RS256 signature": mint(t, s, claims, jans.MintOptions{Header: map[string]any{"alg": "RS384"}}),
+		"empty signature":               p[0] + "." + p[1] + ".",
+	}
+	algs := []string{"", "RS256", "RS384", "RS512", "none", "HS256", "HS512", "PS256", "ES256", "rs256"}
+	fixAlg := regexp.MustCompile(`(?:signature_algorithm to|sign with|set to|alg to) ([A-Za-z0-9]+)`)
+	for name, tok := range forged {
+		for _, alg := range algs {
+			for _, keys := range []bool{true, false} {
+				o := options(s, c)
+				o.Alg = alg
+				if !keys {
+					o.Keys = nil
+				}
+				rep := jwks.Check(tok, o)
+				if rep.Accepted() {
+					t.Errorf("%s, alg %q, keys %t: accepted\n%s", name, alg, keys, dump(rep))
+				}
+				for _, f := range rep.Failed() {
+					for _, m := range fixAlg.FindAllStringSubmatch(f.Fix, -1) {
+						if jwks.CheckAlg(m[1]) != nil {
+							t.Errorf("%s, alg %q: fix suggests %s: %s", name, alg, m[1], f.Fix)
+						}
+					}
+				}
+			}
+		}
+	}
+	// The controls: the same checks accept what Janssen signs with the
+	// configured RSA algorithm.
+	for _, alg := range jwks.Algs {
+		o := options(s, c)
+		o.Alg = alg
+		if rep := jwks.Check(mint(t, s, claims, jans.MintOptions{Alg: alg}), o); !rep.Accepted() {
+			t.Errorf("%s token, alg %s: refused\n%s", alg, alg, dump(rep))
+		}
+	}
+	o := options(s, c)
+	o.Keys = nil
+	if rep := jwks.Check(good, o); rep.Accepted() {
+		t.Errorf("accepted without keys to verify the signature:\n%s", dump(rep))
+	}
+}
+
+func TestRoomNumberIsAccepted(t *testing.T) {
+	s, c := standin(t)
+	claims := goodClaims(s.Issuer())
+	claims["room"] = 5
+	rep := jwks.Check(mint(t, s, claims, jans.MintOptions{}), options(s, c))
+	if !rep.Accepted() {
+		t.Fatalf("room 5 refused:\n%s", dump(rep))
+	}
+	for _, r := range rep.Checks {
+		if r.Name == "room" && !strings.Contains(r.Detail, "the number 5") {
+			t.Errorf("room: %s", r.Detail)
+		}
+	}
+}
+
+// TestKidKnownSaysWhenProsodyRereads: Janssen's JWKS has no Cache-Control,
+// and Prosody then learns of a new key only after 6 hours.
+func TestKidKnownSaysWhenProsodyRereads(t *testing.T) {
+	s, c := standin(t)
+	tok := mint(t, s, goodClaims(s.Issuer()), jans.MintOptions{})
+	for _, tc := range []struct{ cc, want string }{
+		{"", "only every 6 h"},
+		{jans.ShortJWKSCache, "after 60 s"},
+	} {
+		s.SetJWKSCacheControl(tc.cc)
+		rep := jwks.Check(tok, options(s, c))
+		if !rep.Accepted() || !strings.Contains(rep.Checks[1].Detail, tc.want) {
+			t.Errorf("Cache-Control %q: %s", tc.cc, dump(rep))
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -28,15 +29,47 @@ type Key struct {
 
 // Set is a parsed JWKS: the RSA keys Prosody can use, and what it cannot.
 type Set struct {
+	// Keys are the RSA keys with a kid, signing or not: what Prosody turns
+	// into public keys.
 	Keys []Key
 	// Skipped says, per key left out, why: not RSA, no kid, a bad modulus.
 	Skipped []string
 	// Source names where the set came from, for messages.
 	Source string
+	// CacheControl is the Cache-Control header the JWKS came with; Prosody
+	// rereads the JWKS after its max-age, or every 6 hours without one.
+	CacheControl string
+
+	all []entry // every key of the document, in its order
 }
 
-// ParseJWKS parses a JSON Web Key Set. Like Prosody's JWKS reader it keeps
-// only RSA keys, found by kid.
+// entry is one key of the document as Prosody sees it.
+type entry struct {
+	kid, kty, use, alg string
+	pub                *rsa.PublicKey // nil: Prosody gets no usable key from it
+	problem            string         // why pub is nil
+}
+
+func (e entry) name() string {
+	what := "an " + e.kty + " key"
+	switch {
+	case e.kty == "":
+		what = "a key without kty"
+	case e.use == "enc":
+		what = "an " + e.kty + " encryption key (use enc)"
+	}
+	if e.alg != "" {
+		what += ", alg " + e.alg
+	}
+	return what
+}
+
+// signing reports whether Prosody can verify signatures with e and it is
+// not an encryption key.
+func (e entry) signing() bool { return e.pub != nil && e.use != "enc" }
+
+// ParseJWKS parses a JSON Web Key Set. Like Prosody's JWKS reader it makes
+// public keys of the RSA keys (n and e) with a kid, and finds them by kid.
 func ParseJWKS(data []byte) (*Set, error) {
 	var doc struct {
 		Keys []struct {
@@ -56,24 +89,29 @@ func ParseJWKS(data []byte) (*Set, error) {
 	}
 	s := &Set{}
 	for i, k := range doc.Keys {
+		e := entry{kid: k.Kid, kty: k.Kty, use: k.Use, alg: k.Alg}
 		name := fmt.Sprintf("key %d", i)
 		if k.Kid != "" {
 			name = fmt.Sprintf("kid %q", k.Kid)
 		}
 		switch {
 		case k.Kty != "RSA":
-			s.Skipped = append(s.Skipped, fmt.Sprintf("%s: kty %q, and Prosody reads only RSA keys", name, k.Kty))
-			continue
+			e.problem = fmt.Sprintf("kty %q, and Prosody reads only RSA keys", k.Kty)
 		case k.Kid == "":
-			s.Skipped = append(s.Skipped, name+": no kid, so no token can name it")
+			e.problem = "an RSA key without kid, so no token can name it"
+		default:
+			pub, err := rsaKey(k.N, k.E)
+			if err != nil {
+				e.problem = err.Error()
+			}
+			e.pub = pub
+		}
+		s.all = append(s.all, e)
+		if e.problem != "" {
+			s.Skipped = append(s.Skipped, name+": "+e.problem)
 			continue
 		}
-		pub, err := rsaKey(k.N, k.E)
-		if err != nil {
-			s.Skipped = append(s.Skipped, fmt.Sprintf("%s: %v", name, err))
-			continue
-		}
-		s.Keys = append(s.Keys, Key{Kid: k.Kid, Use: k.Use, Alg: k.Alg, Public: pub})
+		s.Keys = append(s.Keys, Key{Kid: k.Kid, Use: k.Use, Alg: k.Alg, Public: e.pub})
 	}
 	return s, nil
 }
@@ -100,7 +138,7 @@ func b64url(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
-// Kids lists the kids of the set, sorted.
+// Kids lists the kids of the RSA keys of the set, sorted.
 func (s *Set) Kids() []string {
 	kids := make([]string, len(s.Keys))
 	for i, k := range s.Keys {
@@ -110,19 +148,96 @@ func (s *Set) Kids() []string {
 	return kids
 }
 
-// PublicKey returns the key named kid, or an error wrapping ErrUnknownKid.
+// PublicKey returns the signing key named kid. A kid the set lacks gives a
+// *KeyError wrapping ErrUnknownKid; one that names a key Prosody cannot
+// verify this token with (an EC key, an encryption key, a kid shared with
+// another key), a *KeyError wrapping ErrUnusableKey.
 func (s *Set) PublicKey(kid string) (*rsa.PublicKey, error) {
-	for _, k := range s.Keys {
-		if k.Kid == kid {
-			return k.Public, nil
+	var same []entry
+	for _, e := range s.all {
+		if e.kid == kid && kid != "" {
+			same = append(same, e)
 		}
 	}
-	for _, why := range s.Skipped {
-		if strings.HasPrefix(why, fmt.Sprintf("kid %q:", kid)) {
-			return nil, fmt.Errorf("%w: the JWKS has it, but unusable: %s", ErrUnknownKid, why)
+	if len(same) == 0 {
+		return nil, &KeyError{Kid: kid, unknown: true,
+			Problem: fmt.Sprintf("%s has no key %q; it has %s", s.where(), kid, s.describe())}
+	}
+	// The signing key a token names: an encryption key sharing its kid is
+	// not the one it was signed with.
+	var sig *entry
+	for i := range same {
+		if same[i].signing() {
+			sig = &same[i]
 		}
 	}
-	return nil, fmt.Errorf("%w: %s has %s", ErrUnknownKid, s.where(), listKids(s.Kids()))
+	// Prosody keeps the last key of a kid, whatever its use.
+	last := same[len(same)-1]
+	switch {
+	case sig == nil && last.kty != "RSA":
+		return nil, &KeyError{Kid: kid,
+			Problem: fmt.Sprintf("kid %q names %s in %s, which Prosody's token plugin cannot use: it reads RSA keys", kid, last.name(), s.where()),
+			Fix:     "have Janssen sign the tokens for Jitsi with RS256: set the client's access_token_signing_alg and id_token_signed_response_alg to RS256 (Janssen then names its RSA key)"}
+	case sig == nil && last.pub != nil:
+		return nil, &KeyError{Kid: kid,
+			Problem: fmt.Sprintf("kid %q names %s in %s, not a signing key", kid, last.name(), s.where()),
+			Fix:     "a token Janssen signed names a signing key (use sig): get a new token from Janssen, and check that the client gets signed, not encrypted, tokens"}
+	case sig == nil:
+		return nil, &KeyError{Kid: kid,
+			Problem: fmt.Sprintf("kid %q in %s is unusable: %s", kid, s.where(), last.problem),
+			Fix:     "Janssen's JWKS must publish the RSA signing key with a valid modulus n and exponent e"}
+	case last.pub == nil || !last.pub.Equal(sig.pub):
+		return nil, &KeyError{Kid: kid,
+			Problem: fmt.Sprintf("%s lists kid %q %d times; Prosody keeps the last, %s, and cannot verify the token with it", s.where(), kid, len(same), last.name()),
+			Fix:     "each key of Janssen's JWKS needs its own kid: give the signing key a kid no other key has"}
+	}
+	return sig.pub, nil
+}
+
+// describe says what keys the set has, for a kid it lacks.
+func (s *Set) describe() string {
+	var sig []string
+	other := map[string]int{}
+	for _, e := range s.all {
+		switch {
+		case e.signing():
+			sig = append(sig, fmt.Sprintf("%q", e.kid))
+		case e.kty == "RSA" && e.kid == "":
+			other["RSA key without kid"]++
+		case e.use == "enc":
+			other[e.kty+" encryption key"]++
+		case e.kty == "RSA":
+			other["unusable RSA key"]++
+		default:
+			other[e.kty+" key"]++
+		}
+	}
+	var parts []string
+	switch len(sig) {
+	case 0:
+		parts = append(parts, "no RSA signing key with a kid")
+	case 1:
+		parts = append(parts, "the RSA signing key "+sig[0])
+	default:
+		parts = append(parts, "the RSA signing keys "+strings.Join(sig, ", "))
+	}
+	kinds := make([]string, 0, len(other))
+	for k := range other {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		n := other[k]
+		if n == 1 {
+			parts = append(parts, "1 "+k)
+		} else {
+			parts = append(parts, fmt.Sprintf("%d %ss", n, k))
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 func (s *Set) where() string {
@@ -135,16 +250,9 @@ func (s *Set) where() string {
 // String names the key source in check messages.
 func (s *Set) String() string { return s.where() }
 
-func listKids(kids []string) string {
-	if len(kids) == 0 {
-		return "no RSA key"
-	}
-	return "only " + quoted(kids)
-}
-
 // FetchJWKS fetches and parses the JWKS at url.
 func FetchJWKS(ctx context.Context, c *http.Client, url string) (*Set, error) {
-	body, err := get(ctx, c, url)
+	body, h, err := getWithHeader(ctx, c, url)
 	if err != nil {
 		return nil, fmt.Errorf("JWKS: %w", err)
 	}
@@ -153,6 +261,7 @@ func FetchJWKS(ctx context.Context, c *http.Client, url string) (*Set, error) {
 		return nil, fmt.Errorf("%s: %w", url, err)
 	}
 	s.Source = "the JWKS at " + url
+	s.CacheControl = h.Get("Cache-Control")
 	return s, nil
 }
 
@@ -200,9 +309,31 @@ func KeyFileName(kid string) string {
 // ErrUnknownKid means the key source has no key with the token's kid.
 var ErrUnknownKid = errors.New("unknown kid")
 
+// ErrUnusableKey means the key source has the token's kid, but not as an
+// RSA signing key Prosody can verify the token with.
+var ErrUnusableKey = errors.New("unusable key")
+
+// KeyError is a kid a key source cannot give a signing key for.
+type KeyError struct {
+	Kid     string
+	Problem string
+	// Fix says what to do; empty for an unknown kid, whose fix depends on
+	// the key source.
+	Fix     string
+	unknown bool
+}
+
+func (e *KeyError) Error() string { return e.Problem }
+
+// Is makes a KeyError match ErrUnknownKid or ErrUnusableKey.
+func (e *KeyError) Is(target error) bool {
+	return target == ErrUnknownKid && e.unknown || target == ErrUnusableKey && !e.unknown
+}
+
 // KeySource finds the public key a token names in its kid header.
-// A kid the source does not have gives an error wrapping ErrUnknownKid;
-// any other error means the source could not be read.
+// A kid the source does not have gives an error wrapping ErrUnknownKid, a
+// key it cannot verify with one wrapping ErrUnusableKey; any other error
+// means the source could not be read.
 type KeySource interface {
 	PublicKey(kid string) (*rsa.PublicKey, error)
 	String() string
@@ -264,3 +395,17 @@ func (r *RemoteJWKS) PublicKey(kid string) (*rsa.PublicKey, error) {
 }
 
 func (r *RemoteJWKS) String() string { return "the JWKS at " + r.URL }
+
+// Refresh says how often Prosody rereads the JWKS, from its Cache-Control;
+// "" before it was fetched.
+func (r *RemoteJWKS) Refresh() string {
+	if r.set == nil {
+		return ""
+	}
+	if m := maxAge.FindStringSubmatch(r.set.CacheControl); m != nil {
+		return "Prosody rereads it after " + m[1] + " s (Cache-Control max-age)"
+	}
+	return "it has no Cache-Control max-age, so Prosody rereads it only every 6 h: a key Janssen added since Prosody's last read is unknown to Prosody until then (restart Prosody to read it now)"
+}
+
+var maxAge = regexp.MustCompile(`max-age=(\d+)`)

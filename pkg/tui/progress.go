@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,6 +109,7 @@ type progress struct {
 	byHost  map[string]*hostRows
 	summary *installer.Summary
 	checks  []checkRow
+	waiting []checkRow // checks verify asks again; gone once they are reported
 	log     bytes.Buffer
 	logSink *installer.TextSink
 }
@@ -132,11 +134,11 @@ func (p *progress) host(name string) *hostRows {
 func (p *progress) start(phase string) {
 	p.phase = phase
 	if phase == phasePlan {
-		p.hosts, p.byHost, p.summary, p.checks = nil, map[string]*hostRows{}, nil, nil
+		p.hosts, p.byHost, p.summary, p.checks, p.waiting = nil, map[string]*hostRows{}, nil, nil, nil
 		p.log.Reset()
 	}
 	if phase == phaseVerify {
-		p.checks = nil
+		p.checks, p.waiting = nil, nil
 	}
 }
 
@@ -199,12 +201,15 @@ func (p *progress) event(e installer.Event) {
 		if !s.started.IsZero() {
 			s.dur = e.Time.Sub(s.started)
 		}
+	case installer.EventCheckWaiting:
+		p.waiting = append(p.waiting, checkRow{host: e.Host, name: e.Resource, err: e.Message})
 	case installer.EventCheck:
 		row := checkRow{host: e.Host, name: e.Resource, passed: e.Passed != nil && *e.Passed, err: e.Error}
 		if e.Passed == nil {
 			row.skipped, row.err = true, e.Message
 		}
 		p.checks = append(p.checks, row)
+		p.waiting = slices.DeleteFunc(p.waiting, func(w checkRow) bool { return w.host == e.Host && w.name == e.Resource })
 	case installer.EventHostFinished:
 		if e.Message != phaseVerify {
 			h.finished, h.summary = e.Message, e.Summary
@@ -392,9 +397,21 @@ func summaryLine(s *installer.Summary) string {
 		s.Hosts, s.Changed, s.Unchanged, s.Failed, s.Handlers, s.RoundTrips, fmtDur(s.Duration))
 }
 
-// checkLines renders the verify results.
+// checkLines renders the verify results, and the checks verify is still
+// waiting for.
 func (p *progress) checkLines(width int) []string {
+	var wait []string
+	for _, w := range p.waiting {
+		name := w.name
+		if len(p.hosts) > 1 {
+			name = w.host + ": " + name
+		}
+		wait = append(wait, wrapText("  … "+name+": "+w.err, width))
+	}
 	if len(p.checks) == 0 {
+		if len(wait) > 0 {
+			return append([]string{styleBold.Render("Verify: waiting for services to settle")}, wait...)
+		}
 		return nil
 	}
 	failed, skipped := p.checksFailed(), p.checksSkipped()
@@ -419,7 +436,7 @@ func (p *progress) checkLines(width int) []string {
 		}
 		out = append(out, styleBad.Render(wrapText("  ✗ "+name+": "+c.err, width)))
 	}
-	return out
+	return append(out, wait...)
 }
 
 func fmtDur(d time.Duration) string {
