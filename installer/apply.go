@@ -51,6 +51,15 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 			}()
 		}
 		wg.Wait()
+		// Each host's summary line as soon as its role is done.
+		for _, hp := range wave {
+			s := hp.summary(false)
+			msg := ""
+			if hp.Err == nil && s.Changed == 0 && s.Handlers == 0 {
+				msg = "No changes: " + hp.Host.Name + " is converged."
+			}
+			e.emit(Event{Type: EventHostFinished, Host: hp.Host.Name, Summary: &s, Duration: s.Duration, Message: msg, Error: errString(hp.Err)})
+		}
 		for _, hp := range wave {
 			if hp.Err != nil && failed == nil {
 				failed = hp
@@ -62,13 +71,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	}
 	var total Summary
 	for _, hp := range p.Hosts {
-		s := hp.summary(false)
-		total.add(s)
-		msg := ""
-		if hp.Err == nil && s.Changed == 0 && s.Handlers == 0 {
-			msg = "No changes: " + hp.Host.Name + " is converged."
-		}
-		e.emit(Event{Type: EventHostFinished, Host: hp.Host.Name, Summary: &s, Duration: s.Duration, Message: msg, Error: errString(hp.Err)})
+		total.add(hp.summary(false))
 	}
 	total.Duration = time.Since(p.start)
 	e.emit(Event{Type: EventRunFinished, Summary: &total, Duration: total.Duration, Message: "apply"})

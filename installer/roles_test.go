@@ -91,6 +91,19 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 					t.Errorf("b1: %v, want a BlockedError", p.Hosts[0].Err)
 				}
 			}
+			// The core's summary line comes before any bridge starts.
+			coreDone, bridgeStart := -1, -1
+			for i, ev := range rec.events {
+				if ev.Type == EventHostFinished && ev.Host == "core" && coreDone < 0 {
+					coreDone = i
+				}
+				if ev.Type == EventStepStarted && ev.Host != "core" && bridgeStart < 0 {
+					bridgeStart = i
+				}
+			}
+			if !tc.failCore && (coreDone < 0 || bridgeStart < coreDone) {
+				t.Errorf("core finished at event %d, a bridge started at %d", coreDone, bridgeStart)
+			}
 			finished := map[string]int{}
 			for _, ev := range rec.of(EventHostFinished) {
 				finished[ev.Host]++
