@@ -221,6 +221,7 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 	// declared[i] closes when host i has declared (or failed): hosts of a
 	// later role declare after it, reading what it produced.
 	declared := make([]chan struct{}, len(targets))
+	ok := make([]bool, len(targets)) // written before declared[i] closes
 	for i, t := range targets {
 		declared[i] = make(chan struct{})
 		p.Hosts[i] = &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
@@ -235,7 +236,7 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 					continue
 				}
 				<-declared[j]
-				if p.Hosts[j].Err != nil {
+				if !ok[j] {
 					return &BlockedError{Host: t.Name, By: u.Name, Role: u.Role}
 				}
 			}
@@ -244,7 +245,14 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			hp.Err = e.planHost(ctx, t, hp, probe, wait, declared[i])
+			var once sync.Once
+			done := func(declaredOK bool) {
+				once.Do(func() {
+					ok[i] = declaredOK
+					close(declared[i])
+				})
+			}
+			hp.Err = e.planHost(ctx, t, hp, probe, wait, done)
 			if hp.Err != nil {
 				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err), Hint: hintFor(hp.Err)})
 			}
@@ -257,10 +265,9 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 const journalQuery = "installer.journal"
 
 // planHost connects, queries, waits for the hosts of earlier roles to have
-// declared, declares (then closes declared) and, with probe, probes.
-func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool, wait func() error, declared chan struct{}) error {
-	once := sync.OnceFunc(func() { close(declared) })
-	defer once()
+// declared, declares (then calls done) and, with probe, probes.
+func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool, wait func() error, done func(declared bool)) error {
+	defer done(false)
 	h := hp.Host
 	list, err := e.stepsFor(t.Role)
 	if err != nil {
@@ -291,7 +298,7 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 	if err := e.declareAll(h, hp); err != nil {
 		return err
 	}
-	once()
+	done(true)
 	if !probe {
 		return nil
 	}
