@@ -17,7 +17,9 @@ func (s *jicofo) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []installer.Resource{&installer.File{Path: jicofoConf, Content: b, Mode: 0o640, Group: "jitsi", Secret: true, Notify: notify(restartJicofo)}}, nil
+	// Owned as jicofo's postinst leaves it (chown -R jicofo:jitsi on every
+	// configure), so an upgrade is no drift.
+	return []installer.Resource{&installer.File{Path: jicofoConf, Content: b, Mode: 0o640, Owner: "jicofo", Group: "jitsi", Secret: true, Notify: notify(restartJicofo)}}, nil
 }
 
 func (s *jicofo) Checks(*installer.Host) []installer.Check {

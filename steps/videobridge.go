@@ -28,7 +28,8 @@ func (s *videobridge) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []installer.Resource{&installer.File{Path: jvbConf, Content: b, Mode: 0o640, Group: "jitsi", Secret: true, Notify: notify(restart)}}, nil
+	// Owned as the bridge's postinst leaves it (chown -R jvb:jitsi).
+	return []installer.Resource{&installer.File{Path: jvbConf, Content: b, Mode: 0o640, Owner: "jvb", Group: "jitsi", Secret: true, Notify: notify(restart)}}, nil
 }
 
 // bridgeData is what a videobridge host's jvb.conf needs: the core's

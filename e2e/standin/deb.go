@@ -32,14 +32,16 @@ var shared = map[string][][2]string{
 }
 
 // noopModules are Prosody modules that Jitsi's Prosody config names and the
-// stand-in only has to load: each becomes a module that does nothing.
+// stand-in only has to load: each becomes a module that does nothing. These
+// are the current upstream names (the polls, speaker stats, A/V moderation
+// and room metadata features are *_component modules now); a config that
+// still names a module upstream removed fails to load it, as upstream.
 var noopModules = []string{
-	"av_moderation", "av_moderation_component", "client_proxy",
-	"conference_duration", "conference_duration_component", "end_conference",
-	"limits_exception", "muc_breakout_rooms", "muc_domain_mapper",
-	"muc_lobby_rooms", "muc_password_check", "muc_rate_limit", "polls",
-	"room_metadata", "room_metadata_component", "speakerstats",
-	"speakerstats_component",
+	"av_moderation_component", "conference_duration", "end_conference",
+	"features_identity", "filesharing_component", "limits_exception",
+	"muc_breakout_rooms", "muc_domain_mapper", "muc_hide_all",
+	"muc_lobby_rooms", "muc_password_whitelist", "muc_rate_limit",
+	"polls_component", "room_metadata_component", "speakerstats_component",
 }
 
 const pluginDir = "usr/share/jitsi-meet/prosody-plugins"
@@ -48,20 +50,34 @@ const noopModule = `-- Stand-in for Jitsi's mod_%s: Prosody loads it, and it cha
 module:log("debug", "stand-in module %%s loaded; it does nothing", module.name);
 `
 
-// release is one suite of the repository. Every suite has every package of
-// pkgs/; an older release gives them lower versions and an older token plugin.
+// release is one release of the packages, in one suite of the repository.
+// Every release has every package of pkgs/.
 type release struct {
 	suite    string
 	versions map[string]string // instead of the control files' Version
+	// previous: a release before the newest one; the lines of its sources
+	// marked as added in the newest release are left out (see sinceNext).
+	previous bool
 	// noJWKS: the token plugin predates cache_keys_url (see preJWKS).
 	noJWKS bool
 }
 
-// releases are built in this order; Suite first. They are not part of the
-// source hash: bump buildFormat when they change.
+// releases: the newest first (the control files' versions), then the one
+// before it in the same suite, then the older suite. They are not part of
+// the source hash: bump buildFormat when they change.
 var releases = []release{
 	{suite: Suite},
-	{suite: OldSuite, noJWKS: true, versions: map[string]string{
+	{suite: Suite, previous: true, versions: map[string]string{
+		"jicofo":                "1.0-1100-1",
+		"jitsi-meet":            "2.0.10078-1",
+		"jitsi-meet-prosody":    "1.0.8542-1",
+		"jitsi-meet-tokens":     "1.0.8542-1",
+		"jitsi-meet-turnserver": "1.0.8542-1",
+		"jitsi-meet-web":        "1.0.8542-1",
+		"jitsi-meet-web-config": "1.0.8542-1",
+		"jitsi-videobridge2":    "2.3-200-g1c5e9d1f-1",
+	}},
+	{suite: OldSuite, previous: true, noJWKS: true, versions: map[string]string{
 		"jicofo":                "1.0-1062-1",
 		"jitsi-meet":            "2.0.9258-1",
 		"jitsi-meet-prosody":    "1.0.7762-1",
@@ -73,11 +89,48 @@ var releases = []release{
 	}},
 }
 
-// Packages lists the stand-in packages of Suite.
+// Release is one release of the stand-in packages.
+type Release struct {
+	// Suite is the repository suite holding it: Suite or OldSuite.
+	Suite string
+	// Packages are its packages and their versions.
+	Packages []Package
+}
+
+// Version returns the version of package name in the release, or "".
+func (r Release) Version(name string) string {
+	for _, p := range r.Packages {
+		if p.Name == name {
+			return p.Version
+		}
+	}
+	return ""
+}
+
+// Releases lists every release in the repository, newest first: Suite's
+// newest (apt's candidate), Suite's previous one (install it with
+// "apt-get install PKG=VERSION" to test an upgrade to the newest), and
+// OldSuite's.
+func Releases() ([]Release, error) {
+	var out []Release
+	for _, r := range releases {
+		pkgs, err := r.packages()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Release{Suite: r.suite, Packages: pkgs})
+	}
+	return out, nil
+}
+
+// Packages lists the newest stand-in packages of Suite, apt's candidates.
 func Packages() ([]Package, error) { return releases[0].packages() }
 
+// PreviousPackages lists the stand-in packages of Suite's previous release.
+func PreviousPackages() ([]Package, error) { return releases[1].packages() }
+
 // OldPackages lists the stand-in packages of OldSuite.
-func OldPackages() ([]Package, error) { return releases[1].packages() }
+func OldPackages() ([]Package, error) { return releases[2].packages() }
 
 func (r release) packages() ([]Package, error) {
 	names, err := packageNames()
@@ -169,6 +222,9 @@ func (r release) writeTree(p Package, root string) error {
 		if err != nil {
 			return err
 		}
+		if b, err = sinceNext(fp, b, !r.previous); err != nil {
+			return err
+		}
 		switch {
 		case isMaintScript(rel):
 			b = bytes.Replace(b, []byte(libMarker), lib, 1)
@@ -191,6 +247,7 @@ func (r release) writeTree(p Package, root string) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", f[0], err)
 		}
+		b = bytes.ReplaceAll(b, []byte(versionMarker), []byte(upstreamVersion(p.Version)))
 		if err := writeFile(root, f[1], b); err != nil {
 			return fmt.Errorf("write %s tree: %w", name, err)
 		}
@@ -208,25 +265,73 @@ func (r release) writeTree(p Package, root string) error {
 
 var versionRE = regexp.MustCompile(`(?m)^(Version: ).*$`)
 
+// versionMarker in a shared file becomes the package's upstream version.
+const versionMarker = "__STANDIN_VERSION__"
+
+// upstreamVersion drops the Debian revision: 1.0-1100-1 -> 1.0-1100.
+func upstreamVersion(v string) string {
+	if i := strings.LastIndex(v, "-"); i > 0 {
+		return v[:i]
+	}
+	return v
+}
+
+// Lines between these markers (and the marker lines) were added in the
+// newest release; a previous release leaves them out.
+const (
+	nextBegin = "#STANDIN_SINCE_NEXT_BEGIN#"
+	nextEnd   = "#STANDIN_SINCE_NEXT_END#"
+)
+
+// sinceNext removes the marker lines from file b and, unless keep, the
+// blocks between them: what the newest release added.
+func sinceNext(name string, b []byte, keep bool) ([]byte, error) {
+	if !bytes.Contains(b, []byte(nextBegin)) && !bytes.Contains(b, []byte(nextEnd)) {
+		return b, nil
+	}
+	var out []string
+	in := false
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		switch strings.TrimSpace(line) {
+		case nextBegin, "-- " + nextBegin:
+			if in {
+				return nil, fmt.Errorf("%s: nested %s", name, nextBegin)
+			}
+			in = true
+			continue
+		case nextEnd, "-- " + nextEnd:
+			if !in {
+				return nil, fmt.Errorf("%s: %s without %s", name, nextEnd, nextBegin)
+			}
+			in = false
+			continue
+		}
+		if !in || keep {
+			out = append(out, line)
+		}
+	}
+	if in {
+		return nil, fmt.Errorf("%s: %s is not closed", name, nextBegin)
+	}
+	return []byte(strings.Join(out, "")), nil
+}
+
 const (
 	jwkLib  = pluginDir + "/token/jwk.lib.lua"
 	utilLib = pluginDir + "/token/util.lib.lua"
 )
 
 // preJWKS turns the token library into that of a release before JWKS
-// support: the key code token/jwk.lib.lua holds is built in, as it was then,
-// and cache_keys_url is not an option it reads, so keys come only from
-// asap_key_server (BASE/hex(sha256(kid)).pem).
+// support: it does not load token/jwk.lib.lua (absent then) and does not
+// read cache_keys_url, so keys come only from asap_key_server
+// (BASE/hex(sha256(kid)).pem), and a config with a JWKS URL alone has no
+// key source.
 func preJWKS(util []byte) ([]byte, error) {
-	jwk, err := sources.ReadFile(path.Join("pkgs/jitsi-meet-prosody", jwkLib))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", jwkLib, err)
-	}
 	s := string(util)
 	for _, e := range [][2]string{
-		{`local jwk = module:require "token/jwk";`, "local jwk = (function()\n" + string(jwk) + "end)();"},
-		{`    self.cache_keys_url = module:get_option_string("cache_keys_url");` + "\n", ""},
-		{`'app_secret', 'asap_key_server' or 'cache_keys_url' must be specified`, `'app_secret' or 'asap_key_server' must be specified`},
+		{`local jwk_to_pem = module:require "token/jwk".jwk_to_pem;`, `local jwk_to_pem = nil;`},
+		{`	self.cacheKeysUrl = module:get_option_string("cache_keys_url");` + "\n", ""},
+		{`'app_secret', 'asap_key_server or 'cacheKeysUrl' must be specified`, `'app_secret' or 'asap_key_server' must be specified`},
 	} {
 		if strings.Count(s, e[0]) != 1 {
 			return nil, fmt.Errorf("%s: no single %q to replace for a release without JWKS", utilLib, e[0])
@@ -264,8 +369,8 @@ func writeFile(root, rel string, b []byte) error {
 // writeIndices writes the flat repository's indices in each suite's
 // directory, signs them, and exports the public key.
 func writeIndices(ctx context.Context, repo string, g *gpg, fpr string) error {
-	for _, r := range releases {
-		if err := writeSuite(ctx, repo, strings.TrimSuffix(r.suite, "/"), g, fpr); err != nil {
+	for _, suite := range []string{Suite, OldSuite} {
+		if err := writeSuite(ctx, repo, strings.TrimSuffix(suite, "/"), g, fpr); err != nil {
 			return err
 		}
 	}

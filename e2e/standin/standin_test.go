@@ -32,11 +32,7 @@ func TestMain(m *testing.M) {
 // testRepo builds the repository once for all tests of the package.
 func testRepo(t *testing.T) *Repo {
 	t.Helper()
-	for _, tool := range []string{"dpkg-deb", "apt-ftparchive", "gpg", "gpgv"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (apt-get install %s)", tool, strings.Join(HostPackages, " "))
-		}
-	}
+	needTools(t, "apt-get install "+strings.Join(HostPackages, " "), "dpkg-deb", "apt-ftparchive", "gpg", "gpgv")
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "standin-test-")
 		if buildErr == nil {
@@ -105,7 +101,7 @@ func stanzas(t *testing.T, text string) map[string]map[string]string {
 	cur := map[string]string{}
 	flush := func() {
 		if cur["Package"] != "" {
-			all[cur["Package"]] = cur
+			all[cur["Package"]+"="+cur["Version"]] = cur
 		}
 		cur = map[string]string{}
 	}
@@ -137,27 +133,46 @@ func checkRelations(t *testing.T, r *Repo, suite string) {
 		t.Fatal(err)
 	}
 	index := stanzas(t, string(b))
+	rels, err := Releases()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, preDepends, depends, recommends string
 	}{
 		{"jitsi-meet", "jitsi-videobridge2", "jicofo, jitsi-meet-web, jitsi-meet-web-config, jitsi-meet-prosody", "jitsi-meet-turnserver"},
 		{"jitsi-meet-web", "", "", ""},
-		{"jitsi-meet-web-config", "", "openssl, nginx | nginx-full | nginx-extras | apache2", ""},
-		{"jitsi-meet-prosody", "", "openssl, ca-certificates, prosody (>= 0.11) | prosody-trunk | prosody-0.12, ruby-hocon", ""},
-		{"jitsi-meet-tokens", "", "jitsi-meet-prosody, prosody (>= 0.12) | prosody-trunk", ""},
-		{"jitsi-meet-turnserver", "", "jitsi-meet-web-config, jitsi-meet-prosody, coturn", ""},
+		{"jitsi-meet-web-config", "nginx | nginx-full | nginx-extras | openresty | apache2", "openssl, curl", ""},
+		{"jitsi-meet-prosody", "", "openssl, prosody (>= 0.12.0) | prosody-trunk | prosody-0.12 | prosody-13.0, ca-certificates, lua-sec, lua-basexx, lua-luaossl, lua-cjson, lua-inspect", ""},
+		{"jitsi-meet-tokens", "", "prosody-trunk | prosody-0.12 | prosody-13.0 | prosody (>= 0.12.0), jitsi-meet-prosody", ""},
+		{"jitsi-meet-turnserver", "jitsi-meet-web-config", "jitsi-meet-prosody, coturn, dnsutils", ""},
 		{"jicofo", "", "ruby-hocon, python3", ""},
 		{"jitsi-videobridge2", "", "ruby-hocon, python3", ""},
 	}
-	if len(index) != len(tests) {
-		t.Errorf("Packages lists %d packages, want %d", len(index), len(tests))
-	}
-	for _, tt := range tests {
-		p, ok := index[tt.name]
-		if !ok {
-			t.Errorf("%s missing from Packages", tt.name)
+	want := 0
+	for _, rel := range rels {
+		if rel.Suite != suite {
 			continue
 		}
+		for _, tt := range tests {
+			want++
+			p, ok := index[tt.name+"="+rel.Version(tt.name)]
+			if !ok {
+				t.Errorf("%s %s missing from %s Packages", tt.name, rel.Version(tt.name), suite)
+				continue
+			}
+			checkStanza(t, suite, tt.name, tt.preDepends, tt.depends, tt.recommends, p)
+		}
+	}
+	if len(index) != want {
+		t.Errorf("%s Packages lists %d packages, want %d", suite, len(index), want)
+	}
+}
+
+func checkStanza(t *testing.T, suite, name, preDepends, depends, recommends string, p map[string]string) {
+	t.Helper()
+	tt := struct{ name, preDepends, depends, recommends string }{name, preDepends, depends, recommends}
+	{
 		if p["Pre-Depends"] != tt.preDepends || p["Depends"] != tt.depends || p["Recommends"] != tt.recommends {
 			t.Errorf("%s: Pre-Depends %q Depends %q Recommends %q", tt.name, p["Pre-Depends"], p["Depends"], p["Recommends"])
 		}
@@ -195,26 +210,30 @@ func TestOldSuiteIsAnOlderReleaseWithoutJWKS(t *testing.T) {
 	}
 }
 
-// deb returns the path of package name's .deb in Suite.
+// deb returns the path of package name's newest .deb in Suite.
 func deb(t *testing.T, r *Repo, name string) string { return debOf(t, r, Suite, name) }
 
-// debOf returns the path of package name's .deb in suite.
+// debOf returns the path of package name's newest .deb in suite.
 func debOf(t *testing.T, r *Repo, suite, name string) string {
 	t.Helper()
-	list := Packages
-	if suite == OldSuite {
-		list = OldPackages
-	}
-	pkgs, err := list()
+	return debVersion(t, r, suite, "", name)
+}
+
+// debVersion returns the path of package name's .deb in suite at version
+// (the suite's newest when empty).
+func debVersion(t *testing.T, r *Repo, suite, version, name string) string {
+	t.Helper()
+	rels, err := Releases()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range pkgs {
-		if p.Name == name {
-			return filepath.Join(r.Dir, suite, name+"_"+p.Version+"_all.deb")
+	for _, rel := range rels {
+		v := rel.Version(name)
+		if rel.Suite == suite && v != "" && (version == "" || version == v) {
+			return filepath.Join(r.Dir, suite, name+"_"+v+"_all.deb")
 		}
 	}
-	t.Fatalf("no package %s", name)
+	t.Fatalf("no package %s %s in %s", name, version, suite)
 	return ""
 }
 
@@ -241,6 +260,7 @@ func TestDebconfTemplatesHaveTheRealNames(t *testing.T) {
 		},
 		"jicofo": {
 			"jitsi-videobridge/jvb-hostname": "string", "jicofo/jicofo-authpassword": "password",
+			"jicofo/jicofo-authuser": "string",
 		},
 		"jitsi-meet-prosody": {
 			"jitsi-meet-prosody/jvb-hostname": "string", "jitsi-videobridge/jvb-hostname": "string",
@@ -296,9 +316,12 @@ func TestDebsHoldTheRealFiles(t *testing.T) {
 		"jitsi-meet-prosody": {
 			"usr/share/jitsi-meet-prosody/prosody.cfg.lua-jvb.example",
 			plugins + "mod_auth_token.lua", plugins + "mod_token_verification.lua",
-			plugins + "mod_muc_meeting_id.lua", plugins + "mod_external_services.lua",
+			plugins + "mod_muc_meeting_id.lua", plugins + "mod_jitsi_session.lua",
 			plugins + "mod_auth_jitsi-anonymous.lua", plugins + "auth_provider.lib.lua",
-			plugins + "mod_conference_duration.lua",
+			plugins + "mod_conference_duration.lua", plugins + "mod_client_proxy.lua",
+			plugins + "mod_roster_command.lua", plugins + "luajwtjitsi.lib.lua", plugins + "util.lib.lua",
+			plugins + "mod_speakerstats_component.lua", plugins + "mod_av_moderation_component.lua",
+			plugins + "mod_room_metadata_component.lua", plugins + "mod_polls_component.lua",
 			plugins + "token/util.lib.lua", plugins + "token/jwk.lib.lua",
 		},
 		"jitsi-meet-web": {
@@ -315,6 +338,14 @@ func TestDebsHoldTheRealFiles(t *testing.T) {
 		for _, f := range files {
 			if !strings.Contains(listing, " ./"+f+"\n") {
 				t.Errorf("%s lacks /%s", pkg, f)
+			}
+		}
+		if pkg == "jitsi-meet-prosody" {
+			// Upstream removed these; the *_component modules replaced them.
+			for _, m := range []string{"speakerstats", "av_moderation", "polls", "room_metadata", "external_services"} {
+				if strings.Contains(listing, " ./"+plugins+"mod_"+m+".lua\n") {
+					t.Errorf("jitsi-meet-prosody still has mod_%s.lua", m)
+				}
 			}
 		}
 		if !strings.Contains(listing, "root/root") {
@@ -438,17 +469,70 @@ func TestAptAcceptsTheRepo(t *testing.T) {
 	if strings.Contains(out, "NO_PUBKEY") || strings.Contains(out, "not signed") || strings.Contains(out, "Err:") {
 		t.Fatalf("apt-get update did not accept the repository:\n%s", out)
 	}
-	show := run(t, "apt-cache", append(opts, "show", "jitsi-meet")...)
-	if !strings.Contains(show, "Version: 2.0.10078-1") {
-		t.Errorf("apt-cache show jitsi-meet:\n%s", show)
+	newest, err := Packages()
+	must(t, err)
+	previous, err := PreviousPackages()
+	must(t, err)
+	for i, p := range newest {
+		// Both releases are in stable/; apt's candidate is the newest.
+		policy := run(t, "apt-cache", append(opts, "policy", p.Name)...)
+		if !strings.Contains(policy, "Candidate: "+p.Version+"\n") || !strings.Contains(policy, " "+previous[i].Version+" ") {
+			t.Errorf("apt-cache policy %s: want candidate %s and %s listed:\n%s", p.Name, p.Version, previous[i].Version, policy)
+		}
 	}
-	dl := exec.Command("apt-get", append(opts, "download", "jicofo")...)
-	dl.Dir = dir
-	if msg, err := dl.CombinedOutput(); err != nil {
-		t.Fatalf("apt-get download jicofo: %v\n%s", err, msg)
+	for _, spec := range []struct{ arg, file string }{
+		{"jicofo", "jicofo_" + newest[0].Version + "_all.deb"},
+		{"jicofo=" + previous[0].Version, "jicofo_" + previous[0].Version + "_all.deb"},
+	} {
+		dl := exec.Command("apt-get", append(opts, "download", spec.arg)...)
+		dl.Dir = dir
+		if msg, err := dl.CombinedOutput(); err != nil {
+			t.Fatalf("apt-get download %s: %v\n%s", spec.arg, err, msg)
+		}
+		if _, err := os.Stat(filepath.Join(dir, spec.file)); err != nil {
+			t.Errorf("apt-get download %s did not fetch %s: %v", spec.arg, spec.file, err)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "jicofo_1.0-1100-1_all.deb")); err != nil {
-		t.Errorf("apt-get download did not fetch jicofo: %v", err)
+}
+
+// TestStableHasTwoReleases: every package is in stable/ twice, the newest
+// release higher than the previous one, and the newest jitsi-meet-prosody
+// adds a line to existing configs that the previous one lacks, so an
+// upgrade runs a real upgrade branch.
+func TestStableHasTwoReleases(t *testing.T) {
+	r := testRepo(t)
+	rels, err := Releases()
+	must(t, err)
+	if len(rels) != 3 || rels[0].Suite != Suite || rels[1].Suite != Suite || rels[2].Suite != OldSuite {
+		t.Fatalf("Releases() = %+v", rels)
+	}
+	for i, p := range rels[0].Packages {
+		prev := rels[1].Packages[i]
+		if p.Name != prev.Name || exec.Command("dpkg", "--compare-versions", prev.Version, "lt", p.Version).Run() != nil {
+			t.Errorf("%s %s is not older than %s %s", prev.Name, prev.Version, p.Name, p.Version)
+		}
+		for _, v := range []string{p.Version, prev.Version} {
+			if _, err := os.Stat(debVersion(t, r, Suite, v, p.Name)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	const line = "component_admins_as_room_owners"
+	for _, tt := range []struct {
+		version string
+		want    bool
+	}{{rels[0].Version("jitsi-meet-prosody"), true}, {rels[1].Version("jitsi-meet-prosody"), false}} {
+		dir := t.TempDir()
+		d := debVersion(t, r, Suite, tt.version, "jitsi-meet-prosody")
+		run(t, "dpkg-deb", "--extract", d, dir)
+		run(t, "dpkg-deb", "--control", d, filepath.Join(dir, "DEBIAN"))
+		for _, f := range []string{"DEBIAN/postinst", "usr/share/jitsi-meet-prosody/prosody.cfg.lua-jvb.example"} {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			must(t, err)
+			if strings.Contains(string(b), line) != tt.want || strings.Contains(string(b), "STANDIN_SINCE") {
+				t.Errorf("jitsi-meet-prosody %s %s: has %s: %v, want %v (and no markers)", tt.version, f, line, !tt.want, tt.want)
+			}
+		}
 	}
 }
 

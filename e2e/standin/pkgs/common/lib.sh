@@ -109,6 +109,18 @@ standin_random() {
     tr -dc 'a-zA-Z0-9' </dev/urandom | head -c "${1:-16}" || true
 }
 
+# standin_restart SERVICE REASON: invoke-rc.d SERVICE restart, as the real
+# maintainer scripts do, recorded so a test can tell whether an install or
+# upgrade restarted the service: a line in /var/log/jitsi-standin/restarts.log
+# and, where logger works, in the journal (tag jitsi-standin).
+standin_restart() {
+    _msg="${DPKG_MAINTSCRIPT_PACKAGE:-standin} $(dpkg-query -W -f='${Version}' "${DPKG_MAINTSCRIPT_PACKAGE:-none}" 2>/dev/null || true) restarts $1: $2"
+    mkdir -p /var/log/jitsi-standin
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $_msg" >> /var/log/jitsi-standin/restarts.log
+    logger -t jitsi-standin "$_msg" 2>/dev/null || true
+    invoke-rc.d "$1" restart || true
+}
+
 # standin_enable_service UNIT: what debhelper's snippets do for a unit.
 standin_enable_service() {
     if command -v deb-systemd-helper >/dev/null 2>&1; then
@@ -119,6 +131,8 @@ standin_enable_service() {
     fi
     if [ -d /run/systemd/system ]; then
         systemctl daemon-reload || true
+        mkdir -p /var/log/jitsi-standin
+        echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ${DPKG_MAINTSCRIPT_PACKAGE:-standin} restarts $1: debhelper restart after configure" >> /var/log/jitsi-standin/restarts.log
         systemctl restart "$1" || true
     fi
 }

@@ -1,61 +1,96 @@
--- Token authentication (stand-in for Jitsi's mod_auth_token).
--- Clients sign in with SASL ANONYMOUS; the token comes from the BOSH or
--- WebSocket URL (?token=...) or an "Authorization: Bearer" header and is
--- checked by token/util.lib.lua (claims and key id, not the signature).
+-- Token authentication (stand-in for Jitsi's mod_auth_token), written from
+-- the behaviour of the upstream module. Clients sign in with SASL
+-- ANONYMOUS; mod_jitsi_session puts the token from ?token= on the BOSH or
+-- WebSocket URL (or an "Authorization: Bearer" header) on the session, and
+-- token/util.lib.lua verifies it. When token/util cannot be loaded (a
+-- missing Lua library: basexx, cjson, inspect, luaossl, luasec) the module
+-- fails to load and the host offers no SASL mechanism, as upstream.
 
-local formdecode = require "util.http".formdecode;
-local sasl = require "util.sasl";
 local generate_uuid = require "util.uuid".generate;
-
+local new_sasl = require "util.sasl".new;
+local sasl = require "util.sasl";
 local token_util = module:require "token/util".new(module);
+local sessions = prosody.full_sessions;
+
+-- no token configuration
 if token_util == nil then
-    return;
+	return;
 end
 
-local function init_session(event)
-    local session, request = event.session, event.request;
-    if session.host ~= module.host then
-        return;
-    end
-    local token;
-    local auth = request.headers and request.headers["authorization"];
-    if auth and auth:sub(1, 7):lower() == "bearer " then
-        token = auth:sub(8);
-    end
-    local query = request.url and request.url.query;
-    if query ~= nil then
-        local params = formdecode(query);
-        if type(params) == "table" then
-            token = params.token or token;
-            session.jitsi_bosh_query_room = params.room;
-        end
-    end
-    session.auth_token = token;
+module:depends("jitsi_session");
+
+local provider = {};
+local host = module.host;
+
+function provider.test_password(username, password)
+	return nil, "Password based auth not supported";
+end
+function provider.get_password(username)
+	return nil;
+end
+function provider.set_password(username, password)
+	return nil, "Set password not supported";
+end
+function provider.user_exists(username)
+	return nil;
+end
+function provider.create_user(username, password)
+	return nil;
+end
+function provider.delete_user(username)
+	return nil;
 end
 
--- mod_bosh and mod_websocket are global modules: their events are too.
-module:hook_global("bosh-session", init_session);
-module:hook_global("websocket-session", init_session);
+local function verify(session)
+	local res, err, reason = token_util:process_and_verify_token(session);
+	if res == false then
+		module:log("warn", "Error verifying token err:%s, reason:%s tenant:%s room:%s user_agent:%s",
+			err, reason, session.jitsi_web_query_prefix, session.jitsi_web_query_room,
+			session.user_agent_header);
+		session.auth_token = nil;
+		return { res = res, error = err, reason = reason };
+	end
+	return { verify_result = res, custom_username = prosody.events.fire_event("pre-jitsi-authentication", session) };
+end
 
-module:require "auth_provider"(module, function(session, handler, message)
-    local ok, err, reason = token_util:process_and_verify_token(session);
-    if not ok then
-        module:log("warn", "Error verifying token err:%s, reason:%s", tostring(err), tostring(reason));
-        session.auth_token = nil;
-        return false, err, reason;
-    end
-    handler.username = message;
-    return true;
-end);
+function provider.get_sasl_handler(session)
+	local function get_username_from_token(self, message)
+		local result = verify(session);
+		if result.res == false then
+			return result.res, result.error, result.reason;
+		end
+		if result.custom_username then
+			self.username = result.custom_username;
+		elseif session.previd ~= nil then
+			for _, other in pairs(sessions) do
+				if other.resumption_token == session.previd then
+					self.username = other.username;
+					break;
+				end
+			end
+		else
+			self.username = message;
+		end
+		session._jitsi_auth_done = true;
+		return result.verify_result;
+	end
+	return new_sasl(host, { anonymous = get_username_from_token });
+end
 
--- Prosody's own ANONYMOUS mechanism retries until the profile accepts, which
--- would spin on a refused token: this one reports the failure instead.
+module:provides("auth", provider);
+
+-- Prosody's own ANONYMOUS mechanism would retry a refused profile; this one
+-- answers the failure.
 local function anonymous(self, message)
-    local result, err, msg = self.profile.anonymous(self, generate_uuid(), self.realm);
-    if result == true then
-        return "success";
-    end
-    return "failure", err, msg;
+	local username = generate_uuid();
+	local result, err, msg = self.profile.anonymous(self, username, self.realm);
+	if result == true then
+		if self.username == nil then
+			self.username = username;
+		end
+		return "success";
+	end
+	return "failure", err, msg;
 end
 
 sasl.registerMechanism("ANONYMOUS", { "anonymous" }, anonymous);

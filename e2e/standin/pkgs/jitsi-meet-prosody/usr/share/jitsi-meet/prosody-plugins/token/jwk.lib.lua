@@ -1,101 +1,61 @@
--- Public keys for token checks (stand-in for Jitsi's token/jwk.lib.lua,
--- whose presence tells an installer that cache_keys_url is supported).
+-- JWK to PEM conversion (stand-in for Jitsi's token/jwk.lib.lua; its
+-- presence marks a release that reads cache_keys_url).
 --
--- jwks(module, url): the kids of the RSA keys in the JWKS at url, fetched at
--- start and again after Cache-Control max-age (6 hours without it) or when
--- a token names an unknown kid (at most every 30 s).
--- key_server(module, base): whether base/hex(sha256(kid)).pem answers with a
--- PEM public key, remembered per kid.
--- Fetches run in the background: a token with a kid not fetched yet is
--- refused once, and accepted when the fetch has succeeded.
+-- Like the upstream library it treats every key as RSA: it DER-encodes
+-- SubjectPublicKeyInfo{rsaEncryption, RSAPublicKey{n, e}} from the JWK's
+-- "n" and "e". A key without them (an EC key: kty EC, x, y) makes it raise
+-- a Lua error, as upstream does.
 
-local http = require "net.http";
-local json = require "util.json";
-local sha256 = require "util.hashes".sha256;
+local basexx = require "basexx";
 
 local M = {};
 
-local DEFAULT_TTL = 6 * 3600;
-local MIN_REFETCH = 30;
-
-local function max_age(response)
-    local cc = response and response.headers and response.headers["cache-control"];
-    local n = cc and tonumber(cc:match("max%-age=(%d+)"));
-    return n or DEFAULT_TTL;
+local function der_length(n)
+	if n < 0x80 then
+		return string.char(n);
+	elseif n < 0x100 then
+		return string.char(0x81, n);
+	elseif n < 0x10000 then
+		return string.char(0x82, n // 0x100, n % 0x100);
+	end
+	return string.char(0x83, n // 0x10000, (n // 0x100) % 0x100, n % 0x100);
 end
 
-local JWKS = {};
-JWKS.__index = JWKS;
-
-function M.jwks(module, url)
-    local self = setmetatable({ module = module, url = url, kids = nil,
-        expires = 0, last_fetch = 0, error = "JWKS not fetched yet" }, JWKS);
-    self:fetch();
-    return self;
+local function tlv(tag, body)
+	return string.char(tag) .. der_length(#body) .. body;
 end
 
-function JWKS:fetch()
-    self.last_fetch = os.time();
-    http.request(self.url, nil, function(body, code, response)
-        if code ~= 200 then
-            self.error = "JWKS " .. self.url .. " answered " .. tostring(code);
-            self.module:log("error", "%s", self.error);
-            return;
-        end
-        local doc = json.decode(body or "");
-        if type(doc) ~= "table" or type(doc.keys) ~= "table" then
-            self.error = "JWKS " .. self.url .. " has no keys array";
-            self.module:log("error", "%s", self.error);
-            return;
-        end
-        local kids = {};
-        for _, k in ipairs(doc.keys) do
-            if type(k) == "table" and k.kty == "RSA" and type(k.kid) == "string" then
-                kids[k.kid] = true;
-            end
-        end
-        self.kids, self.error = kids, nil;
-        self.expires = os.time() + max_age(response);
-        self.module:log("info", "fetched JWKS %s", self.url);
-    end);
+-- A positive INTEGER: a leading zero byte when the high bit is set.
+local function der_integer(bytes)
+	if bytes:byte(1) >= 0x80 then
+		bytes = "\0" .. bytes;
+	end
+	return tlv(0x02, bytes);
 end
 
-function JWKS:has(kid)
-    local now = os.time();
-    local stale = now >= self.expires;
-    local known = self.kids and self.kids[kid];
-    if (stale or not known) and now - self.last_fetch >= MIN_REFETCH then
-        self:fetch();
-    end
-    if known then return true; end
-    if self.kids == nil then return false, self.error; end
-    return false, "kid " .. kid .. " is not in the JWKS " .. self.url;
+local function from_b64url(s)
+	s = s:gsub("-", "+"):gsub("_", "/");
+	if #s % 4 > 0 then
+		s = s .. string.rep("=", 4 - #s % 4);
+	end
+	return basexx.from_base64(s);
 end
 
-local KeyServer = {};
-KeyServer.__index = KeyServer;
+-- 1.2.840.113549.1.1.1 (rsaEncryption)
+local RSA_OID = "\42\134\72\134\247\13\1\1\1";
 
-function M.key_server(module, base)
-    return setmetatable({ module = module, base = base:gsub("/$", ""), known = {},
-        pending = {} }, KeyServer);
-end
-
-function KeyServer:has(kid)
-    local entry = self.known[kid];
-    if entry and os.time() < entry then return true; end
-    local url = self.base .. "/" .. sha256(kid, true) .. ".pem";
-    if not self.pending[kid] then
-        self.pending[kid] = true;
-        http.request(url, nil, function(body, code, response)
-            self.pending[kid] = nil;
-            if code == 200 and body and body:find("BEGIN PUBLIC KEY", 1, true) then
-                self.known[kid] = os.time() + max_age(response);
-            else
-                self.module:log("error", "key server %s answered %s", url, tostring(code));
-            end
-        end);
-    end
-    return false, "public key for kid " .. kid .. " not fetched from " .. url;
+function M.jwk_to_pem(jwk)
+	local n = from_b64url(jwk.n);
+	local e = from_b64url(jwk.e);
+	local rsa = tlv(0x30, der_integer(n) .. der_integer(e));
+	local algorithm = tlv(0x30, tlv(0x06, RSA_OID) .. "\5\0");
+	local spki = tlv(0x30, algorithm .. tlv(0x03, "\0" .. rsa));
+	local b64 = basexx.to_base64(spki);
+	local lines = {};
+	for i = 1, #b64, 64 do
+		lines[#lines + 1] = b64:sub(i, i + 63);
+	end
+	return "-----BEGIN PUBLIC KEY-----\n" .. table.concat(lines, "\n") .. "\n-----END PUBLIC KEY-----\n";
 end
 
 return M;

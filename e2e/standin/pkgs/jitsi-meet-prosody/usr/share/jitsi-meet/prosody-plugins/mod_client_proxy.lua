@@ -1,0 +1,96 @@
+-- A component that stands for a client (stand-in for the mod_client_proxy
+-- Jitsi ships): "focus.HOST" proxies to target_address, Jicofo's account.
+--
+-- It only knows the target's resources from their presence, so the
+-- target's roster must give the component a presence subscription, as
+-- jitsi-meet-prosody's postinst arranges with
+-- "prosodyctl mod_roster_command subscribe focus.HOST focus@auth.HOST".
+-- IQs to the component go to an available resource of the target with
+-- from = COMPONENT/<original full JID>; the target's replies to that
+-- address go back to the original sender from the component's JID.
+-- Without an available resource the sender gets service-unavailable.
+
+local jid = require "util.jid";
+local st = require "util.stanza";
+
+local target = module:get_option_string("target_address");
+if not target then
+	module:log("error", "target_address is not set");
+	return;
+end
+target = jid.prep(target);
+local available = {}; -- full JID -> true
+
+local function on_presence(event)
+	local stanza = event.stanza;
+	local from = stanza.attr.from;
+	if jid.bare(from) ~= target then
+		return;
+	end
+	local t = stanza.attr.type;
+	if t == nil then
+		if not available[from] then
+			module:log("info", "%s is available", from);
+		end
+		available[from] = true;
+	elseif t == "unavailable" then
+		available[from] = nil;
+	elseif t == "probe" then
+		module:send(st.presence({ from = module.host, to = from }));
+	end
+	return true;
+end
+module:hook("presence/host", on_presence);
+module:hook("presence/bare", on_presence);
+module:hook("presence/full", on_presence);
+
+local function some_resource()
+	for full in pairs(available) do
+		return full;
+	end
+end
+
+-- An IQ from anyone but the target, to the component: forwarded.
+local function forward(event)
+	local origin, stanza = event.origin, event.stanza;
+	local from = stanza.attr.from;
+	if jid.bare(from) == target then
+		return;
+	end
+	local to = some_resource();
+	if not to then
+		if stanza.attr.type == "get" or stanza.attr.type == "set" then
+			origin.send(st.error_reply(stanza, "cancel", "service-unavailable"));
+		end
+		return true;
+	end
+	local copy = st.clone(stanza);
+	copy.attr.from = module.host .. "/" .. from;
+	copy.attr.to = to;
+	module:send(copy);
+	return true;
+end
+
+-- A stanza from the target to COMPONENT/<full JID>: back to that JID.
+local function back(event)
+	local stanza = event.stanza;
+	local from = stanza.attr.from;
+	if jid.bare(from) ~= target then
+		return;
+	end
+	local _, _, resource = jid.split(stanza.attr.to);
+	if not resource then
+		return;
+	end
+	local copy = st.clone(stanza);
+	copy.attr.from = module.host;
+	copy.attr.to = resource;
+	module:send(copy);
+	return true;
+end
+
+-- A component JID has no node, so COMPONENT/<full JID> routes as "host".
+module:hook("iq/host", function(event)
+	return back(event) or forward(event);
+end, 10);
+module:hook("message/host", back, 10);
