@@ -179,3 +179,27 @@ func TestBridgeID(t *testing.T) {
 		}
 	}
 }
+
+// Without a bridge of its own the core installs jitsi-meet's other
+// packages, writes no jvb.conf, runs no bridge and opens no media port.
+func TestCoreWithoutBridge(t *testing.T) {
+	cfg := clusterConfig(t, "jitsi:\n  core_bridge: false\n")
+	core := Roles(cfg, Options{})[0].Steps
+	h := installer.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets})
+	for k := range declared(t, core, "Jitsi packages", h) {
+		if strings.Contains(k, "jitsi-meet ") || strings.Contains(k, "jitsi-videobridge2") || !strings.Contains(k, "jicofo") {
+			t.Errorf("core packages without a bridge: %s", k)
+		}
+	}
+	if rs := declared(t, core, "Videobridge", h); len(rs) != 0 {
+		t.Errorf("videobridge step declares %v", keys(rs))
+	}
+	if _, ok := declared(t, core, "Firewall", h)["ufw allow 10000/udp"]; ok {
+		t.Error("media port open on a core without a bridge")
+	}
+	for k := range declared(t, core, "Services", h) {
+		if strings.Contains(k, "videobridge") {
+			t.Errorf("service %s on a core without a bridge", k)
+		}
+	}
+}
