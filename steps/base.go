@@ -46,8 +46,13 @@ func basePackageNames(o osRelease, firewall bool) []string {
 func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) {
 	names := basePackageNames(hostOS(h), s.cfg.Firewall.Enabled)
 	if s.bridge() {
-		// No web server and no certificate on a videobridge host.
-		names = slices.DeleteFunc(names, func(n string) bool { return n == "nginx" || strings.Contains(n, "certbot") })
+		// No web server and no certificate on a videobridge host, and no
+		// add-apt-repository where nothing uses it (Debian): it pulls in
+		// PackageKit and its Python stack.
+		debian := !hostOS(h).ubuntu()
+		names = slices.DeleteFunc(names, func(n string) bool {
+			return n == "nginx" || strings.Contains(n, "certbot") || debian && n == "software-properties-common"
+		})
 		return []installer.Resource{&installer.Packages{Names: names}}, nil
 	}
 	rs := []installer.Resource{&installer.Packages{Names: names}}

@@ -113,6 +113,11 @@ func TestCoreAndBridges(t *testing.T) {
 	if got := content(t, trust, "file "+coreAuthCA); !strings.Contains(got, "AUTH") {
 		t.Errorf("trusted certificate %q", got)
 	}
+	for k := range declared(t, roles[1].Steps, "Base packages", b1) {
+		if strings.Contains(k, "nginx") || strings.Contains(k, "certbot") || strings.Contains(k, "software-properties-common") {
+			t.Errorf("bridge base packages: %s", k)
+		}
+	}
 	if got := keys(declared(t, roles[1].Steps, "Jitsi packages", b1)); len(got) != 1 || !strings.Contains(got[0], "jitsi-videobridge2") || strings.Contains(got[0], "jicofo") {
 		t.Errorf("bridge packages %v", got)
 	}
