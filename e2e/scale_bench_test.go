@@ -4,9 +4,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,10 +68,34 @@ func installCluster(b *testing.B, n int) time.Duration {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	out, err := exec.CommandContext(ctx, installer, "install", "--answers", answers, "--yes", "--verify=false").CombinedOutput()
+	out, err := exec.CommandContext(ctx, installer, "install", "--answers", answers, "--yes", "--verify=false", "--output", "json").CombinedOutput()
 	d := time.Since(start)
 	if err != nil {
 		b.Fatalf("install core + %d: %v\n%s", n, err, lastLines(string(out), 30))
 	}
+	phases(n, start, string(out))
 	return d
+}
+
+// phases prints when each host finished, from the run's start: the core's
+// time against the bridges' parallel phase, and the slowest steps of each.
+func phases(n int, start time.Time, out string) {
+	slow := map[string]string{}
+	longest := map[string]float64{}
+	for _, line := range strings.Split(out, "\n") {
+		var ev map[string]any
+		if json.Unmarshal([]byte(line), &ev) != nil {
+			continue
+		}
+		host, _ := ev["host"].(string)
+		switch ev["type"] {
+		case "host.finished":
+			at, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(ev["time"]))
+			fmt.Printf("core + %d: %s finished after %s (slowest step: %s)\n", n, host, at.Sub(start).Round(time.Second), slow[host])
+		case "step.finished":
+			if d, _ := ev["duration_ns"].(float64); d > longest[host] {
+				longest[host], slow[host] = d, fmt.Sprintf("%s %s", ev["step"], time.Duration(d).Round(time.Second))
+			}
+		}
+	}
 }
