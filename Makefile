@@ -9,7 +9,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(shell git rev-parse --short HEAD 2>/dev/null || echo none) -X main.date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 E2E_TIMEOUT ?= 60m
 
-.PHONY: build test unit e2e vet demo demo-down fuzz bench release-check clean
+.PHONY: build test unit e2e vet demo demo-down fuzz bench bench-e2e release-check clean
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/jitsi-installer ./cmd/jitsi-installer
@@ -34,6 +34,13 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./installer ./pkg/...
+
+# A table of timings on a sandbox target (needs root): a bare SSH command,
+# a converged plan over BENCH_RUNS runs, a fresh install per step, peak
+# memory, and the planning benchmarks of 100 and 1,000 files.
+BENCH_RUNS ?= 7
+bench-e2e: build
+	$(GO) run ./e2e/cmd/bench --installer bin/jitsi-installer --runs $(BENCH_RUNS) $(BENCH_FLAGS)
 
 demo: build
 	$(GO) run ./e2e/cmd/sandbox demo --suite $(SUITE) --bridges $(BRIDGES) --installer bin/jitsi-installer

@@ -241,31 +241,83 @@ func TestInstallThroughSudo(t *testing.T) {
 	installAndVerify(t, tg)
 }
 
-// drift changes four things behind the installer's back: plan must list
-// exactly those four, repair must fix them, verify must pass again.
+// drift changes things of every kind behind the installer's back: plan
+// must list exactly those, each with what it found and what it wants (in
+// JSON and in text, secrets masked), repair must fix them, verify must
+// pass again. A UFW rule added by hand is reported and kept.
 func drift(t *testing.T, tg *sandbox.Target) {
 	d := tg.Domain
+	jvb := "/etc/jitsi/videobridge/jvb.conf"
 	mustSSH(t, tg, "echo '-- edited by hand' >> /etc/prosody/conf.avail/"+d+".cfg.lua")
-	mustSSH(t, tg, "ufw delete allow 443/tcp")
+	// A hand edit of a file that holds a secret: the password changed in
+	// part, a port, a line added.
+	mustSSH(t, tg, `sed -i -e 's/\(PASSWORD = "\)\(.*\)"/\1\2x"/' -e 's/port = 8080/port = 8081/' `+jvb+` && echo '# tuned by hand' >> `+jvb)
+	mustSSH(t, tg, "chown root:root /etc/prosody/certs/"+d+".crt")
 	mustSSH(t, tg, "chmod 0644 /etc/prosody/certs/"+d+".key")
+	mustSSH(t, tg, "chown root:root /etc/jitsi/jicofo/jicofo.conf && chmod 0600 /etc/jitsi/jicofo/jicofo.conf")
 	mustSSH(t, tg, "systemctl stop nginx")
+	mustSSH(t, tg, "ufw delete allow 443/tcp && ufw allow 8888/tcp")
+	t.Cleanup(func() { _, _ = tg.Sudo(context.Background(), "ufw delete allow 8888/tcp") })
+	mustSSH(t, tg, "DEBIAN_FRONTEND=noninteractive dpkg --remove debconf-utils")
 
 	p := jitsi(t, true, "plan", "--answers", tg.AnswersFile, "--detailed-exitcode")
 	if p.code != 2 {
 		t.Fatalf("plan after drift: exit %d, want 2\n%s", p.code, p.out)
 	}
+	pkgs := ""
+	for _, k := range p.pending() {
+		if strings.HasPrefix(k, "packages nginx ") {
+			pkgs = k
+		}
+	}
 	want := []string{
 		"command deploy the certificate of " + d + " to Prosody",
+		"file /etc/jitsi/jicofo/jicofo.conf",
+		"file " + jvb,
 		"file /etc/prosody/conf.avail/" + d + ".cfg.lua",
+		pkgs,
 		"service nginx",
 		"ufw allow 443/tcp",
 	}
 	if got := p.pending(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("plan lists\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
-	if !strings.Contains(p.out, `-- edited by hand`) {
+	// Each drift explained, a JSON field per detail.
+	for _, c := range []struct {
+		resource, field, from, to, text string
+	}{
+		{"file /etc/jitsi/jicofo/jicofo.conf", "owner", "root:root", "jicofo:jitsi", "owner root:root -> jicofo:jitsi"},
+		{"file /etc/jitsi/jicofo/jicofo.conf", "mode", "0600", "0640", "mode 0600 -> 0640"},
+		{"file " + jvb, "content", "", "", "content"},
+		{"command deploy the certificate of " + d + " to Prosody", "guard", "", "exit 0", "owner root:root, want root:prosody"},
+		{"command deploy the certificate of " + d + " to Prosody", "guard", "", "exit 0", "mode 644, want 640"},
+		{"service nginx", "state", "inactive", "active", "state inactive -> active"},
+		{"ufw allow 443/tcp", "rule", "", "ufw allow 443/tcp", "missing"},
+		{"ufw rules not declared", "rule", "ufw allow 8888/tcp", "", "ufw allow 8888/tcp"},
+		{pkgs, "version", "", "", "debconf-utils"},
+	} {
+		if !p.hasDetail(c.resource, c.field, c.from, c.to, c.text) {
+			t.Errorf("%s: no detail %s %q -> %q with %q in\n%s", c.resource, c.field, c.from, c.to, c.text, p.detailsOf(c.resource))
+		}
+	}
+	// The secret file's diff: the edits, the password masked on both sides.
+	diff := p.diffOf("file " + jvb)
+	for _, l := range []string{`-PASSWORD = "********"`, `+PASSWORD = "********"`, "-port = 8081", "+port = 8080", "-# tuned by hand"} {
+		if !hasDiffLine(diff, l) {
+			t.Errorf("the diff of %s has no line %q:\n%s", jvb, l, diff)
+		}
+	}
+	if !strings.Contains(p.diffOf("file /etc/prosody/conf.avail/"+d+".cfg.lua"), `-- edited by hand`) {
 		t.Error("the plan's diff does not show the edit")
 	}
+	text := jitsi(t, false, "plan", "--answers", tg.AnswersFile)
+	for _, s := range []string{"owner root:root, want root:prosody", "state inactive -> active", "mode 0600 -> 0640",
+		"ufw allow 8888/tcp (not declared; kept)", "debconf-utils ", `PASSWORD = "********"`} {
+		if !strings.Contains(text.out, s) {
+			t.Errorf("the text plan does not say %q:\n%s", s, text.out)
+		}
+	}
+	noSecretsIn(t, tg, p.out, text.out)
 
 	r := jitsi(t, false, "repair", "--answers", tg.AnswersFile, "--yes")
 	if r.code != 0 {
@@ -274,9 +326,81 @@ func drift(t *testing.T, tg *sandbox.Target) {
 	if v := jitsi(t, false, "verify", "--answers", tg.AnswersFile); v.code != 0 {
 		t.Fatalf("verify after repair: exit %d\n%s", v.code, v.out)
 	}
-	if p := jitsi(t, true, "plan", "--answers", tg.AnswersFile, "--detailed-exitcode"); p.code != 0 || len(p.pending()) != 0 {
+	p = jitsi(t, true, "plan", "--answers", tg.AnswersFile, "--detailed-exitcode")
+	if p.code != 0 || len(p.pending()) != 0 {
 		t.Fatalf("plan after repair: exit %d, pending %v", p.code, p.pending())
 	}
+	if !p.hasDetail("ufw rules not declared", "rule", "ufw allow 8888/tcp", "", "kept") {
+		t.Errorf("the rule added by hand is no longer reported, or was removed:\n%s", p.detailsOf("ufw rules not declared"))
+	}
+}
+
+// TestDriftOnTarget runs the drift test alone on a target that is up and
+// installed, named by JITSI_E2E_DRIFT_TARGET (TestInstallBookworm runs it
+// on its own target).
+func TestDriftOnTarget(t *testing.T) {
+	needRoot(t)
+	name := os.Getenv("JITSI_E2E_DRIFT_TARGET")
+	if name == "" {
+		t.Skip("JITSI_E2E_DRIFT_TARGET names no target; TestInstallBookworm/drift covers it")
+	}
+	ts, err := sandbox.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range ts {
+		if tg.Name == name {
+			drift(t, tg)
+			return
+		}
+	}
+	t.Fatalf("no target %s", name)
+}
+
+// hasDiffLine: diff has a line of l's sign (+ or -) whose text, indentation
+// aside, is the rest of l.
+func hasDiffLine(diff, l string) bool {
+	for _, d := range strings.Split(diff, "\n") {
+		if d != "" && d[0] == l[0] && !strings.HasPrefix(d, "---") && !strings.HasPrefix(d, "+++") && strings.TrimSpace(d[1:]) == l[1:] {
+			return true
+		}
+	}
+	return false
+}
+
+// event returns the plan's pending or drift event of a resource.
+func (r result) event(resource string) map[string]any {
+	for _, e := range r.events {
+		if (e["type"] == "resource.pending" || e["type"] == "resource.drift") && e["resource"] == resource {
+			return e
+		}
+	}
+	return nil
+}
+
+func (r result) diffOf(resource string) string {
+	s, _ := r.event(resource)["diff"].(string)
+	return s
+}
+
+func (r result) detailsOf(resource string) string {
+	b, _ := json.MarshalIndent(r.event(resource)["details"], "", "  ")
+	return string(b)
+}
+
+// hasDetail: the resource has a detail of field, from and to exactly (""
+// for any), whose text contains text.
+func (r result) hasDetail(resource, field, from, to, text string) bool {
+	ds, _ := r.event(resource)["details"].([]any)
+	for _, x := range ds {
+		d, _ := x.(map[string]any)
+		str := func(k string) string { s, _ := d[k].(string); return s }
+		if str("field") == field && (from == "" || str("from") == from) && (to == "" || str("to") == to) &&
+			(strings.Contains(str("text"), text) || strings.Contains(str("from"), text) || strings.Contains(str("name"), text)) {
+			return true
+		}
+	}
+	return false
 }
 
 // failingStep makes certbot unable to validate, the way it most often fails

@@ -159,7 +159,7 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 		e.emit(Event{Type: EventStepStarted, Host: h.Name, Step: d.step.Name()})
 		for k, r := range d.resources {
 			c := d.changes[k]
-			if c == nil {
+			if c == nil || c.Report {
 				e.emit(Event{Type: EventResourceOK, Host: h.Name, Step: d.step.Name(), Resource: r.Key()})
 				continue
 			}
@@ -185,7 +185,7 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 				}
 			}
 			e.emit(Event{Type: EventResourceChanged, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
-				Action: c.Action, Message: c.Summary(), Diff: c.Diff, Duration: time.Since(rstart)})
+				Action: c.Action, Message: c.Summary(), Details: c.Details, Diff: c.Diff, Duration: time.Since(rstart)})
 			if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
 				return &StepError{Host: h.Name, Step: "journal", Err: err}
 			}

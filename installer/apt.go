@@ -53,20 +53,23 @@ func (k *AptKey) Diff(p Probed) (*Change, error) {
 		if k.pin() == "" || slices.Contains(fprs, k.pin()) {
 			return nil, nil
 		}
-		c := &Change{Action: ActionReplace, Details: []string{fmt.Sprintf("keyring has %s, pinned %s", strings.Join(fprs, " "), k.pin())}}
+		have := strings.Join(fprs, " ")
+		c := &Change{Action: ActionReplace, Details: []Detail{{Field: FieldKey, From: have, To: k.pin(), Text: fmt.Sprintf("keyring has %s, pinned %s", have, k.pin())}}}
 		c.apply = k.fetch
 		return c, nil
 	}
-	c := &Change{Action: ActionFetch, Details: []string{k.URL}}
+	c := &Change{Action: ActionFetch, Details: []Detail{{Field: FieldKey, Name: k.URL, Text: k.URL}}}
 	switch {
 	case len(fprs) == 1 && fprs[0] == "fetch-failed":
 		c.Warn = "the key could not be fetched from the host now; apply will try again"
 	case k.pin() != "" && !slices.Contains(fprs, k.pin()):
 		c.Warn = fmt.Sprintf("the key at %s has fingerprint %s, not the pinned %s: apply will refuse it", k.URL, strings.Join(fprs, " "), k.pin())
 	case k.pin() != "":
-		c.Details = append(c.Details, "fingerprint "+k.pin()+" (pinned)")
+		c.Details[0].To = k.pin()
+		c.Details = append(c.Details, note("fingerprint %s (pinned)", k.pin()))
 	default:
-		c.Details = append(c.Details, "fingerprint "+strings.Join(fprs, " "))
+		c.Details[0].To = strings.Join(fprs, " ")
+		c.Details = append(c.Details, note("fingerprint %s", strings.Join(fprs, " ")))
 		c.Warn = "the key's fingerprint is not pinned: check it and set key_fingerprint"
 	}
 	c.apply = k.fetch
@@ -97,30 +100,67 @@ type Packages struct {
 // Key implements Resource.
 func (p *Packages) Key() string { return "packages " + strings.Join(p.Names, " ") }
 
-// Probe implements Resource.
+// Probe prints "NAME STATUS VERSION" for each package dpkg knows, then
+// "candidate NAME VERSION" for each not installed: what apt would install.
+// The status comes from the batch's one dpkg-query (Prelude).
 func (p *Packages) Probe() string {
-	return "dpkg-query -W -f='${Package} ${db:Status-Abbrev}\\n' " + sh(p.Names...) + " 2>/dev/null"
+	return fmt.Sprintf(`m=; for n in %[1]s; do case "$DPKG_STATUS" in *"
+$n ii "*) echo "$n ii";; *) m="$m $n";; esac; done
+[ -z "$m" ] || dpkg-query -W -f='${Package} ${db:Status-Abbrev} ${Version}\n' $m 2>/dev/null
+[ -z "$m" ] || apt-cache policy $m 2>/dev/null | awk '/^[^ ]/{p=$1; sub(/:$/,"",p)} /Candidate:/{print "candidate", p, $2}'`, sh(p.Names...))
 }
+
+// Prelude implements Preluder: dpkg's status of every package, once.
+func (p *Packages) Prelude() string { return dpkgPrelude }
+
+const dpkgPrelude = `DPKG_STATUS="
+$(dpkg-query -W -f='${Package} ${db:Status-Abbrev} ${Version}\n' 2>/dev/null)
+"`
 
 // Diff implements Resource.
 func (p *Packages) Diff(pr Probed) (*Change, error) {
-	installed := map[string]bool{}
+	installed, status, candidate := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, line := range strings.Split(pr.Out, "\n") {
 		f := strings.Fields(line)
-		if len(f) >= 2 && f[1] == "ii" {
-			installed[f[0]] = true
+		switch {
+		case len(f) == 3 && f[0] == "candidate":
+			candidate[f[1]] = f[2]
+		case len(f) >= 2:
+			status[f[0]] = f[1]
+			if f[1] == "ii" {
+				installed[f[0]] = strings.Join(f[2:], " ")
+			}
 		}
 	}
 	var missing []string
+	var details []Detail
 	for _, n := range p.Names {
-		if !installed[n] {
-			missing = append(missing, n)
+		if _, ok := installed[n]; ok {
+			continue
 		}
+		missing = append(missing, n)
+		to := candidate[n]
+		if to == "(none)" {
+			to = ""
+		}
+		d := Detail{Field: FieldVersion, Name: n, To: to, Text: n}
+		switch st := status[n]; {
+		case st == "rc":
+			d.Text += " removed (its configuration kept)"
+		case st != "" && st != "un" && st != "pn":
+			d.Text += " half-installed (" + st + ")"
+		case to != "":
+			d.Text += " not installed"
+		}
+		if to != "" {
+			d.Text += " -> " + to
+		}
+		details = append(details, d)
 	}
 	if len(missing) == 0 {
 		return nil, nil
 	}
-	return &Change{Action: ActionInstall, Details: missing, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionInstall, Details: details, apply: func(ctx context.Context, h *Host) error {
 		args := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends",
 			"-o", "DPkg::Lock::Timeout=300",
 			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, missing...)
@@ -142,11 +182,17 @@ type Debconf struct {
 // Key implements Resource.
 func (d *Debconf) Key() string { return "debconf " + d.Question }
 
-// Probe prints whether Package is installed and a hash of the stored answer.
+// Probe prints whether Package is installed and, when not, a hash of the
+// stored answer as debconf-communicate would give it ("0 VALUE"), read from
+// debconf's database files: debconf itself is a slow perl start.
 func (d *Debconf) Probe() string {
-	return fmt.Sprintf(`dpkg-query -W -f='${db:Status-Abbrev}\n' %s 2>/dev/null | head -n1 | grep -q '^ii' && echo installed || echo missing
-printf 'GET %%s\n' %s | debconf-communicate 2>/dev/null | sed 's/ *$//' | tr -d '\n' | sha256sum | cut -d' ' -f1`, sh(d.Package), sh(d.Question))
+	return fmt.Sprintf(`case "$DPKG_STATUS" in *"
+"%s" ii "*) echo installed -;; *) echo missing
+awk -v q=%s 'BEGIN{RS=""; FS="\n"} {n=""; v=""; for (i = 1; i <= NF; i++) { if ($i ~ /^Name: /) n = substr($i, 7); if ($i ~ /^Value: /) v = substr($i, 8) } if (n == q && v != "") val = v} END{printf "0 %%s", val}' /var/cache/debconf/config.dat /var/cache/debconf/passwords.dat 2>/dev/null | sed 's/ *$//' | sha256sum | cut -d' ' -f1;; esac`, sh(d.Package), sh(d.Question))
 }
+
+// Prelude implements Preluder.
+func (d *Debconf) Prelude() string { return dpkgPrelude }
 
 func (d *Debconf) want() string {
 	s := sha256.Sum256([]byte(strings.TrimRight("0 "+d.Value, " ")))
@@ -164,9 +210,9 @@ func (d *Debconf) Diff(p Probed) (*Change, error) {
 	}
 	shown := d.Value
 	if d.Secret {
-		shown = "(secret)"
+		shown = Masked
 	}
-	return &Change{Action: ActionPreseed, Details: []string{fmt.Sprintf("%s %s", d.Type, shown)}, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionPreseed, Details: []Detail{{Field: FieldValue, Name: d.Question, To: shown, Text: d.Type + " " + shown}}, apply: func(ctx context.Context, h *Host) error {
 		line := fmt.Sprintf("%s %s %s %s\n", d.Package, d.Question, d.Type, d.Value)
 		// The answer goes on stdin: it may be a password.
 		_, err := h.run(ctx, []byte(line), nil, "debconf-set-selections")

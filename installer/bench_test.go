@@ -31,16 +31,23 @@ func BenchmarkBatchParse(b *testing.B) {
 	}
 }
 
-// BenchmarkPlanConverged plans a converged host of 100 files through the
-// local transport: the cost of a re-run that changes nothing.
+// BenchmarkPlanConverged plans a converged host of 100 and of 1,000 files
+// through the local transport: the cost of a re-run that changes nothing,
+// which should grow no faster than the number of resources.
 func BenchmarkPlanConverged(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Skip("needs root")
 	}
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) { benchPlan(b, n) })
+	}
+}
+
+func benchPlan(b *testing.B, n int) {
 	dir := b.TempDir()
 	var rs []Resource
-	for i := range 100 {
-		p := filepath.Join(dir, fmt.Sprintf("f%03d.conf", i))
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("f%04d.conf", i))
 		content := []byte(strings.Repeat("line\n", 200))
 		os.WriteFile(p, content, 0o644)
 		rs = append(rs, &File{Path: p, Content: content, Mode: 0o644})
@@ -56,4 +63,5 @@ func BenchmarkPlanConverged(b *testing.B) {
 		}
 		p.Close()
 	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n), "µs/resource")
 }

@@ -109,6 +109,13 @@ func (e *Engine) emit(ev Event) {
 	r := e.Redactor
 	ev.Message, ev.Diff, ev.Error, ev.Warn, ev.Hint = r.String(ev.Message), r.String(ev.Diff), r.String(ev.Error), r.String(ev.Warn), r.String(ev.Hint)
 	ev.Resource = r.String(ev.Resource)
+	if len(ev.Details) > 0 {
+		ds := make([]Detail, len(ev.Details))
+		for i, d := range ev.Details {
+			ds[i] = Detail{Field: d.Field, Name: r.String(d.Name), From: r.String(d.From), To: r.String(d.To), Text: r.String(d.Text)}
+		}
+		ev.Details = ds
+	}
 	if e.Sink == nil {
 		return
 	}
@@ -150,7 +157,7 @@ func (hp *HostPlan) Changes() int {
 	n := 0
 	for _, d := range hp.steps {
 		for _, c := range d.changes {
-			if c != nil {
+			if c != nil && !c.Report {
 				n++
 			}
 		}
@@ -370,15 +377,30 @@ func (e *Engine) declare(h *Host, d *declared) error {
 // probe fills in the changes of the given steps in one round trip.
 func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
 	var preludes, frags []string
+	var files []*File
+	var units []*Service
+	var costs []int
 	for _, d := range steps {
 		for _, r := range d.resources {
 			if p, ok := r.(Preluder); ok {
 				preludes = append(preludes, p.Prelude())
 			}
+			switch r := r.(type) {
+			case *File:
+				files = append(files, r)
+			case *Service:
+				units = append(units, r)
+			}
 			frags = append(frags, r.Probe())
+			costs = append(costs, probeCost(r))
 		}
 	}
-	res, err := probeBatch(ctx, h.T, preludes, frags)
+	for _, p := range []string{filesPrelude(files), servicesPrelude(units)} {
+		if p != "" {
+			preludes = append(preludes, p)
+		}
+	}
+	res, err := probeBatch(ctx, h.T, preludes, frags, costs...)
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "gather facts", Err: err}
 	}
@@ -386,6 +408,7 @@ func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
 	for _, d := range steps {
 		d.changes = make([]*Change, len(d.resources))
 		for j, r := range d.resources {
+			res[i].Secrets = h.redactor
 			c, err := r.Diff(res[i])
 			i++
 			if err != nil {
@@ -410,8 +433,12 @@ func (e *Engine) reportPlan(hp *HostPlan) {
 				e.emit(Event{Type: EventResourceOK, Host: h.Name, Step: d.step.Name(), Resource: r.Key()})
 				continue
 			}
-			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
-				Action: c.Action, Message: c.Summary(), Diff: c.Diff, Warn: c.Warn})
+			typ := EventResourcePending
+			if c.Report {
+				typ = EventResourceDrift
+			}
+			e.emit(Event{Type: typ, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
+				Action: c.Action, Message: c.Summary(), Details: c.Details, Diff: c.Diff, Warn: c.Warn})
 		}
 	}
 	if hp.journal != nil {
@@ -451,7 +478,7 @@ func (hp *HostPlan) summary(planOnly bool) Summary {
 	for _, d := range hp.steps {
 		for _, c := range d.changes {
 			switch {
-			case c == nil:
+			case c == nil || c.Report:
 				s.Unchanged++
 			case c.failed:
 				s.Failed++

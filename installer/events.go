@@ -18,6 +18,7 @@ const (
 	EventResourceChanged EventType = "resource.changed" // applied
 	EventResourcePending EventType = "resource.pending" // would change (plan)
 	EventResourceOK      EventType = "resource.unchanged"
+	EventResourceDrift   EventType = "resource.drift" // differs, and the answers say to keep it
 	EventResourceFailed  EventType = "resource.failed"
 	EventHandlerRun      EventType = "handler.run"
 	EventHandlerFailed   EventType = "handler.failed"
@@ -38,6 +39,7 @@ type Event struct {
 	Resource string        `json:"resource,omitempty"`
 	Action   Action        `json:"action,omitempty"`
 	Message  string        `json:"message,omitempty"`
+	Details  []Detail      `json:"details,omitempty"` // what differs, one object each
 	Diff     string        `json:"diff,omitempty"`
 	Warn     string        `json:"warn,omitempty"`
 	Error    string        `json:"error,omitempty"`

@@ -24,7 +24,9 @@ type File struct {
 	Mode    fs.FileMode
 	Owner   string // default root
 	Group   string // default root
-	// Secret hides the content diff in plans (the file holds passwords).
+	// Secret says the file holds secrets: its diff masks, besides the known
+	// secret values, whatever the host has where the declared file has a
+	// secret, and random-looking words the declared file does not have.
 	Secret bool
 	// Validate runs after the new content is in place; when it fails the
 	// previous file is put back and the change fails with its output.
@@ -50,45 +52,91 @@ func (f *File) sum() string {
 	return hex.EncodeToString(s[:])
 }
 
-// Probe prints "absent" or "MODE OWNER GROUP SHA256", followed by the old
-// content in base64 when it differs from the declared content and is small.
+// Probe prints "absent", "link", "notfile" or "MODE OWNER GROUP SHA256",
+// followed by the old content in base64 when it differs from the declared
+// content and is small. Mode, owner and hash come from the batch's
+// filesPrelude when it ran, else from stat and sha256sum here.
 func (f *File) Probe() string {
-	p := sh(f.Path)
-	return fmt.Sprintf(`if [ -L %[1]s ] || [ ! -e %[1]s ]; then [ -L %[1]s ] && echo link || echo absent; elif [ ! -f %[1]s ]; then echo notfile; else
-s=$(sha256sum < %[1]s | cut -d' ' -f1); echo "$(stat -c '%%a %%U %%G' %[1]s) $s"
-if [ "$s" != %[2]s ] && [ "$(stat -c %%s %[1]s)" -le %[3]d ]; then base64 -w0 < %[1]s; echo; fi; fi`, p, f.sum(), maxDiffBytes)
+	k := f.factKey()
+	return fmt.Sprintf(`f=%[1]s
+if [ -L "$f" ]; then echo link; elif [ ! -e "$f" ]; then echo absent; elif [ ! -f "$f" ]; then echo notfile; else
+if [ -n "$BATCH_DIR" ] && [ -r "$BATCH_DIR/s.%[4]s" ] && [ -r "$BATCH_DIR/h.%[4]s" ]; then read -r st < "$BATCH_DIR/s.%[4]s"; read -r s < "$BATCH_DIR/h.%[4]s"
+else st=$(stat -c '%%a %%U %%G %%s' -- "$f"); s=$(sha256sum < "$f"); s=${s%%%% *}; fi
+set -- $st; echo "$1 $2 $3 $s"
+if [ "$s" != %[2]s ] && [ "$4" -le %[3]d ]; then base64 -w0 < "$f"; echo; fi; fi`, sh(f.Path), f.sum(), maxDiffBytes, k)
+}
+
+// factKey names the file's facts in the batch's directory.
+func (f *File) factKey() string { return factKey(f.Path) }
+
+// factKey names a resource's facts gathered by a prelude, in the batch's
+// directory: a file name made of hex digits, whatever the resource's name.
+func factKey(name string) string {
+	s := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(s[:12])
+}
+
+// filesPrelude gathers mode, owner, group, size and SHA-256 of every file
+// with one stat and one sha256sum, into "$BATCH_DIR/s.KEY" and "$BATCH_DIR/h.KEY" for the
+// File probes of the batch (see Probe): one pass over each output, as both
+// list the paths in the order given. Paths that sha256sum would escape are
+// left to their probe.
+func filesPrelude(fs []*File) string {
+	var paths, pairs []string
+	for _, f := range fs {
+		if !strings.ContainsAny(f.Path, "\\\n\t") {
+			paths = append(paths, f.Path)
+			pairs = append(pairs, f.factKey(), f.Path)
+		}
+	}
+	if len(paths) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(`if [ -n "$BATCH_DIR" ]; then
+stat -c '%%n	%%a %%U %%G %%s' -- %[1]s 2>/dev/null | ( set -- %[2]s
+while IFS='	' read -r p v; do while [ $# -gt 1 ] && [ "$2" != "$p" ]; do shift 2; done; [ $# -gt 1 ] && printf '%%s\n' "$v" > "$BATCH_DIR/s.$1"; done )
+sha256sum -- %[1]s 2>/dev/null | ( set -- %[2]s
+while read -r h p; do while [ $# -gt 1 ] && [ "$2" != "$p" ]; do shift 2; done; [ $# -gt 1 ] && printf '%%s\n' "$h" > "$BATCH_DIR/h.$1"; done )
+fi`, sh(paths...), sh(pairs...))
 }
 
 // Diff implements Resource.
 func (f *File) Diff(p Probed) (*Change, error) {
 	lines := strings.SplitN(strings.TrimRight(p.Out, "\n"), "\n", 2)
 	head := strings.Fields(lines[0])
+	mode := fmt.Sprintf("%04o", f.Mode.Perm())
+	owner := f.owner() + ":" + f.group()
 	switch {
 	case len(head) == 1 && head[0] == "absent":
-		c := &Change{Action: ActionCreate, Details: []string{fmt.Sprintf("%s:%s %04o", f.owner(), f.group(), f.Mode)}}
-		c.Diff = f.diff(nil, false)
+		c := &Change{Action: ActionCreate, Details: []Detail{
+			{Field: FieldType, From: "absent", To: "file"},
+			{Field: FieldOwner, To: owner, Text: owner + " " + mode},
+			{Field: FieldMode, To: mode},
+		}}
+		c.Diff = f.diff(nil, false, p.Secrets)
 		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, false) }
 		return c, nil
 	case len(head) == 1 && (head[0] == "link" || head[0] == "notfile"):
-		c := &Change{Action: ActionReplace, Details: []string{"is a " + map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]] + ", not a regular file"}}
-		c.Diff = f.diff(nil, false)
+		is := map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]]
+		c := &Change{Action: ActionReplace, Details: []Detail{{Field: FieldType, From: is, To: "file", Text: "is a " + is + ", not a regular file"}}}
+		c.Diff = f.diff(nil, false, p.Secrets)
 		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, true) }
 		return c, nil
 	case len(head) != 4:
 		return nil, fmt.Errorf("probe %s: unexpected output %q", f.Path, lines[0])
 	}
-	var details []string
+	var details []Detail
 	contentDiffers := head[3] != f.sum()
 	if contentDiffers {
-		details = append(details, "content")
+		details = append(details, Detail{Field: FieldContent, From: "sha256:" + head[3], To: "sha256:" + f.sum(), Text: "content"})
 	}
 	metaDiffers := false
-	if head[0] != fmt.Sprintf("%o", f.Mode.Perm()) {
-		details = append(details, fmt.Sprintf("mode %04s -> %04o", head[0], f.Mode.Perm()))
+	if have := fmt.Sprintf("%04s", head[0]); have != mode {
+		details = append(details, fromTo(FieldMode, have, mode))
 		metaDiffers = true
 	}
-	if head[1] != f.owner() || head[2] != f.group() {
-		details = append(details, fmt.Sprintf("owner %s:%s -> %s:%s", head[1], head[2], f.owner(), f.group()))
+	if have := head[1] + ":" + head[2]; have != owner {
+		details = append(details, fromTo(FieldOwner, have, owner))
 		metaDiffers = true
 	}
 	if len(details) == 0 {
@@ -103,25 +151,27 @@ func (f *File) Diff(p Probed) (*Change, error) {
 				old, known = b, true
 			}
 		}
-		c.Diff = f.diff(old, !known)
+		c.Diff = f.diff(old, !known, p.Secrets)
 		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, true) }
 	} else if metaDiffers {
 		c.apply = func(ctx context.Context, h *Host) error {
-			_, err := h.Run(ctx, "sh", "-c", `chown "$1:$2" "$4" && chmod "$3" "$4"`, "sh", f.owner(), f.group(), fmt.Sprintf("%04o", f.Mode.Perm()), f.Path)
+			_, err := h.Run(ctx, "sh", "-c", `chown "$1:$2" "$4" && chmod "$3" "$4"`, "sh", f.owner(), f.group(), mode, f.Path)
 			return err
 		}
 	}
 	return c, nil
 }
 
-func (f *File) diff(old []byte, unknown bool) string {
+// diff shows old -> declared content with secrets masked. A file that
+// holds secrets shows nothing when the secrets are not known.
+func (f *File) diff(old []byte, unknown bool, secrets *Redactor) string {
 	switch {
-	case f.Secret:
+	case f.Secret && secrets == nil:
 		return "(content hidden: the file holds secrets)"
 	case unknown:
 		return "(old content too large to show)"
 	}
-	return unifiedDiff(f.Path, string(old), string(f.Content))
+	return maskedDiff(f.Path, string(old), string(f.Content), newMasker(secrets, string(f.Content), f.Secret))
 }
 
 func (f *File) write(ctx context.Context, h *Host, existed bool) error {
@@ -178,14 +228,18 @@ func (d *Dir) Diff(p Probed) (*Change, error) {
 	}
 	f := strings.Fields(p.Out)
 	if len(f) != 3 {
-		return &Change{Action: ActionCreate, Details: []string{owner + ":" + group + " " + mode}, apply: apply}, nil
+		return &Change{Action: ActionCreate, Details: []Detail{
+			{Field: FieldType, From: "absent", To: "directory"},
+			{Field: FieldOwner, To: owner + ":" + group, Text: owner + ":" + group + " " + mode},
+			{Field: FieldMode, To: mode},
+		}, apply: apply}, nil
 	}
-	var details []string
-	if f[0] != fmt.Sprintf("%o", d.Mode.Perm()) {
-		details = append(details, fmt.Sprintf("mode %04s -> %s", f[0], mode))
+	var details []Detail
+	if have := fmt.Sprintf("%04s", f[0]); have != mode {
+		details = append(details, fromTo(FieldMode, have, mode))
 	}
-	if f[1] != owner || f[2] != group {
-		details = append(details, fmt.Sprintf("owner %s:%s -> %s:%s", f[1], f[2], owner, group))
+	if have := f[1] + ":" + f[2]; have != owner+":"+group {
+		details = append(details, fromTo(FieldOwner, have, owner+":"+group))
 	}
 	if details == nil {
 		return nil, nil
@@ -215,13 +269,14 @@ func (s *Symlink) Diff(p Probed) (*Change, error) {
 	if out == "link "+s.Target {
 		return nil, nil
 	}
-	c := &Change{Action: ActionCreate, Details: []string{"-> " + s.Target}}
+	c := &Change{Action: ActionCreate, Details: []Detail{{Field: FieldTarget, To: s.Target, Text: "-> " + s.Target}}}
 	switch {
 	case strings.HasPrefix(out, "link "):
-		c.Action, c.Details = ActionUpdate, []string{strings.TrimPrefix(out, "link ") + " -> " + s.Target}
+		have := strings.TrimPrefix(out, "link ")
+		c.Action, c.Details = ActionUpdate, []Detail{{Field: FieldTarget, From: have, To: s.Target, Text: have + " -> " + s.Target}}
 	case out == "other":
 		c.Action = ActionReplace
-		c.Details = append(c.Details, "a file is in the way (kept in the backup)")
+		c.Details = append(c.Details, Detail{Field: FieldType, From: "file", To: "symlink", Text: "a file is in the way (kept in the backup)"})
 	}
 	c.apply = func(ctx context.Context, h *Host) error {
 		_, err := h.Run(ctx, "sh", "-c", `if [ -e "$2" ] && [ ! -L "$2" ]; then mkdir -p "$3$(dirname "$2")" && mv "$2" "$3$2"; fi; ln -sfn "$1" "$2"`, "sh", s.Target, s.Path, h.BackupDir())

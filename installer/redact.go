@@ -40,7 +40,21 @@ func (r *Redactor) Add(s string) {
 	}
 	r.secrets = append(r.secrets, s)
 	// Longest first, so a secret containing another is replaced whole.
-	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	sortLongestFirst(r.secrets)
+}
+
+func sortLongestFirst(ss []string) {
+	sort.SliceStable(ss, func(i, j int) bool { return len(ss[i]) > len(ss[j]) })
+}
+
+// values returns the registered secrets, longest first.
+func (r *Redactor) values() []string {
+	if r == nil {
+		return nil
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return append([]string(nil), r.secrets...)
 }
 
 // String returns s with every secret replaced.

@@ -91,6 +91,14 @@ func (t *TextSink) Event(e Event) {
 			s = fmt.Sprintf("   %s %s: %s %s", t.c(cGreen, "✓"), e.Resource, verb, t.c(cDim, "("+round(e.Duration).String()+")"))
 		}
 		t.line(e.Host, s)
+		// A guard says what it found over several lines: show them all.
+		for _, d := range e.Details {
+			if d.Field == FieldGuard && strings.Contains(d.From, "\n") {
+				for _, l := range strings.Split(d.From, "\n") {
+					t.line(e.Host, "     "+t.c(cDim, "found: ")+l)
+				}
+			}
+		}
 		if e.Warn != "" {
 			t.line(e.Host, "     "+t.c(cYellow, "warning: "+e.Warn))
 		}
@@ -98,6 +106,15 @@ func (t *TextSink) Event(e Event) {
 			for _, l := range strings.Split(e.Diff, "\n") {
 				t.line(e.Host, "     "+t.diffColor(l))
 			}
+		}
+	case EventResourceDrift:
+		t.title(e)
+		t.line(e.Host, fmt.Sprintf("   %s %s: differs, kept as the answers say", t.c(cYellow, "!"), e.Resource))
+		for _, d := range e.Details {
+			t.line(e.Host, "     "+d.Text)
+		}
+		if e.Warn != "" {
+			t.line(e.Host, "     "+t.c(cYellow, "warning: "+e.Warn))
 		}
 	case EventResourceFailed, EventHandlerFailed:
 		t.title(e)

@@ -15,29 +15,57 @@ type Service struct {
 // Key implements Resource.
 func (s *Service) Key() string { return "service " + s.Name }
 
-// Probe implements Resource.
+// Probe prints the unit's UnitFileState and ActiveState, from the batch's
+// servicesPrelude when it ran, else from systemctl here.
 func (s *Service) Probe() string {
-	n := sh(s.Name)
-	return fmt.Sprintf("echo \"$(systemctl is-enabled %[1]s 2>/dev/null || true) $(systemctl is-active %[1]s 2>/dev/null || true)\"", n)
+	k := factKey(s.Name)
+	return fmt.Sprintf(`if [ -n "$BATCH_DIR" ] && [ -r "$BATCH_DIR/u.%[1]s" ]; then while IFS= read -r l; do printf '%%s\n' "$l"; done < "$BATCH_DIR/u.%[1]s"
+else systemctl show -p UnitFileState -p ActiveState -- %[2]s 2>/dev/null; fi`, k, sh(s.Name))
+}
+
+// servicesPrelude asks systemd about every unit at once, into
+// "$BATCH_DIR/u.KEY" for the Service probes of the batch: systemctl prints
+// a block per unit, in the order given, even for a unit it does not know.
+func servicesPrelude(ss []*Service) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	var names, keys []string
+	for _, s := range ss {
+		names, keys = append(names, s.Name), append(keys, factKey(s.Name))
+	}
+	return fmt.Sprintf(`if [ -n "$BATCH_DIR" ]; then systemctl show -p Id -p UnitFileState -p ActiveState -- %s 2>/dev/null | ( set -- %s; b=
+while IFS= read -r l; do if [ -n "$l" ]; then b="$b$l
+"; elif [ $# -gt 0 ]; then printf '%%s' "$b" > "$BATCH_DIR/u.$1"; shift; b=; fi; done
+[ $# -gt 0 ] && [ -n "$b" ] && printf '%%s' "$b" > "$BATCH_DIR/u.$1" ); fi`, sh(names...), strings.Join(keys, " "))
 }
 
 // Diff implements Resource.
 func (s *Service) Diff(p Probed) (*Change, error) {
-	f := strings.Fields(p.Out)
-	enabled, active := "", ""
-	if len(f) > 0 {
-		enabled = f[0]
+	var enabled, active string
+	for _, l := range strings.Split(p.Out, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(l), "=")
+		switch k {
+		case "UnitFileState":
+			enabled = v
+		case "ActiveState":
+			active = v
+		}
 	}
-	if len(f) > 1 {
-		active = f[1]
-	}
-	isEnabled := enabled == "enabled" || enabled == "static" || enabled == "alias" || enabled == "generated"
+	isEnabled := enabled == "enabled" || enabled == "enabled-runtime" || enabled == "static" || enabled == "alias" || enabled == "generated"
 	isActive := active == "active" || active == "reloading" || active == "activating"
 	if s.Disabled {
 		if !isActive && !isEnabled {
 			return nil, nil
 		}
-		return &Change{Action: ActionStop, Details: []string{or(enabled, "?") + "/" + or(active, "?") + " -> disabled/inactive"}, apply: func(ctx context.Context, h *Host) error {
+		var details []Detail
+		if isEnabled {
+			details = append(details, fromTo(FieldEnabled, enabled, "disabled"))
+		}
+		if isActive {
+			details = append(details, fromTo(FieldState, active, "inactive"))
+		}
+		return &Change{Action: ActionStop, Details: details, apply: func(ctx context.Context, h *Host) error {
 			_, err := h.Run(ctx, "systemctl", "disable", "--now", s.Name)
 			return err
 		}}, nil
@@ -45,17 +73,20 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 	if isEnabled && isActive {
 		return nil, nil
 	}
-	var details []string
+	var details []Detail
+	if !isEnabled {
+		details = append(details, fromTo(FieldEnabled, or(enabled, "unknown"), "enabled"))
+	}
+	if !isActive {
+		details = append(details, fromTo(FieldState, or(active, "unknown"), "active"))
+	}
 	args := []string{"systemctl"}
 	switch {
 	case !isEnabled && !isActive:
-		details = []string{"enable and start"}
 		args = append(args, "enable", "--now", s.Name)
 	case !isEnabled:
-		details = []string{"enable (" + or(enabled, "unknown") + ")"}
 		args = append(args, "enable", s.Name)
 	default:
-		details = []string{"start (" + or(active, "unknown") + ")"}
 		args = append(args, "start", s.Name)
 	}
 	return &Change{Action: ActionService, Details: details, apply: func(ctx context.Context, h *Host) error {
@@ -65,95 +96,6 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 			return fmt.Errorf("%w\n%s", err, strings.TrimSpace(status))
 		}
 		return nil
-	}}, nil
-}
-
-// UFWRule is an allow rule. Rules are compared with what ufw has added, so a
-// re-run adds nothing and rules the operator added by hand are left alone.
-type UFWRule struct {
-	Port    string // "80", "10000"
-	Proto   string // tcp, udp
-	From    string // empty: anywhere; else an address or CIDR
-	Comment string
-	Warn    string // shown in the plan when the rule is added
-}
-
-// Key implements Resource.
-func (r *UFWRule) Key() string {
-	k := "ufw allow " + r.Port + "/" + r.Proto
-	if r.From != "" {
-		k += " from " + r.From
-	}
-	return k
-}
-
-// spec is the rule as `ufw show added` prints it, without the comment.
-func (r *UFWRule) spec() string {
-	if r.From == "" {
-		return "ufw allow " + r.Port + "/" + r.Proto
-	}
-	return "ufw allow from " + r.From + " to any port " + r.Port + " proto " + r.Proto
-}
-
-func (r *UFWRule) args() []string {
-	a := []string{"ufw", "allow"}
-	if r.From == "" {
-		a = append(a, r.Port+"/"+r.Proto)
-	} else {
-		a = append(a, "from", r.From, "to", "any", "port", r.Port, "proto", r.Proto)
-	}
-	if r.Comment != "" {
-		a = append(a, "comment", r.Comment)
-	}
-	return a
-}
-
-// Probe implements Resource. The added rules are read once per batch (see
-// Prelude): ufw is slow to start.
-func (r *UFWRule) Probe() string { return `printf '%s\n' "$UFW_ADDED"` }
-
-// Prelude implements Preluder.
-func (r *UFWRule) Prelude() string { return ufwPrelude }
-
-const ufwPrelude = `UFW_ADDED=$(ufw show added 2>/dev/null); UFW_STATUS=$(ufw status 2>/dev/null | head -n1)`
-
-// Diff implements Resource.
-func (r *UFWRule) Diff(p Probed) (*Change, error) {
-	for _, line := range strings.Split(p.Out, "\n") {
-		if i := strings.Index(line, " comment '"); i >= 0 {
-			line = line[:i]
-		}
-		if strings.TrimSpace(line) == r.spec() {
-			return nil, nil
-		}
-	}
-	return &Change{Action: ActionAdd, Warn: r.Warn, apply: func(ctx context.Context, h *Host) error {
-		_, err := h.Run(ctx, r.args()...)
-		return err
-	}}, nil
-}
-
-// UFWEnabled turns the firewall on. Steps declare it after the rules that keep
-// the operator's SSH session open.
-type UFWEnabled struct{}
-
-// Key implements Resource.
-func (UFWEnabled) Key() string { return "ufw enabled" }
-
-// Probe implements Resource.
-func (UFWEnabled) Probe() string { return `printf '%s\n' "$UFW_STATUS"` }
-
-// Prelude implements Preluder.
-func (UFWEnabled) Prelude() string { return ufwPrelude }
-
-// Diff implements Resource.
-func (UFWEnabled) Diff(p Probed) (*Change, error) {
-	if strings.TrimSpace(p.Out) == "Status: active" {
-		return nil, nil
-	}
-	return &Change{Action: ActionEnable, Details: []string{strings.TrimSpace(p.Out) + " -> active"}, apply: func(ctx context.Context, h *Host) error {
-		_, err := h.Run(ctx, "ufw", "--force", "enable")
-		return err
 	}}, nil
 }
 
@@ -174,29 +116,65 @@ type Command struct {
 // Key implements Resource.
 func (c *Command) Key() string { return "command " + c.Name }
 
-// Probe implements Resource.
+// Probe prints "done", or "needed" and what the guard found: the last
+// lines of what Unless printed, with its exit status.
 func (c *Command) Probe() string {
 	switch {
 	case c.Creates != "":
 		return fmt.Sprintf("[ -e %s ] && echo done || echo needed", sh(c.Creates))
 	case len(c.Unless) > 0:
-		return fmt.Sprintf("( %s ) >/dev/null 2>&1 </dev/null && echo done || echo needed", sh(c.Unless...))
+		return fmt.Sprintf("o=$( %s 2>&1 </dev/null ); r=$?; if [ $r = 0 ]; then echo done; else echo needed $r; printf '%%s\\n' \"$o\" | tail -n %d; fi", sh(c.Unless...), guardLines)
 	}
 	return "echo noguard"
 }
 
+// guardLines is how much of a failed guard's output the plan shows.
+const guardLines = 8
+
 // Diff implements Resource.
 func (c *Command) Diff(p Probed) (*Change, error) {
-	switch strings.TrimSpace(p.Out) {
-	case "done":
+	head, found, _ := strings.Cut(strings.TrimRight(p.Out, "\n"), "\n")
+	f := strings.Fields(head)
+	switch {
+	case len(f) == 0:
+		return nil, fmt.Errorf("command %q: the guard printed nothing", c.Name)
+	case f[0] == "done":
 		return nil, nil
-	case "noguard":
+	case f[0] == "noguard":
 		return nil, fmt.Errorf("command %q has no guard (creates or unless)", c.Name)
 	}
-	return &Change{Action: ActionRun, Hint: c.Hint, apply: func(ctx context.Context, h *Host) error {
+	var d Detail
+	if c.Creates != "" {
+		d = Detail{Field: FieldGuard, Name: "creates " + c.Creates, From: "absent", To: "present", Text: c.Creates + " does not exist"}
+	} else {
+		m := newMasker(p.Secrets, "", false)
+		var lines []string
+		for _, l := range splitLines(strings.TrimSpace(found)) {
+			if l = strings.TrimSpace(m.line(l)); l != "" {
+				lines = append(lines, truncateLine(l, 200))
+			}
+		}
+		code := "?"
+		if len(f) > 1 {
+			code = f[1]
+		}
+		d = Detail{Field: FieldGuard, Name: "unless " + display(c.Unless), From: strings.Join(lines, "\n"), To: "exit 0",
+			Text: "guard " + display(c.Unless) + " exited " + code}
+		if len(lines) > 0 {
+			d.Text = "guard failed: " + strings.Join(lines, "; ")
+		}
+	}
+	return &Change{Action: ActionRun, Hint: c.Hint, Details: []Detail{d}, apply: func(ctx context.Context, h *Host) error {
 		_, err := h.run(ctx, c.Stdin, c.Env, c.Args...)
 		return err
 	}}, nil
+}
+
+func truncateLine(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
 }
 
 // Preluder is a resource whose probe needs shell variables set once per batch.

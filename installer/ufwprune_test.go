@@ -1,16 +1,16 @@
 package installer
 
 import (
+	"encoding/hex"
 	"strings"
 	"testing"
 )
 
 func TestUFWPrune(t *testing.T) {
-	const added = `Added user rules (see 'ufw status' for running firewall):
-ufw allow 22/tcp comment 'ssh (jitsi-installer)'
-ufw allow from 10.0.0.2 to any port 5222 proto tcp comment 'xmpp for bridges (jitsi-installer)'
-ufw allow from 10.0.0.3 to any port 5222 proto tcp comment 'xmpp for bridges (jitsi-installer)'
-ufw allow from 10.0.0.9 to any port 5222 proto tcp comment 'operator'`
+	const added = "### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=73736820286a697473692d696e7374616c6c657229\n" +
+		"### tuple ### allow tcp 5222 0.0.0.0/0 any 10.0.0.2 in comment=786d707020666f72206272696467657320286a697473692d696e7374616c6c657229\n" +
+		"### tuple ### allow tcp 5222 0.0.0.0/0 any 10.0.0.3 in comment=786d707020666f72206272696467657320286a697473692d696e7374616c6c657229\n" +
+		"### tuple ### allow tcp 5222 0.0.0.0/0 any 10.0.0.9 in comment=6f70657261746f72\n"
 	keep := &UFWRule{Port: "5222", Proto: "tcp", From: "10.0.0.2", Comment: "xmpp for bridges (jitsi-installer)"}
 	for _, tc := range []struct {
 		name string
@@ -28,7 +28,11 @@ ufw allow from 10.0.0.9 to any port 5222 proto tcp comment 'operator'`
 			}
 			got := ""
 			if c != nil {
-				got = strings.Join(c.Details, ", ")
+				var from []string
+				for _, d := range c.Details {
+					from = append(from, d.From)
+				}
+				got = strings.Join(from, ", ")
 				if c.Action != ActionDelete {
 					t.Errorf("action %s", c.Action)
 				}
@@ -37,5 +41,15 @@ ufw allow from 10.0.0.9 to any port 5222 proto tcp comment 'operator'`
 				t.Errorf("stale %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// Rules a UFWPrune owns are not reported as undeclared.
+func TestUFWUndeclaredLeavesOwnedRules(t *testing.T) {
+	tuples := "### tuple ### allow tcp 5222 0.0.0.0/0 any 10.0.0.3 in comment=" + hex.EncodeToString([]byte("mine")) + "\n" +
+		"### tuple ### allow tcp 8888 0.0.0.0/0 any 0.0.0.0/0 in\n"
+	c, err := (&UFWUndeclared{Owned: []string{"mine"}}).Diff(Probed{Out: tuples})
+	if err != nil || c == nil || len(c.Details) != 1 || c.Details[0].From != "ufw allow 8888/tcp" {
+		t.Fatalf("undeclared: %+v, %v", c, err)
 	}
 }

@@ -57,7 +57,10 @@ func (s *firewall) Declare(h *installer.Host) ([]installer.Resource, error) {
 		}
 		rs = append(rs, r)
 	}
-	return append(append(rs, s.prune(h)...), installer.UFWEnabled{}), nil
+	prunes := s.prune(h)
+	rs = append(rs, prunes...)
+	rs = append(rs, &installer.UFWUndeclared{Declared: s.rules(h), Remove: s.cfg.Firewall.RemoveUndeclared, Owned: ownedComments()})
+	return append(rs, installer.UFWEnabled{}), nil
 }
 
 func (s *firewall) Checks(h *installer.Host) []installer.Check {

@@ -37,12 +37,15 @@ func (s *firewall) forRole(h *installer.Host, rules []*installer.UFWRule) []*ins
 	return out
 }
 
+// ownedComments are the comments of the rules prune manages.
+func ownedComments() []string { return []string{xmppComment, coreWSComment} }
+
 // prune deletes the rules for other hosts of the deployment that are no
 // longer declared: a videobridge removed from the answers file loses its
 // access to the core's XMPP port on the core's next run.
 func (s *firewall) prune(h *installer.Host) []installer.Resource {
 	var ps []installer.Resource
-	for _, comment := range []string{xmppComment, coreWSComment} {
+	for _, comment := range ownedComments() {
 		p := &installer.UFWPrune{Comment: comment}
 		for _, r := range s.rules(h) {
 			if r.Comment == comment {

@@ -16,8 +16,17 @@ func (*prosodyCerts) Group() string { return "configure" }
 
 // copiesInPlace succeeds when every copy ($2, $5, ...) equals its source
 // ($1, $4, ...) and has the stat given as MODE:OWNER:GROUP ($3, $6, ...).
-const copiesInPlace = `while [ $# -ge 3 ]; do
-  [ ! -L "$2" ] && cmp -s "$1" "$2" && [ "$(stat -c %a:%U:%G "$2")" = "$3" ] || exit 1; shift 3; done`
+// It prints each difference, for the plan: "PATH: owner root:root, want
+// root:prosody".
+const copiesInPlace = `r=0; while [ $# -ge 3 ]; do
+  if [ -L "$2" ]; then echo "$2: a symlink, want a copy of $1"; r=1
+  elif [ ! -f "$2" ]; then echo "$2: missing"; r=1
+  else
+    cmp -s "$1" "$2" || { echo "$2: content differs from $1"; r=1; }
+    s=$(stat -c '%a %U:%G' "$2"); m=${s%% *}; o=${s#* }; wm=${3%%:*}; wo=${3#*:}
+    [ "$o" = "$wo" ] || { echo "$2: owner $o, want $wo"; r=1; }
+    [ "$m" = "$wm" ] || { echo "$2: mode $m, want $wm"; r=1; }
+  fi; shift 3; done; exit $r`
 
 func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 	crt, key := certPaths(s.cfg)

@@ -36,6 +36,8 @@ TIMEOUT = 20
 LOGS = ("/var/log/prosody/prosody.log", "/var/log/prosody/prosody.err")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
 WHY = re.compile(r"error|warn|token|not found|failed|refus|denied", re.I)
+STARTED = "Hello and welcome to Prosody"
+LOAD = re.compile(r"Error initializing module|module '[^']+' not found|Unable to load|Failed to load", re.I)
 
 
 class Failed(Exception):
@@ -301,23 +303,29 @@ def log_mark():
 
 
 def log_why(marks):
-    """Prosody's own words: what it logged during this run, or, when that
-    says nothing, the errors it logged last (a module that did not load at
-    its start)."""
-    def tail(since):
-        lines = []
-        for path, start in marks.items():
-            try:
-                with open(path, "rb") as f:
-                    end = f.seek(0, 2)
-                    f.seek(start if since else max(0, end - 65536))
-                    text = f.read().decode("utf-8", "replace")
-            except OSError:
-                continue
-            lines += ["  %s: %s" % (os.path.basename(path), JWT.sub("[token]", l.strip()))
-                      for l in text.splitlines() if WHY.search(l)]
-        return lines[-6:]
-    return tail(True) or tail(False)
+    """Prosody's own words: what it logged during this run, after what it
+    logged last about modules it could not load (at its start, before this
+    run: a token plugin whose library is missing)."""
+    load, recent = [], []
+    for path, start in marks.items():
+        try:
+            with open(path, "rb") as f:
+                end = f.seek(0, 2)
+                f.seek(max(0, end - 65536))
+                raw = f.read()
+        except OSError:
+            continue
+        text = raw.decode("utf-8", "replace")
+        new = raw[max(0, len(raw) - (end - start)):].decode("utf-8", "replace") if start < end else ""
+        name = os.path.basename(path)
+        # Load errors since Prosody's last start only (prosody.log has the
+        # start line and every error too).
+        started = text.rfind(STARTED)
+        if started >= 0:
+            load += ["  %s: %s" % (name, l.strip()) for l in text[started:].splitlines() if LOAD.search(l)]
+        recent += ["  %s: %s" % (name, l.strip()) for l in new.splitlines() if WHY.search(l)]
+    lines = list(dict.fromkeys(load[-2:] + recent[-5:]))
+    return [JWT.sub("[token]", l) for l in lines]
 
 
 def main():

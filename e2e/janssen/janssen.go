@@ -208,7 +208,15 @@ func newCertificate(hosts []string) ([]byte, tls.Certificate, error) {
 			leaf.DNSNames = append(leaf.DNSNames, h)
 		}
 	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &leafKey.PublicKey, caKey)
+	// Signed by the parsed CA, not its template: the parsed one has the
+	// subject key id Go generated, which becomes the server certificate's
+	// authority key id. Strict verifiers (Python 3.13's default) require it,
+	// and every certificate a real CA issues has it.
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, tls.Certificate{}, fmt.Errorf("parse CA certificate: %w", err)
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &leafKey.PublicKey, caKey)
 	if err != nil {
 		return nil, tls.Certificate{}, fmt.Errorf("create server certificate: %w", err)
 	}

@@ -382,7 +382,11 @@ func certificate() (caPEM, certPEM, keyPEM []byte, err error) {
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
 	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &leafKey.PublicKey, caKey)
+	caCert, err := x509.ParseCertificate(caDER) // its generated key id becomes the leaf's authority key id
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &leafKey.PublicKey, caKey)
 	if err != nil {
 		return nil, nil, nil, err
 	}

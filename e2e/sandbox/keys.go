@@ -87,7 +87,13 @@ func serverCert(name string, ip net.IP) (tlsFiles, error) {
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		IPAddresses:  []net.IP{ip},
 	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	// The parsed CA, not its template, so the certificate gets an authority
+	// key id, as strict verifiers (Python 3.13) require.
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return tlsFiles{}, fmt.Errorf("parse %s CA: %w", name, err)
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
 	if err != nil {
 		return tlsFiles{}, fmt.Errorf("create %s certificate: %w", name, err)
 	}

@@ -131,9 +131,10 @@ type APT struct {
 
 // Firewall configures UFW on the hosts.
 type Firewall struct {
-	Enabled        bool     `yaml:"enabled" doc:"Manage UFW: allow SSH, 80/tcp, 443/tcp, 10000/udp (and TURN's ports), then enable it."`
-	OpenGuidePorts bool     `yaml:"open_guide_ports" doc:"Also open 4443/tcp, 5222/tcp and 5347/tcp to everyone, as older guides do; not needed and not advised."`
-	XMPPFrom       []string `yaml:"xmpp_from" kind:"cidr" doc:"Addresses (IP or CIDR) allowed to reach XMPP on 5222/tcp, e.g. remote videobridges."`
+	Enabled          bool     `yaml:"enabled" doc:"Manage UFW: allow SSH, 80/tcp, 443/tcp, 10000/udp (and TURN's ports), then enable it."`
+	OpenGuidePorts   bool     `yaml:"open_guide_ports" doc:"Also open 4443/tcp, 5222/tcp and 5347/tcp to everyone, as older guides do; not needed and not advised."`
+	XMPPFrom         []string `yaml:"xmpp_from" kind:"cidr" doc:"Addresses (IP or CIDR) allowed to reach XMPP on 5222/tcp, e.g. remote videobridges."`
+	RemoveUndeclared bool     `yaml:"remove_undeclared" doc:"Delete UFW rules the installer does not declare (added by hand); when false they are kept and listed in the plan."`
 }
 
 // Defaults that the steps may want to compare against.

@@ -32,7 +32,9 @@ const (
 // change is one resource the plan says will change.
 type change struct {
 	key, action, summary, diff, warn string
+	details                          []installer.Detail
 	done                             bool
+	kept                             bool // drift the answers keep: shown, not applied
 }
 
 // stepRow is one step on one host.
@@ -80,7 +82,11 @@ func (h *hostRows) step(name string) *stepRow {
 func (h *hostRows) pending() int {
 	n := 0
 	for _, s := range h.steps {
-		n += len(s.changes)
+		for _, c := range s.changes {
+			if !c.kept {
+				n++
+			}
+		}
 	}
 	return n
 }
@@ -157,9 +163,10 @@ func (p *progress) event(e installer.Event) {
 		h.connected = e.Message
 	case installer.EventWarning:
 		h.warnings = append(h.warnings, e.Message)
-	case installer.EventResourcePending:
+	case installer.EventResourcePending, installer.EventResourceDrift:
 		h.step(e.Step).changes = append(h.step(e.Step).changes,
-			&change{key: e.Resource, action: string(e.Action), summary: e.Message, diff: e.Diff, warn: e.Warn})
+			&change{key: e.Resource, action: string(e.Action), summary: e.Message, diff: e.Diff, warn: e.Warn,
+				details: e.Details, kept: e.Type == installer.EventResourceDrift})
 	case installer.EventResourceOK:
 		if p.phase == phasePlan {
 			h.step(e.Step).unchanged++

@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // review is the plan page's state: which change is selected and whose diff
@@ -73,11 +75,17 @@ func (r *review) lines(p *progress, width int) (out []string, sel int) {
 					cur, sel = "  › ", len(out)
 				}
 				mark := styleWarn.Render("~")
-				if c.action == "create" || c.action == "install" || c.action == "add" || c.action == "fetch" {
+				switch {
+				case c.kept:
+					mark = styleWarn.Render("!")
+				case c.action == "create" || c.action == "install" || c.action == "add" || c.action == "fetch":
 					mark = styleOK.Render("+")
 				}
 				line := fmt.Sprintf("%s%s %s: %s", cur, mark, c.key, c.summary)
-				if c.diff != "" && !r.open[c] {
+				if c.kept {
+					line = fmt.Sprintf("%s%s %s: differs, kept as the answers say", cur, mark, c.key)
+				}
+				if c.explains() && !r.open[c] {
 					line += styleKey.Render(" [d]")
 				}
 				out = append(out, truncate(line, width))
@@ -85,9 +93,7 @@ func (r *review) lines(p *progress, width int) (out []string, sel int) {
 					out = append(out, styleWarn.Render(wrapText("      warning: "+c.warn, width)))
 				}
 				if r.open[c] {
-					for _, l := range strings.Split(c.diff, "\n") {
-						out = append(out, truncate("      "+diffColor(l), width))
-					}
+					out = append(out, c.explain(width)...)
 				}
 				i++
 			}
@@ -130,4 +136,52 @@ func diffColor(l string) string {
 		return styleDim.Render(l)
 	}
 	return l
+}
+
+// explains reports whether the change has more to show than its line.
+func (c *change) explains() bool {
+	return c.diff != "" || len(c.listed()) > 0
+}
+
+// listed are the details worth a line each: when there are several, or
+// one says more than fits the change's line.
+func (c *change) listed() []installer.Detail {
+	var ds []installer.Detail
+	long := c.kept
+	for _, d := range c.details {
+		if d.Text == "" || d.Field == installer.FieldContent {
+			continue // said by another detail, or by the diff
+		}
+		long = long || strings.Contains(d.Text, "\n") || strings.Contains(d.From, "\n")
+		ds = append(ds, d)
+	}
+	if len(ds) > 1 || long {
+		return ds
+	}
+	return nil
+}
+
+// explain is what differs, one detail a line (from -> to), then the diff.
+func (c *change) explain(width int) []string {
+	var out []string
+	for _, d := range c.listed() {
+		for i, l := range strings.Split(d.Text, "\n") {
+			pre := "      • "
+			if i > 0 {
+				pre = "        "
+			}
+			out = append(out, truncate(pre+l, width))
+		}
+		if d.Field == installer.FieldGuard && strings.Contains(d.From, "\n") {
+			for _, l := range strings.Split(d.From, "\n") {
+				out = append(out, truncate("        found: "+l, width))
+			}
+		}
+	}
+	if c.diff != "" {
+		for _, l := range strings.Split(c.diff, "\n") {
+			out = append(out, truncate("      "+diffColor(l), width))
+		}
+	}
+	return out
 }
