@@ -14,9 +14,13 @@ E2E_TIMEOUT ?= 60m
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/jitsi-installer ./cmd/jitsi-installer
 
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags e2e ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 unit:

@@ -292,7 +292,7 @@ var (
 // field and never echo a secret.
 func validate(d Data) error {
 	if d.Domain != "" && (len(d.Domain) > 253 || !hostnameRE.MatchString(d.Domain)) {
-		return fmt.Errorf("Domain %q is not a lowercase DNS name", d.Domain)
+		return fmt.Errorf("field Domain %q is not a lowercase DNS name", d.Domain)
 	}
 	for _, f := range []struct{ name, val string }{
 		{"AppID", d.AppID}, {"Audience", d.Audience}, {"ClientID", d.ClientID},

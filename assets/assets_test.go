@@ -3,16 +3,15 @@ package assets
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the templates")
+	"github.com/jitsi-installer/jitsi-installer/internal/golden"
+)
 
 // allModules is what a current jitsi-meet-prosody installs.
 var allModules = map[string]bool{
@@ -125,21 +124,7 @@ func mustRender(t *testing.T, name string, d Data) []byte {
 func TestGolden(t *testing.T) {
 	for _, v := range variants() {
 		t.Run(v.file, func(t *testing.T) {
-			got := mustRender(t, v.name, v.data)
-			path := filepath.Join("testdata", v.file+".golden")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./assets -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s; run go test ./assets -update and review the diff", v.name, path)
-			}
+			golden.Assert(t, filepath.Join("testdata", v.file+".golden"), mustRender(t, v.name, v.data))
 		})
 	}
 }

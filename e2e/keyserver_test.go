@@ -24,9 +24,9 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
-	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 

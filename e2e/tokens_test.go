@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 )
 
 // loginCheck is the name verify gives its real sign-in through nginx.
@@ -93,7 +93,9 @@ func pluginUnloadable(t *testing.T, tg *sandbox.Target) {
 	mustSSH(t, tg, "mv "+file+" "+file+".away && systemctl restart prosody")
 	t.Cleanup(func() { mustSSH(t, tg, "mv "+file+".away "+file+" && systemctl restart prosody") })
 
-	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile, "--settle", "4s")
+	// Prosody was just restarted: the settle bound lets it come up, and the
+	// sign-in keeps failing for the reason under test.
+	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile, "--settle", "30s")
 	if v.code != 1 || !strings.Contains(v.out, "FAIL "+loginCheck) {
 		t.Fatalf("verify without basexx: exit %d, want 1 and the sign-in failing\n%s", v.code, v.out)
 	}

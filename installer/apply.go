@@ -13,11 +13,12 @@ import (
 
 // Apply carries out p on every host that planned without error: role after
 // role (Engine.Roles), the hosts of a role in parallel. A host with nothing
-// to change is not touched: not even its journal. When a host of an earlier
+// to change is not touched, unless its journal must record that the last
+// run did not finish or was damaged. When a host of an earlier
 // role fails, the hosts of later roles are not applied; when one changed
 // something, they are declared and probed again first (what it produced may
 // have changed). Cancelling ctx stops each host after the resource in
-// progress.
+// progress, or at once with StopNow.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	var failed *HostPlan
 	changed, last := false, 0
@@ -93,6 +94,14 @@ func (e *Engine) applyWave(ctx context.Context, hp *HostPlan, replan bool) error
 		}
 	}
 	if hp.Changes() == 0 {
+		if hp.record {
+			// Only the outcome to record: the last run did not finish.
+			j := newJournal(hp.journal, e.RunID)
+			j.Status = "finished"
+			if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
+				return &StepError{Host: hp.Host.Name, Step: "journal", Err: err}
+			}
+		}
 		return nil
 	}
 	return e.applyHost(ctx, hp)
@@ -114,6 +123,7 @@ func (e *Engine) redeclare(ctx context.Context, hp *HostPlan) error {
 func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 	h := hp.Host
 	j := newJournal(hp.journal, e.RunID)
+	j.User, j.Command = e.Operator, e.Command
 	defer func() {
 		j.Status = "finished"
 		if err != nil {
@@ -137,7 +147,9 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 		}
 		// An earlier change (a package's postinst, a handler) may have
 		// changed what this step finds: ask the queries again, let the step
-		// declare again, and look again before acting.
+		// declare again, and look again before acting. Every later step,
+		// not only the next: a package upgrade's maintainer scripts rewrite
+		// files that steps far behind it own.
 		if dirty {
 			if err := e.query(ctx, h); err != nil {
 				return err
@@ -148,7 +160,6 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			if err := e.probe(ctx, h, []*declared{d}); err != nil {
 				return err
 			}
-			dirty = false
 		}
 		if d.skipped != "" {
 			e.emit(Event{Type: EventStepSkipped, Host: h.Name, Step: d.step.Name(), Message: d.skipped})
@@ -166,10 +177,25 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("stopped before %s: %w", r.Key(), err)
 			}
+			if hp.lock.lost() {
+				return &StepError{Host: h.Name, Step: "lock", Err: fmt.Errorf("the host gave up this run's lock (no heartbeat for %s): stopped before %s; run again", lockSilence, r.Key())}
+			}
+			// What the change will owe is on the host before the change is:
+			// a run that dies half way through it still pays the restart.
+			if n, ok := r.(Notifier); ok && j.oweAll(n.Notifies()) {
+				if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
+					return &StepError{Host: h.Name, Step: "journal", Err: err}
+				}
+			}
 			rstart := time.Now()
 			e.emit(Event{Type: EventResourceStarted, Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Action: c.Action})
-			// The resource in progress finishes even if the run is cancelled.
-			aerr := c.apply(context.WithoutCancel(ctx), h)
+			// With StopNow, cancelling stops the command in progress; what
+			// it started on the host is stopped when the lock is released.
+			actx := context.WithoutCancel(ctx)
+			if e.StopNow {
+				actx = ctx
+			}
+			aerr := c.apply(actx, h)
 			if aerr != nil {
 				c.failed = true
 				e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
@@ -180,15 +206,11 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) (err error) {
 			j.Applied = append(j.Applied, JournalEntry{Step: d.step.Name(), Resource: r.Key(), Action: c.Action, At: time.Now().UTC()})
 			if n, ok := r.(Notifier); ok {
 				for _, hd := range n.Notifies() {
-					j.owe(hd)
 					pending = appendHandler(pending, hd)
 				}
 			}
 			e.emit(Event{Type: EventResourceChanged, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
 				Action: c.Action, Message: c.Summary(), Details: c.Details, Diff: c.Diff, Duration: time.Since(rstart)})
-			if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
-				return &StepError{Host: h.Name, Step: "journal", Err: err}
-			}
 		}
 		e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: d.step.Name(), Duration: time.Since(start)})
 		if endOfGroup(hp.steps, i) && len(pending) > 0 {
@@ -258,11 +280,21 @@ func (e *Engine) saveJournal(ctx context.Context, hp *HostPlan, j *Journal) erro
 	return j.save(ctx, hp.Host.T, e.journalPath())
 }
 
-// hintFor says what to do about a failure, where the engine can tell.
+// hintFor says what to do about a failure, where the engine can tell: the
+// one place that tells failures apart (a skip never gets here).
 func hintFor(err error) string {
-	var ce *ConnectError
-	if errors.As(err, &ce) {
+	var se *StepError
+	var le *LockedError
+	var re *RefuseError
+	switch {
+	case errors.As(err, &se) && se.Step == stepConnect:
 		return "check the address, port, user and key in the answers file, and that sshd runs on the host"
+	case errors.As(err, &re):
+		return "nothing was changed on this host"
+	case errors.As(err, &le):
+		return "wait for that run to finish, or pass --wait 10m to wait for it"
+	case transport.IsConnectFailure(err):
+		return "the host stopped answering; what this run still owes is in the journal on the host: run again once the host is reachable"
 	}
 	if errors.Is(err, context.Canceled) {
 		return "the run was stopped; the journal on the host records what was done, run again to continue"

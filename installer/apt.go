@@ -219,3 +219,42 @@ func (d *Debconf) Diff(p Probed) (*Change, error) {
 		return err
 	}}, nil
 }
+
+// DebconfForget clears a preseeded secret from debconf's database once every
+// package that reads it is installed: debconf keeps answers in
+// /var/cache/debconf/config.dat, world-readable for questions of type
+// string, and the previous version of each file in *-old.
+type DebconfForget struct {
+	Question string
+	Packages []string // every package whose configuration reads the answer
+}
+
+// Key implements Resource.
+func (d *DebconfForget) Key() string { return "debconf forget " + d.Question }
+
+// Probe prints "missing" while a package is not installed, else "stored"
+// when the answer is still in debconf's database (or its backups), else
+// "clear".
+func (d *DebconfForget) Probe() string {
+	return fmt.Sprintf(`n=$(dpkg-query -W -f='${db:Status-Abbrev}\n' %[1]s 2>/dev/null | grep -c '^ii')
+if [ "$n" -ne %[2]d ]; then echo missing; exit 0; fi
+v=$(printf 'GET %%s\n' %[3]s | debconf-communicate 2>/dev/null)
+old=$(for f in /var/cache/debconf/config.dat-old /var/cache/debconf/passwords.dat-old; do
+	awk -v q="Name: "%[3]s 'BEGIN { RS = ""; FS = "\n" } $1 == q { for (i = 2; i <= NF; i++) if ($i ~ /^Value: ./) print "old" }' "$f" 2>/dev/null
+done)
+case "$v" in "0 "?*) echo stored ;; *) [ -n "$old" ] && echo stored || echo clear ;; esac`, sh(d.Packages...), len(d.Packages), sh(d.Question))
+}
+
+// Diff implements Resource.
+func (d *DebconfForget) Diff(p Probed) (*Change, error) {
+	if strings.TrimSpace(p.Out) != "stored" {
+		return nil, nil
+	}
+	return &Change{Action: "forget", Details: []Detail{{Field: FieldValue, Name: d.Question, From: "stored", To: "cleared",
+		Text: "the answer is no longer needed: cleared from debconf's database"}},
+		apply: func(ctx context.Context, h *Host) error {
+			_, err := h.run(ctx, []byte("SET "+d.Question+" \n"), nil, "sh", "-c",
+				`debconf-communicate >/dev/null && cd /var/cache/debconf && for f in config.dat passwords.dat; do [ ! -e "$f-old" ] || cp -p -- "$f" "$f-old"; done`)
+			return err
+		}}, nil
+}

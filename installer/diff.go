@@ -7,14 +7,10 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 )
 
-// unifiedDiff renders old -> new as a unified diff with three lines of context.
-func unifiedDiff(name, old, new string) string {
-	return maskedDiff(name, old, new, nil)
-}
-
-// maskedDiff is unifiedDiff with every line shown through m: lines are
-// compared as they are, so a changed secret is a changed line, and shown
-// masked, so it is never shown.
+// maskedDiff renders old -> new as a unified diff with three lines of
+// context, every line shown through m (when set): lines are compared as
+// they are, so a changed secret is a changed line, and shown masked, so it
+// is never shown.
 func maskedDiff(name, old, new string, m *masker) string {
 	if old == new {
 		return ""

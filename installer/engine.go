@@ -43,21 +43,25 @@ type Engine struct {
 	Backups string
 	// RunID names this run in the journal and the backup directory.
 	RunID string
+	// Operator ("user@machine") and Command are recorded in the journal and
+	// in the host's lock: who ran what.
+	Operator, Command string
 	// Settle is how long verify keeps asking checks marked Settle that
 	// still fail: services that were just (re)started need a while.
 	Settle time.Duration
+	// Lock makes Plan take each host's lock (see lock.go) and hold it until
+	// the plan is closed; LockWait is how long to wait for a lock another
+	// run holds (zero: refuse at once).
+	Lock     bool
+	LockWait time.Duration
+	// StopNow makes cancelling Apply's context also stop the command in
+	// progress (Ctrl+C on the command line); otherwise the resource in
+	// progress finishes first (the TUI's "stop after"). Either way the
+	// lock's release stops on the host whatever the run left running.
+	StopNow bool
 
 	mu sync.Mutex
 }
-
-// ConnectError wraps a failure to reach or authenticate to a host.
-type ConnectError struct {
-	Host string
-	Err  error
-}
-
-func (e *ConnectError) Error() string { return fmt.Sprintf("%s: %v", e.Host, e.Err) }
-func (e *ConnectError) Unwrap() error { return e.Err }
 
 // StepError is a failure of a step on a host.
 type StepError struct {
@@ -78,22 +82,24 @@ func (e *StepError) Unwrap() error { return e.Err }
 // describe is err without the host name, for lines already prefixed by it.
 func describe(err error) string {
 	var se *StepError
-	var ce *ConnectError
 	var be *BlockedError
 	switch {
 	case errors.As(err, &be):
 		return fmt.Sprintf("not run: %s (%s) failed first", be.By, be.Role)
+	case errors.As(err, &se) && se.Step == stepConnect:
+		return se.Err.Error() // says "connect ADDR: ..." itself
 	case errors.As(err, &se):
 		where := se.Step
 		if se.Resource != "" {
 			where += ": " + se.Resource
 		}
 		return where + ": " + se.Err.Error()
-	case errors.As(err, &ce):
-		return ce.Err.Error()
 	}
 	return errString(err)
 }
+
+// stepConnect names the failure to reach a host in a StepError.
+const stepConnect = "connect"
 
 // NewRunID returns a sortable, unique run id.
 func NewRunID() string {
@@ -149,7 +155,11 @@ type HostPlan struct {
 	Err     error
 
 	handlers int
-	jdir     bool // journal directory made this run
+	jdir     bool      // journal directory made this run
+	lock     *hostLock // held from plan to Close
+	// record: the journal must be written even with nothing to change (the
+	// last run did not finish, or the journal was damaged).
+	record bool
 }
 
 // Changes counts the resources that differ, plus handlers owed by a dead run.
@@ -195,17 +205,32 @@ func (p *Plan) Err() error {
 	return errors.Join(errs...)
 }
 
-// Close closes every connection.
+// NeedsApply reports whether Apply has anything to do: changes, or a
+// journal to bring up to date.
+func (p *Plan) NeedsApply() bool {
+	for _, h := range p.Hosts {
+		if h.Err == nil && (h.Changes() > 0 || h.record) {
+			return true
+		}
+	}
+	return false
+}
+
+// Close releases every lock and closes every connection.
 func (p *Plan) Close() {
 	for _, h := range p.Hosts {
+		h.lock.release()
+		h.lock = nil
 		if h.Host.T != nil {
 			_ = h.Host.T.Close()
 		}
 	}
 }
 
-// Plan connects to every target in parallel, asks the steps' queries,
-// declares, and gathers facts: two round trips per host after connect.
+// Plan connects to every target in parallel, takes each host's lock when
+// e.Lock (with the queries, in the same round trip), asks the steps'
+// queries, declares, and gathers facts: two round trips per host after
+// connect. The locks are held until the plan is closed.
 func (e *Engine) Plan(ctx context.Context, targets []Target) *Plan {
 	return e.prepare(ctx, targets, true)
 }
@@ -286,19 +311,26 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 		err = errors.New("no transport")
 	}
 	if err != nil {
-		return &ConnectError{Host: h.Name, Err: err}
+		// transport.IsConnectFailure classifies every failure to reach a
+		// host, this one too.
+		if !transport.IsConnectFailure(err) {
+			err = &transport.ConnectError{Reason: err.Error(), Err: err}
+		}
+		return &StepError{Host: h.Name, Step: stepConnect, Err: err}
 	}
 	h.T = tr
 	e.emit(Event{Type: EventHostConnected, Host: h.Name, Message: fmt.Sprintf("connected as %s", t.User)})
 
-	// Round trip: every step's queries and the journal.
-	if err := e.query(ctx, h); err != nil {
+	// Round trip: take the lock, every step's queries and the journal.
+	gather := e.query
+	if probe && e.Lock {
+		gather = func(ctx context.Context, h *Host) error { return e.lockAndQuery(ctx, hp) }
+	}
+	if err := gather(ctx, h); err != nil {
 		return err
 	}
-	var err2 error
-	if hp.journal, err2 = parseJournal(h.Fact(journalQuery)); err2 != nil {
-		h.Warn("%v: starting a new one", err2)
-	}
+	j, jerr := parseJournal(h.Fact(journalQuery))
+	hp.journal = j
 	if err := wait(); err != nil {
 		return err
 	}
@@ -309,6 +341,7 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 	if !probe {
 		return nil
 	}
+	e.checkJournal(hp, jerr)
 
 	// Round trip: every resource's facts.
 	if err := e.probe(ctx, h, hp.steps); err != nil {
@@ -335,14 +368,20 @@ func (e *Engine) declareAll(h *Host, hp *HostPlan) error {
 	return nil
 }
 
-// query answers every step's queries and reads the journal: one round trip.
-func (e *Engine) query(ctx context.Context, h *Host) error {
+// queries are every step's queries and the journal's.
+func (e *Engine) queries(h *Host) []Query {
 	queries := []Query{{Name: journalQuery, Args: []string{"cat", e.journalPath()}}}
 	for _, s := range h.list {
 		if q, ok := s.(Querier); ok {
 			queries = append(queries, q.Queries(h)...)
 		}
 	}
+	return queries
+}
+
+// query answers every step's queries and reads the journal: one round trip.
+func (e *Engine) query(ctx context.Context, h *Host) error {
+	queries := e.queries(h)
 	frags := make([]string, len(queries))
 	for i, q := range queries {
 		frags[i] = sh(q.Args...)
@@ -364,11 +403,13 @@ func (e *Engine) declare(h *Host, d *declared) error {
 	defer func() { h.step = "" }()
 	rs, err := d.step.Declare(h)
 	d.resources, d.changes, d.skipped = rs, nil, ""
+	var skip *SkipError
 	switch {
-	case IsSkip(err):
-		d.skipped = err.(*SkipError).Reason
+	case err == nil:
+	case errors.As(err, &skip):
+		d.skipped = skip.Reason
 		d.resources = nil
-	case err != nil:
+	default:
 		return &StepError{Host: h.Name, Step: d.step.Name(), Err: err}
 	}
 	return nil

@@ -112,7 +112,7 @@ func TestPlanApplyConverge(t *testing.T) {
 	}
 
 	// Apply converges, the handler runs once for two notifying files.
-	e, rec = th.eng(step())
+	e, _ = th.eng(step())
 	sum := e.Apply(context.Background(), th.plan(e))
 	if sum.Changed != 5 || sum.Failed != 0 || sum.Handlers != 1 {
 		t.Fatalf("apply summary %+v, want 5 changed, 1 handler", sum)
@@ -295,45 +295,58 @@ func TestBatchOutputCannotForgeMarkers(t *testing.T) {
 	}
 }
 
-// A run stopped mid-way (Ctrl+C) finishes the resource in progress, stops
-// before the next, and leaves the restart it owes in the journal; the next
-// run performs it.
+// A run stopped mid-way finishes the resource in progress (or, with
+// StopNow, stops its command), applies nothing after it, and leaves the
+// restart it owes in the journal; the next run performs it.
 func TestCancelledRunLeavesOwedHandler(t *testing.T) {
-	th := newTestHost(t)
-	restart := Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	step := func(cancelAfter bool) Step {
-		return &testStep{name: "config", group: "g", rs: func(*Host) []Resource {
-			return []Resource{
-				&File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{restart}}},
-				&cancelling{Command: Command{Name: "slow", Args: []string{"touch", th.path("b")}, Creates: th.path("b")}, cancel: cancel, on: cancelAfter},
-				&File{Path: th.path("c.conf"), Content: []byte("c\n"), Mode: 0o644},
+	for _, tc := range []struct {
+		name    string
+		stopNow bool
+	}{{"stop after the resource", false}, {"stop now", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			th := newTestHost(t)
+			restart := Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			step := func(cancelAfter bool) Step {
+				return &testStep{name: "config", group: "g", rs: func(*Host) []Resource {
+					return []Resource{
+						&File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{restart}}},
+						&cancelling{Command: Command{Name: "slow", Args: []string{"sh", "-c", "sleep 1; touch " + th.path("b")}, Creates: th.path("b")}, cancel: cancel, on: cancelAfter},
+						&File{Path: th.path("c.conf"), Content: []byte("c\n"), Mode: 0o644},
+					}
+				}}
 			}
-		}}
-	}
-	e, _ := th.eng(step(true))
-	p := th.plan(e)
-	e.Apply(ctx, p)
-	if p.Err() == nil || !errors.Is(p.Err(), context.Canceled) || !strings.Contains(p.Err().Error(), "stopped before file") {
-		t.Fatalf("want a run stopped before the next resource, got %v", p.Err())
-	}
-	if _, err := os.Stat(th.path("b")); err != nil {
-		t.Error("the resource in progress did not finish")
-	}
-	if _, err := os.Stat(th.path("c.conf")); !os.IsNotExist(err) {
-		t.Error("a resource after the cancel was applied")
-	}
-	var j Journal
-	json.Unmarshal([]byte(th.read("state/journal.json")), &j)
-	if len(j.Owed) != 1 || len(j.Applied) != 2 {
-		t.Fatalf("journal after cancel: owed %v, applied %d", j.Owed, len(j.Applied))
-	}
+			e, _ := th.eng(step(true))
+			e.StopNow = tc.stopNow
+			p := th.plan(e)
+			e.Apply(ctx, p)
+			if p.Err() == nil || !errors.Is(p.Err(), context.Canceled) {
+				t.Fatalf("want a stopped run, got %v", p.Err())
+			}
+			_, err := os.Stat(th.path("b"))
+			if finished := err == nil; finished == tc.stopNow {
+				t.Errorf("the command in progress finished: %v, want %v", finished, !tc.stopNow)
+			}
+			if _, err := os.Stat(th.path("c.conf")); !os.IsNotExist(err) {
+				t.Error("a resource after the cancel was applied")
+			}
+			var j Journal
+			json.Unmarshal([]byte(th.read("state/journal.json")), &j)
+			applied := 2
+			if tc.stopNow {
+				applied = 1
+			}
+			if len(j.Owed) != 1 || len(j.Applied) != applied || j.Status != "failed" {
+				t.Fatalf("journal after cancel: owed %v, applied %d, status %s", j.Owed, len(j.Applied), j.Status)
+			}
 
-	e, _ = th.eng(step(false))
-	e.Apply(context.Background(), th.plan(e))
-	if got := th.read("handler.log"); got != "restarted\n" {
-		t.Errorf("owed restart after a cancelled run: %q", got)
+			e, _ = th.eng(step(false))
+			e.Apply(context.Background(), th.plan(e))
+			if got := th.read("handler.log"); got != "restarted\n" {
+				t.Errorf("owed restart after a cancelled run: %q", got)
+			}
+		})
 	}
 }
 

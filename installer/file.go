@@ -114,13 +114,19 @@ func (f *File) Diff(p Probed) (*Change, error) {
 			{Field: FieldMode, To: mode},
 		}}
 		c.Diff = f.diff(nil, false, p.Secrets)
-		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, false) }
+		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, nil) }
 		return c, nil
 	case len(head) == 1 && (head[0] == "link" || head[0] == "notfile"):
 		is := map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]]
-		c := &Change{Action: ActionReplace, Details: []Detail{{Field: FieldType, From: is, To: "file", Text: "is a " + is + ", not a regular file"}}}
+		c := &Change{Action: ActionReplace, Details: []Detail{{Field: FieldType, From: is, To: "file",
+			Text: "is a " + is + ", not a regular file: moved into this run's backups"}}}
 		c.Diff = f.diff(nil, false, p.Secrets)
-		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, true) }
+		c.apply = func(ctx context.Context, h *Host) error {
+			if err := f.moveAside(ctx, h); err != nil {
+				return err
+			}
+			return f.write(ctx, h, nil)
+		}
 		return c, nil
 	case len(head) != 4:
 		return nil, fmt.Errorf("probe %s: unexpected output %q", f.Path, lines[0])
@@ -152,7 +158,8 @@ func (f *File) Diff(p Probed) (*Change, error) {
 			}
 		}
 		c.Diff = f.diff(old, !known, p.Secrets)
-		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, true) }
+		prev := &fileMeta{mode: head[0], owner: head[1], group: head[2]}
+		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, prev) }
 	} else if metaDiffers {
 		c.apply = func(ctx context.Context, h *Host) error {
 			_, err := h.Run(ctx, "sh", "-c", `chown "$1:$2" "$4" && chmod "$3" "$4"`, "sh", f.owner(), f.group(), mode, f.Path)
@@ -174,7 +181,22 @@ func (f *File) diff(old []byte, unknown bool, secrets *Redactor) string {
 	return maskedDiff(f.Path, string(old), string(f.Content), newMasker(secrets, string(f.Content), f.Secret))
 }
 
-func (f *File) write(ctx context.Context, h *Host, existed bool) error {
+// fileMeta is the mode and owner a replaced file had.
+type fileMeta struct{ mode, owner, group string }
+
+// moveAside moves what is in the way of the file (a directory, a symlink, a
+// device) into this run's backups.
+func (f *File) moveAside(ctx context.Context, h *Host) error {
+	_, err := h.Run(ctx, "sh", "-c", `umask 077; mkdir -p -- "$2$(dirname -- "$1")" && mv -- "$1" "$2$1"`, "sh", f.Path, h.BackupDir())
+	if err != nil {
+		return fmt.Errorf("move %s out of the way: %w", f.Path, err)
+	}
+	return nil
+}
+
+// write puts the file in place; prev is the file it replaces, if any.
+func (f *File) write(ctx context.Context, h *Host, prev *fileMeta) error {
+	existed := prev != nil
 	err := h.T.WriteFile(ctx, transport.File{
 		Path: f.Path, Data: f.Content, Mode: f.Mode.Perm(),
 		Owner: f.owner(), Group: f.group(), BackupDir: h.BackupDir(),
@@ -188,7 +210,9 @@ func (f *File) write(ctx context.Context, h *Host, existed bool) error {
 	if _, verr := h.Run(ctx, f.Validate...); verr != nil {
 		restore := []string{"rm", "-f", f.Path}
 		if existed {
-			restore = []string{"cp", "-p", path.Join(h.BackupDir(), f.Path), f.Path}
+			// The backup is 0600: the previous mode and owner come back too.
+			restore = []string{"sh", "-c", `cp -- "$1" "$2" && chown -- "$3:$4" "$2" && chmod -- "$5" "$2"`, "sh",
+				path.Join(h.BackupDir(), f.Path), f.Path, prev.owner, prev.group, prev.mode}
 		}
 		if _, rerr := h.Run(ctx, restore...); rerr != nil {
 			return fmt.Errorf("%s failed validation and could not be restored: %v (validation: %w)", f.Path, rerr, verr)
@@ -279,7 +303,7 @@ func (s *Symlink) Diff(p Probed) (*Change, error) {
 		c.Details = append(c.Details, Detail{Field: FieldType, From: "file", To: "symlink", Text: "a file is in the way (kept in the backup)"})
 	}
 	c.apply = func(ctx context.Context, h *Host) error {
-		_, err := h.Run(ctx, "sh", "-c", `if [ -e "$2" ] && [ ! -L "$2" ]; then mkdir -p "$3$(dirname "$2")" && mv "$2" "$3$2"; fi; ln -sfn "$1" "$2"`, "sh", s.Target, s.Path, h.BackupDir())
+		_, err := h.Run(ctx, "sh", "-c", `if [ -e "$2" ] && [ ! -L "$2" ]; then (umask 077; mkdir -p "$3$(dirname "$2")") && mv "$2" "$3$2"; fi; ln -sfn "$1" "$2"`, "sh", s.Target, s.Path, h.BackupDir())
 		return err
 	}
 	return c, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
@@ -18,7 +19,9 @@ const DefaultJournal = "/var/lib/jitsi-installer/journal.json"
 type Journal struct {
 	Version  int            `json:"version"`
 	RunID    string         `json:"run_id"`
-	Status   string         `json:"status"` // running, finished, failed
+	Status   string         `json:"status"`            // running, finished, failed
+	User     string         `json:"user,omitempty"`    // who ran it: user@machine
+	Command  string         `json:"command,omitempty"` // install, repair, rollback RUN-ID
 	Started  time.Time      `json:"started"`
 	Updated  time.Time      `json:"updated"`
 	Applied  []JournalEntry `json:"applied"`
@@ -34,15 +37,61 @@ type JournalEntry struct {
 	At       time.Time `json:"at"`
 }
 
-// RunRecord summarises an earlier run.
+// RunRecord summarises an earlier run. User, Command, Updated and Changes
+// are absent in journals written before they existed.
 type RunRecord struct {
-	RunID   string    `json:"run_id"`
-	Status  string    `json:"status"`
-	Started time.Time `json:"started"`
-	Applied int       `json:"applied"`
+	RunID   string         `json:"run_id"`
+	Status  string         `json:"status"`
+	Started time.Time      `json:"started"`
+	Applied int            `json:"applied"`
+	User    string         `json:"user,omitempty"`
+	Command string         `json:"command,omitempty"`
+	Updated time.Time      `json:"updated,omitzero"`
+	Changes []JournalEntry `json:"changes,omitempty"`
 }
 
 const keepRuns = 20
+
+// checkJournal looks at what the last run left, once the plan is known: a
+// damaged journal is rebuilt, and as what it owed cannot be known, every
+// handler the steps declare is owed once; a run that did not finish is
+// named. Either way this run writes the journal, even with nothing to change.
+func (e *Engine) checkJournal(hp *HostPlan, parseErr error) {
+	h := hp.Host
+	switch {
+	case parseErr != nil:
+		j := &Journal{Version: 1, RunID: "unknown", Status: "damaged"}
+		for _, d := range hp.steps {
+			for _, r := range d.resources {
+				if n, ok := r.(Notifier); ok {
+					j.oweAll(n.Notifies())
+				}
+			}
+		}
+		hp.journal, hp.record = j, true
+		h.Warn("%s is damaged (%v): it is rebuilt; what the last run still owed cannot be known, so every handler (%s) runs once",
+			e.journalPath(), parseErr, handlerNames(j.Owed))
+	case hp.journal == nil:
+	case hp.journal.Status == "running":
+		hp.record = true
+		what := "nothing"
+		if len(hp.journal.Owed) > 0 {
+			what = handlerNames(hp.journal.Owed)
+		}
+		h.Warn("run %s (started %s) did not finish: it was stopped or lost its connection; it owed %s",
+			hp.journal.RunID, hp.journal.Started.Format(time.RFC3339), what)
+	case hp.journal.Status != "finished":
+		hp.record = true
+	}
+}
+
+func handlerNames(hs []Handler) string {
+	names := make([]string, len(hs))
+	for i, h := range hs {
+		names[i] = h.Name
+	}
+	return strings.Join(names, ", ")
+}
 
 func parseJournal(s string) (*Journal, error) {
 	if s == "" {
@@ -63,6 +112,15 @@ func (j *Journal) owe(h Handler) {
 		}
 	}
 	j.Owed = append(j.Owed, h)
+}
+
+// oweAll adds hs and reports whether any was not owed yet.
+func (j *Journal) oweAll(hs []Handler) bool {
+	n := len(j.Owed)
+	for _, h := range hs {
+		j.owe(h)
+	}
+	return len(j.Owed) > n
 }
 
 func (j *Journal) paid(name string) {
@@ -92,7 +150,8 @@ func newJournal(prev *Journal, runID string) *Journal {
 	j := &Journal{Version: 1, RunID: runID, Status: "running", Started: time.Now().UTC()}
 	if prev != nil {
 		j.Owed = append(j.Owed, prev.Owed...)
-		j.Previous = append(j.Previous, RunRecord{RunID: prev.RunID, Status: prev.Status, Started: prev.Started, Applied: len(prev.Applied)})
+		j.Previous = append(j.Previous, RunRecord{RunID: prev.RunID, Status: prev.Status, Started: prev.Started, Applied: len(prev.Applied),
+			User: prev.User, Command: prev.Command, Updated: prev.Updated, Changes: prev.Applied})
 		j.Previous = append(j.Previous, prev.Previous...)
 		if len(j.Previous) > keepRuns {
 			j.Previous = j.Previous[:keepRuns]

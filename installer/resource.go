@@ -41,6 +41,7 @@ const (
 	ActionUpdate  Action = "update"
 	ActionReplace Action = "replace"
 	ActionInstall Action = "install"
+	ActionUpgrade Action = "upgrade"
 	ActionFetch   Action = "fetch"
 	ActionPreseed Action = "preseed"
 	ActionAdd     Action = "add"
@@ -157,8 +158,13 @@ func (n Notify) Notifies() []Handler { return n.Handlers }
 func sh(args ...string) string { return transport.Join(args) }
 
 // run executes args as root and fails on a non-zero exit with the output.
+// The command carries the run's tag (RunTag), inherited by its children.
 func (h *Host) run(ctx context.Context, stdin []byte, env map[string]string, args ...string) (string, error) {
-	res, err := h.T.Run(ctx, transport.Cmd{Args: args, Stdin: stdin, Sudo: true, Env: env})
+	tagged := map[string]string{RunTag: h.RunID}
+	for k, v := range env {
+		tagged[k] = v
+	}
+	res, err := h.T.Run(ctx, transport.Cmd{Args: args, Stdin: stdin, Sudo: true, Env: tagged})
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", args[0], err)
 	}

@@ -81,6 +81,17 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 		details = append(details, fromTo(FieldState, or(active, "unknown"), "active"))
 	}
 	args := []string{"systemctl"}
+	if strings.HasPrefix(enabled, "masked") {
+		// Masked by hand: nothing can start it until it is unmasked.
+		return &Change{Action: ActionService, Details: append(details, note("unmask, enable and start")),
+			Warn: s.Name + " is masked (systemctl mask): the run unmasks it",
+			apply: func(ctx context.Context, h *Host) error {
+				if _, err := h.Run(ctx, "systemctl", "unmask", s.Name); err != nil {
+					return err
+				}
+				return s.start(ctx, h, []string{"systemctl", "enable", "--now", s.Name})
+			}}, nil
+	}
 	switch {
 	case !isEnabled && !isActive:
 		args = append(args, "enable", "--now", s.Name)
@@ -90,13 +101,18 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 		args = append(args, "start", s.Name)
 	}
 	return &Change{Action: ActionService, Details: details, apply: func(ctx context.Context, h *Host) error {
-		_, err := h.Run(ctx, args...)
-		if err != nil {
-			status, _ := h.Run(ctx, "sh", "-c", `systemctl status --no-pager -n 15 "$1" 2>&1 || true`, "sh", s.Name)
-			return fmt.Errorf("%w\n%s", err, strings.TrimSpace(status))
-		}
-		return nil
+		return s.start(ctx, h, args)
 	}}, nil
+}
+
+// start runs args, and on failure adds the unit's status to the error.
+func (s *Service) start(ctx context.Context, h *Host, args []string) error {
+	_, err := h.Run(ctx, args...)
+	if err != nil {
+		status, _ := h.Run(ctx, "sh", "-c", `systemctl status --no-pager -n 15 "$1" 2>&1 || true`, "sh", s.Name)
+		return fmt.Errorf("%w\n%s", err, strings.TrimSpace(status))
+	}
+	return nil
 }
 
 // Command runs once its guard says it is needed: when Creates does not exist,
@@ -180,4 +196,30 @@ func truncateLine(s string, n int) string {
 // Preluder is a resource whose probe needs shell variables set once per batch.
 type Preluder interface {
 	Prelude() string
+}
+
+// Unmasked undoes `systemctl mask` on a unit: a masked unit can be neither
+// started nor restarted, so a run that needs it unmasks it first, saying so.
+type Unmasked struct{ Name string }
+
+// Key implements Resource.
+func (u *Unmasked) Key() string { return "unmask " + u.Name }
+
+// Probe implements Resource.
+func (u *Unmasked) Probe() string {
+	return fmt.Sprintf("systemctl is-enabled %s 2>/dev/null || true", sh(u.Name))
+}
+
+// Diff implements Resource.
+func (u *Unmasked) Diff(p Probed) (*Change, error) {
+	state := strings.TrimSpace(p.Out)
+	if !strings.HasPrefix(state, "masked") {
+		return nil, nil
+	}
+	return &Change{Action: "unmask", Details: []Detail{fromTo(FieldEnabled, state, "unmasked")},
+		Warn: u.Name + " is masked (systemctl mask): the run unmasks it, as it must start and restart it",
+		apply: func(ctx context.Context, h *Host) error {
+			_, err := h.Run(ctx, "systemctl", "unmask", u.Name)
+			return err
+		}}, nil
 }

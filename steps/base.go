@@ -59,8 +59,8 @@ func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) 
 	// Private CAs for Janssen and the ACME server go into the system store:
 	// Prosody, curl and certbot's renewals all read it.
 	for _, ca := range []struct{ path, pem string }{
-		{janssenCA, caBundle(s.cfg.Janssen.CABundle)},
-		{acmeCA, caBundle(s.cfg.LetsEncrypt.CABundle)},
+		{janssenCA, s.ca.janssen},
+		{acmeCA, s.ca.acme},
 	} {
 		if ca.pem != "" {
 			rs = append(rs, &installer.File{Path: ca.path, Mode: 0o644, Content: []byte(ca.pem),

@@ -84,7 +84,7 @@ func TestCoreAndBridges(t *testing.T) {
 	for _, s := range roles[1].Steps {
 		names = append(names, s.Name())
 	}
-	if got := strings.Join(names, ", "); got != "Preflight, APT settings, Base packages, Jitsi repository, Debconf answers, Jitsi packages, The core's certificate, Videobridge, Firewall, Services" {
+	if got := strings.Join(names, ", "); got != "Recovery, Preflight, APT settings, Base packages, Jitsi repository, Debconf answers, Jitsi version pin, Jitsi packages, The core's certificate, Videobridge, Firewall, Services, Backups" {
 		t.Errorf("videobridge steps: %s", got)
 	}
 

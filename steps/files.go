@@ -1,30 +1,30 @@
 package steps
 
 import (
+	"fmt"
 	"os"
-	"sync"
 )
 
-var (
-	localMu    sync.Mutex
-	localFiles = map[string]string{}
-)
+// caBundles are the PEM texts of the local CA bundles the answers name,
+// read once when the steps are built.
+type caBundles struct {
+	janssen, acme string
+	err           error // a bundle that could not be read; preflight refuses with it
+}
 
-// caBundle returns the PEM text of a local CA bundle named in the answers
-// file ("" when none). The loader has already checked it is readable.
-func caBundle(path string) string {
-	if path == "" {
-		return ""
+func readCABundles(janssenPath, acmePath string) caBundles {
+	var c caBundles
+	read := func(field, path string) string {
+		if path == "" || c.err != nil {
+			return ""
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			c.err = fmt.Errorf("%s: %w", field, err)
+		}
+		return string(b)
 	}
-	localMu.Lock()
-	defer localMu.Unlock()
-	if s, ok := localFiles[path]; ok {
-		return s
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	localFiles[path] = string(b)
-	return string(b)
+	c.janssen = read("janssen.ca_bundle", janssenPath)
+	c.acme = read("letsencrypt.ca_bundle", acmePath)
+	return c
 }

@@ -1,30 +1,67 @@
 package steps
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
-// firewall allows the SSH port this run is connected through first, then
-// what Jitsi needs from the world, and enables UFW.
+// firewall allows the ports the host's sshd listens on first, then what
+// Jitsi needs from the world, and enables UFW.
 type firewall struct{ *env }
 
 func (*firewall) Name() string { return "Firewall" }
 
+const factSSHPorts = "sshd.ports"
+
+// sshPorts prints the ports sshd is configured for and those it, or systemd
+// for it (ssh.socket), listens on.
+var sshPorts = []string{"sh", "-c", `sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }'
+ss -Htlnp 2>/dev/null | awk '/"sshd/ { n = split($4, a, ":"); print a[n] }'
+if systemctl -q is-active ssh.socket 2>/dev/null; then
+	systemctl show -p Listen ssh.socket | tr ' ' '\n' | sed -n 's/.*:\([0-9][0-9]*\)$/\1/p'
+fi
+true`}
+
+func (*firewall) Queries(*installer.Host) []installer.Query {
+	return []installer.Query{{Name: factSSHPorts, Args: sshPorts}}
+}
+
+// sshdPorts are the ports to keep open for SSH: those the host's sshd
+// listens on, whatever port this run came through (a port forward, a jump
+// host's mapping); the run's own port when the host cannot tell.
+func sshdPorts(h *installer.Host) []string {
+	run := h.Port
+	if run == 0 {
+		run = 22
+	}
+	var ports []string
+	for _, p := range strings.Fields(h.Fact(factSSHPorts)) {
+		if n, err := strconv.Atoi(p); err == nil && n > 0 && n < 65536 && !slices.Contains(ports, p) {
+			ports = append(ports, p)
+		}
+	}
+	if len(ports) == 0 {
+		return []string{strconv.Itoa(run)}
+	}
+	slices.SortFunc(ports, func(a, b string) int { x, _ := strconv.Atoi(a); y, _ := strconv.Atoi(b); return x - y })
+	return ports
+}
+
 func (s *firewall) rules(h *installer.Host) []*installer.UFWRule {
-	port := h.Port
-	if port == 0 {
-		port = 22
+	var rules []*installer.UFWRule
+	for _, p := range sshdPorts(h) {
+		rules = append(rules, &installer.UFWRule{Port: p, Proto: "tcp", Comment: "ssh (jitsi-installer)"})
 	}
-	rules := []*installer.UFWRule{
-		{Port: strconv.Itoa(port), Proto: "tcp", Comment: "ssh (jitsi-installer)"},
+	rules = append(rules,
 		httpRule(),
-		{Port: "443", Proto: "tcp", Comment: "https (jitsi-installer)"},
-		{Port: "10000", Proto: "udp", Comment: "jitsi media (jitsi-installer)"},
-	}
+		&installer.UFWRule{Port: "443", Proto: "tcp", Comment: "https (jitsi-installer)"},
+		&installer.UFWRule{Port: "10000", Proto: "udp", Comment: "jitsi media (jitsi-installer)"},
+	)
 	if s.cfg.Jitsi.Turn {
 		rules = append(rules,
 			&installer.UFWRule{Port: "3478", Proto: "udp", Comment: "turn (jitsi-installer)"},
@@ -49,6 +86,14 @@ func (s *firewall) rules(h *installer.Host) []*installer.UFWRule {
 func (s *firewall) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if !s.cfg.Firewall.Enabled {
 		return nil, installer.Skip("firewall.enabled is false")
+	}
+	run := "22"
+	if h.Port != 0 {
+		run = strconv.Itoa(h.Port)
+	}
+	if ports := sshdPorts(h); !slices.Contains(ports, run) {
+		h.Warn("this run reaches the host on port %s, but its sshd listens on %s: UFW allows %s, not %s (a port forward or NAT in between?)",
+			run, strings.Join(ports, ", "), strings.Join(ports, ", "), run)
 	}
 	var rs []installer.Resource
 	for _, r := range s.rules(h) {

@@ -43,8 +43,8 @@ type janssenState struct {
 	Err     error // unreachable, unparsable: the steps fall back to defaults
 }
 
-func janssenQuery(cfg *answers.Config) installer.Query {
-	return installer.Query{Name: factJanssen, Args: []string{"sh", "-c", fetchJanssen, "sh", cfg.Janssen.DiscoveryURL, caBundle(cfg.Janssen.CABundle)}}
+func janssenQuery(e *env) installer.Query {
+	return installer.Query{Name: factJanssen, Args: []string{"sh", "-c", fetchJanssen, "sh", e.cfg.Janssen.DiscoveryURL, e.ca.janssen}}
 }
 
 // janssen parses the discovery fact, falling back to Janssen's standard

@@ -41,7 +41,7 @@ func (s *prosody) loginCheck(h *installer.Host) installer.Check {
 	}
 	forged, err := forgeSignature(token)
 	if err != nil {
-		return fail(fmt.Errorf("Janssen's token for janssen.test_client: %w", err))
+		return fail(fmt.Errorf("the token Janssen issued for janssen.test_client: %w", err))
 	}
 	h.Secret(token)
 	h.Secret(forged)

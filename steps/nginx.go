@@ -18,7 +18,7 @@ func (s *nginxSite) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	avail := "/etc/nginx/sites-available/" + s.cfg.Domain + ".conf"
+	avail := assets.Dest(assets.Nginx, s.cfg.Domain)
 	return []installer.Resource{
 		&installer.File{Path: avail, Content: b, Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
 		&installer.Symlink{Path: "/etc/nginx/sites-enabled/" + s.cfg.Domain + ".conf", Target: avail, Notify: notify(reloadNginx)},

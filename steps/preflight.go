@@ -40,7 +40,7 @@ func (s *preflight) Queries(*installer.Host) []installer.Query {
 	if s.bridge() {
 		return q // a videobridge host talks to neither Janssen nor ACME
 	}
-	q = append(q, janssenQuery(s.cfg))
+	q = append(q, janssenQuery(s.env))
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
 		q = append(q, installer.Query{Name: factDNS, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
 	}
@@ -48,6 +48,9 @@ func (s *preflight) Queries(*installer.Host) []installer.Query {
 }
 
 func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
+	if s.ca.err != nil {
+		return nil, installer.Refuse("read the CA bundle %v", s.ca.err)
+	}
 	o := hostOS(h)
 	if err := supported(o); err != nil {
 		return nil, installer.Refuse("%v", err)
@@ -203,7 +206,7 @@ func (s *preflight) Checks(*installer.Host) []installer.Check {
 	if s.bridge() {
 		return nil
 	}
-	q := janssenQuery(s.cfg)
+	q := janssenQuery(s.env)
 	return []installer.Check{{Name: "Janssen's JWKS is reachable from the host with an RSA key", Args: q.Args,
 		Eval: func(out string, _ int) error {
 			j := parseJanssen(out, s.cfg)

@@ -26,7 +26,7 @@ func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	avail := "/etc/prosody/conf.avail/" + s.cfg.Domain + ".cfg.lua"
+	avail := assets.Dest(assets.Prosody, s.cfg.Domain)
 	// The libraries the token plugin requires, loadable by Prosody's Lua.
 	rs := luaLinks(h)
 	rs = append(rs,

@@ -85,3 +85,51 @@ jitsi:
 		t.Errorf("read back: domain %q, issuer %q, user %q", back.Domain, back.Janssen.Issuer, back.Hosts[0].User)
 	}
 }
+
+// A damaged or missing secrets.json is rebuilt from the host's
+// configuration; what cannot be recovered is named, never replaced silently.
+func TestSecretsRecoveredFromTheHost(t *testing.T) {
+	jicofo := "jicofo {\n  xmpp {\n    client {\n      password = \"focus-pw\"\n    }\n  }\n}\n"
+	jvb := "videobridge {\n  apis { xmpp-client { configs { shard {\n PASSWORD = \"jvb-pw\"\n MUC_NICKNAME = \"jvb-keep1\" } } } }\n  http-servers { public { } }\n  websockets {\n    server-id = \"jvb-keep1\"\n  }\n}\n"
+	turn := "static-auth-secret=turn-pw\n"
+	tests := []struct {
+		name    string
+		facts   map[string]string
+		want    secretSet
+		warn    string // "" for none
+		newApps bool
+	}{
+		{"damaged record", map[string]string{factSecrets: `{"focus":"fo`, factJicofo: jicofo, factJVB: jvb, factTURN: turn, factAppSecret: "0 app-pw"},
+			secretSet{Focus: "focus-pw", JVB: "jvb-pw", TURN: "turn-pw", AppSecret: "app-pw", InstanceID: "jvb-keep1"}, "is damaged: it is rebuilt; recovered", false},
+		{"damaged, app_secret gone", map[string]string{factSecrets: "\x00\x01garbage", factJicofo: jicofo, factJVB: jvb, factTURN: turn, factAppSecret: "10 jitsi-meet-tokens/appsecret doesn't exist"},
+			secretSet{Focus: "focus-pw", JVB: "jvb-pw", TURN: "turn-pw", InstanceID: "jvb-keep1"}, "NOT recoverable, so new: app_secret", true},
+		{"intact record", map[string]string{factSecrets: `{"focus":"a","jvb":"b","turn":"c","app_secret":"d","jvb_instance_id":"jvb-e"}`, factJVB: jvb},
+			secretSet{Focus: "a", JVB: "b", TURN: "c", AppSecret: "d", InstanceID: "jvb-e"}, "", false},
+		{"fresh host", map[string]string{}, secretSet{}, "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := installer.NewHost("h", 22, tc.facts)
+			got := secretsFor(h, &env{cfg: testConfig(t)})
+			if tc.name == "fresh host" {
+				if got.Focus == "" || got.InstanceID == "" || len(h.Warnings()) != 0 {
+					t.Errorf("fresh host: %+v, warnings %v", got, h.Warnings())
+				}
+				return
+			}
+			if tc.newApps {
+				if got.AppSecret == "" {
+					t.Error("no app_secret")
+				}
+				got.AppSecret = ""
+			}
+			if got != tc.want {
+				t.Errorf("secrets %+v, want %+v", got, tc.want)
+			}
+			w := strings.Join(h.Warnings(), "\n")
+			if tc.warn == "" && w != "" || !strings.Contains(w, tc.warn) {
+				t.Errorf("warnings %q, want %q", w, tc.warn)
+			}
+		})
+	}
+}

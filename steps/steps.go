@@ -14,11 +14,13 @@ type Options struct {
 	RotateSecrets bool
 }
 
-// env is what every step reads: the answers, the run's options, the role
-// of the hosts it runs on and what the core hands its videobridges.
+// env is what every step reads: the answers, the run's options, the local
+// files the answers name, the role of the hosts it runs on and what the
+// core hands its videobridges.
 type env struct {
 	cfg  *answers.Config
 	opts Options
+	ca   caBundles
 	role string
 	core *installer.Output[coreOut]
 }
@@ -27,41 +29,47 @@ type env struct {
 // first, then its videobridges (in parallel), which read the core's values.
 func Roles(cfg *answers.Config, o Options) []installer.Role {
 	core := &installer.Output[coreOut]{}
+	ca := readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)
 	return []installer.Role{
-		{Name: answers.RoleCore, Steps: coreSteps(&env{cfg: cfg, opts: o, role: answers.RoleCore, core: core})},
-		{Name: answers.RoleVideobridge, Steps: bridgeSteps(&env{cfg: cfg, opts: o, role: answers.RoleVideobridge, core: core})},
+		{Name: answers.RoleCore, Steps: coreSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core})},
+		{Name: answers.RoleVideobridge, Steps: bridgeSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleVideobridge, core: core})},
 	}
 }
 
 // List returns the core's steps for cfg, in the order they run.
 func List(cfg *answers.Config, o Options) []installer.Step {
-	return coreSteps(&env{cfg: cfg, opts: o, role: answers.RoleCore, core: &installer.Output[coreOut]{}})
+	return Roles(cfg, o)[0].Steps
 }
 
 // bridgeSteps are a videobridge host's: the bridge and what it needs.
 func bridgeSteps(e *env) []installer.Step {
 	return []installer.Step{
+		&recovery{e},      // finish a dpkg run a killed run interrupted
 		&preflight{e},     // OS, CPU, memory, disk, the media port
 		&aptSettings{e},   // apt proxy, package lists
 		&basePackages{e},  // curl, gnupg, ufw, ... (no web server)
 		&repository{e},    // Jitsi's apt repository with its pinned key
 		&preseed{e},       // the bridge's debconf answers
+		&pin{e},           // apt preferences hold the bridge at jitsi.version
 		&jitsiPackages{e}, // jitsi-videobridge2
 		&coreTrust{e},     // the core's auth.DOMAIN certificate in the CA store
 		&videobridge{e},   // XMPP to the core, websockets for the core's nginx, region
 		&firewall{e},      // UFW: SSH, media, websockets from the core only
 		&services{e},      // the bridge enabled and running
+		&backups{e},       // backups of the last backups.keep runs only
 	}
 }
 
 // coreSteps are the core's: everything.
 func coreSteps(e *env) []installer.Step {
 	return []installer.Step{
+		&recovery{e},      //    finish a dpkg run a killed run interrupted
 		&preflight{e},     // 1. OS, CPU, memory, disk, DNS, ports, Janssen reachable
 		&aptSettings{e},   //    apt proxy, package lists
 		&basePackages{e},  // 2. nginx, certbot, curl, gnupg, ... named per release
 		&repository{e},    // 3. Jitsi's apt repository with its pinned key
 		&preseed{e},       // 4. debconf answers, so no package waits at a prompt
+		&pin{e},           //    apt preferences hold the Jitsi packages at jitsi.version
 		&jitsiPackages{e}, // 5. jitsi-meet, jitsi-meet-tokens, the TURN server
 		&secrets{e},       // 6. XMPP passwords and TURN secret, kept across runs
 		&prosody{e},       // 7. Prosody: token auth against Janssen's keys
@@ -75,5 +83,6 @@ func coreSteps(e *env) []installer.Step {
 		&videobridges{e},  //     what the bridges on other hosts need from the core
 		&firewall{e},      // 14. UFW: SSH first, then the media and web ports
 		&services{e},      // 15. every service enabled and running
+		&backups{e},       //    backups of the last backups.keep runs only
 	}
 }

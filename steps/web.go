@@ -21,5 +21,5 @@ func (s *web) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []installer.Resource{&installer.File{Path: "/etc/jitsi/meet/" + s.cfg.Domain + "-config.js", Content: b, Mode: 0o644}}, nil
+	return []installer.Resource{&installer.File{Path: assets.Dest(assets.ConfigJS, s.cfg.Domain), Content: b, Mode: 0o644}}, nil
 }

@@ -35,6 +35,7 @@ TERM=dumb) asks the same questions as plain prompts, also from a pipe.`,
 			if err != nil {
 				return err
 			}
+			s.eng.Command = "install"
 			s.eng.Settle = settle
 			return s.converge(c.Context(), yes, dryRun, verify, "Apply these changes?")
 		},
@@ -42,6 +43,7 @@ TERM=dumb) asks the same questions as plain prompts, also from a pipe.`,
 	c.Flags().StringVarP(&file, "answers", "a", "", "answers file (see `answers init`)")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "apply without asking")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "show the plan and change nothing")
+	waitFlag(c, g)
 	c.Flags().BoolVar(&rotate, "rotate-secrets", false, "generate new XMPP passwords and TURN secret instead of keeping the host's")
 	c.Flags().BoolVar(&interactive, "interactive", false, "ask on the terminal even with --answers, starting from its answers")
 	c.Flags().BoolVar(&accessible, "accessible", false, "plain prompts for screen readers, answerable from a pipe (also with TERM=dumb)")
@@ -94,6 +96,7 @@ resource that drifted and how, and after confirmation puts it back.`,
 			if err != nil {
 				return err
 			}
+			s.eng.Command = "repair"
 			s.eng.Settle = settle
 			return s.converge(c.Context(), yes, false, verify, "Repair this drift?")
 		},
@@ -101,6 +104,7 @@ resource that drifted and how, and after confirmation puts it back.`,
 	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "repair without asking")
 	verifyFlags(c, &verify, &settle)
+	waitFlag(c, g)
 	return c
 }
 
@@ -173,6 +177,11 @@ func newAnswers(g *globals) *cobra.Command {
 		},
 	})
 	return c
+}
+
+// waitFlag is --wait, for the commands that take a host's lock.
+func waitFlag(c *cobra.Command, g *globals) {
+	c.Flags().DurationVar(&g.wait, "wait", 0, "when another run holds a host's lock, wait this long for it (default: refuse at once, exit 5)")
 }
 
 func exactArgs(n int) cobra.PositionalArgs {

@@ -40,7 +40,7 @@ func (g *globals) open(path string, o steps.Options) (*session, error) {
 		return nil, err
 	}
 	s := &session{g: g, cfg: cfg, close: closer}
-	s.eng = &installer.Engine{Roles: steps.Roles(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...)}
+	s.eng = &installer.Engine{Roles: steps.Roles(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...), Operator: operator()}
 	s.targets = g.targets(cfg, nil)
 	return s, nil
 }
@@ -84,29 +84,34 @@ func (g *globals) askPassphrase(keyFile string) ([]byte, error) {
 }
 
 // hostsFailed turns failed hosts into the exit code: 4 when any host could
-// not be reached, 1 otherwise. The events have already shown the details.
+// not be reached, 3 for a jitsi.version the repository lacks, 1 otherwise.
+// The events have already shown the details.
 func hostsFailed(p *installer.Plan) error {
-	err := p.Err()
+	return hostsFailedErr(p.Err())
+}
+
+func hostsFailedErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	code := exitFailed
-	var ce *installer.ConnectError
-	if errors.As(err, &ce) || transport.IsConnectFailure(err) {
-		code = exitConnect
-	}
-	return &exitError{code: code, err: errReported}
+	return &exitError{code: exitCode(err), err: errReported}
 }
 
 // converge plans, asks, and applies; with verify, verify's checks follow a
 // run that changed something. dryRun stops after the plan.
 func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, question string) error {
 	defer s.close()
+	// Ctrl+C stops the command in progress, and what it started on the host.
+	s.eng.Lock, s.eng.LockWait, s.eng.StopNow = !dryRun, s.g.wait, true
 	p := s.eng.Plan(ctx, s.targets)
 	defer p.Close()
-	if err := hostsFailed(p); err != nil || dryRun || !p.HasChanges() {
+	if err := hostsFailed(p); err != nil || dryRun || !p.NeedsApply() {
 		s.eng.FinishPlan(p)
 		return err
+	}
+	if !p.HasChanges() {
+		// Nothing to change, but a journal to bring up to date.
+		yes = true
 	}
 	if !yes {
 		ok, err := s.g.confirm(question)

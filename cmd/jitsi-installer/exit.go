@@ -7,23 +7,28 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/steps"
 )
 
 // Exit codes, documented in the README and in --help.
 const (
 	exitOK      = 0 // success
-	exitFailed  = 1 // a step failed on a host
+	exitFailed  = 1 // a step failed on a host; status: something down
 	exitPending = 2 // changes pending (plan --detailed-exitcode only)
-	exitInput   = 3 // invalid input; no host was contacted
+	exitInput   = 3 // invalid input; no host was contacted (or an unknown jitsi.version)
 	exitConnect = 4 // connection, authentication or host-key failure
+	exitLocked  = 5 // another run holds a host's lock
 )
 
 const exitCodesHelp = `Exit codes:
-  0  success
-  1  a step failed on a host
+  0  success (status: every host healthy)
+  1  a step failed on a host (status: a service down or the certificate
+     expiring within 14 days)
   2  changes pending (plan --detailed-exitcode only)
-  3  invalid input (flags or answers file); no host was contacted
-  4  connection, authentication or host-key failure`
+  3  invalid input (flags or answers file; no host was contacted), or a
+     jitsi.version the repository does not have
+  4  connection, authentication or host-key failure, or a host stopped answering
+  5  another run holds a host's lock (see --wait)`
 
 // exitError carries an exit code up to main.
 type exitError struct {
@@ -38,19 +43,23 @@ func inputError(format string, a ...any) error {
 	return &exitError{code: exitInput, err: fmt.Errorf(format, a...)}
 }
 
-// exitCode maps an error to the documented exit codes.
+// exitCode maps an error to the documented exit codes: the one place that
+// tells them apart.
 func exitCode(err error) int {
 	var ee *exitError
 	var probs *answers.Problems
-	var ce *installer.ConnectError
+	var ve *steps.VersionError
+	var le *installer.LockedError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &probs):
+	case errors.As(err, &le):
+		return exitLocked
+	case errors.As(err, &probs), errors.As(err, &ve):
 		return exitInput
-	case errors.As(err, &ce), transport.IsConnectFailure(err):
+	case transport.IsConnectFailure(err):
 		return exitConnect
 	}
 	return exitFailed

@@ -210,7 +210,7 @@ func registerClient(c *cobra.Command, g *globals, cfg *answers.Config, file stri
 		}
 	} else {
 		if r.doc.RegistrationEndpoint == "" {
-			return fmt.Errorf("Janssen's discovery document at %s has no registration_endpoint: dynamic registration is off; "+
+			return fmt.Errorf("the discovery document at %s has no registration_endpoint: dynamic registration is off; "+
 				"create the client in Janssen's admin UI from `jitsi-installer janssen client` and set janssen.client_id", cfg.Janssen.DiscoveryURL)
 		}
 		if err := r.endpoint(r.doc.RegistrationEndpoint, "initial access token"); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,10 +12,10 @@ import (
 	"sync"
 	"testing"
 
-	jans "github.com/jitsi-installer/jitsi-installer/e2e/janssen"
-)
+	"github.com/jitsi-installer/jitsi-installer/internal/golden"
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+	jans "github.com/jitsi-installer/jitsi-installer/internal/janssen"
+)
 
 func TestJanssenClientGolden(t *testing.T) {
 	// No CA bundle and an unreachable issuer: printing contacts nothing.
@@ -25,22 +24,7 @@ func TestJanssenClientGolden(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	golden := filepath.Join("testdata", "janssen-client.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if out != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", golden, out)
-	}
+	golden.Assert(t, filepath.Join("testdata", "janssen-client.golden"), []byte(out))
 
 	code, out, _ = cli(t, "janssen", "client", "--answers", file, "-o", "json")
 	var j struct {

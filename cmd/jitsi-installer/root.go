@@ -27,6 +27,7 @@ type globals struct {
 	knownHosts       string
 	host             string
 	connectTimeout   time.Duration
+	wait             time.Duration
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -83,7 +84,8 @@ and changes only that; a second run on a converged host changes nothing.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitInput, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
-	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newAnswers(g), newToken(g), newJanssen(g), newVersion(g))
+	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newStatus(g), newLogs(g), newRuns(g), newRollback(g),
+		newAnswers(g), newToken(g), newJanssen(g), newVersion(g))
 	for _, c := range root.Commands() {
 		c.Long = strings.TrimSpace(c.Long + "\n\n" + exitCodesHelp)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	jans "github.com/jitsi-installer/jitsi-installer/e2e/janssen"
+	jans "github.com/jitsi-installer/jitsi-installer/internal/janssen"
 )
 
 // cliIn runs the command in-process with stdin.

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
-	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 	"github.com/jitsi-installer/jitsi-installer/pkg/tui"
 	"github.com/jitsi-installer/jitsi-installer/steps"
 )
@@ -63,10 +59,11 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 		In:         in,
 		Out:        out,
 		LastRun: func(ctx context.Context, cfg *answers.Config, ask tui.Asker) ([]byte, time.Time, error) {
-			return lastRun(ctx, g.targets(cfg, ask)[0], steps.AnswersFile)
+			return installer.ReadHostFile(ctx, g.targets(cfg, ask)[0], steps.AnswersFile)
 		},
 		Prepare: func(cfg *answers.Config, ask tui.Asker) (*installer.Engine, []installer.Target, error) {
-			eng := &installer.Engine{Roles: steps.Roles(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...), Settle: defaultSettle}
+			eng := &installer.Engine{Roles: steps.Roles(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...), Settle: defaultSettle,
+				Operator: operator(), Command: "install", Lock: !dryRun, LockWait: g.wait}
 			return eng, g.targets(cfg, ask), nil
 		},
 	})
@@ -74,34 +71,6 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 		return err
 	}
 	return g.reportTUI(res)
-}
-
-// lastRun reads the answers file the installer recorded at path on target,
-// and when it was written; no data when there is none. One read-only
-// command, as root.
-func lastRun(ctx context.Context, target installer.Target, path string) ([]byte, time.Time, error) {
-	t, err := target.Dial(ctx)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	defer t.Close()
-	const missing = 3
-	res, err := t.Run(ctx, transport.Cmd{Sudo: true, Args: []string{"sh", "-c",
-		`test -e "$1" || exit 3; stat -c %Y "$1" && exec cat "$1"`, "sh", path}})
-	switch {
-	case err != nil:
-		return nil, time.Time{}, fmt.Errorf("read %s: %w", path, err)
-	case res.ExitCode == missing:
-		return nil, time.Time{}, nil
-	case res.ExitCode != 0:
-		return nil, time.Time{}, fmt.Errorf("read %s: %s", path, strings.TrimSpace(string(res.Stderr)))
-	}
-	stamp, data, _ := bytes.Cut(res.Stdout, []byte("\n"))
-	secs, err := strconv.ParseInt(string(stamp), 10, 64)
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("read %s: no modification time in %q", path, stamp)
-	}
-	return data, time.Unix(secs, 0), nil
 }
 
 // reportTUI prints what stays after the screen is gone, and turns the
@@ -122,12 +91,9 @@ func (g *globals) reportTUI(r tui.Result) error {
 		fmt.Fprintf(w, "Summary: %d changed, %d unchanged, %d failed; verify: %d passed, %d failed.\n",
 			s.Changed, s.Unchanged, s.Failed, r.Checks-r.ChecksFailed, r.ChecksFailed)
 	}
-	var ce *installer.ConnectError
 	switch {
-	case r.HostErr != nil && (errors.As(r.HostErr, &ce) || transport.IsConnectFailure(r.HostErr)):
-		return &exitError{code: exitConnect, err: r.HostErr}
 	case r.HostErr != nil:
-		return &exitError{code: exitFailed, err: r.HostErr}
+		return &exitError{code: exitCode(r.HostErr), err: r.HostErr}
 	case r.Stopped:
 		return &exitError{code: exitFailed, err: errors.New("stopped by the operator; run install again to continue")}
 	case r.Summary.Failed > 0 || r.ChecksFailed > 0:

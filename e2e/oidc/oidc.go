@@ -350,9 +350,10 @@ func privateJWK(priv crypto.Signer, kid, use string) map[string]any {
 		j["kty"], j["n"], j["e"], j["d"] = "RSA", b(k.N), b(big.NewInt(int64(k.E))), b(k.D)
 		j["p"], j["q"], j["dp"], j["dq"], j["qi"] = b(k.Primes[0]), b(k.Primes[1]), b(k.Precomputed.Dp), b(k.Precomputed.Dq), b(k.Precomputed.Qinv)
 	case *ecdsa.PrivateKey:
-		size := 32
-		pad := func(i *big.Int) string { return base64.RawURLEncoding.EncodeToString(i.FillBytes(make([]byte, size))) }
-		j["kty"], j["crv"], j["x"], j["y"], j["d"] = "EC", "P-256", pad(k.X), pad(k.Y), pad(k.D)
+		enc := base64.RawURLEncoding.EncodeToString
+		pt, _ := k.PublicKey.Bytes() // 0x04 || X || Y, 32 bytes each on P-256
+		d, _ := k.Bytes()
+		j["kty"], j["crv"], j["x"], j["y"], j["d"] = "EC", "P-256", enc(pt[1:33]), enc(pt[33:]), enc(d)
 	}
 	return j
 }

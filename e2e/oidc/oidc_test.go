@@ -23,8 +23,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/oidc"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 

@@ -1,17 +1,15 @@
 package sandbox
 
 import (
-	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/golden"
+
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func sampleState(user string) *State {
 	d := "/var/lib/jitsi-installer-sandbox/targets/core"
@@ -43,19 +41,7 @@ func TestRenderAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "answers-"+user+".golden")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("answers differ from %s (rerun with -update if intended):\n%s", golden, got)
-			}
+			golden.Assert(t, filepath.Join("testdata", "answers-"+user+".golden"), got)
 		})
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/jitsi-installer/jitsi-installer/e2e/janssen"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
 )
 
 // testClientID is the confidential Janssen client the answers file names

@@ -396,9 +396,11 @@ func ecJWK(t *testing.T, kid string) map[string]any {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	must(t, err)
+	pt, err := k.PublicKey.Bytes() // 0x04 || X || Y
+	must(t, err)
 	enc := base64.RawURLEncoding.EncodeToString
 	return map[string]any{"kty": "EC", "kid": kid, "use": "sig", "alg": "ES256", "crv": "P-256",
-		"x": enc(k.PublicKey.X.FillBytes(make([]byte, 32))), "y": enc(k.PublicKey.Y.FillBytes(make([]byte, 32)))}
+		"x": enc(pt[1:33]), "y": enc(pt[33:])}
 }
 
 // signIn opens a BOSH session with token on host and signs in; wait is the

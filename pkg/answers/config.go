@@ -50,6 +50,7 @@ type Config struct {
 	Jitsi       Jitsi       `yaml:"jitsi" doc:"Jitsi Meet packages and settings."`
 	APT         APT         `yaml:"apt" doc:"Package manager on the hosts."`
 	Firewall    Firewall    `yaml:"firewall" doc:"UFW on the hosts."`
+	Backups     Backups     `yaml:"backups" doc:"Copies of the files each run replaces, kept on the hosts under /var/backups/jitsi-installer/RUN-ID."`
 
 	src *source // where values came from; nil for a Config built in code
 }
@@ -99,6 +100,7 @@ type TestClient struct {
 
 // Jitsi holds the package sources and the settings written to Jitsi's files.
 type Jitsi struct {
+	Version      string     `yaml:"version" kind:"name" doc:"Release of the jitsi-meet package to hold every Jitsi package at, upstream (2.0.10184) or Debian (2.0.10184-1); latest: the newest at the first install, then what is installed. Changing it upgrades (or downgrades)."`
 	Repo         Repo       `yaml:"repo" doc:"Jitsi's package repository; a suite ending in / is a flat repository."`
 	ProsodyRepo  Repo       `yaml:"prosody_repo" doc:"Prosody's own repository, added only where the release's Prosody is older than 0.12; empty suite: the release codename."`
 	Turn         bool       `yaml:"turn" doc:"Install the TURN server (jitsi-meet-turnserver)."`
@@ -137,12 +139,21 @@ type Firewall struct {
 	RemoveUndeclared bool     `yaml:"remove_undeclared" doc:"Delete UFW rules the installer does not declare (added by hand); when false they are kept and listed in the plan."`
 }
 
+// Backups says how many runs' backups the hosts keep.
+type Backups struct {
+	Keep int `yaml:"keep" min:"1" doc:"Keep the backups of this many most recent runs; older ones are deleted."`
+}
+
 // Defaults that the steps may want to compare against.
 const (
 	DefaultACMEServer   = "https://acme-v02.api.letsencrypt.org/directory"
 	DefaultSTUNServer   = "meet-jit-si-turnrelay.jitsi.net:443"
 	DefaultChannelLastN = 20
-	discoveryPath       = "/jans-auth/.well-known/openid-configuration"
+	DefaultBackupsKeep  = 10
+	// VersionLatest as jitsi.version: the newest release at the first
+	// install, then the release installed.
+	VersionLatest = "latest"
+	discoveryPath = "/jans-auth/.well-known/openid-configuration"
 )
 
 // applyDefaults fills what the file left out. given reports whether the file
@@ -170,6 +181,7 @@ func applyDefaults(c *Config, given func(path string) bool) {
 	def(&c.Janssen.DiscoveryURL, defaultDiscovery(c.Janssen.Issuer))
 
 	j := &c.Jitsi
+	def(&j.Version, VersionLatest)
 	def(&j.Repo.URL, "https://download.jitsi.org")
 	def(&j.Repo.Suite, "stable/")
 	def(&j.Repo.KeyURL, "https://download.jitsi.org/jitsi-key.gpg.key")
@@ -194,6 +206,9 @@ func applyDefaults(c *Config, given func(path string) bool) {
 
 	if !given("firewall.enabled") {
 		c.Firewall.Enabled = true
+	}
+	if !given("backups.keep") {
+		c.Backups.Keep = DefaultBackupsKeep
 	}
 }
 

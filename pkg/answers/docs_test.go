@@ -1,8 +1,9 @@
 package answers
 
 import (
-	"os"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/golden"
 )
 
 const docsPath = "../../docs/answers.md"
@@ -34,17 +35,5 @@ Every key, with its default or an example value:
 }
 
 func TestAnswersDocIsTheTemplate(t *testing.T) {
-	want := answersDoc()
-	if *update {
-		if err := os.WriteFile(docsPath, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(docsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != want {
-		t.Errorf("%s is out of date with Template(): run go test ./pkg/answers -update", docsPath)
-	}
+	golden.Assert(t, docsPath, []byte(answersDoc()))
 }

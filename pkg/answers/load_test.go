@@ -1,18 +1,16 @@
 package answers
 
 import (
-	"bytes"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/jitsi-installer/jitsi-installer/internal/golden"
+)
 
 // secretMark is part of every secret value in the tests; no message may
 // contain it.
@@ -44,24 +42,6 @@ func options(dir string, env map[string]string) Options {
 		Dir:       dir,
 		Home:      "/home/op",
 		LookupEnv: func(n string) (string, bool) { v, ok := env[n]; return v, ok },
-	}
-}
-
-// golden compares got with the file at path, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", path, got, want)
 	}
 }
 
@@ -102,7 +82,7 @@ func TestInvalidFilesGolden(t *testing.T) {
 				t.Errorf("a secret leaked into the messages:\n%s", out)
 			}
 			out = strings.ReplaceAll(out, abs, "TESTDATA") + "\n"
-			golden(t, strings.TrimSuffix(file, ".yaml")+".golden", []byte(out))
+			golden.Assert(t, strings.TrimSuffix(file, ".yaml")+".golden", []byte(out))
 		})
 	}
 }
@@ -179,6 +159,7 @@ func TestValidFiles(t *testing.T) {
 		Janssen: Janssen{Issuer: "https://login.example.com", Audience: "jitsi", AppID: "jitsi",
 			DiscoveryURL: "https://login.example.com/jans-auth/.well-known/openid-configuration"},
 		Jitsi: Jitsi{
+			Version:      VersionLatest,
 			Repo:         Repo{URL: "https://download.jitsi.org", Suite: "stable/", KeyURL: "https://download.jitsi.org/jitsi-key.gpg.key"},
 			ProsodyRepo:  Repo{URL: "http://packages.prosody.im/debian", KeyURL: "https://prosody.im/files/prosody-debian-packages.key"},
 			Turn:         true,
@@ -188,6 +169,7 @@ func TestValidFiles(t *testing.T) {
 			STUNServers:  []string{DefaultSTUNServer},
 		},
 		Firewall: Firewall{Enabled: true},
+		Backups:  Backups{Keep: DefaultBackupsKeep},
 	}
 	if got := exported(min); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/golden"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -30,7 +32,7 @@ func yamlValue(t *testing.T, data []byte) any {
 }
 
 func TestSchema(t *testing.T) {
-	golden(t, "testdata/schema.golden", Schema())
+	golden.Assert(t, "testdata/schema.golden", Schema())
 	s := loadSchema(t)
 	if s["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
 		t.Errorf("$schema = %v", s["$schema"])

@@ -6,11 +6,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/golden"
 )
 
 func TestTemplate(t *testing.T) {
 	tpl := Template()
-	golden(t, "testdata/template.golden", tpl)
+	golden.Assert(t, "testdata/template.golden", tpl)
 	// As `answers init > a.yaml && answers validate a.yaml` would: nothing
 	// in the environment, no files.
 	noEnv := Options{Dir: "/nowhere", Home: "/nowhere", LookupEnv: func(string) (string, bool) { return "", false }}
@@ -66,7 +68,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 				}
 			}
 			if strings.HasSuffix(name, "full.yaml") {
-				golden(t, "testdata/full.marshal.golden", out)
+				golden.Assert(t, "testdata/full.marshal.golden", out)
 			}
 		})
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	jans "github.com/jitsi-installer/jitsi-installer/e2e/janssen"
+	jans "github.com/jitsi-installer/jitsi-installer/internal/janssen"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 

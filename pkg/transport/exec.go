@@ -81,8 +81,11 @@ func newInvocation(c Cmd, esc escalation, limit time.Duration) (invocation, erro
 		return invocation{line: Join(argv)}, nil
 	}
 	inv := invocation{sudo: true, mark: "sudo-ok-" + rand.Text()}
-	secs := strconv.Itoa(int(limit.Seconds()) + 2)
-	wrap := "printf %s " + inv.mark + " >&2; command -v timeout >/dev/null 2>&1 && exec timeout -k 5 " + secs + ` "$@"; exec "$@"`
+	wrap := "printf %s " + inv.mark + ` >&2; exec "$@"`
+	if limit > 0 {
+		secs := strconv.Itoa(int(limit.Seconds()) + 2)
+		wrap = "printf %s " + inv.mark + " >&2; command -v timeout >/dev/null 2>&1 && exec timeout -k 5 " + secs + ` "$@"; exec "$@"`
+	}
 	sudo := "sudo -n"
 	if esc.password != "" {
 		inv.prompt = "sudo-password-" + rand.Text() + ":"

@@ -11,8 +11,10 @@ import (
 // through sudo, so one round trip does the whole write. Arguments: path,
 // octal mode, owner, group, backup directory (may be empty). Stdin: content.
 // The first backup of a path is kept if the same run replaces it again, so the
-// backup is the version from before the run. Parent directories are never
-// created: the engine declares them.
+// backup is the version from before the run. Backups are root's alone
+// (files 0600, directories 0700: the files they keep may hold passwords), and
+// complete or absent: a copy cut short (a full disk) is removed. Parent
+// directories are never created: the engine declares them.
 const writeScript = `set -eu
 umask 077
 p=$1 mode=$2 owner=$3 group=$4 bdir=$5
@@ -21,14 +23,23 @@ d=${p%/*}
 if [ ! -d "$d" ]; then echo "directory $d does not exist" >&2; exit 3; fi
 if [ -d "$p" ]; then echo "$p is a directory" >&2; exit 3; fi
 t=$(mktemp "$d/.${p##*/}.XXXXXX")
-trap 'rm -f -- "$t"' EXIT
+b=
+trap 'rm -f -- "$t" ${b:+"$b.part"}' EXIT
 cat >"$t"
 chown -- "$owner:$group" "$t"
 chmod -- "$mode" "$t"
 sync -- "$t" 2>/dev/null || sync
 if [ -n "$bdir" ] && [ -f "$p" ] && [ ! -e "$bdir$p" ]; then
+	b=$bdir$p
 	mkdir -p -- "$bdir$d"
-	cp -p -- "$p" "$bdir$p"
+	chmod 0700 -- "$bdir"
+	cp --preserve=timestamps -- "$p" "$b.part"
+	chmod 0600 -- "$b.part"
+	# The copy is 0600 whatever the file was: its mode and owner go into
+	# the backup's manifest, for a restore.
+	printf '%s %s\n' "$(stat -c '%a %U %G' -- "$p")" "$p" >>"$bdir/.modes"
+	mv -f -- "$b.part" "$b"
+	b=
 fi
 mv -f -- "$t" "$p"
 trap - EXIT

@@ -55,6 +55,12 @@ type SSHOptions struct {
 
 	ConnectTimeout time.Duration // TCP connect plus SSH handshake; default DefaultConnectTimeout
 	CommandTimeout time.Duration // each command or transfer; default DefaultCommandTimeout
+	// KeepaliveInterval is how often the server is asked to answer; after
+	// KeepaliveMissed unanswered intervals in a row the connection is
+	// closed and every command on it fails with a *ConnectError. Defaults:
+	// DefaultKeepaliveInterval, DefaultKeepaliveMissed.
+	KeepaliveInterval time.Duration
+	KeepaliveMissed   int
 
 	// SudoPassword is fed to sudo on stdin when User is not root. Empty means
 	// sudo -n (passwordless sudo).
@@ -74,6 +80,9 @@ type SSH struct {
 	mu      sync.Mutex
 	sftp    *sftp.Client
 	sftpErr error
+
+	lost     atomic.Pointer[ConnectError] // why the connection was given up
+	stopKeep func()
 }
 
 var _ Transport = (*SSH)(nil)
@@ -133,7 +142,14 @@ func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 	}
 	if err != nil {
 		closeAgent()
-		return nil, handshakeError(addr, o, hc, tried, err)
+		herr := handshakeError(addr, o, hc, tried, err)
+		var he *HostKeyError
+		if errors.As(herr, &he) && (he.Kind == HostKeyChanged || he.Kind == HostKeyMismatchPin) && he.Got == "" {
+			// The host offers only key types we do not know for it: ask
+			// again, accepting any type, to show what it offers.
+			he.Got, he.Type = offeredKey(ctx, addr, o)
+		}
+		return nil, herr
 	}
 	_ = conn.SetDeadline(time.Time{})
 
@@ -150,7 +166,28 @@ func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 		s.agent = agentConn // not a nil interface holding a nil conn
 	}
 	s.trips.Store(1)
+	s.stopKeep = s.keepalive()
 	return s, nil
+}
+
+// offeredKey returns the fingerprint and type of the host key addr offers
+// when any type is allowed; the handshake is abandoned there. Empty when the
+// host cannot be asked.
+func offeredKey(ctx context.Context, addr string, o SSHOptions) (fingerprint, keyType string) {
+	d := net.Dialer{Timeout: o.ConnectTimeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return "", ""
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(o.ConnectTimeout))
+	errSeen := errors.New("host key seen")
+	_, _, _, _ = ssh.NewClientConn(conn, addr, &ssh.ClientConfig{User: o.User, Timeout: o.ConnectTimeout,
+		HostKeyCallback: func(_ string, _ net.Addr, k ssh.PublicKey) error {
+			fingerprint, keyType = ssh.FingerprintSHA256(k), k.Type()
+			return errSeen
+		}})
+	return fingerprint, keyType
 }
 
 func (o *SSHOptions) defaults() error {
@@ -168,6 +205,12 @@ func (o *SSHOptions) defaults() error {
 	}
 	if o.CommandTimeout <= 0 {
 		o.CommandTimeout = DefaultCommandTimeout
+	}
+	if o.KeepaliveInterval <= 0 {
+		o.KeepaliveInterval = DefaultKeepaliveInterval
+	}
+	if o.KeepaliveMissed <= 0 {
+		o.KeepaliveMissed = DefaultKeepaliveMissed
 	}
 	if o.KnownHostsFile == "" {
 		o.KnownHostsFile = "~/.ssh/known_hosts"
@@ -398,6 +441,7 @@ func (s *SSH) sftpClient() (*sftp.Client, error) {
 
 // Close ends the connection.
 func (s *SSH) Close() error {
+	s.stopKeep()
 	s.mu.Lock()
 	if s.sftp != nil {
 		s.sftp.Close()
@@ -412,9 +456,9 @@ func (s *SSH) Close() error {
 
 // start opens a session for one command line.
 func (s *SSH) start(line string, stdout, stderr io.Writer) (started, error) {
-	sess, err := s.client.NewSession()
+	sess, err := s.newSession()
 	if err != nil {
-		return started{}, fmt.Errorf("open session on %s: %w", s.addr, err)
+		return started{}, err
 	}
 	sess.Stdout, sess.Stderr = stdout, stderr
 	stdin, err := sess.StdinPipe()
@@ -435,8 +479,10 @@ func (s *SSH) start(line string, stdout, stderr io.Writer) (started, error) {
 			switch {
 			case errors.As(err, &exit):
 				return exit.ExitStatus(), nil // 128+n when killed by signal n
+			case s.lost.Load() != nil:
+				return -1, s.lost.Load()
 			case errors.As(err, &missing):
-				return -1, fmt.Errorf("connection to %s lost before the command exited", s.addr)
+				return -1, &ConnectError{Addr: s.addr, Reason: "connection lost before the command exited", Err: err}
 			case err != nil:
 				return -1, err
 			}

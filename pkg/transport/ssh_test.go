@@ -306,7 +306,8 @@ func TestKnownHostsWithSeveralKeyTypes(t *testing.T) {
 		kh := only.srv.WriteKnownHosts(rsaKey)
 		_, err := only.dial(t, func(o *SSHOptions) { o.KnownHostsFile, o.AcceptNewHostKey = kh, true })
 		he := asError[*HostKeyError](t, err)
-		if he.Kind != HostKeyChanged || !strings.Contains(he.Error(), ssh.FingerprintSHA256(rsaKey)) {
+		offered := ssh.FingerprintSHA256(only.srv.HostKey())
+		if he.Kind != HostKeyChanged || !strings.Contains(he.Error(), ssh.FingerprintSHA256(rsaKey)) || !strings.Contains(he.Error(), offered) {
 			t.Errorf("got %s: %q", he.Kind, he)
 		}
 	})

@@ -22,6 +22,13 @@ import (
 const (
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultCommandTimeout = 10 * time.Minute
+	// A server that answers none of DefaultKeepaliveMissed keepalives sent
+	// DefaultKeepaliveInterval apart is given up: a dead link ends the run
+	// within their product plus one interval.
+	DefaultKeepaliveInterval = 15 * time.Second
+	DefaultKeepaliveMissed   = 3
+	// SessionOpenTimeout bounds opening a session on an open connection.
+	SessionOpenTimeout = 30 * time.Second
 )
 
 // Cmd is one remote command. Args are quoted by the transport; user values are
@@ -51,7 +58,8 @@ type File struct {
 	Owner string      // user name; empty keeps root
 	Group string      // group name; empty keeps root
 	// BackupDir, when set, receives a copy of the replaced file under its full
-	// path (BackupDir + Path) before the rename.
+	// path (BackupDir + Path) before the rename, mode 0600; its mode, owner
+	// and group are appended to BackupDir/.modes as "MODE OWNER GROUP PATH".
 	BackupDir string
 }
 

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // errNoAnswers: the pipe ended while a question waited.
@@ -144,8 +145,8 @@ func runAccessible(ctx context.Context, o Options) (Result, error) {
 	in, lr, tty := newLineReader(o.In)
 	p := &prompter{ctx: ctx, in: in, lr: lr, out: o.Out}
 	v := newValues(o.Defaults)
-	f := &form{v: v, name: o.File, accessible: true, agent: listAgent(), check: newChecker(ctx), secretTTY: tty}
-	if !f.agent.available() {
+	f := &form{v: v, name: o.File, accessible: true, agent: transport.ListAgent(), check: newChecker(ctx), secretTTY: tty}
+	if !f.agent.Available() {
 		v.Auth = authFile
 	}
 	var res Result

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // stage is the screen the operator is on.
@@ -97,6 +99,7 @@ type app struct {
 	help, log     bool
 	ask           *question
 	askStop       bool // "stop the run?" is on screen
+	keys          keyMap
 	stopRequested bool // the operator stopped the apply
 	notice        string
 	problems      string
@@ -121,10 +124,10 @@ type app struct {
 }
 
 func newApp(ctx context.Context, o Options) *app {
-	a := &app{o: o, ctx: ctx, send: &sender{}, prog: newProgress(), now: time.Now}
+	a := &app{o: o, ctx: ctx, send: &sender{}, prog: newProgress(), now: time.Now, keys: newKeyMap()}
 	a.v = newValues(o.Defaults)
-	a.form = &form{v: a.v, name: o.File, agent: listAgent(), check: newChecker(ctx)}
-	if !a.form.agent.available() {
+	a.form = &form{v: a.v, name: o.File, agent: transport.ListAgent(), check: newChecker(ctx)}
+	if !a.form.agent.Available() {
 		a.v.Auth = authFile
 	}
 	a.huh = a.form.newForm()
@@ -207,13 +210,12 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if a.help {
 			// The keys page takes every key; these close it.
-			switch msg.String() {
-			case "?", "f1", "esc", "q", "enter":
+			if key.Matches(msg, closesHelp) {
 				a.help = false
 			}
 			return a, nil
 		}
-		if msg.String() == "f1" || msg.String() == "?" && a.stage != stageSave && !a.typing() {
+		if msg.String() == "f1" || key.Matches(msg, a.keys.Help) && a.stage != stageSave && !a.typing() {
 			a.help = true
 			return a, nil
 		}
@@ -229,10 +231,10 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.updateSave(msg)
 	case stageDone:
 		if k, ok := msg.(tea.KeyPressMsg); ok {
-			switch k.String() {
-			case "l":
+			switch {
+			case key.Matches(k, a.keys.Log):
 				a.log = !a.log
-			case "q", "enter", "esc", "ctrl+c":
+			case key.Matches(k, a.keys.Close):
 				return a, tea.Quit
 			}
 		}
@@ -404,10 +406,10 @@ func (a *app) updateRunning(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	switch k.String() {
-	case "l":
+	switch {
+	case key.Matches(k, a.keys.Log):
 		a.log = !a.log
-	case "ctrl+c":
+	case key.Matches(k, a.keys.StopPlan, a.keys.StopApply, a.keys.StopVerify):
 		switch {
 		case a.stage != stageApplying:
 			// Planning and verifying change nothing: stop at once.
@@ -417,13 +419,13 @@ func (a *app) updateRunning(msg tea.Msg) tea.Cmd {
 		default:
 			a.askStop = true
 		}
-	case "y":
+	case key.Matches(k, a.keys.ConfirmStop):
 		if a.askStop {
 			a.askStop, a.stopRequested = false, true
 			a.notice = "Stopping after " + a.current() + "…"
 			a.cancel()
 		}
-	case "n", "esc":
+	case key.Matches(k, a.keys.KeepGoing):
 		a.askStop = false
 	}
 	return nil
@@ -449,28 +451,29 @@ func (a *app) updateReview(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	switch k.String() {
-	case "up", "k", "shift+tab":
+	km := a.keys
+	switch {
+	case key.Matches(k, km.Select):
 		a.review.move(a.prog, -1)
-	case "down", "j", "tab":
+	case key.Matches(k, km.Down):
 		a.review.move(a.prog, 1)
-	case "pgdown":
+	case key.Matches(k, km.PageDown):
 		a.review.move(a.prog, 10)
-	case "pgup":
+	case key.Matches(k, km.PageUp):
 		a.review.move(a.prog, -10)
-	case "d", "space", "right", "left":
+	case key.Matches(k, km.Diff):
 		a.review.toggle(a.prog)
-	case "esc", "b":
+	case key.Matches(k, km.Back):
 		return a.backToForm()
-	case "s":
+	case key.Matches(k, km.Save):
 		if a.problems == "" {
 			a.startSave()
 		}
-	case "r":
+	case key.Matches(k, km.Replan):
 		if a.cfg != nil {
 			return a.startPlan()
 		}
-	case "enter", "y":
+	case key.Matches(k, km.Apply):
 		switch {
 		case a.problems != "":
 			return a.backToForm()
@@ -483,7 +486,7 @@ func (a *app) updateReview(msg tea.Msg) tea.Cmd {
 		default:
 			return a.startApply()
 		}
-	case "q", "ctrl+c":
+	case key.Matches(k, km.Quit):
 		return tea.Quit
 	}
 	return nil
@@ -501,11 +504,11 @@ func (a *app) startSave() {
 
 func (a *app) updateSave(msg tea.Msg) tea.Cmd {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "esc", "ctrl+c":
+		switch {
+		case key.Matches(k, a.keys.SaveCancel):
 			a.stage = stageReview
 			return nil
-		case "enter":
+		case key.Matches(k, a.keys.SaveConfirm):
 			path := strings.TrimSpace(a.saveIn.Value())
 			if path == "" {
 				return nil

@@ -8,6 +8,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // page is one screen of the form: a huh group, shown unless hide says so.
@@ -23,7 +24,7 @@ type form struct {
 	v          *values
 	name       string // answers file the messages and relative paths refer to
 	accessible bool
-	agent      agentKeys
+	agent      transport.AgentKeys
 	check      *checker
 	secretTTY  bool   // accessible prompts on a terminal: secrets are not echoed
 	lastNote   string // where the defaults came from, or why not from the last run
@@ -141,12 +142,12 @@ func (f *form) targetFields() []huh.Field {
 		f.input(v.hostPath("port"), "SSH port", "", &v.Port),
 		f.input(v.hostPath("user"), "SSH user", "root, or a user who may run sudo.", &v.User),
 	}
-	if f.agent.available() {
+	if f.agent.Available() {
 		fields = append(fields, f.described(huh.NewSelect[string]().Title("Log in with").
-			Description(f.agent.describe()).
-			Options(huh.NewOption(fmt.Sprintf("the SSH agent (%d key(s))", len(f.agent.keys)), authAgent),
+			Description(f.agent.Describe()).
+			Options(huh.NewOption(fmt.Sprintf("the SSH agent (%d key(s))", len(f.agent.Keys)), authAgent),
 				huh.NewOption("a key file", authFile)).
-			Value(&v.Auth), f.agent.describe()))
+			Value(&v.Auth), f.agent.Describe()))
 	}
 	return fields
 }
@@ -154,8 +155,8 @@ func (f *form) targetFields() []huh.Field {
 func (f *form) keyFields() []huh.Field {
 	v := f.v
 	desc := "Private key on this machine. An encrypted key's passphrase is asked when connecting."
-	if !f.agent.available() {
-		desc = f.agent.describe() + "\n" + desc
+	if !f.agent.Available() {
+		desc = f.agent.Describe() + "\n" + desc
 	}
 	return []huh.Field{f.input(v.hostPath("key_file"), "SSH key file", desc, &v.KeyFile)}
 }

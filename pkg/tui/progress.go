@@ -224,21 +224,6 @@ func (p *progress) event(e installer.Event) {
 	}
 }
 
-// failed reports whether any host or step failed.
-func (p *progress) failed() bool {
-	for _, h := range p.hosts {
-		if h.err != "" {
-			return true
-		}
-		for _, s := range h.steps {
-			if s.state == stepFailed {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // failures lists what failed, one line each: hosts, steps and checks.
 func (p *progress) failures() []string {
 	var out []string

@@ -19,6 +19,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // testForm is a form over the built-in defaults with a Janssen check that
@@ -27,7 +28,7 @@ func testForm(t *testing.T, cfg *answers.Config, accessible bool) *form {
 	t.Helper()
 	t.Setenv("SSH_AUTH_SOCK", "")
 	f := &form{v: newValues(cfg), name: filepath.Join(t.TempDir(), "answers.yaml"), accessible: accessible,
-		agent: listAgent(), check: newChecker(context.Background())}
+		agent: transport.ListAgent(), check: newChecker(context.Background())}
 	f.check.run = func(_ context.Context, k issuerKey) issuerCheck {
 		return issuerCheck{key: k, kind: issuerUnreachable, err: os.ErrDeadlineExceeded}
 	}

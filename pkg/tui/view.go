@@ -25,19 +25,6 @@ var stageTitles = map[stage]string{
 	stageDone:      "done",
 }
 
-// keyHelp is the footer of each stage and, in full, the ? page.
-var keyHelp = map[stage][][2]string{
-	stageForm: {{"enter/tab", "next field"}, {"shift+tab", "previous field"}, {"esc", "previous page"},
-		{"←/→ y/n", "choose"}, {"ctrl+c", "quit"}, {"?", "keys (outside text fields)"}},
-	stagePlanning: {{"l", "log"}, {"ctrl+c", "stop planning"}, {"?", "keys"}},
-	stageReview: {{"enter", "apply"}, {"↑/↓", "select a change"}, {"d", "its diff"}, {"s", "save answers"},
-		{"r", "plan again"}, {"esc", "change answers"}, {"q", "quit"}, {"?", "keys"}},
-	stageSave:      {{"enter", "save"}, {"esc", "cancel"}},
-	stageApplying:  {{"l", "log"}, {"ctrl+c", "stop after the resource in progress"}, {"?", "keys"}},
-	stageVerifying: {{"l", "log"}, {"ctrl+c", "stop"}, {"?", "keys"}},
-	stageDone:      {{"q/enter", "quit"}, {"l", "log"}, {"?", "keys"}},
-}
-
 // chrome is the lines around the body: the title, a gap, and the footer
 // with its gap.
 const chrome = 4
@@ -57,7 +44,7 @@ func (a *app) render() string {
 	case a.ask != nil:
 		body = a.askLines(width)
 	case a.help:
-		body = helpLines(a.stage)
+		body = a.keys.helpLines(a.stage)
 	default:
 		body = a.body(width, height-chrome)
 	}
@@ -78,16 +65,17 @@ func (a *app) footer(width int) string {
 		return "" // the form shows its own keys
 	}
 	var parts []string
-	for _, k := range keyHelp[a.stage] {
-		if a.stage == stageReview && k[0] == "enter" {
+	for _, b := range a.keys.help(a.stage) {
+		h := b.Help()
+		if b.Help() == a.keys.Apply.Help() && a.stage == stageReview {
 			switch {
 			case !a.canApply():
 				continue
 			case !a.plan.HasChanges():
-				k[1] = "run the checks"
+				h.Desc = "run the checks"
 			}
 		}
-		parts = append(parts, k[0]+" "+k[1])
+		parts = append(parts, h.Key+" "+h.Desc)
 	}
 	return truncate(styleKey.Render(strings.Join(parts, " · ")), width)
 }
@@ -98,10 +86,10 @@ func (a *app) canApply() bool {
 	return a.problems == "" && a.plan != nil && a.plan.Err() == nil && (!a.o.DryRun || !a.plan.HasChanges())
 }
 
-func helpLines(s stage) []string {
+func (k keyMap) helpLines(s stage) []string {
 	out := []string{styleBold.Render("Keys"), ""}
-	for _, k := range keyHelp[s] {
-		out = append(out, fmt.Sprintf("  %-10s %s", k[0], k[1]))
+	for _, b := range k.help(s) {
+		out = append(out, fmt.Sprintf("  %-10s %s", b.Help().Key, b.Help().Desc))
 	}
 	if s == stageForm {
 		out = append(out, "", "Every answer is checked as `jitsi-installer answers validate` checks the file;",

@@ -1,4 +1,4 @@
-package main
+package installer
 
 import (
 	"context"
@@ -7,19 +7,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 )
 
 // The last run's answers are read over SSH after the operator trusts the
 // host's key; a host without them is no error.
-func TestLastRunReadsTheRecordedAnswers(t *testing.T) {
+func TestReadHostFile(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Options{})
 	keyFile, signer := sshtest.NewKeyFile(t, "")
 	srv.AuthorizedKey(signer.PublicKey())
 	asked, knownHosts := 0, filepath.Join(t.TempDir(), "known_hosts")
-	target := installer.Target{Name: srv.Host(), Dial: func(ctx context.Context) (transport.Transport, error) {
+	target := Target{Name: srv.Host(), Dial: func(ctx context.Context) (transport.Transport, error) {
 		return transport.DialSSH(ctx, transport.SSHOptions{Address: srv.Host(), Port: srv.Port(), User: "root", KeyFile: keyFile,
 			KnownHostsFile: knownHosts,
 			ConfirmHostKey: func(string, string, string) (bool, error) { asked++; return true, nil }})
@@ -27,7 +26,7 @@ func TestLastRunReadsTheRecordedAnswers(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "answers.yaml")
 	ctx := context.Background()
 
-	data, _, err := lastRun(ctx, target, path)
+	data, _, err := ReadHostFile(ctx, target, path)
 	if data != nil || err != nil {
 		t.Errorf("no answers recorded: got %q, %v; want nothing and no error", data, err)
 	}
@@ -43,7 +42,7 @@ func TestLastRunReadsTheRecordedAnswers(t *testing.T) {
 	if err := os.Chtimes(path, stamp, stamp); err != nil {
 		t.Fatal(err)
 	}
-	data, when, err := lastRun(ctx, target, path)
+	data, when, err := ReadHostFile(ctx, target, path)
 	if err != nil || string(data) != recorded || !when.Equal(stamp) {
 		t.Errorf("got %q at %s, %v; want %q at %s", data, when, err, recorded, stamp)
 	}

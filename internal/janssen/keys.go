@@ -214,9 +214,14 @@ func (s *Server) jwks() (JWKS, string) {
 			case *rsa.PublicKey:
 				j.Kty, j.N, j.E = "RSA", b64(pub.N.Bytes()), b64(big.NewInt(int64(pub.E)).Bytes())
 			case *ecdsa.PublicKey:
-				size := (pub.Curve.Params().BitSize + 7) / 8
+				// The uncompressed point: 0x04, then X and Y at the curve's size.
+				pt, err := pub.Bytes()
+				if err != nil {
+					continue
+				}
+				size := (len(pt) - 1) / 2
 				j.Kty, j.Crv = "EC", pub.Curve.Params().Name
-				j.X, j.Y = b64(pub.X.FillBytes(make([]byte, size))), b64(pub.Y.FillBytes(make([]byte, size)))
+				j.X, j.Y = b64(pt[1:1+size]), b64(pt[1+size:])
 			}
 			set.Keys = append(set.Keys, j)
 		}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/steps"
+)
+
+func newRuns(g *globals) *cobra.Command {
+	var file string
+	var limit int
+	c := &cobra.Command{
+		Use:   "runs",
+		Short: "List the runs each host's journal remembers: id, time, user, changes",
+		Long: `Runs lists, per host and newest first, the runs its journal remembers: the
+run id (what rollback takes), when it started, its outcome, who ran which
+command, and how many resources it changed; --verbose lists them.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := g.load(file)
+			if err != nil {
+				return err
+			}
+			eng := &installer.Engine{Redactor: installer.NewRedactor(cfg.Secrets()...)}
+			p := eng.Declare(c.Context(), g.targets(cfg, nil))
+			defer p.Close()
+			type hostRuns struct {
+				Host  string              `json:"host"`
+				Error string              `json:"error,omitempty"`
+				Runs  []installer.RunInfo `json:"runs"`
+			}
+			var out []hostRuns
+			for _, hp := range p.Hosts {
+				hr := hostRuns{Host: hp.Host.Name, Runs: []installer.RunInfo{}}
+				if hp.Err != nil {
+					hr.Error = eng.Redactor.String(hp.Err.Error())
+				} else if runs := hp.Journal().Runs(); len(runs) > 0 {
+					hr.Runs = runs[:min(limit, len(runs))]
+				}
+				out = append(out, hr)
+			}
+			if g.output == "json" {
+				b, err := json.MarshalIndent(map[string]any{"hosts": out}, "", "  ")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(g.stdout, string(b))
+			} else {
+				for _, hr := range out {
+					fmt.Fprintf(g.stdout, "%s:\n", hr.Host)
+					if hr.Error != "" {
+						fmt.Fprintf(g.stdout, "  error: %s\n", hr.Error)
+						continue
+					}
+					if len(hr.Runs) == 0 {
+						fmt.Fprintln(g.stdout, "  no runs: the installer has not changed this host")
+					}
+					for _, r := range hr.Runs {
+						fmt.Fprintf(g.stdout, "  %s  %s  %-8s  %-20s  %-12s  %d change(s)\n", r.ID, r.Started.Format("2006-01-02 15:04:05Z"),
+							r.Status, or(r.User, "-"), or(r.Command, "-"), r.Applied)
+						if g.verbose {
+							for _, ch := range r.Changes {
+								fmt.Fprintf(g.stdout, "      %s %s: %s\n", ch.Action, ch.Step, ch.Resource)
+							}
+						}
+					}
+				}
+			}
+			return hostsFailed(p)
+		},
+	}
+	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	c.Flags().IntVarP(&limit, "limit", "n", 20, "at most this many runs per host")
+	return c
+}
+
+// runIDPattern is what NewRunID makes: a run id is also a directory name.
+var runIDPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$`)
+
+func newRollback(g *globals) *cobra.Command {
+	var file string
+	var yes bool
+	c := &cobra.Command{
+		Use:   "rollback RUN-ID",
+		Short: "Put back every file a run replaced, from its backups, and restart what they belong to",
+		Long: `Rollback shows which files run RUN-ID replaced (see runs) and would be put back
+from /var/backups/jitsi-installer/RUN-ID, and which services would restart;
+after confirmation it restores them byte for byte with owner and mode, keeps
+what it replaced in its own backups (a rollback is a run too, and can be rolled
+back), and restarts each service once. Files the run created have no earlier
+version and stay. Package versions are not files: to undo an upgrade, set
+jitsi.version to the previous release and run install.
+
+The next install converges the files to the answers file again: change the
+answers too when the rollback is meant to last.`,
+		Args: exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id := args[0]
+			if !runIDPattern.MatchString(id) {
+				return inputError("%q is not a run id (like 20261201T020304Z-a1b2c3): see `jitsi-installer runs`", id)
+			}
+			s, err := g.open(file, steps.Options{})
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			s.eng.Command = "rollback " + id
+			p := s.eng.Declare(c.Context(), s.targets)
+			defer p.Close()
+			if err := hostsFailed(p); err != nil {
+				return err
+			}
+			rs := s.eng.PlanRollback(c.Context(), p, id)
+			s.eng.ReportRollback(rs)
+			pending := false
+			for _, r := range rs {
+				if r.Err != nil {
+					if errors.Is(r.Err, installer.ErrNoSuchRun) {
+						return &exitError{code: exitFailed, err: errReported}
+					}
+					return hostsFailedErr(r.Err)
+				}
+				pending = pending || r.Pending()
+			}
+			if !pending {
+				return nil
+			}
+			if !yes {
+				ok, err := g.confirm("Roll back these files?")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return &exitError{code: exitFailed, err: errors.New("not rolled back")}
+				}
+			}
+			if sum := s.eng.Rollback(c.Context(), rs); sum.Failed > 0 {
+				return &exitError{code: exitFailed, err: errReported}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "roll back without asking")
+	return c
+}

@@ -1,0 +1,74 @@
+package steps
+
+import (
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// authDomain is the XMPP domain of Jicofo's and the bridges' accounts. This
+// file reads and writes those accounts as Prosody's internal_hashed storage
+// keeps them, so no password is ever on a command line.
+func authDomain(d string) string { return "auth." + d }
+
+// prosodyData is Prosody's data directory for host: every character that is
+// not a letter or digit is written as %xx.
+func prosodyData(host string) string {
+	var b strings.Builder
+	for _, c := range []byte(host) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02x", c)
+		}
+	}
+	return "/var/lib/prosody/" + b.String()
+}
+
+func accountFile(domain, user string) string {
+	return prosodyData(authDomain(domain)) + "/accounts/" + user + ".dat"
+}
+
+var luaField = regexp.MustCompile(`\["(\w+)"\]\s*=\s*"?([^";]*)"?\s*;`)
+
+// scramMatches reports whether Prosody's internal_hashed account file holds
+// the SCRAM-SHA-1 keys of password.
+func scramMatches(file, password string) bool {
+	f := map[string]string{}
+	for _, m := range luaField.FindAllStringSubmatch(file, -1) {
+		f[m[1]] = m[2]
+	}
+	iter, err := strconv.Atoi(f["iteration_count"])
+	if err != nil || f["salt"] == "" || f["stored_key"] == "" {
+		return false
+	}
+	stored, server := scramKeys(password, f["salt"], iter)
+	return hmac.Equal([]byte(stored), []byte(f["stored_key"])) && hmac.Equal([]byte(server), []byte(f["server_key"]))
+}
+
+func scramKeys(password, salt string, iter int) (stored, server string) {
+	salted, err := pbkdf2.Key(sha1.New, password, []byte(salt), iter, sha1.Size)
+	if err != nil {
+		panic(err)
+	}
+	mac := func(key []byte, msg string) []byte {
+		m := hmac.New(sha1.New, key)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	sum := sha1.Sum(mac(salted, "Client Key"))
+	return hex.EncodeToString(sum[:]), hex.EncodeToString(mac(salted, "Server Key"))
+}
+
+// scramAccount renders an account file as Prosody writes it.
+func scramAccount(password string) string {
+	salt := randomSecret(18)
+	const iter = 10000
+	stored, server := scramKeys(password, salt, iter)
+	return fmt.Sprintf("return {\n\t[\"iteration_count\"] = %d;\n\t[\"salt\"] = %q;\n\t[\"server_key\"] = %q;\n\t[\"stored_key\"] = %q;\n};\n", iter, salt, server, stored)
+}

@@ -1,0 +1,33 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// A dpkg run left half done is finished first, with a warning; a clean
+// host declares nothing for it.
+func TestRecoveryFinishesDpkg(t *testing.T) {
+	for _, tc := range []struct {
+		audit string
+		want  bool
+	}{
+		{"", false},
+		{"The following packages are only half configured...\n rake\n", true},
+	} {
+		h := installer.NewHost("h", 22, map[string]string{factDpkgAudit: tc.audit})
+		rs, err := (&recovery{&env{cfg: testConfig(t)}}).Declare(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, r := range rs {
+			got = got || strings.HasPrefix(r.Key(), "command finish the interrupted dpkg run")
+		}
+		if got != tc.want || got != (len(h.Warnings()) == 1) {
+			t.Errorf("audit %q: dpkg command %v, warnings %v", tc.audit, got, h.Warnings())
+		}
+	}
+}

@@ -1,0 +1,354 @@
+package steps
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/assets"
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+// ExpiryWarning is how close to its end a certificate makes status unhealthy.
+const ExpiryWarning = 14 * 24 * time.Hour
+
+// Status is no part of an install: the status command adds it to a plan, so
+// that what the services report is read in the plan's first round trip,
+// together with the facts the drift check needs.
+type Status struct{ *env }
+
+// NewStatus returns the status step for cfg.
+func NewStatus(cfg *answers.Config) *Status { return &Status{&env{cfg: cfg}} }
+
+// Name implements installer.Step.
+func (*Status) Name() string { return "Status" }
+
+// Declare implements installer.Step: status changes nothing.
+func (*Status) Declare(*installer.Host) ([]installer.Resource, error) { return nil, nil }
+
+const (
+	qNow      = "status.now"
+	qUnits    = "status.units"
+	qPackages = "status.packages"
+	qPins     = "status.pins"
+	qC2S      = "status.c2s"
+	qMUC      = "status.muc"
+	qJicofo   = "status.jicofo"
+	qBridge   = "status.bridge"
+	qCert     = "status.cert"
+	qKeys     = "status.keys"
+	qTimer    = "status.timer"
+)
+
+// mucCount is Lua for Prosody's admin shell: rooms on the conference
+// component and their occupants, Jicofo's focus not counted.
+const mucCount = `>local n,p=0,0 local h=prosody.hosts[%q] if h and h.modules.muc then for r in h.modules.muc.each_room() do n=n+1 for _,o in r:each_occupant() do if not tostring(o.bare_jid):match("^focus@") then p=p+1 end end end end return "rooms "..n.." occupants "..p`
+
+// curlStatus prints a local URL's body, then its HTTP status on a line of
+// its own (000 when nothing answers).
+func curlStatus(url string) []string {
+	return []string{"curl", "-s", "-m", "3", "-w", `\n%{http_code}`, url}
+}
+
+// Queries implements installer.Querier.
+func (s *Status) Queries(*installer.Host) []installer.Query {
+	units := append((&services{s.env}).units(), assets.KeyRefreshUnit+".timer")
+	crt, _ := certPaths(s.cfg)
+	// Times in UTC, whatever the host's zone: systemd prints them with the
+	// zone's abbreviation only.
+	show := append([]string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LoadState,ActiveState,SubState,ActiveEnterTimestamp"}, units...)
+	return []installer.Query{
+		{Name: qNow, Args: []string{"date", "+%s"}},
+		{Name: qUnits, Args: show},
+		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, JitsiPackages(s.cfg)...)},
+		{Name: qPins, Args: []string{"cat", PinFile}},
+		{Name: qC2S, Args: []string{"timeout", "5", "prosodyctl", "shell", "c2s", "count"}},
+		{Name: qMUC, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
+		{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats")},
+		{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats")},
+		{Name: qCert, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
+		{Name: qKeys, Args: []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)}},
+		{Name: qTimer, Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
+			assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"}},
+	}
+}
+
+// HostStatus is what status found on one host.
+type HostStatus struct {
+	Host        string             `json:"host"`
+	Error       string             `json:"error,omitempty"` // the host could not be read
+	Time        time.Time          `json:"time"`            // the host's clock
+	Services    []ServiceStatus    `json:"services"`
+	Version     string             `json:"version"` // jitsi.version in the answers file
+	Packages    []PackageStatus    `json:"packages"`
+	XMPP        *int               `json:"xmpp_sessions"`
+	Conferences *Conferences       `json:"conferences"`
+	Bridge      *BridgeStatus      `json:"bridge"`
+	Cert        *CertStatus        `json:"certificate"`
+	Keys        *KeysStatus        `json:"janssen_keys"`
+	LastRun     *installer.RunInfo `json:"last_run"`
+	Drift       []string           `json:"drift"`
+	Problems    []string           `json:"problems"`
+}
+
+// Healthy reports whether nothing is down or expiring.
+func (s *HostStatus) Healthy() bool { return s.Error == "" && len(s.Problems) == 0 }
+
+// ServiceStatus is one systemd unit.
+type ServiceStatus struct {
+	Name   string        `json:"name"`
+	State  string        `json:"state"` // active, inactive, failed, ...
+	Sub    string        `json:"sub"`   // running, dead, ...
+	Uptime time.Duration `json:"uptime_ns,omitempty"`
+}
+
+// PackageStatus is one Jitsi package.
+type PackageStatus struct {
+	Name      string `json:"name"`
+	Installed string `json:"installed,omitempty"`
+	Pinned    string `json:"pinned,omitempty"`
+	AtPin     bool   `json:"at_pin"`
+}
+
+// Conferences are Jicofo's numbers, or Prosody's rooms when Jicofo has none;
+// Rooms and Occupants are Prosody's count whenever it answers.
+type Conferences struct {
+	Source       string `json:"source"` // jicofo or prosody
+	Conferences  int    `json:"conferences"`
+	Participants int    `json:"participants"`
+	Rooms        *int   `json:"prosody_rooms,omitempty"`
+	Occupants    *int   `json:"prosody_occupants,omitempty"`
+}
+
+// BridgeStatus is the host's videobridge as its stats report it.
+type BridgeStatus struct {
+	Healthy      bool     `json:"healthy"`
+	Conferences  int      `json:"conferences"`
+	Participants int      `json:"participants"`
+	StressLevel  *float64 `json:"stress_level,omitempty"`
+}
+
+// CertStatus is the web server's certificate.
+type CertStatus struct {
+	Path     string    `json:"path"`
+	NotAfter time.Time `json:"not_after"`
+	DaysLeft int       `json:"days_left"`
+}
+
+// KeysStatus is what Prosody trusts of Janssen's keys on this host.
+type KeysStatus struct {
+	Kids      []string  `json:"kids"`
+	Written   time.Time `json:"written,omitzero"`   // jwks.json last changed
+	Refreshed time.Time `json:"refreshed,omitzero"` // the timer last ran the refresh
+	Next      time.Time `json:"next,omitzero"`
+	Result    string    `json:"result,omitempty"` // of the last refresh
+}
+
+// Read turns the status queries' answers on h into a HostStatus.
+func (s *Status) Read(h *installer.Host) *HostStatus {
+	st := &HostStatus{Host: h.Name, Version: s.cfg.Jitsi.Version, Drift: []string{}, Problems: []string{}}
+	if sec, err := strconv.ParseInt(h.Fact(qNow), 10, 64); err == nil {
+		st.Time = time.Unix(sec, 0).UTC()
+	}
+	for _, b := range showBlocks(h.Fact(qUnits)) {
+		sv := ServiceStatus{Name: strings.TrimSuffix(b["Id"], ".service"), State: b["ActiveState"], Sub: b["SubState"]}
+		if b["LoadState"] == "not-found" {
+			sv.State = "not-found"
+		}
+		if since := systemdTime(b["ActiveEnterTimestamp"]); !since.IsZero() && sv.State == "active" && !st.Time.IsZero() {
+			sv.Uptime = max(st.Time.Sub(since), 0)
+		}
+		if sv.State != "active" && sv.State != "reloading" {
+			st.Problems = append(st.Problems, fmt.Sprintf("%s is %s", sv.Name, sv.State))
+		}
+		st.Services = append(st.Services, sv)
+	}
+	st.Packages = readPackages(h.Fact(qPackages), ParsePins(h.Fact(qPins)), JitsiPackages(s.cfg))
+	if n, ok := afterPrefix(h.Fact(qC2S), "Total: "); ok {
+		st.XMPP = &n
+	}
+	st.Conferences = readConferences(h.Fact(qJicofo), h.Fact(qMUC))
+	st.Bridge = readBridge(h.Fact(qBridge))
+	if st.Bridge != nil && !st.Bridge.Healthy {
+		st.Problems = append(st.Problems, "the videobridge reports itself unhealthy")
+	}
+	crt, _ := certPaths(s.cfg)
+	if na, ok := strings.CutPrefix(h.Fact(qCert), "notAfter="); ok {
+		if t, err := time.Parse("Jan _2 15:04:05 2006 MST", strings.Join(strings.Fields(na), " ")); err == nil {
+			ref := st.Time
+			if ref.IsZero() {
+				ref = time.Now()
+			}
+			st.Cert = &CertStatus{Path: crt, NotAfter: t.UTC(), DaysLeft: int(t.Sub(ref).Hours() / 24)}
+			if t.Sub(ref) < ExpiryWarning {
+				st.Problems = append(st.Problems, fmt.Sprintf("the certificate %s expires in %d day(s)", crt, st.Cert.DaysLeft))
+			}
+		}
+	}
+	if st.Cert == nil {
+		st.Problems = append(st.Problems, "no certificate readable at "+crt)
+	}
+	st.Keys = readKeys(h.Fact(qKeys), h.FactCode(qKeys), h.Fact(qTimer))
+	return st
+}
+
+// showBlocks parses `systemctl show` output for several units.
+func showBlocks(out string) []map[string]string {
+	var bs []map[string]string
+	cur := map[string]string{}
+	for _, l := range strings.Split(out+"\n", "\n") {
+		if strings.TrimSpace(l) == "" {
+			if len(cur) > 0 {
+				bs = append(bs, cur)
+				cur = map[string]string{}
+			}
+			continue
+		}
+		if k, v, ok := strings.Cut(l, "="); ok {
+			cur[k] = v
+		}
+	}
+	return bs
+}
+
+func afterPrefix(out, prefix string) (int, bool) {
+	i := strings.Index(out, prefix)
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(out[i+len(prefix):])
+	if len(f) == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(f[0])
+	return n, err == nil
+}
+
+func readPackages(out string, pins map[string]string, names []string) []PackageStatus {
+	installed := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) == 3 && strings.HasPrefix(f[2], "ii") {
+			installed[f[0]] = f[1]
+		}
+	}
+	var ps []PackageStatus
+	for _, n := range names {
+		p := PackageStatus{Name: n, Installed: installed[n], Pinned: pins[n]}
+		p.AtPin = p.Pinned != "" && p.Installed == p.Pinned
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// httpBody splits curlStatus output into status code and body.
+func httpBody(out string) (int, string) {
+	i := strings.LastIndexByte(out, '\n')
+	code, _ := strconv.Atoi(strings.TrimSpace(out[i+1:]))
+	if i < 0 {
+		return code, ""
+	}
+	return code, out[:i]
+}
+
+func readConferences(jicofo, muc string) *Conferences {
+	rooms, ok1 := afterPrefix(muc, "rooms ")
+	occ, ok2 := afterPrefix(muc, "occupants ")
+	c := readJicofo(jicofo)
+	switch {
+	case c != nil && ok1 && ok2:
+		c.Rooms, c.Occupants = &rooms, &occ
+	case ok1 && ok2:
+		c = &Conferences{Source: "prosody", Conferences: rooms, Participants: occ, Rooms: &rooms, Occupants: &occ}
+	}
+	return c
+}
+
+func readJicofo(jicofo string) *Conferences {
+	if code, body := httpBody(jicofo); code == 200 {
+		var v struct {
+			Conferences  *int `json:"conferences"`
+			Participants *int `json:"participants"`
+		}
+		if json.Unmarshal([]byte(body), &v) == nil && v.Conferences != nil {
+			c := &Conferences{Source: "jicofo", Conferences: *v.Conferences}
+			if v.Participants != nil {
+				c.Participants = *v.Participants
+			}
+			return c
+		}
+	}
+	return nil
+}
+
+func readBridge(out string) *BridgeStatus {
+	code, body := httpBody(out)
+	if code == 0 {
+		return nil
+	}
+	b := &BridgeStatus{Healthy: code == 200}
+	var v map[string]any
+	if json.Unmarshal([]byte(body), &v) != nil {
+		b.Healthy = false
+		return b
+	}
+	num := func(k string) (float64, bool) { f, ok := v[k].(float64); return f, ok }
+	if f, ok := num("conferences"); ok {
+		b.Conferences = int(f)
+	}
+	if f, ok := num("participants"); ok {
+		b.Participants = int(f)
+	}
+	if f, ok := num("stress_level"); ok {
+		b.StressLevel = &f
+	}
+	if h, ok := v["healthy"].(bool); ok && !h {
+		b.Healthy = false
+	}
+	return b
+}
+
+func readKeys(out string, code int, timer string) *KeysStatus {
+	if code != 0 {
+		return nil
+	}
+	k := &KeysStatus{Kids: []string{}}
+	first, body, _ := strings.Cut(out, "\n")
+	if sec, err := strconv.ParseInt(strings.TrimSpace(first), 10, 64); err == nil {
+		k.Written = time.Unix(sec, 0).UTC()
+	}
+	var jwks struct {
+		Keys []struct {
+			Kid string `json:"kid"`
+		} `json:"keys"`
+	}
+	if json.Unmarshal([]byte(body), &jwks) == nil {
+		for _, key := range jwks.Keys {
+			k.Kids = append(k.Kids, key.Kid)
+		}
+		sort.Strings(k.Kids)
+	}
+	for _, b := range showBlocks(timer) {
+		if strings.HasSuffix(b["Id"], ".timer") {
+			k.Refreshed = systemdTime(b["LastTriggerUSec"])
+			k.Next = systemdTime(b["NextElapseUSecRealtime"])
+		} else {
+			k.Result = b["Result"]
+		}
+	}
+	return k
+}
+
+// systemdTime parses systemctl show's "Tue 2026-12-01 02:00:00 UTC".
+func systemdTime(s string) time.Time {
+	t, err := time.Parse("Mon 2006-01-02 15:04:05 MST", s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,110 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+)
+
+// healthyFacts are a healthy host's answers to the status queries, with
+// one conference of two participants.
+func healthyFacts() map[string]string {
+	return map[string]string{
+		qNow: "1796090400",
+		qUnits: `Id=prosody.service
+LoadState=loaded
+ActiveState=active
+SubState=running
+ActiveEnterTimestamp=Tue 2026-12-01 01:00:00 UTC
+
+Id=jicofo.service
+LoadState=loaded
+ActiveState=active
+SubState=running
+ActiveEnterTimestamp=Tue 2026-12-01 01:00:00 UTC
+
+Id=jitsi-videobridge2.service
+LoadState=loaded
+ActiveState=active
+SubState=running
+ActiveEnterTimestamp=Tue 2026-12-01 01:58:20 UTC
+
+Id=nginx.service
+LoadState=loaded
+ActiveState=active
+SubState=running
+ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC
+
+Id=coturn.service
+LoadState=loaded
+ActiveState=active
+SubState=running
+ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC
+
+Id=jitsi-installer-jwks-refresh.timer
+LoadState=loaded
+ActiveState=active
+SubState=waiting
+ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC`,
+		qPackages: "jitsi-meet\t2.0.10078-1\tii \njicofo\t1.0-1100-1\tii \njitsi-videobridge2\t2.3-200-g1c5e9d1f-1\tii \n",
+		qPins:     string(pinFile("2.0.10078", map[string]string{"jitsi-meet": "2.0.10078-1", "jicofo": "1.0-1100-1", "jitsi-videobridge2": "2.3-999-1"}, []string{"jitsi-meet", "jicofo", "jitsi-videobridge2"})),
+		qC2S:      "OK: Total: 3 clients",
+		qMUC:      "Result: rooms 1 occupants 2",
+		qJicofo:   "<html>404</html>\n404",
+		qBridge:   `{"healthy":true,"conferences":0,"participants":0,"stress_level":0.05}` + "\n200",
+		qCert:     "notAfter=Mar  1 12:00:00 2027 GMT",
+		qKeys:     "1796090390\n" + `{"keys":[{"kid":"k2","kty":"RSA"},{"kid":"k1","kty":"RSA"}]}`,
+		qTimer:    "Id=jitsi-installer-jwks-refresh.timer\nLastTriggerUSec=Tue 2026-12-01 01:59:50 UTC\nNextElapseUSecRealtime=Tue 2026-12-01 02:00:20 UTC\n\nId=jitsi-installer-jwks-refresh.service\nResult=success\n",
+	}
+}
+
+func TestStatusRead(t *testing.T) {
+	st := NewStatus(testConfig(t))
+	s := st.Read(installer.NewHost("meet.example.com", 22, healthyFacts()))
+	if !s.Healthy() {
+		t.Fatalf("healthy host has problems: %v", s.Problems)
+	}
+	if len(s.Services) != 6 || s.Services[2].Name != "jitsi-videobridge2" || s.Services[2].Uptime.Seconds() != 100 {
+		t.Errorf("services %+v", s.Services)
+	}
+	if c := st.Read(installer.NewHost("h", 22, withFact(healthyFacts(), qJicofo, `{"conferences":2,"participants":3}`+"\n200"))).Conferences; c.Source != "jicofo" || c.Conferences != 2 || c.Participants != 3 || *c.Rooms != 1 {
+		t.Errorf("with Jicofo's stats: %+v", c)
+	}
+	if *s.XMPP != 3 || s.Conferences.Source != "prosody" || s.Conferences.Conferences != 1 || s.Conferences.Participants != 2 {
+		t.Errorf("xmpp %v conferences %+v", *s.XMPP, s.Conferences)
+	}
+	if s.Bridge == nil || !s.Bridge.Healthy || *s.Bridge.StressLevel != 0.05 {
+		t.Errorf("bridge %+v", s.Bridge)
+	}
+	if s.Cert.DaysLeft != 90 || strings.Join(s.Keys.Kids, ",") != "k1,k2" || s.Keys.Result != "success" || s.Keys.Refreshed.IsZero() {
+		t.Errorf("cert %+v keys %+v", s.Cert, s.Keys)
+	}
+	if !s.Packages[0].AtPin || s.Packages[1].AtPin || s.Packages[1].Pinned != "2.3-999-1" || s.Packages[3].Installed != "" {
+		t.Errorf("packages %+v", s.Packages)
+	}
+
+	tests := []struct {
+		name, fact, value, problem string
+	}{
+		{"stopped bridge", qUnits, "Id=jitsi-videobridge2.service\nLoadState=loaded\nActiveState=inactive\nSubState=dead\nActiveEnterTimestamp=", "jitsi-videobridge2 is inactive"},
+		{"expiring certificate", qCert, "notAfter=Dec 10 12:00:00 2026 GMT", "expires in 9 day(s)"},
+		{"no certificate", qCert, "", "no certificate readable"},
+		{"unhealthy bridge", qBridge, "SASLError\n500", "the videobridge reports itself unhealthy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := healthyFacts()
+			f[tt.fact] = tt.value
+			s := st.Read(installer.NewHost("h", 22, f))
+			if s.Healthy() || !strings.Contains(strings.Join(s.Problems, "; "), tt.problem) {
+				t.Errorf("problems %v, want %q", s.Problems, tt.problem)
+			}
+		})
+	}
+}
+
+func withFact(f map[string]string, k, v string) map[string]string {
+	f[k] = v
+	return f
+}
