@@ -1,8 +1,10 @@
 # make test: vet and every test, the end-to-end suite too when run as root.
-# make demo: a disposable Debian target with Jitsi Meet installed on it.
+# make demo: a disposable Debian target with Jitsi Meet installed on it
+# (BRIDGES=1 make demo: and a videobridge host joined to it).
 
 GO      ?= go
 SUITE   ?= bookworm
+BRIDGES ?= 0
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(shell git rev-parse --short HEAD 2>/dev/null || echo none) -X main.date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 E2E_TIMEOUT ?= 60m
@@ -45,10 +47,10 @@ bench-e2e: build
 	$(GO) run ./e2e/cmd/bench --installer bin/jitsi-installer --runs $(BENCH_RUNS) $(BENCH_FLAGS)
 
 demo: build
-	$(GO) run ./e2e/cmd/sandbox demo --suite $(SUITE) --installer bin/jitsi-installer
+	$(GO) run ./e2e/cmd/sandbox demo --suite $(SUITE) --bridges $(BRIDGES) --installer bin/jitsi-installer
 
 demo-down:
-	$(GO) run ./e2e/cmd/sandbox down demo
+	$(GO) run ./e2e/cmd/sandbox down demo demo-b1 demo-b2 demo-b3
 
 release-check:
 	goreleaser check

@@ -47,12 +47,26 @@ type Data struct {
 	TURN              bool     // coturn is installed
 	XMPPFrom          []string // CIDRs of remote videobridges (noted in the Prosody config)
 
+	// Scale out: videobridges on other hosts (see docs/scale-out.md).
+	XMPPHost      string   // where the bridge reaches Prosody's 5222; empty: localhost (the core's own bridge)
+	WSHost        string   // where the bridge's public HTTP server (colibri websockets) listens; empty: 127.0.0.1
+	Relay         bool     // bridges in several regions: they relay to each other, Jicofo enables Octo
+	NoLocalBridge bool     // the core runs no bridge of its own (jitsi.core_bridge false)
+	Bridges       []Bridge // remote videobridges whose websockets the core's nginx proxies
+
 	// ProsodyModules names the optional Prosody modules present on the host, as
 	// they appear in modules_enabled (mod_NAME.lua in Prosody's or Jitsi's
 	// plugin directory). Features whose modules are missing are left out, so an
 	// empty map gives a config that Prosody 0.12+ with Jitsi's token plugins
 	// loads.
 	ProsodyModules map[string]bool
+}
+
+// Bridge is a videobridge on another host, as the core's nginx reaches it.
+type Bridge struct {
+	ID       string // websockets.server-id and MUC nickname
+	Upstream string // host:port of its public HTTP server
+	Region   string
 }
 
 // Template names, which are also the names of the files under templates/.

@@ -71,6 +71,24 @@ func minimalData() Data {
 	return d
 }
 
+// bridgeData is a videobridge on its own host, in one of several regions.
+func bridgeData() Data {
+	d := testData()
+	d.XMPPHost, d.WSHost, d.Relay = "198.51.100.10", "0.0.0.0", true
+	d.JVBInstanceID, d.Region = "jvb-198-51-100-21", "us-east"
+	return d
+}
+
+// scaledData is a core without a bridge of its own and two remote ones in
+// two regions.
+func scaledData() Data {
+	d := testData()
+	d.NoLocalBridge, d.Relay = true, true
+	d.Bridges = []Bridge{{ID: "jvb-198-51-100-21", Upstream: "198.51.100.21:9090", Region: "us-east"},
+		{ID: "jvb-2001-db8--22", Upstream: "[2001:db8::22]:9090", Region: "eu-central"}}
+	return d
+}
+
 type variant struct {
 	file, name string
 	data       Data
@@ -88,6 +106,9 @@ func variants() []variant {
 		variant{Nginx + "-minimal", Nginx, minimalData()},
 		variant{JVB + "-minimal", JVB, minimalData()},
 		variant{CertbotDeployHook + "-noturn", CertbotDeployHook, minimalData()},
+		variant{JVB + "-bridge", JVB, bridgeData()},
+		variant{Nginx + "-bridges", Nginx, scaledData()},
+		variant{Jicofo + "-relay", Jicofo, scaledData()},
 	)
 }
 

@@ -11,56 +11,113 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
-// Apply carries out p on every host that planned without error, in parallel.
-// A host with nothing to change is not touched, unless its journal must
-// record that the last run did not finish or was damaged.
-// Cancelling ctx stops each host after the resource in progress, or at once
-// with StopNow.
+// Apply carries out p on every host that planned without error: role after
+// role (Engine.Roles), the hosts of a role in parallel. A host with nothing
+// to change is not touched, unless its journal must record that the last
+// run did not finish or was damaged. When a host of an earlier
+// role fails, the hosts of later roles are not applied; when one changed
+// something, they are declared and probed again first (what it produced may
+// have changed). Cancelling ctx stops each host after the resource in
+// progress, or at once with StopNow.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
-	var wg sync.WaitGroup
-	for _, hp := range p.Hosts {
-		if hp.Err != nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if hp.Changes() == 0 {
-				if hp.record {
-					// Only the outcome to record: the last run did not finish.
-					j := newJournal(hp.journal, e.RunID)
-					j.Status = "finished"
-					if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
-						hp.Err = &StepError{Host: hp.Host.Name, Step: "journal", Err: err}
-						e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err)})
+	var failed *HostPlan
+	changed, last := false, 0
+	for _, wave := range e.waves(p) {
+		last += len(wave) // hosts in this wave and those before
+		var wg sync.WaitGroup
+		for _, hp := range wave {
+			if hp.Err != nil {
+				continue
+			}
+			if failed != nil {
+				hp.Err = &BlockedError{Host: hp.Host.Name, By: failed.Host.Name, Role: failed.Host.Role}
+				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err)})
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := e.applyWave(ctx, hp, changed)
+				if err == nil && last < len(p.Hosts) {
+					err = e.redeclare(ctx, hp)
+				}
+				if err != nil {
+					hp.Err = err
+					var se *StepError
+					if errors.As(err, &se) && se.shown {
+						return
 					}
+					e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(err), Hint: hintFor(err)})
 				}
-				return
+			}()
+		}
+		wg.Wait()
+		// Each host's summary line as soon as its role is done.
+		for _, hp := range wave {
+			s := hp.summary(false)
+			msg := ""
+			if hp.Err == nil && s.Changed == 0 && s.Handlers == 0 {
+				msg = "No changes: " + hp.Host.Name + " is converged."
 			}
-			if err := e.applyHost(ctx, hp); err != nil {
-				hp.Err = err
-				var se *StepError
-				if errors.As(err, &se) && se.shown {
-					return
-				}
-				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(err), Hint: hintFor(err)})
+			e.emit(Event{Type: EventHostFinished, Host: hp.Host.Name, Summary: &s, Duration: s.Duration, Message: msg, Error: errString(hp.Err)})
+		}
+		for _, hp := range wave {
+			if hp.Err != nil && failed == nil {
+				failed = hp
 			}
-		}()
+			if s := hp.summary(false); s.Changed > 0 || s.Handlers > 0 {
+				changed = true
+			}
+		}
 	}
-	wg.Wait()
 	var total Summary
 	for _, hp := range p.Hosts {
-		s := hp.summary(false)
-		total.add(s)
-		msg := ""
-		if hp.Err == nil && s.Changed == 0 && s.Handlers == 0 {
-			msg = "No changes: " + hp.Host.Name + " is converged."
-		}
-		e.emit(Event{Type: EventHostFinished, Host: hp.Host.Name, Summary: &s, Duration: s.Duration, Message: msg, Error: errString(hp.Err)})
+		total.add(hp.summary(false))
 	}
 	total.Duration = time.Since(p.start)
 	e.emit(Event{Type: EventRunFinished, Summary: &total, Duration: total.Duration, Message: "apply"})
 	return total
+}
+
+// applyWave applies hp; with replan (a host of an earlier role changed
+// something) it first declares and probes hp again.
+func (e *Engine) applyWave(ctx context.Context, hp *HostPlan, replan bool) error {
+	if replan {
+		if err := e.query(ctx, hp.Host); err != nil {
+			return err
+		}
+		if err := e.declareAll(hp.Host, hp); err != nil {
+			return err
+		}
+		if err := e.probe(ctx, hp.Host, hp.steps); err != nil {
+			return err
+		}
+	}
+	if hp.Changes() == 0 {
+		if hp.record {
+			// Only the outcome to record: the last run did not finish.
+			j := newJournal(hp.journal, e.RunID)
+			j.Status = "finished"
+			if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
+				return &StepError{Host: hp.Host.Name, Step: "journal", Err: err}
+			}
+		}
+		return nil
+	}
+	return e.applyHost(ctx, hp)
+}
+
+// redeclare asks a host that changed something its queries again and lets
+// its steps declare again, so that the values they produce for the hosts of
+// later roles describe the host as it is now. What hp planned is kept.
+func (e *Engine) redeclare(ctx context.Context, hp *HostPlan) error {
+	if s := hp.summary(false); s.Changed == 0 && s.Handlers == 0 {
+		return nil
+	}
+	if err := e.query(ctx, hp.Host); err != nil {
+		return err
+	}
+	return e.declareAll(hp.Host, &HostPlan{Host: hp.Host})
 }
 
 // journaled runs run as one run of hp's host in its journal, as command:

@@ -54,11 +54,11 @@ func (k *AptKey) Diff(p Probed) (*Change, error) {
 			return nil, nil
 		}
 		have := strings.Join(fprs, " ")
-		c := &Change{Action: "replace", Details: []Detail{{Field: FieldKey, From: have, To: k.pin(), Text: fmt.Sprintf("keyring has %s, pinned %s", have, k.pin())}}}
+		c := &Change{Action: ActionReplace, Details: []Detail{{Field: FieldKey, From: have, To: k.pin(), Text: fmt.Sprintf("keyring has %s, pinned %s", have, k.pin())}}}
 		c.apply = k.fetch
 		return c, nil
 	}
-	c := &Change{Action: "fetch", Details: []Detail{{Field: FieldKey, Name: k.URL, Text: k.URL}}}
+	c := &Change{Action: ActionFetch, Details: []Detail{{Field: FieldKey, Name: k.URL, Text: k.URL}}}
 	switch {
 	case len(fprs) == 1 && fprs[0] == "fetch-failed":
 		c.Warn = "the key could not be fetched from the host now; apply will try again"
@@ -160,7 +160,7 @@ func (p *Packages) Diff(pr Probed) (*Change, error) {
 	if len(missing) == 0 {
 		return nil, nil
 	}
-	return &Change{Action: "install", Details: details, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionInstall, Details: details, apply: func(ctx context.Context, h *Host) error {
 		args := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends",
 			"-o", "DPkg::Lock::Timeout=300",
 			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, missing...)
@@ -212,7 +212,7 @@ func (d *Debconf) Diff(p Probed) (*Change, error) {
 	if d.Secret {
 		shown = Masked
 	}
-	return &Change{Action: "preseed", Details: []Detail{{Field: FieldValue, Name: d.Question, To: shown, Text: d.Type + " " + shown}}, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionPreseed, Details: []Detail{{Field: FieldValue, Name: d.Question, To: shown, Text: d.Type + " " + shown}}, apply: func(ctx context.Context, h *Host) error {
 		line := fmt.Sprintf("%s %s %s %s\n", d.Package, d.Question, d.Type, d.Value)
 		// The answer goes on stdin: it may be a password.
 		_, err := h.run(ctx, []byte(line), nil, "debconf-set-selections")

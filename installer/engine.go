@@ -22,12 +22,19 @@ type Target struct {
 	Address string
 	Port    int
 	User    string
-	Dial    func(ctx context.Context) (transport.Transport, error)
+	// Role selects the host's steps from Engine.Roles and its place in the
+	// run order; empty with an engine without roles.
+	Role string
+	Dial func(ctx context.Context) (transport.Transport, error)
 }
 
 // Engine converges hosts to what Steps declare.
 type Engine struct {
-	Steps    []Step
+	// Steps are what every host runs, for an engine without Roles.
+	Steps []Step
+	// Roles, when set, are the kinds of host in run order, each with its
+	// steps: hosts are declared and applied role after role.
+	Roles    []Role
 	Sink     Sink
 	Redactor *Redactor
 	// Journal is the journal's path on the host (DefaultJournal when empty).
@@ -75,7 +82,10 @@ func (e *StepError) Unwrap() error { return e.Err }
 // describe is err without the host name, for lines already prefixed by it.
 func describe(err error) string {
 	var se *StepError
+	var be *BlockedError
 	switch {
+	case errors.As(err, &be):
+		return fmt.Sprintf("not run: %s (%s) failed first", be.By, be.Role)
 	case errors.As(err, &se) && se.Step == stepConnect:
 		return se.Err.Error() // says "connect ADDR: ..." itself
 	case errors.As(err, &se):
@@ -240,15 +250,41 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 	p := &Plan{start: time.Now()}
 	e.emit(Event{Type: EventRunStarted, Message: "run " + e.RunID})
 	p.Hosts = make([]*HostPlan, len(targets))
+	// declared[i] closes when host i has declared (or failed): hosts of a
+	// later role declare after it, reading what it produced.
+	declared := make([]chan struct{}, len(targets))
+	ok := make([]bool, len(targets)) // written before declared[i] closes
+	for i, t := range targets {
+		declared[i] = make(chan struct{})
+		p.Hosts[i] = &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
+			Role: t.Role, RunID: e.RunID, Vars: map[string]string{}, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
+	}
 	var wg sync.WaitGroup
 	for i, t := range targets {
-		hp := &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
-			RunID: e.RunID, Vars: map[string]string{}, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
-		p.Hosts[i] = hp
+		hp := p.Hosts[i]
+		wait := func() error {
+			for j, u := range targets {
+				if e.rank(u.Role) >= e.rank(t.Role) {
+					continue
+				}
+				<-declared[j]
+				if !ok[j] {
+					return &BlockedError{Host: t.Name, By: u.Name, Role: u.Role}
+				}
+			}
+			return nil
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			hp.Err = e.planHost(ctx, t, hp, probe)
+			var once sync.Once
+			done := func(declaredOK bool) {
+				once.Do(func() {
+					ok[i] = declaredOK
+					close(declared[i])
+				})
+			}
+			hp.Err = e.planHost(ctx, t, hp, probe, wait, done)
 			if hp.Err != nil {
 				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err), Hint: hintFor(hp.Err)})
 			}
@@ -260,8 +296,16 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 
 const journalQuery = "installer.journal"
 
-func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool) error {
+// planHost connects, queries, waits for the hosts of earlier roles to have
+// declared, declares (then calls done) and, with probe, probes.
+func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool, wait func() error, done func(declared bool)) error {
+	defer done(false)
 	h := hp.Host
+	list, err := e.stepsFor(t.Role)
+	if err != nil {
+		return &StepError{Host: h.Name, Step: "plan", Err: err}
+	}
+	h.list = list
 	tr, err := t.Dial(ctx)
 	if err == nil && tr == nil {
 		err = errors.New("no transport")
@@ -287,17 +331,13 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 	}
 	j, jerr := parseJournal(h.Fact(journalQuery))
 	hp.journal = j
-	for _, s := range e.Steps {
-		d := &declared{step: s}
-		if g, ok := s.(Grouper); ok {
-			d.group = g.Group()
-		}
-		if err := e.declare(h, d); err != nil {
-			return err
-		}
-		hp.steps = append(hp.steps, d)
+	if err := wait(); err != nil {
+		return err
 	}
-	h.step = ""
+	if err := e.declareAll(h, hp); err != nil {
+		return err
+	}
+	done(true)
 	if !probe {
 		return nil
 	}
@@ -311,10 +351,27 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 	return nil
 }
 
+// declareAll declares every step of h afresh.
+func (e *Engine) declareAll(h *Host, hp *HostPlan) error {
+	hp.steps = nil
+	for _, s := range h.list {
+		d := &declared{step: s}
+		if g, ok := s.(Grouper); ok {
+			d.group = g.Group()
+		}
+		if err := e.declare(h, d); err != nil {
+			return err
+		}
+		hp.steps = append(hp.steps, d)
+	}
+	h.step = ""
+	return nil
+}
+
 // queries are every step's queries and the journal's.
 func (e *Engine) queries(h *Host) []Query {
 	queries := []Query{{Name: journalQuery, Args: []string{"cat", e.journalPath()}}}
-	for _, s := range e.Steps {
+	for _, s := range h.list {
 		if q, ok := s.(Querier); ok {
 			queries = append(queries, q.Queries(h)...)
 		}
@@ -428,7 +485,7 @@ func (e *Engine) reportPlan(hp *HostPlan) {
 	if hp.journal != nil {
 		for _, o := range hp.journal.Owed {
 			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: "handlers", Resource: "handler " + o.Name,
-				Action: "run", Message: "owed by run " + hp.journal.RunID + " (" + hp.journal.Status + ")"})
+				Action: ActionRun, Message: "owed by run " + hp.journal.RunID + " (" + hp.journal.Status + ")"})
 		}
 	}
 }

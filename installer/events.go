@@ -37,7 +37,7 @@ type Event struct {
 	Host     string        `json:"host,omitempty"`
 	Step     string        `json:"step,omitempty"`
 	Resource string        `json:"resource,omitempty"`
-	Action   string        `json:"action,omitempty"`
+	Action   Action        `json:"action,omitempty"`
 	Message  string        `json:"message,omitempty"`
 	Details  []Detail      `json:"details,omitempty"` // what differs, one object each
 	Diff     string        `json:"diff,omitempty"`

@@ -39,7 +39,7 @@ func TestDiffExplains(t *testing.T) {
 		name    string
 		r       Resource
 		out     string
-		action  string
+		action  Action
 		details []Detail // Field, Name, From, To compared; Text must not be empty unless want's is
 		diff    []string // lines the diff must have
 		report  bool

@@ -108,7 +108,7 @@ func (f *File) Diff(p Probed) (*Change, error) {
 	owner := f.owner() + ":" + f.group()
 	switch {
 	case len(head) == 1 && head[0] == "absent":
-		c := &Change{Action: "create", Details: []Detail{
+		c := &Change{Action: ActionCreate, Details: []Detail{
 			{Field: FieldType, From: "absent", To: "file"},
 			{Field: FieldOwner, To: owner, Text: owner + " " + mode},
 			{Field: FieldMode, To: mode},
@@ -118,7 +118,7 @@ func (f *File) Diff(p Probed) (*Change, error) {
 		return c, nil
 	case len(head) == 1 && (head[0] == "link" || head[0] == "notfile"):
 		is := map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]]
-		c := &Change{Action: "replace", Details: []Detail{{Field: FieldType, From: is, To: "file",
+		c := &Change{Action: ActionReplace, Details: []Detail{{Field: FieldType, From: is, To: "file",
 			Text: "is a " + is + ", not a regular file: moved into this run's backups"}}}
 		c.Diff = f.diff(nil, false, p.Secrets)
 		c.apply = func(ctx context.Context, h *Host) error {
@@ -148,7 +148,7 @@ func (f *File) Diff(p Probed) (*Change, error) {
 	if len(details) == 0 {
 		return nil, nil
 	}
-	c := &Change{Action: "update", Details: details}
+	c := &Change{Action: ActionUpdate, Details: details}
 	if contentDiffers {
 		var old []byte
 		known := false
@@ -252,7 +252,7 @@ func (d *Dir) Diff(p Probed) (*Change, error) {
 	}
 	f := strings.Fields(p.Out)
 	if len(f) != 3 {
-		return &Change{Action: "create", Details: []Detail{
+		return &Change{Action: ActionCreate, Details: []Detail{
 			{Field: FieldType, From: "absent", To: "directory"},
 			{Field: FieldOwner, To: owner + ":" + group, Text: owner + ":" + group + " " + mode},
 			{Field: FieldMode, To: mode},
@@ -268,7 +268,7 @@ func (d *Dir) Diff(p Probed) (*Change, error) {
 	if details == nil {
 		return nil, nil
 	}
-	return &Change{Action: "update", Details: details, apply: apply}, nil
+	return &Change{Action: ActionUpdate, Details: details, apply: apply}, nil
 }
 
 // Symlink points Path at Target.
@@ -293,13 +293,13 @@ func (s *Symlink) Diff(p Probed) (*Change, error) {
 	if out == "link "+s.Target {
 		return nil, nil
 	}
-	c := &Change{Action: "create", Details: []Detail{{Field: FieldTarget, To: s.Target, Text: "-> " + s.Target}}}
+	c := &Change{Action: ActionCreate, Details: []Detail{{Field: FieldTarget, To: s.Target, Text: "-> " + s.Target}}}
 	switch {
 	case strings.HasPrefix(out, "link "):
 		have := strings.TrimPrefix(out, "link ")
-		c.Action, c.Details = "update", []Detail{{Field: FieldTarget, From: have, To: s.Target, Text: have + " -> " + s.Target}}
+		c.Action, c.Details = ActionUpdate, []Detail{{Field: FieldTarget, From: have, To: s.Target, Text: have + " -> " + s.Target}}
 	case out == "other":
-		c.Action = "replace"
+		c.Action = ActionReplace
 		c.Details = append(c.Details, Detail{Field: FieldType, From: "file", To: "symlink", Text: "a file is in the way (kept in the backup)"})
 	}
 	c.apply = func(ctx context.Context, h *Host) error {

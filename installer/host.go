@@ -16,6 +16,7 @@ type Host struct {
 	Address string
 	Port    int // the SSH port this run is connected through
 	User    string
+	Role    string // the role whose steps this host runs; empty without roles
 	T       transport.Transport
 
 	RunID string
@@ -29,6 +30,7 @@ type Host struct {
 	warnings []string
 	emit     func(Event)
 	step     string
+	list     []Step // the steps of the host's role
 }
 
 // DefaultBackups is where runs keep the files they replace, by run id.

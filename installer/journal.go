@@ -33,7 +33,7 @@ type Journal struct {
 type JournalEntry struct {
 	Step     string    `json:"step"`
 	Resource string    `json:"resource"`
-	Action   string    `json:"action"`
+	Action   Action    `json:"action"`
 	At       time.Time `json:"at"`
 }
 

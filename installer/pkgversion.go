@@ -62,9 +62,9 @@ func (p *PackageVersions) Diff(pr Probed) (*Change, error) {
 	if details == nil {
 		return nil, nil
 	}
-	action := "install"
+	action := ActionInstall
 	if changes > 0 {
-		action = "upgrade"
+		action = ActionUpgrade
 	}
 	return &Change{Action: action, Details: details, apply: func(ctx context.Context, h *Host) error {
 		args := []string{"apt-get", "install", "-y", "-q", "--no-install-recommends", "--allow-downgrades",

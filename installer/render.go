@@ -83,7 +83,7 @@ func (t *TextSink) Event(e Event) {
 	case EventResourcePending, EventResourceChanged:
 		t.title(e)
 		mark, verb := "~", e.Message
-		if e.Action == "create" || e.Action == "install" || e.Action == "add" || e.Action == "fetch" {
+		if e.Action == ActionCreate || e.Action == ActionInstall || e.Action == ActionAdd || e.Action == ActionFetch {
 			mark = "+"
 		}
 		s := fmt.Sprintf("   %s %s: %s", t.c(cYellow, mark), e.Resource, verb)

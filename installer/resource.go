@@ -31,9 +31,31 @@ type Probed struct {
 	Secrets *Redactor
 }
 
+// Action is what applying a change does to a resource, as plans, events and
+// the journal name it.
+type Action string
+
+// The actions resources plan.
+const (
+	ActionCreate  Action = "create"
+	ActionUpdate  Action = "update"
+	ActionReplace Action = "replace"
+	ActionInstall Action = "install"
+	ActionUpgrade Action = "upgrade"
+	ActionFetch   Action = "fetch"
+	ActionPreseed Action = "preseed"
+	ActionAdd     Action = "add"
+	ActionDelete  Action = "delete"
+	ActionEnable  Action = "enable"
+	ActionService Action = "service"
+	ActionStop    Action = "stop"
+	ActionRun     Action = "run"
+	ActionReport  Action = "report" // drift shown and kept: nothing to apply
+)
+
 // Change is what differs for one resource and how to fix it.
 type Change struct {
-	Action  string   // create, update, install, enable, start, run, ...
+	Action  Action
 	Details []Detail // what differs, one each: mode 0644 -> 0640
 	Diff    string   // unified diff of file content, secrets masked
 	Warn    string   // shown in the plan, e.g. an option that exposes a port
@@ -87,7 +109,7 @@ func fromTo(field, from, to string) Detail {
 // Summary is the one-line description used in plans and events.
 func (c *Change) Summary() string {
 	if len(c.Details) == 0 {
-		return c.Action
+		return string(c.Action)
 	}
 	var texts []string
 	for _, d := range c.Details {
@@ -96,9 +118,9 @@ func (c *Change) Summary() string {
 		}
 	}
 	if len(texts) == 0 {
-		return c.Action
+		return string(c.Action)
 	}
-	return c.Action + ": " + strings.Join(texts, ", ")
+	return string(c.Action) + ": " + strings.Join(texts, ", ")
 }
 
 // Notifier is a resource that notifies handlers when it changes.

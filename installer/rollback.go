@@ -119,7 +119,7 @@ func (e *Engine) planRollback(ctx context.Context, r *HostRollback, runID string
 	if run != nil {
 		for _, c := range run.Changes {
 			switch {
-			case c.Action == "create" && strings.HasPrefix(c.Resource, "file "):
+			case c.Action == ActionCreate && strings.HasPrefix(c.Resource, "file "):
 				r.Created = append(r.Created, strings.TrimPrefix(c.Resource, "file "))
 			case strings.HasPrefix(c.Resource, "package versions "):
 				r.Packages = true
@@ -164,7 +164,7 @@ func (e *Engine) ReportRollback(rs []*HostRollback) {
 				Action: "restore", Message: "restore: the version from before run " + r.RunID + " (" + f.State + " now)"})
 		}
 		for _, hd := range r.Handlers {
-			e.emit(Event{Type: EventResourcePending, Host: r.Host, Step: "Rollback " + r.RunID, Resource: "handler " + hd, Action: "run", Message: "run"})
+			e.emit(Event{Type: EventResourcePending, Host: r.Host, Step: "Rollback " + r.RunID, Resource: "handler " + hd, Action: ActionRun, Message: "run"})
 		}
 		for _, c := range r.Created {
 			e.emit(Event{Type: EventWarning, Host: r.Host, Message: "run " + r.RunID + " created " + c + ": there is no earlier version; it stays"})

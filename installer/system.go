@@ -65,7 +65,7 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 		if isActive {
 			details = append(details, fromTo(FieldState, active, "inactive"))
 		}
-		return &Change{Action: "stop", Details: details, apply: func(ctx context.Context, h *Host) error {
+		return &Change{Action: ActionStop, Details: details, apply: func(ctx context.Context, h *Host) error {
 			_, err := h.Run(ctx, "systemctl", "disable", "--now", s.Name)
 			return err
 		}}, nil
@@ -83,7 +83,7 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 	args := []string{"systemctl"}
 	if strings.HasPrefix(enabled, "masked") {
 		// Masked by hand: nothing can start it until it is unmasked.
-		return &Change{Action: "service", Details: append(details, note("unmask, enable and start")),
+		return &Change{Action: ActionService, Details: append(details, note("unmask, enable and start")),
 			Warn: s.Name + " is masked (systemctl mask): the run unmasks it",
 			apply: func(ctx context.Context, h *Host) error {
 				if _, err := h.Run(ctx, "systemctl", "unmask", s.Name); err != nil {
@@ -100,7 +100,7 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 	default:
 		args = append(args, "start", s.Name)
 	}
-	return &Change{Action: "service", Details: details, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionService, Details: details, apply: func(ctx context.Context, h *Host) error {
 		return s.start(ctx, h, args)
 	}}, nil
 }
@@ -180,7 +180,7 @@ func (c *Command) Diff(p Probed) (*Change, error) {
 			d.Text = "guard failed: " + strings.Join(lines, "; ")
 		}
 	}
-	return &Change{Action: "run", Hint: c.Hint, Details: []Detail{d}, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionRun, Hint: c.Hint, Details: []Detail{d}, apply: func(ctx context.Context, h *Host) error {
 		_, err := h.run(ctx, c.Stdin, c.Env, c.Args...)
 		return err
 	}}, nil

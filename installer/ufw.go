@@ -65,7 +65,7 @@ func (r *UFWRule) Diff(p Probed) (*Change, error) {
 	if slices.Contains(ufwSpecs(p.Out), r.spec()) {
 		return nil, nil
 	}
-	return &Change{Action: "add", Warn: r.Warn,
+	return &Change{Action: ActionAdd, Warn: r.Warn,
 		Details: []Detail{{Field: FieldRule, To: r.spec(), Text: "missing"}},
 		apply: func(ctx context.Context, h *Host) error {
 			_, err := h.Run(ctx, r.args()...)
@@ -163,6 +163,8 @@ func quoteIfSpaced(s string) string {
 type UFWUndeclared struct {
 	Declared []*UFWRule
 	Remove   bool
+	// Owned are the comments of rules a UFWPrune manages: not reported here.
+	Owned []string
 }
 
 // Key implements Resource.
@@ -176,16 +178,21 @@ func (u *UFWUndeclared) Prelude() string { return ufwPrelude }
 
 // Diff implements Resource.
 func (u *UFWUndeclared) Diff(p Probed) (*Change, error) {
-	var extra []string
+	var owned, extra []string
+	for _, l := range strings.Split(p.Out, "\n") {
+		if slices.Contains(u.Owned, ufwComment(l)) && ufwComment(l) != "" {
+			owned = append(owned, ufwSpec(l))
+		}
+	}
 	for _, s := range ufwSpecs(p.Out) {
-		if !slices.ContainsFunc(u.Declared, func(r *UFWRule) bool { return r.spec() == s }) {
+		if !slices.Contains(owned, s) && !slices.ContainsFunc(u.Declared, func(r *UFWRule) bool { return r.spec() == s }) {
 			extra = append(extra, s)
 		}
 	}
 	if len(extra) == 0 {
 		return nil, nil
 	}
-	c := &Change{Action: "report", Report: true}
+	c := &Change{Action: ActionReport, Report: true}
 	for _, s := range extra {
 		d := Detail{Field: FieldRule, From: s, Text: s + " (not declared; kept)"}
 		if u.Remove {
@@ -197,7 +204,7 @@ func (u *UFWUndeclared) Diff(p Probed) (*Change, error) {
 		c.Warn = fmt.Sprintf("%d UFW rule(s) not declared by the installer: kept (firewall.remove_undeclared removes them)", len(extra))
 		return c, nil
 	}
-	c.Action, c.Report = "delete", false
+	c.Action, c.Report = ActionDelete, false
 	c.apply = func(ctx context.Context, h *Host) error {
 		for _, s := range extra {
 			args := strings.Fields(strings.ReplaceAll(s, "'", ""))
@@ -240,7 +247,7 @@ func (UFWEnabled) Diff(p Probed) (*Change, error) {
 		return nil, nil
 	}
 	from := strings.TrimPrefix(have, "Status: ")
-	return &Change{Action: "enable", Details: []Detail{fromTo(FieldState, from, "active")}, apply: func(ctx context.Context, h *Host) error {
+	return &Change{Action: ActionEnable, Details: []Detail{fromTo(FieldState, from, "active")}, apply: func(ctx context.Context, h *Host) error {
 		_, err := h.Run(ctx, "ufw", "--force", "enable")
 		return err
 	}}, nil

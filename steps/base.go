@@ -1,6 +1,9 @@
 package steps
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
@@ -41,7 +44,18 @@ func basePackageNames(o osRelease, firewall bool) []string {
 }
 
 func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) {
-	rs := []installer.Resource{&installer.Packages{Names: basePackageNames(hostOS(h), s.cfg.Firewall.Enabled)}}
+	names := basePackageNames(hostOS(h), s.cfg.Firewall.Enabled)
+	if s.bridge() {
+		// No web server and no certificate on a videobridge host, and no
+		// add-apt-repository where nothing uses it (Debian): it pulls in
+		// PackageKit and its Python stack.
+		debian := !hostOS(h).ubuntu()
+		names = slices.DeleteFunc(names, func(n string) bool {
+			return n == "nginx" || strings.Contains(n, "certbot") || debian && n == "software-properties-common"
+		})
+		return []installer.Resource{&installer.Packages{Names: names}}, nil
+	}
+	rs := []installer.Resource{&installer.Packages{Names: names}}
 	// Private CAs for Janssen and the ACME server go into the system store:
 	// Prosody, curl and certbot's renewals all read it.
 	for _, ca := range []struct{ path, pem string }{

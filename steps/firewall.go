@@ -68,7 +68,7 @@ func (s *firewall) rules(h *installer.Host) []*installer.UFWRule {
 			&installer.UFWRule{Port: "5349", Proto: "tcp", Comment: "turns (jitsi-installer)"})
 	}
 	for _, from := range s.cfg.Firewall.XMPPFrom {
-		rules = append(rules, &installer.UFWRule{Port: "5222", Proto: "tcp", From: from, Comment: "xmpp for bridges (jitsi-installer)"})
+		rules = append(rules, &installer.UFWRule{Port: "5222", Proto: "tcp", From: from, Comment: xmppComment})
 	}
 	if s.cfg.Firewall.OpenGuidePorts {
 		for _, p := range []struct{ port, why string }{
@@ -80,7 +80,7 @@ func (s *firewall) rules(h *installer.Host) []*installer.UFWRule {
 				Warn: "firewall.open_guide_ports opens " + p.port + "/tcp to everyone: " + p.why})
 		}
 	}
-	return rules
+	return s.forRole(h, rules)
 }
 
 func (s *firewall) Declare(h *installer.Host) ([]installer.Resource, error) {
@@ -102,7 +102,9 @@ func (s *firewall) Declare(h *installer.Host) ([]installer.Resource, error) {
 		}
 		rs = append(rs, r)
 	}
-	rs = append(rs, &installer.UFWUndeclared{Declared: s.rules(h), Remove: s.cfg.Firewall.RemoveUndeclared})
+	prunes := s.prune(h)
+	rs = append(rs, prunes...)
+	rs = append(rs, &installer.UFWUndeclared{Declared: s.rules(h), Remove: s.cfg.Firewall.RemoveUndeclared, Owned: ownedComments()})
 	return append(rs, installer.UFWEnabled{}), nil
 }
 

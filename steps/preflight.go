@@ -36,8 +36,11 @@ func (s *preflight) Queries(*installer.Host) []installer.Query {
 		{Name: factDiskKB, Args: []string{"sh", "-c", "df -Pk / | awk 'NR==2{print $4}'"}},
 		{Name: factAddrs, Args: []string{"sh", "-c", "ip -o addr show scope global 2>/dev/null | awk '{split($4,a,\"/\"); print a[1]}'"}},
 		{Name: factPorts, Args: []string{"ss", "-Hlnptu"}},
-		janssenQuery(s.env),
 	}
+	if s.bridge() {
+		return q // a videobridge host talks to neither Janssen nor ACME
+	}
+	q = append(q, janssenQuery(s.env))
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
 		q = append(q, installer.Query{Name: factDNS, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
 	}
@@ -55,8 +58,14 @@ func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if err := resources(h); err != nil {
 		return nil, err
 	}
-	if err := portsFree(h); err != nil {
+	if err := portsFree(h, s.bridge()); err != nil {
 		return nil, err
+	}
+	if s.bridge() {
+		if len(s.cfg.Jitsi.STUNServers) == 0 {
+			behindNAT(h)
+		}
+		return nil, nil
 	}
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
 		dnsPointsHere(h, s.cfg.Domain)
@@ -119,7 +128,9 @@ var expectedOn = map[string][]string{
 	"udp:10000": {"java", "jvb", "videobridge", "python"},
 }
 
-func portsFree(h *installer.Host) error {
+// portsFree refuses a host where another program holds a port Jitsi needs;
+// on a videobridge host only the media port.
+func portsFree(h *installer.Host, bridge bool) error {
 	for _, line := range strings.Split(h.Fact(factPorts), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 5 {
@@ -129,7 +140,7 @@ func portsFree(h *installer.Host) error {
 		port := local[strings.LastIndex(local, ":")+1:]
 		key := f[0] + ":" + port
 		want, ok := expectedOn[key]
-		if !ok {
+		if !ok || bridge && key != "udp:10000" {
 			continue
 		}
 		users := ""
@@ -192,6 +203,9 @@ func behindNAT(h *installer.Host) {
 }
 
 func (s *preflight) Checks(*installer.Host) []installer.Check {
+	if s.bridge() {
+		return nil
+	}
 	q := janssenQuery(s.env)
 	return []installer.Check{{Name: "Janssen's JWKS is reachable from the host with an RSA key", Args: q.Args,
 		Eval: func(out string, _ int) error {

@@ -37,11 +37,21 @@ func (e *env) secretAnswers() []secretAnswer {
 }
 
 func (s *preseed) Declare(h *installer.Host) ([]installer.Resource, error) {
-	sec := secretsFor(h, s.env)
 	d := s.cfg.Domain
 	q := func(pkg, question, typ, value string, secret bool) installer.Resource {
 		return &installer.Debconf{Package: pkg, Question: question, Type: typ, Value: value, Secret: secret}
 	}
+	if s.bridge() {
+		v, err := s.coreValues(h)
+		if err != nil {
+			return nil, err
+		}
+		return []installer.Resource{
+			q("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", d, false),
+			q("jitsi-videobridge2", "jitsi-videobridge/jvbsecret", "password", v.JVBPassword, true),
+		}, nil
+	}
+	sec := secretsFor(h, s.env)
 	rs := []installer.Resource{
 		q("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", d, false),
 		// The package's own Let's Encrypt script would run during the

@@ -68,10 +68,13 @@ func data(h *installer.Host, e *env) assets.Data {
 		JVBInstanceID: sec.InstanceID,
 		ChannelLastN:  cfg.Jitsi.ChannelLastN,
 		StunServers:   cfg.Jitsi.STUNServers,
-		Shard:         cfg.Jitsi.Deployment.Shard, Region: cfg.Jitsi.Deployment.Region, Environment: cfg.Jitsi.Deployment.Environment,
+		Shard:         cfg.Jitsi.Deployment.Shard, Region: cfg.Region(e.answersHost(h)), Environment: cfg.Jitsi.Deployment.Environment,
 		CertFile: crt, KeyFile: key,
 		TURN:           cfg.Jitsi.Turn,
 		XMPPFrom:       cfg.Firewall.XMPPFrom,
+		NoLocalBridge:  !cfg.Jitsi.CoreBridge,
+		Bridges:        e.bridgeHosts(),
+		Relay:          len(cfg.Regions()) > 1,
 		ProsodyModules: plugins(h),
 	}
 }

@@ -36,7 +36,7 @@ func (s *repository) Declare(h *installer.Host) ([]installer.Resource, error) {
 			Content: fmt.Appendf(nil, "deb [signed-by=%s] %s %s\n", jitsiKeyring, r.URL, r.Suite)},
 	}
 	o := hostOS(h)
-	if needsProsodyRepo(o) {
+	if needsProsodyRepo(o) && !s.bridge() {
 		p := s.cfg.Jitsi.ProsodyRepo
 		suite := p.Suite
 		if suite == "" {

@@ -45,7 +45,7 @@ func (*services) Name() string { return "Services" }
 func (s *services) units() []string {
 	var us []string
 	for _, u := range unitNeeds {
-		if u.unit != "coturn" || s.cfg.Jitsi.Turn {
+		if s.runs(u.unit) {
 			us = append(us, u.unit)
 		}
 	}

@@ -14,17 +14,54 @@ type Options struct {
 	RotateSecrets bool
 }
 
-// env is what every step reads: the answers, the run's options and the
-// local files the answers name.
+// env is what every step reads: the answers, the run's options, the local
+// files the answers name, the role of the hosts it runs on and what the
+// core hands its videobridges.
 type env struct {
 	cfg  *answers.Config
 	opts Options
 	ca   caBundles
+	role string
+	core *installer.Output[coreOut]
 }
 
-// List returns the steps for cfg, in the order they run.
+// Roles returns the roles of a deployment in the order they run: the core
+// first, then its videobridges (in parallel), which read the core's values.
+func Roles(cfg *answers.Config, o Options) []installer.Role {
+	core := &installer.Output[coreOut]{}
+	ca := readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)
+	return []installer.Role{
+		{Name: answers.RoleCore, Steps: coreSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core})},
+		{Name: answers.RoleVideobridge, Steps: bridgeSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleVideobridge, core: core})},
+	}
+}
+
+// List returns the core's steps for cfg, in the order they run.
 func List(cfg *answers.Config, o Options) []installer.Step {
-	e := &env{cfg: cfg, opts: o, ca: readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)}
+	return Roles(cfg, o)[0].Steps
+}
+
+// bridgeSteps are a videobridge host's: the bridge and what it needs.
+func bridgeSteps(e *env) []installer.Step {
+	return []installer.Step{
+		&recovery{e},      // finish a dpkg run a killed run interrupted
+		&preflight{e},     // OS, CPU, memory, disk, the media port
+		&aptSettings{e},   // apt proxy, package lists
+		&basePackages{e},  // curl, gnupg, ufw, ... (no web server)
+		&repository{e},    // Jitsi's apt repository with its pinned key
+		&preseed{e},       // the bridge's debconf answers
+		&pin{e},           // apt preferences hold the bridge at jitsi.version
+		&jitsiPackages{e}, // jitsi-videobridge2
+		&coreTrust{e},     // the core's auth.DOMAIN certificate in the CA store
+		&videobridge{e},   // XMPP to the core, websockets for the core's nginx, region
+		&firewall{e},      // UFW: SSH, media, websockets from the core only
+		&services{e},      // the bridge enabled and running
+		&backups{e},       // backups of the last backups.keep runs only
+	}
+}
+
+// coreSteps are the core's: everything.
+func coreSteps(e *env) []installer.Step {
 	return []installer.Step{
 		&recovery{e},      //    finish a dpkg run a killed run interrupted
 		&preflight{e},     // 1. OS, CPU, memory, disk, DNS, ports, Janssen reachable
@@ -43,6 +80,7 @@ func List(cfg *answers.Config, o Options) []installer.Step {
 		&certificate{e},   // 12. TLS: Let's Encrypt, own or self-signed
 		&nginxSite{e},     // 11. nginx: TLS, CORS, BOSH, WebSockets (needs the certificate)
 		&prosodyCerts{e},  // 13. the domain's certificate for Prosody
+		&videobridges{e},  //     what the bridges on other hosts need from the core
 		&firewall{e},      // 14. UFW: SSH first, then the media and web ports
 		&services{e},      // 15. every service enabled and running
 		&backups{e},       //    backups of the last backups.keep runs only

@@ -40,7 +40,7 @@ func (g *globals) open(path string, o steps.Options) (*session, error) {
 		return nil, err
 	}
 	s := &session{g: g, cfg: cfg, close: closer}
-	s.eng = &installer.Engine{Steps: steps.List(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...), Operator: operator()}
+	s.eng = &installer.Engine{Roles: steps.Roles(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...), Operator: operator()}
 	s.targets = g.targets(cfg, nil)
 	return s, nil
 }
@@ -50,7 +50,7 @@ func (g *globals) open(path string, o steps.Options) (*session, error) {
 // otherwise a passphrase is asked on the terminal, if there is one.
 func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target {
 	if g.host == "local" {
-		return []installer.Target{{Name: "local", Address: "localhost", User: os.Getenv("USER"),
+		return []installer.Target{{Name: "local", Address: "localhost", User: os.Getenv("USER"), Role: answers.RoleCore,
 			Dial: func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }}}
 	}
 	var ts []installer.Target
@@ -66,7 +66,7 @@ func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target
 		case isTerminal(g.stdin, g.stderr):
 			o.Passphrase = g.askPassphrase
 		}
-		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User,
+		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User, Role: h.Role,
 			Dial: func(ctx context.Context) (transport.Transport, error) { return transport.DialSSH(ctx, o) }})
 	}
 	return ts

@@ -62,7 +62,7 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 			return installer.ReadHostFile(ctx, g.targets(cfg, ask)[0], steps.AnswersFile)
 		},
 		Prepare: func(cfg *answers.Config, ask tui.Asker) (*installer.Engine, []installer.Target, error) {
-			eng := &installer.Engine{Steps: steps.List(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...), Settle: defaultSettle,
+			eng := &installer.Engine{Roles: steps.Roles(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...), Settle: defaultSettle,
 				Operator: operator(), Command: "install", Lock: !dryRun, LockWait: g.wait}
 			return eng, g.targets(cfg, ask), nil
 		},

@@ -37,6 +37,7 @@ type answersHost struct {
 	HostKey      string `yaml:"host_key"`
 	SudoPassword string `yaml:"sudo_password,omitempty"`
 	Role         string `yaml:"role"`
+	Region       string `yaml:"region,omitempty"`
 }
 
 type answersACME struct {

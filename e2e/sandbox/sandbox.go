@@ -57,7 +57,10 @@ type Options struct {
 	// JitsiSuite is one of JitsiSuites, for jitsi.repo.suite in the answers
 	// file; "" means JitsiSuites[0].
 	JitsiSuite string
-	Log        io.Writer // progress lines; nil discards them
+	// Network, when set, puts the target on a shared network with the other
+	// targets of that name (see network.go); its Address is then there.
+	Network string
+	Log     io.Writer // progress lines; nil discards them
 }
 
 // Info is what a user of a target needs; `sandbox up` prints it as JSON.
@@ -101,6 +104,9 @@ type Services struct {
 type State struct {
 	Info
 	Net        int       `json:"net"` // the N of 10.213.N.0/30
+	Network    string    `json:"network,omitempty"`
+	NetOctet   int       `json:"net_octet,omitempty"`    // the X of the shared 10.213.X.0/24
+	Link       string    `json:"link_address,omitempty"` // the target's end of its /30 when Address is on a shared network
 	Rootfs     string    `json:"rootfs"`
 	Merged     string    `json:"merged"`
 	Veth       string    `json:"veth"`
@@ -156,6 +162,9 @@ func validate(o *Options) error {
 	}
 	if o.User == "" {
 		o.User = "root"
+	}
+	if err := validNetwork(o.Network); err != nil {
+		errs = append(errs, err)
 	}
 	if !slices.Contains(Users, o.User) {
 		errs = append(errs, fmt.Errorf("user %q: want one of %s", o.User, strings.Join(Users, ", ")))

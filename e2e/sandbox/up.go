@@ -87,6 +87,12 @@ func reserve(o Options, rootfs string) (*Target, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("no free network in 10.213.1-250.0/30")
 	}
+	addr, octet := fmt.Sprintf("10.213.%d.2", n), 0
+	if o.Network != "" {
+		if octet, addr, err = joinNetwork(o.Network, ts); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
@@ -95,16 +101,19 @@ func reserve(o Options, rootfs string) (*Target, error) {
 			Name:        o.Name,
 			Suite:       o.Suite,
 			User:        o.User,
-			Address:     fmt.Sprintf("10.213.%d.2", n),
+			Address:     addr,
 			HostAddress: fmt.Sprintf("10.213.%d.1", n),
 			Port:        22,
 			Domain:      o.Name + DomainSuffix,
 		},
-		Net:     n,
-		Rootfs:  rootfs,
-		Merged:  filepath.Join(dir, "merged"),
-		Veth:    "ve-" + o.Name,
-		Created: time.Now().UTC(),
+		Net:      n,
+		Network:  o.Network,
+		NetOctet: octet,
+		Link:     fmt.Sprintf("10.213.%d.2", n),
+		Rootfs:   rootfs,
+		Merged:   filepath.Join(dir, "merged"),
+		Veth:     "ve-" + o.Name,
+		Created:  time.Now().UTC(),
 	}}
 	return t, t.save()
 }
@@ -253,6 +262,9 @@ func (t *Target) startNspawn() error {
 	}
 	argv := inCgroups(cgroups, "systemd-nspawn", "-D", t.Merged, "--boot", "--register=no", "--keep-unit",
 		"--network-veth", "--machine="+t.Name, "--hostname="+t.Name, "--console=pipe")
+	if t.Network != "" {
+		argv = append(argv, "--network-veth-extra="+netVeth(t.Name)+":net0")
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = os.Environ()
 	if unifiedCgroup() {
@@ -303,7 +315,7 @@ func (t *Target) network(ctx context.Context) error {
 		{"ip", "addr", "add", t.HostAddress + "/30", "dev", t.Veth},
 		{"ip", "link", "set", t.Veth, "up"},
 		{"nsenter", "-t", leader, "-n", "ip", "link", "set", "lo", "up"},
-		{"nsenter", "-t", leader, "-n", "ip", "addr", "add", t.Address + "/30", "dev", "host0"},
+		{"nsenter", "-t", leader, "-n", "ip", "addr", "add", t.linkAddress() + "/30", "dev", "host0"},
 		{"nsenter", "-t", leader, "-n", "ip", "link", "set", "host0", "up"},
 	}
 	for _, c := range cmds {
@@ -311,7 +323,18 @@ func (t *Target) network(ctx context.Context) error {
 			return err
 		}
 	}
+	if t.Network != "" {
+		return t.attach(ctx)
+	}
 	return nil
+}
+
+// linkAddress is the target's end of its /30.
+func (t *Target) linkAddress() string {
+	if t.Link != "" {
+		return t.Link
+	}
+	return t.Address
 }
 
 // containerInit finds the container's PID 1 among the descendants of nspawn.

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,6 +64,7 @@ type Host struct {
 	SudoPassword string `yaml:"sudo_password" kind:"secret" env:"JITSI_SUDO_PASSWORD" doc:"Password sudo asks for, best as ${env:NAME} or ${file:PATH}; empty: sudo needs none."`
 	HostKey      string `yaml:"host_key" kind:"hostkey" doc:"Pinned SSH host key, e.g. \"ssh-ed25519 AAAA...\"; empty: known_hosts decides."`
 	Role         string `yaml:"role" kind:"name" enum:"core,videobridge" doc:"What the host runs: core (everything) or videobridge (an extra bridge)."`
+	Region       string `yaml:"region" kind:"name" doc:"Region of the host's videobridge, for Jicofo's region-based selection; empty: jitsi.deployment.region."`
 }
 
 // TLS chooses where the web server's certificate comes from.
@@ -106,6 +108,7 @@ type Jitsi struct {
 	Deployment   Deployment `yaml:"deployment" doc:"deploymentInfo in config.js."`
 	STUNServers  []string   `yaml:"stun_servers" kind:"hostport" doc:"STUN servers (host:port) for peer-to-peer calls; [] for none."`
 	AppSecret    string     `yaml:"app_secret" kind:"appsecret" env:"JITSI_APP_SECRET" doc:"Secret of the Jitsi token app; empty: generated on the host and kept."`
+	CoreBridge   bool       `yaml:"core_bridge" doc:"Run a videobridge on the core host too; false needs a host with role videobridge."`
 }
 
 // Repo is an APT repository with its signing key.
@@ -194,6 +197,9 @@ func applyDefaults(c *Config, given func(path string) bool) {
 	def(&j.Deployment.Shard, "shard-1")
 	def(&j.Deployment.Region, "default")
 	def(&j.Deployment.Environment, "production")
+	if !given("jitsi.core_bridge") {
+		j.CoreBridge = true
+	}
 	if !given("jitsi.stun_servers") {
 		j.STUNServers = []string{DefaultSTUNServer}
 	}
@@ -204,6 +210,49 @@ func applyDefaults(c *Config, given func(path string) bool) {
 	if !given("backups.keep") {
 		c.Backups.Keep = DefaultBackupsKeep
 	}
+}
+
+// Region is the region of h's videobridge.
+func (c *Config) Region(h Host) string {
+	if h.Region != "" {
+		return h.Region
+	}
+	return c.Jitsi.Deployment.Region
+}
+
+// Core returns the host with role core.
+func (c *Config) Core() (Host, bool) {
+	for _, h := range c.Hosts {
+		if h.Role == RoleCore {
+			return h, true
+		}
+	}
+	return Host{}, false
+}
+
+// Bridges returns the hosts with role videobridge, in file order.
+func (c *Config) Bridges() []Host {
+	var out []Host
+	for _, h := range c.Hosts {
+		if h.Role == RoleVideobridge {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Regions returns the distinct regions of the deployment's videobridges
+// (the core's when it runs one), in file order.
+func (c *Config) Regions() []string {
+	var out []string
+	for _, h := range c.Hosts {
+		if h.Role == RoleVideobridge || h.Role == RoleCore && c.Jitsi.CoreBridge {
+			if r := c.Region(h); !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // Secrets returns every secret value in c: passwords, client secrets, the app

@@ -163,6 +163,7 @@ func TestValidFiles(t *testing.T) {
 			Repo:         Repo{URL: "https://download.jitsi.org", Suite: "stable/", KeyURL: "https://download.jitsi.org/jitsi-key.gpg.key"},
 			ProsodyRepo:  Repo{URL: "http://packages.prosody.im/debian", KeyURL: "https://prosody.im/files/prosody-debian-packages.key"},
 			Turn:         true,
+			CoreBridge:   true,
 			ChannelLastN: DefaultChannelLastN,
 			Deployment:   Deployment{Shard: "shard-1", Region: "default", Environment: "production"},
 			STUNServers:  []string{DefaultSTUNServer},
@@ -358,5 +359,28 @@ func TestSuggest(t *testing.T) {
 		if got := suggest(in, keys); got != want {
 			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Bridges take the deployment's region unless they name their own.
+func TestBridgeRegions(t *testing.T) {
+	c, err := Parse("testdata/valid/bridges.yaml", mustRead(t, "testdata/valid/bridges.yaml"), options("testdata/valid", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, ok := c.Core()
+	if !ok || core.Address != "203.0.113.10" {
+		t.Fatalf("core %+v", core)
+	}
+	var got []string
+	for _, b := range c.Bridges() {
+		got = append(got, b.Address+"="+c.Region(b))
+	}
+	if strings.Join(got, " ") != "203.0.113.20=eu-west 203.0.113.30=us-east" {
+		t.Errorf("bridges %v", got)
+	}
+	// The core runs no bridge here: its region does not count.
+	if r := c.Regions(); !reflect.DeepEqual(r, []string{"eu-west", "us-east"}) {
+		t.Errorf("regions %v", r)
 	}
 }

@@ -292,6 +292,7 @@ func checkCIDR(s string) string {
 func (d *decoder) validate(c *Config) {
 	d.checkStruct(reflect.ValueOf(c).Elem(), "")
 	d.checkHosts(c.Hosts)
+	d.checkBridges(c)
 
 	switch c.TLS.Mode {
 	case TLSOwn:
@@ -492,6 +493,16 @@ func (d *decoder) checkHosts(hosts []Host) {
 	}
 	if core < 0 && !d.badUnder("hosts") {
 		d.add(nil, "hosts", "needs one host with role core")
+	}
+}
+
+// checkBridges: without the core's own bridge there must be another one.
+func (d *decoder) checkBridges(c *Config) {
+	if c.Jitsi.CoreBridge || d.badUnder("hosts") || d.bad["jitsi.core_bridge"] {
+		return
+	}
+	if len(c.Bridges()) == 0 {
+		d.add(nil, "jitsi.core_bridge", "is false but no host has role videobridge: meetings would have no bridge")
 	}
 }
 

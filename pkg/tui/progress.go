@@ -165,7 +165,7 @@ func (p *progress) event(e installer.Event) {
 		h.warnings = append(h.warnings, e.Message)
 	case installer.EventResourcePending, installer.EventResourceDrift:
 		h.step(e.Step).changes = append(h.step(e.Step).changes,
-			&change{key: e.Resource, action: e.Action, summary: e.Message, diff: e.Diff, warn: e.Warn,
+			&change{key: e.Resource, action: string(e.Action), summary: e.Message, diff: e.Diff, warn: e.Warn,
 				details: e.Details, kept: e.Type == installer.EventResourceDrift})
 	case installer.EventResourceOK:
 		if p.phase == phasePlan {

@@ -79,7 +79,7 @@ type Result struct {
 	// environment variables its ${env:...} references need.
 	Saved    string
 	SavedEnv []string
-	// HostErr is why hosts failed to plan or apply (installer.ConnectError
+	// HostErr is why hosts failed to plan or apply (a transport.ConnectError
 	// when one could not be reached).
 	HostErr error
 	// Summary is the apply's, Stopped true when the operator stopped it.

@@ -17,6 +17,7 @@ const demoName = "demo"
 
 func newDemo() *cobra.Command {
 	var suite, installer string
+	var bridges int
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Bring up target demo and install Jitsi Meet on it with jitsi-installer",
@@ -28,8 +29,11 @@ the meeting is served. Remove the target afterwards with: sandbox down demo`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if bridges > 0 {
+				return demoCluster(cmd, suite, installer, bridges)
+			}
 			t, err := sandbox.Load(demoName)
-			if err == nil && t.Running() && t.Suite == suite && t.AnswersFile != "" {
+			if err == nil && t.Running() && t.Suite == suite && t.AnswersFile != "" && t.Network == "" {
 				fmt.Fprintf(errw, "sandbox: reusing the running target %s\n", demoName)
 			} else {
 				if err := sandbox.Down(ctx, demoName); err != nil {
@@ -76,6 +80,7 @@ Remove the target with: go run ./e2e/cmd/sandbox down %[4]s
 	}
 	cmd.Flags().StringVar(&suite, "suite", sandbox.Suites[0], "Debian release: trixie, bookworm or bullseye")
 	cmd.Flags().StringVar(&installer, "installer", "", "a built jitsi-installer to run; empty: build ./cmd/jitsi-installer")
+	cmd.Flags().IntVar(&bridges, "bridges", 0, "also bring up this many videobridge hosts (demo-b1, ...) on a shared network with demo, and install them with it")
 	return cmd
 }
 
@@ -100,4 +105,66 @@ func buildInstaller(cmd *cobra.Command, out string) (bin, why string) {
 func hasInstall(cmd *cobra.Command, bin string) bool {
 	help, err := exec.CommandContext(cmd.Context(), bin, "install", "--help").CombinedOutput()
 	return err == nil && strings.Contains(string(help), "--answers")
+}
+
+// maxDemoBridges bounds --bridges: each is a booted target.
+const maxDemoBridges = 3
+
+// demoCluster is the demo with a core and n videobridge hosts on the
+// shared network "demo", the bridges in two regions.
+func demoCluster(cmd *cobra.Command, suite, installer string, n int) error {
+	if n > maxDemoBridges {
+		return fmt.Errorf("--bridges %d: at most %d", n, maxDemoBridges)
+	}
+	ctx := cmd.Context()
+	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	names := []string{demoName}
+	for i := 1; i <= maxDemoBridges; i++ {
+		names = append(names, fmt.Sprintf("%s-b%d", demoName, i))
+	}
+	for _, name := range names {
+		if err := sandbox.Down(ctx, name); err != nil {
+			return err
+		}
+	}
+	core, err := sandbox.Up(ctx, sandbox.Options{Name: demoName, Suite: suite, Network: demoName, Log: errw})
+	if err != nil {
+		return err
+	}
+	var bridges []*sandbox.Target
+	var regions []string
+	for i := 1; i <= n; i++ {
+		b, err := sandbox.Up(ctx, sandbox.Options{Name: names[i], Suite: suite, Network: demoName, Log: errw})
+		if err != nil {
+			return err
+		}
+		bridges = append(bridges, b)
+		regions = append(regions, []string{"eu-west", "us-east"}[i%2])
+	}
+	answers, err := core.WriteClusterAnswers("answers-cluster.yaml", bridges, regions)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Core %s at %s and %d videobridge hosts on network %s; answers file: %s\n", core.Name, core.Address, n, demoName, answers)
+	bin, why := installer, ""
+	if bin == "" {
+		bin, why = buildInstaller(cmd, filepath.Join(sandbox.TargetDir(demoName), "jitsi-installer"))
+	}
+	if bin == "" {
+		return fmt.Errorf("no installer: %s", why)
+	}
+	for _, step := range [][]string{
+		{"install", "--answers", answers, "--yes"},
+		{"verify", "--answers", answers},
+	} {
+		fmt.Fprintf(out, "\n$ jitsi-installer %s\n", strings.Join(step, " "))
+		c := exec.CommandContext(ctx, bin, step...)
+		c.Stdout, c.Stderr = out, errw
+		if err := c.Run(); err != nil {
+			return fmt.Errorf("jitsi-installer %s: %w", step[0], err)
+		}
+	}
+	fmt.Fprintf(out, "\nJitsi Meet is served at https://%s/ on %s; its bridges are %s. Remove them with: go run ./e2e/cmd/sandbox down %s\n",
+		core.Domain, core.Address, strings.Join(names[1:n+1], ", "), strings.Join(names[:n+1], " "))
+	return nil
 }

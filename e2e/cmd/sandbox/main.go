@@ -59,6 +59,7 @@ acme_ca and more. Progress goes to stderr.`,
 	}
 	cmd.Flags().StringVar(&o.Suite, "suite", sandbox.Suites[0], "Debian release: trixie, bookworm or bullseye")
 	cmd.Flags().StringVar(&o.User, "user", "root", "log in as root, or as ops whose sudo needs a password")
+	cmd.Flags().StringVar(&o.Network, "network", "", "put the target on shared network NET with the other targets of NET (10.213.251-254.0/24); they reach each other and this machine")
 	cmd.Flags().StringVar(&o.JitsiSuite, "jitsi-suite", sandbox.JitsiSuites[0], "stand-in Jitsi suite for the answers file: stable/, or oldstable/ (a token plugin without JWKS support)")
 	return cmd
 }

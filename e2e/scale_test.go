@@ -1,0 +1,196 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+)
+
+// upOn boots a target on shared network net and removes it when the test ends.
+func upOn(t *testing.T, name, suite, network string) *sandbox.Target {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	tg, err := sandbox.Up(ctx, sandbox.Options{Name: name, Suite: suite, Network: network, Log: testWriter{t}})
+	if err != nil {
+		t.Fatalf("sandbox up %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if err := tg.Down(context.Background()); err != nil {
+			t.Errorf("sandbox down %s: %v", name, err)
+		}
+	})
+	return tg
+}
+
+// scaleAnswers writes the core's answers file with the bridges added as
+// hosts with role videobridge, each in its region.
+func scaleAnswers(t *testing.T, core *sandbox.Target, bridges []*sandbox.Target, regions []string) string {
+	t.Helper()
+	b, err := os.ReadFile(core.AnswersFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a map[string]any
+	if err := yaml.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	hosts := a["hosts"].([]any)
+	for i, br := range bridges {
+		hosts = append(hosts, map[string]any{"address": br.Address, "port": br.Port, "user": br.User,
+			"key_file": br.KeyFile, "host_key": br.HostKey, "role": "videobridge", "region": regions[i]})
+	}
+	a["hosts"] = hosts
+	out, err := yaml.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "answers.yaml")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// hostEvents returns the events of one host, by type.
+func hostEvents(r result, host, typ string) []map[string]any {
+	var out []map[string]any
+	for _, e := range r.events {
+		if e["host"] == host && e["type"] == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func eventTime(t *testing.T, e map[string]any) time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(e["time"]))
+	if err != nil {
+		t.Fatalf("event time: %v", err)
+	}
+	return at
+}
+
+// A core and two videobridges on other Debian releases, in two regions, on
+// one network: one run installs them, the core first and the bridges in
+// parallel; verify names both bridges; a converged re-run plans nothing in
+// at most 3 round trips per host; a bridge removed from the answers file
+// loses the core's XMPP port.
+func TestScaleOut(t *testing.T) {
+	needRoot(t)
+	const network = "x-scale"
+	core := upOn(t, "x-core", "bookworm", network)
+	bridges := []*sandbox.Target{upOn(t, "x-br1", "trixie", network), upOn(t, "x-br2", "bullseye", network)}
+	answers := scaleAnswers(t, core, bridges, []string{"eu-west", "us-east"})
+
+	r := jitsi(t, true, "install", "--answers", answers, "--yes", "--verify=false")
+	if r.code != 0 {
+		t.Fatalf("install: exit %d\n%s", r.code, lastLines(r.out, 40))
+	}
+	coreDone := eventTime(t, hostEvents(r, core.Address, "host.finished")[0])
+	var starts, ends []time.Time
+	for _, b := range bridges {
+		fin := hostEvents(r, b.Address, "host.finished")
+		if len(fin) != 1 {
+			t.Fatalf("%s: %d summary lines, want 1", b.Address, len(fin))
+		}
+		first := hostEvents(r, b.Address, "step.started")
+		if len(first) == 0 {
+			t.Fatalf("%s: nothing applied", b.Address)
+		}
+		start := eventTime(t, first[0])
+		if start.Before(coreDone) {
+			t.Errorf("%s started at %s, before the core finished (%s)", b.Address, start, coreDone)
+		}
+		var last map[string]any
+		for _, e := range r.events {
+			if e["host"] == b.Address && e["type"] != "host.finished" {
+				last = e
+			}
+		}
+		starts, ends = append(starts, start), append(ends, eventTime(t, last))
+	}
+	if !starts[0].Before(ends[1]) || !starts[1].Before(ends[0]) {
+		t.Errorf("the bridges did not run in parallel: %v .. %v and %v .. %v", starts[0], ends[0], starts[1], ends[1])
+	}
+
+	v := jitsi(t, true, "verify", "--answers", answers)
+	for _, e := range v.events {
+		if e["type"] == "check" && e["passed"] == false {
+			t.Errorf("%s: verify: %s: %v", e["host"], e["resource"], e["error"])
+		}
+	}
+	for _, b := range bridges {
+		id := "jvb-" + strings.ReplaceAll(b.Address, ".", "-")
+		if !strings.Contains(v.out, id) {
+			t.Errorf("verify does not name bridge %s", id)
+		}
+	}
+	for _, want := range []string{"eu-west", "us-east", "in the brewery", "XMPP connected to the core"} {
+		if !strings.Contains(v.out, want) {
+			t.Errorf("verify does not say %q", want)
+		}
+	}
+	if v.code != 0 {
+		t.Errorf("verify: exit %d", v.code)
+	}
+
+	again := jitsi(t, true, "install", "--answers", answers, "--yes", "--verify=false")
+	if again.code != 0 || len(again.pending()) != 0 {
+		t.Errorf("converged re-run: exit %d, pending %v\n%s", again.code, again.pending(), lastLines(again.out, 20))
+	}
+	for _, tg := range append([]*sandbox.Target{core}, bridges...) {
+		fin := hostEvents(again, tg.Address, "host.finished")
+		if len(fin) != 1 {
+			t.Fatalf("%s: %d summary lines", tg.Address, len(fin))
+		}
+		s, _ := fin[0]["summary"].(map[string]any)
+		if s["changed"] != 0.0 || s["round_trips"].(float64) > 3 {
+			t.Errorf("%s on the converged re-run: %v", tg.Address, s)
+		}
+	}
+	noSecretsIn(t, core, r.out, v.out, again.out)
+
+	// The second bridge leaves the answers file: the core's next run
+	// closes XMPP to it, and keeps it open to the first.
+	removed := bridges[1]
+	if !reaches(t, removed, core.Address, 5222) {
+		t.Fatalf("%s cannot reach the core's XMPP port before it is removed", removed.Name)
+	}
+	one := scaleAnswers(t, core, bridges[:1], []string{"eu-west"})
+	r = jitsi(t, true, "install", "--answers", one, "--yes", "--verify=false")
+	if r.code != 0 {
+		t.Fatalf("install without %s: exit %d\n%s", removed.Address, r.code, lastLines(r.out, 30))
+	}
+	rules := mustSSH(t, core, "ufw show added")
+	if strings.Contains(rules, removed.Address) {
+		t.Errorf("the core still allows %s:\n%s", removed.Address, rules)
+	}
+	if !strings.Contains(rules, bridges[0].Address) {
+		t.Errorf("the core no longer allows %s:\n%s", bridges[0].Address, rules)
+	}
+	if reaches(t, removed, core.Address, 5222) {
+		t.Errorf("%s still reaches the core's XMPP port", removed.Name)
+	}
+	if !reaches(t, bridges[0], core.Address, 5222) {
+		t.Errorf("%s no longer reaches the core's XMPP port", bridges[0].Name)
+	}
+}
+
+// reaches reports whether from opens a TCP connection to addr:port.
+func reaches(t *testing.T, from *sandbox.Target, addr string, port int) bool {
+	t.Helper()
+	out, _ := from.SSH(context.Background(), fmt.Sprintf("timeout 5 bash -c 'echo > /dev/tcp/%s/%d' 2>/dev/null && echo open", addr, port))
+	return strings.TrimSpace(out) == "open"
+}

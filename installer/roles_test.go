@@ -1,0 +1,137 @@
+package installer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
+
+// coreValue is what the test's core produces for its bridges.
+type coreValue struct{ Secret string }
+
+// A value the core produces reaches its bridges' steps; the core applies
+// before any bridge; the bridges run in parallel; a failed bridge does not
+// stop the other; a failed core stops every bridge.
+func TestRolesOrderAndOutputs(t *testing.T) {
+	th := newTestHost(t)
+	dial := func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }
+	for _, tc := range []struct {
+		name       string
+		failCore   bool
+		failBridge string
+		wantFiles  []string
+		wantErr    map[string]string // host -> part of its error
+	}{
+		{name: "all", wantFiles: []string{"core.conf", "b1.conf", "b2.conf"}},
+		{name: "bridge fails", failBridge: "b1", wantFiles: []string{"core.conf", "b2.conf"}, wantErr: map[string]string{"b1": "exit"}},
+		{name: "core fails", failCore: true, wantErr: map[string]string{"b1": "core (core) failed first", "b2": "core (core) failed first"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := th.path(tc.name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var out Output[coreValue]
+			core := &testStep{name: "core", rs: func(h *Host) []Resource {
+				out.Set(h, coreValue{Secret: "s3cret-" + tc.name})
+				rs := []Resource{&File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644}}
+				if tc.failCore {
+					rs = append(rs, &Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+				}
+				return rs
+			}}
+			bridge := &testStep{name: "bridge", rs: func(h *Host) []Resource {
+				v, from, ok := out.Get()
+				if !ok {
+					return []Resource{&Command{Name: "no core value", Args: []string{"false"}, Unless: []string{"false"}}}
+				}
+				// The core's file exists before any bridge applies.
+				rs := []Resource{&Command{Name: "core first", Args: []string{"test", "-f", dir + "/core.conf"}, Unless: []string{"false"}}}
+				if h.Name == tc.failBridge {
+					rs = append(rs, &Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+				}
+				return append(rs, &File{Path: dir + "/" + h.Name + ".conf", Content: []byte(v.Secret + " from " + from + "\n"), Mode: 0o644})
+			}}
+			e, rec := th.eng()
+			e.Roles = []Role{{Name: "core", Steps: []Step{core}}, {Name: "bridge", Steps: []Step{bridge}}}
+			e.Redactor = NewRedactor("s3cret-" + tc.name)
+			// Bridges listed first: the order comes from the roles.
+			p := e.Plan(context.Background(), []Target{
+				{Name: "b1", Role: "bridge", Dial: dial}, {Name: "b2", Role: "bridge", Dial: dial}, {Name: "core", Role: "core", Dial: dial}})
+			defer p.Close()
+			if err := p.Err(); err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			e.Apply(context.Background(), p)
+			for _, f := range tc.wantFiles {
+				b, err := os.ReadFile(dir + "/" + f)
+				if err != nil {
+					t.Errorf("%s: %v", f, err)
+				} else if f != "core.conf" && string(b) != "s3cret-"+tc.name+" from core\n" {
+					t.Errorf("%s = %q", f, b)
+				}
+			}
+			for _, hp := range p.Hosts {
+				want := tc.wantErr[hp.Host.Name]
+				switch {
+				case want == "" && hp.Err != nil && !(tc.failCore && hp.Host.Name == "core"):
+					t.Errorf("%s: %v", hp.Host.Name, hp.Err)
+				case want != "" && (hp.Err == nil || !strings.Contains(hp.Err.Error(), want)):
+					t.Errorf("%s: error %v, want %q", hp.Host.Name, hp.Err, want)
+				}
+			}
+			if tc.failCore {
+				var be *BlockedError
+				if !errors.As(p.Hosts[0].Err, &be) {
+					t.Errorf("b1: %v, want a BlockedError", p.Hosts[0].Err)
+				}
+			}
+			// The core's summary line comes before any bridge starts.
+			coreDone, bridgeStart := -1, -1
+			for i, ev := range rec.events {
+				if ev.Type == EventHostFinished && ev.Host == "core" && coreDone < 0 {
+					coreDone = i
+				}
+				if ev.Type == EventStepStarted && ev.Host != "core" && bridgeStart < 0 {
+					bridgeStart = i
+				}
+			}
+			if !tc.failCore && (coreDone < 0 || bridgeStart < coreDone) {
+				t.Errorf("core finished at event %d, a bridge started at %d", coreDone, bridgeStart)
+			}
+			finished := map[string]int{}
+			for _, ev := range rec.of(EventHostFinished) {
+				finished[ev.Host]++
+			}
+			if fmt.Sprint(finished) != "map[b1:1 b2:1 core:1]" {
+				t.Errorf("one summary line per host: %v", finished)
+			}
+		})
+	}
+}
+
+// Planning waits for the hosts of earlier roles; a host whose earlier role
+// failed to plan is blocked, not declared.
+func TestRolesPlanBlockedByCore(t *testing.T) {
+	th := newTestHost(t)
+	dial := func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }
+	fail := func(context.Context) (transport.Transport, error) { return nil, errors.New("refused") }
+	declared := false
+	e, _ := th.eng()
+	e.Roles = []Role{{Name: "core", Steps: []Step{&testStep{name: "c", rs: func(*Host) []Resource { return nil }}}},
+		{Name: "bridge", Steps: []Step{&testStep{name: "b", rs: func(*Host) []Resource { declared = true; return nil }}}}}
+	p := e.Plan(context.Background(), []Target{{Name: "core", Role: "core", Dial: fail}, {Name: "b1", Role: "bridge", Dial: dial}})
+	defer p.Close()
+	var be *BlockedError
+	if !errors.As(p.Hosts[1].Err, &be) || be.By != "core" {
+		t.Fatalf("bridge: %v, want blocked by core", p.Hosts[1].Err)
+	}
+	if declared {
+		t.Error("the bridge declared without its core")
+	}
+}

@@ -1,0 +1,210 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+func clusterConfig(t *testing.T, extra string) *answers.Config {
+	t.Helper()
+	cfg, err := answers.Parse("test.yaml", []byte(`version: 1
+domain: meet.example.com
+hosts:
+  - address: 203.0.113.10
+  - address: 203.0.113.21
+    role: videobridge
+    region: eu-west
+  - address: bridge2.example.com
+    role: videobridge
+letsencrypt:
+  email: ops@example.com
+janssen:
+  issuer: https://login.example.com
+  client_id: jitsi-meet
+`+extra), answers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// declared returns the resources the named step declares on h, by key.
+func declared(t *testing.T, list []installer.Step, name string, h *installer.Host) map[string]installer.Resource {
+	t.Helper()
+	for _, s := range list {
+		if s.Name() != name {
+			continue
+		}
+		rs, err := s.Declare(h)
+		if err != nil && !installer.IsSkip(err) {
+			t.Fatalf("%s on %s: %v", name, h.Name, err)
+		}
+		m := map[string]installer.Resource{}
+		for _, r := range rs {
+			m[r.Key()] = r
+		}
+		return m
+	}
+	t.Fatalf("no step %s", name)
+	return nil
+}
+
+func content(t *testing.T, rs map[string]installer.Resource, key string) string {
+	t.Helper()
+	f, ok := rs[key].(*installer.File)
+	if !ok {
+		t.Fatalf("no %s in %v", key, keys(rs))
+	}
+	return string(f.Content)
+}
+
+func keys(rs map[string]installer.Resource) []string {
+	var out []string
+	for k := range rs {
+		out = append(out, k)
+	}
+	return out
+}
+
+const coreSecrets = `{"focus":"focusPw1","jvb":"jvbPw2","turn":"turnPw3","app_secret":"app4","jvb_instance_id":"jvb-core"}`
+
+// The core hands its videobridges its address, the jvb password and
+// Prosody's certificate; each bridge gets its own id and region, the core's
+// firewall and nginx name every bridge.
+func TestCoreAndBridges(t *testing.T) {
+	cfg := clusterConfig(t, "")
+	roles := Roles(cfg, Options{})
+	if roles[0].Name != answers.RoleCore || roles[1].Name != answers.RoleVideobridge {
+		t.Fatalf("roles %v", roles)
+	}
+	var names []string
+	for _, s := range roles[1].Steps {
+		names = append(names, s.Name())
+	}
+	if got := strings.Join(names, ", "); got != "Recovery, Preflight, APT settings, Base packages, Jitsi repository, Debconf answers, Jitsi version pin, Jitsi packages, The core's certificate, Videobridge, Firewall, Services, Backups" {
+		t.Errorf("videobridge steps: %s", got)
+	}
+
+	core := installer.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets,
+		factAuthCert: "-----BEGIN CERTIFICATE-----\nAUTH\n-----END CERTIFICATE-----", factResolve + "bridge2.example.com": "198.51.100.22 STREAM bridge2.example.com"})
+	declared(t, roles[0].Steps, "Videobridges", core)
+	fw := declared(t, roles[0].Steps, "Firewall", core)
+	for _, from := range []string{"203.0.113.21", "198.51.100.22"} {
+		if _, ok := fw["ufw allow 5222/tcp from "+from]; !ok {
+			t.Errorf("core: no XMPP rule for %s: %v", from, keys(fw))
+		}
+	}
+	if _, ok := fw["ufw rules '"+xmppComment+"' not declared"]; !ok {
+		t.Errorf("core: no pruning of removed bridges: %v", keys(fw))
+	}
+
+	b1 := installer.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
+	jvb := content(t, declared(t, roles[1].Steps, "Videobridge", b1), "file "+jvbConf)
+	for _, want := range []string{`HOSTNAME = "203.0.113.10"`, `PASSWORD = "jvbPw2"`, `MUC_NICKNAME = "jvb-203-0-113-21"`, `server-id = "jvb-203-0-113-21"`,
+		`region = "eu-west"`, `relay-id = "jvb-203-0-113-21"`, `host = "0.0.0.0"`} {
+		if !strings.Contains(jvb, want) {
+			t.Errorf("bridge jvb.conf lacks %s:\n%s", want, jvb)
+		}
+	}
+	trust := declared(t, roles[1].Steps, "The core's certificate", b1)
+	if got := content(t, trust, "file "+coreAuthCA); !strings.Contains(got, "AUTH") {
+		t.Errorf("trusted certificate %q", got)
+	}
+	for k := range declared(t, roles[1].Steps, "Base packages", b1) {
+		if strings.Contains(k, "nginx") || strings.Contains(k, "certbot") || strings.Contains(k, "software-properties-common") {
+			t.Errorf("bridge base packages: %s", k)
+		}
+	}
+	if got := keys(declared(t, roles[1].Steps, "Jitsi packages", b1)); len(got) != 1 || !strings.Contains(got[0], "jitsi-videobridge2") || strings.Contains(got[0], "jicofo") {
+		t.Errorf("bridge packages %v", got)
+	}
+	pre := declared(t, roles[1].Steps, "Debconf answers", b1)
+	if d, ok := pre["debconf jitsi-videobridge/jvbsecret"].(*installer.Debconf); !ok || d.Value != "jvbPw2" {
+		t.Errorf("bridge preseed %v", keys(pre))
+	}
+	bfw := declared(t, roles[1].Steps, "Firewall", b1)
+	for _, k := range []string{"ufw allow 9090/tcp from 203.0.113.10", "ufw allow 10000/udp", "ufw allow 22/tcp"} {
+		if _, ok := bfw[k]; !ok {
+			t.Errorf("bridge firewall lacks %s: %v", k, keys(bfw))
+		}
+	}
+	if _, ok := bfw["ufw allow 443/tcp"]; ok {
+		t.Error("bridge firewall opens 443")
+	}
+	svc := declared(t, roles[1].Steps, "Services", b1)
+	if len(svc) != 1 {
+		t.Errorf("bridge services %v", keys(svc))
+	}
+
+	// The second bridge takes the deployment's region.
+	b2 := installer.NewHost("bridge2.example.com", 22, map[string]string{factOS: bookworm})
+	jvb2 := content(t, declared(t, roles[1].Steps, "Videobridge", b2), "file "+jvbConf)
+	if !strings.Contains(jvb2, `region = "default"`) || !strings.Contains(jvb2, `server-id = "jvb-bridge2-example-com"`) {
+		t.Errorf("second bridge:\n%s", jvb2)
+	}
+}
+
+// A bridge planned without its core fails, naming why.
+func TestBridgeWithoutCore(t *testing.T) {
+	roles := Roles(clusterConfig(t, ""), Options{})
+	b1 := installer.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
+	for _, s := range roles[1].Steps {
+		if s.Name() == "Videobridge" {
+			if _, err := s.Declare(b1); err == nil || !strings.Contains(err.Error(), "core") {
+				t.Errorf("declare without the core: %v", err)
+			}
+		}
+	}
+}
+
+func TestBridgeCount(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		n  int
+		ok bool
+	}{
+		{`{"bridge_selector":{"bridge_count":3,"operational_bridge_count":3}}`, 3, true},
+		{`{"bridge_count":2}`, 2, true},
+		{`{"conferences":0}`, 0, false},
+		{`<html>`, 0, false},
+	} {
+		if n, ok := bridgeCount(tc.in); n != tc.n || ok != tc.ok {
+			t.Errorf("bridgeCount(%s) = %d, %v", tc.in, n, ok)
+		}
+	}
+}
+
+func TestBridgeID(t *testing.T) {
+	for in, want := range map[string]string{"10.213.251.3": "jvb-10-213-251-3", "Bridge-1.Example.com": "jvb-bridge-1-example-com", "2001:db8::2": "jvb-2001-db8--2"} {
+		if got := bridgeID(in); got != want {
+			t.Errorf("bridgeID(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// Without a bridge of its own the core installs jitsi-meet's other
+// packages, writes no jvb.conf, runs no bridge and opens no media port.
+func TestCoreWithoutBridge(t *testing.T) {
+	cfg := clusterConfig(t, "jitsi:\n  core_bridge: false\n")
+	core := Roles(cfg, Options{})[0].Steps
+	h := installer.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets})
+	for k := range declared(t, core, "Jitsi packages", h) {
+		if strings.Contains(k, "jitsi-meet ") || strings.Contains(k, "jitsi-videobridge2") || !strings.Contains(k, "jicofo") {
+			t.Errorf("core packages without a bridge: %s", k)
+		}
+	}
+	if rs := declared(t, core, "Videobridge", h); len(rs) != 0 {
+		t.Errorf("videobridge step declares %v", keys(rs))
+	}
+	if _, ok := declared(t, core, "Firewall", h)["ufw allow 10000/udp"]; ok {
+		t.Error("media port open on a core without a bridge")
+	}
+	for k := range declared(t, core, "Services", h) {
+		if strings.Contains(k, "videobridge") {
+			t.Errorf("service %s on a core without a bridge", k)
+		}
+	}
+}
