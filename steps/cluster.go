@@ -161,14 +161,14 @@ func (s *videobridges) Checks(*installer.Host) []installer.Check {
 		Args: []string{"curl", "-sS", "--fail", "--max-time", "10", "http://127.0.0.1:8888/stats"}, Settle: true,
 		Eval: func(out string, code int) error {
 			if code != 0 {
-				return fmt.Errorf("Jicofo's /stats: %s", strings.TrimSpace(out))
+				return fmt.Errorf("GET 127.0.0.1:8888/stats (Jicofo): %s", strings.TrimSpace(out))
 			}
 			n, ok := bridgeCount(out)
 			switch {
 			case !ok:
-				return fmt.Errorf("Jicofo's /stats has no bridge count: %.200s", out)
+				return fmt.Errorf("the stats of Jicofo have no bridge count: %.200s", out)
 			case n < want:
-				return fmt.Errorf("Jicofo counts %d of %d videobridges in the brewery", n, want)
+				return fmt.Errorf("only %d of %d videobridges are in Jicofo's brewery", n, want)
 			}
 			return nil
 		}}}
