@@ -435,10 +435,16 @@ func TestLockRaceAndDamage(t *testing.T) {
 		if err := json.Unmarshal([]byte(mustSSH(t, tg, "cat /var/lib/jitsi-installer/secrets.json")), &s); err != nil {
 			t.Fatal(err)
 		}
+		// What other users can read holds none of them; answers of type
+		// password stay in passwords.dat, root's alone, as the packages
+		// read them on every upgrade.
 		for _, k := range []string{"turn", "jvb", "focus", "app_secret"} {
-			if out := mustSSH(t, tg, "grep -rlF -- "+shellQuote(s[k])+" /var/cache/debconf/ || true"); strings.TrimSpace(out) != "" {
-				t.Errorf("the %s secret is in debconf's cache: %s", k, out)
+			if out := mustSSH(t, tg, "find /var/cache/debconf -type f -perm /044 -exec grep -lF -- "+shellQuote(s[k])+" {} + || true"); strings.TrimSpace(out) != "" {
+				t.Errorf("the %s secret is in a file of debconf's cache others can read: %s", k, out)
 			}
+		}
+		if out := mustSSH(t, tg, "stat -c %a /var/cache/debconf/passwords.dat"); strings.TrimSpace(out) != "600" {
+			t.Errorf("debconf's passwords.dat has mode %s", out)
 		}
 		if out := mustSSH(t, tg, "find /var/backups/jitsi-installer -type f ! -perm 600; find /var/backups/jitsi-installer -mindepth 1 -maxdepth 1 -type d ! -perm 700"); strings.TrimSpace(out) != "" {
 			t.Errorf("backups not root's alone:\n%s", out)

@@ -188,14 +188,24 @@ func (d *Debconf) Key() string { return "debconf " + d.Question }
 func (d *Debconf) Probe() string {
 	return fmt.Sprintf(`case "$DPKG_STATUS" in *"
 "%s" ii "*) echo installed -;; *) echo missing
-awk -v q=%s 'BEGIN{RS=""; FS="\n"} {n=""; v=""; for (i = 1; i <= NF; i++) { if ($i ~ /^Name: /) n = substr($i, 7); if ($i ~ /^Value: /) v = substr($i, 8) } if (n == q && v != "") val = v} END{printf "0 %%s", val}' /var/cache/debconf/config.dat /var/cache/debconf/passwords.dat 2>/dev/null | sed 's/ *$//' | sha256sum | cut -d' ' -f1;; esac`, sh(d.Package), sh(d.Question))
+awk -v q=%s %s /var/cache/debconf/config.dat /var/cache/debconf/passwords.dat 2>/dev/null | sed 's/ *$//' | sha256sum | cut -d' ' -f1;; esac`, sh(d.Package), sh(d.Question), sh(debconfValue))
 }
+
+// debconfValue is an awk program that prints "0 VALUE", the answer
+// debconf's database files hold for question q (as debconf-communicate's
+// GET says it), read from the files: debconf-communicate takes debconf's
+// lock, and the probes of one batch run side by side.
+const debconfValue = `BEGIN{RS=""; FS="\n"} {n=""; v=""; for (i = 1; i <= NF; i++) { if ($i ~ /^Name: /) n = substr($i, 7); if ($i ~ /^Value: /) v = substr($i, 8) } if (n == q && v != "") val = v} END{printf "0 %s", val}`
 
 // Prelude implements Preluder.
 func (d *Debconf) Prelude() string { return dpkgPrelude }
 
-func (d *Debconf) want() string {
-	s := sha256.Sum256([]byte(strings.TrimRight("0 "+d.Value, " ")))
+func (d *Debconf) want() string { return valueHash(d.Value) }
+
+// valueHash is what a Debconf probe prints for an answer of value v: the
+// probes compare hashes, so no secret travels back from the host.
+func valueHash(v string) string {
+	s := sha256.Sum256([]byte(strings.TrimRight("0 "+v, " ")))
 	return hex.EncodeToString(s[:])
 }
 
@@ -223,9 +233,12 @@ func (d *Debconf) Diff(p Probed) (*Change, error) {
 // DebconfForget clears a preseeded secret from debconf's database once every
 // package that reads it is installed: debconf keeps answers in
 // /var/cache/debconf/config.dat, world-readable for questions of type
-// string, and the previous version of each file in *-old.
+// string, and the previous version of each file in *-old. Only Value counts:
+// an answer a package stored itself on a later configure (a random one of
+// its own, which nothing uses) is not ours to clear.
 type DebconfForget struct {
 	Question string
+	Value    string   // the secret as preseeded
 	Packages []string // every package whose configuration reads the answer
 }
 
@@ -238,11 +251,11 @@ func (d *DebconfForget) Key() string { return "debconf forget " + d.Question }
 func (d *DebconfForget) Probe() string {
 	return fmt.Sprintf(`n=$(dpkg-query -W -f='${db:Status-Abbrev}\n' %[1]s 2>/dev/null | grep -c '^ii')
 if [ "$n" -ne %[2]d ]; then echo missing; exit 0; fi
-v=$(printf 'GET %%s\n' %[3]s | debconf-communicate 2>/dev/null)
-old=$(for f in /var/cache/debconf/config.dat-old /var/cache/debconf/passwords.dat-old; do
-	awk -v q="Name: "%[3]s 'BEGIN { RS = ""; FS = "\n" } $1 == q { for (i = 2; i <= NF; i++) if ($i ~ /^Value: ./) print "old" }' "$f" 2>/dev/null
-done)
-case "$v" in "0 "?*) echo stored ;; *) [ -n "$old" ] && echo stored || echo clear ;; esac`, sh(d.Packages...), len(d.Packages), sh(d.Question))
+stored=clear
+for f in config.dat passwords.dat config.dat-old passwords.dat-old; do
+	[ "$(awk -v q=%[3]s %[4]s "/var/cache/debconf/$f" 2>/dev/null | sed 's/ *$//' | sha256sum | cut -d' ' -f1)" != %[5]s ] || stored=stored
+done
+echo "$stored"`, sh(d.Packages...), len(d.Packages), sh(d.Question), sh(debconfValue), valueHash(d.Value))
 }
 
 // Diff implements Resource.

@@ -172,10 +172,15 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)), Mode: 0o750, Owner: "prosody", Group: "prosody"},
 		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)) + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
 	)
-	// No secret of ours stays in debconf's database once the packages that
-	// read it are installed.
+	// No secret of ours stays in debconf's world-readable config.dat once
+	// the packages that read it are installed. Answers of type password
+	// live in passwords.dat, root's alone, and stay: the packages read them
+	// again on every upgrade (jitsi-meet-prosody the bridge's, before the
+	// bridge has stored it again), and an empty one is a prompt.
 	for _, a := range s.secretAnswers() {
-		rs = append(rs, &installer.DebconfForget{Question: a.question, Packages: a.readers})
+		if a.typ == "string" {
+			rs = append(rs, &installer.DebconfForget{Question: a.question, Value: a.value(sec), Packages: a.readers})
+		}
 	}
 	for _, a := range []struct{ user, password string }{{"focus", sec.Focus}, {"jvb", sec.JVB}} {
 		content := h.Fact("prosody.account." + a.user)
