@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -148,8 +149,11 @@ func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) error {
 
 func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal) error {
 	h := hp.Host
-	// Debts of a run that died are paid with the first group's handlers.
-	pending := append([]Handler(nil), j.Owed...)
+	// Debts of a run that died are paid with the handlers of the step that
+	// notifies them, once that step has converged: paid first, a restart
+	// could find its unit or its configuration not written yet.
+	owed := owedAt(hp.steps, j.Owed)
+	var pending []Handler
 	dirty := false
 	for i, d := range hp.steps {
 		if err := ctx.Err(); err != nil {
@@ -173,6 +177,9 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal) e
 		}
 		if d.skipped != "" {
 			e.emit(Event{Type: EventStepSkipped, Host: h.Name, Step: d.step.Name(), Message: d.skipped})
+			for _, hd := range owed[i] {
+				pending = appendHandler(pending, hd)
+			}
 			continue
 		}
 		h.step = d.step.Name()
@@ -223,6 +230,9 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal) e
 				Action: c.Action, Message: c.Summary(), Details: c.Details, Diff: c.Diff, Duration: time.Since(rstart)})
 		}
 		e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: d.step.Name(), Duration: time.Since(start)})
+		for _, hd := range owed[i] {
+			pending = appendHandler(pending, hd)
+		}
 		if endOfGroup(hp.steps, i) && len(pending) > 0 {
 			if err := e.runHandlers(ctx, hp, j, pending); err != nil {
 				return err
@@ -231,10 +241,32 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal) e
 		}
 	}
 	h.step = ""
+	// Debts no step notifies any more.
+	for _, hd := range owed[-1] {
+		pending = appendHandler(pending, hd)
+	}
 	if len(pending) > 0 {
 		return e.runHandlers(ctx, hp, j, pending)
 	}
 	return nil
+}
+
+// owedAt places each owed handler at the last step whose resources notify
+// it (by step index), or at -1 when none does.
+func owedAt(steps []*declared, owed []Handler) map[int][]Handler {
+	at := map[int][]Handler{}
+	for _, o := range owed {
+		last := -1
+		for i, d := range steps {
+			for _, r := range d.resources {
+				if n, ok := r.(Notifier); ok && slices.ContainsFunc(n.Notifies(), func(h Handler) bool { return h.Name == o.Name }) {
+					last = i
+				}
+			}
+		}
+		at[last] = append(at[last], o)
+	}
+	return at
 }
 
 // endOfGroup reports whether step i is the last of its handler group.

@@ -393,3 +393,35 @@ func TestSeveralHosts(t *testing.T) {
 		}
 	}
 }
+
+// A debt left by a run that died before its change is paid after the step
+// that makes the change, not before: the restart needs what the step writes.
+func TestOwedHandlerWaitsForItsStep(t *testing.T) {
+	th := newTestHost(t)
+	unit := th.path("app.service")
+	restart := Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "test -e " + unit + " && echo restarted >> " + th.path("handler.log")}}}
+	if err := os.MkdirAll(th.path("state"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The journal of a run killed after recording the debt, before writing.
+	dead := Journal{Version: 1, RunID: "dead", Status: "running", Owed: []Handler{restart}}
+	b, _ := json.Marshal(dead)
+	if err := os.WriteFile(th.path("state/journal.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, rec := th.eng(
+		&testStep{name: "first", rs: func(*Host) []Resource {
+			return []Resource{&File{Path: th.path("other.conf"), Content: []byte("x\n"), Mode: 0o644}}
+		}},
+		&testStep{name: "unit", group: "g", rs: func(*Host) []Resource {
+			return []Resource{&File{Path: unit, Content: []byte("[Unit]\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{restart}}}}
+		}},
+	)
+	e.Apply(context.Background(), th.plan(e))
+	if n := len(rec.of(EventHandlerFailed)); n != 0 {
+		t.Fatalf("the owed restart ran before its unit was written (%d failed)", n)
+	}
+	if got := th.read("handler.log"); got != "restarted\n" {
+		t.Errorf("owed handler: %q", got)
+	}
+}
