@@ -59,15 +59,23 @@ func needRoot(t *testing.T) {
 // up boots a target and removes it when the test ends.
 func up(t *testing.T, name, suite, user string) *sandbox.Target {
 	t.Helper()
+	return boot(t, sandbox.Options{Name: name, Suite: suite, User: user})
+}
+
+// boot boots the target o describes, logging to t, and removes it when the
+// test ends.
+func boot(t *testing.T, o sandbox.Options) *sandbox.Target {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	tg, err := sandbox.Up(ctx, sandbox.Options{Name: name, Suite: suite, User: user, Log: testWriter{t}})
+	o.Log = testWriter{t}
+	tg, err := sandbox.Up(ctx, o)
 	if err != nil {
-		t.Fatalf("sandbox up %s: %v", name, err)
+		t.Fatalf("sandbox up %s: %v", o.Name, err)
 	}
 	t.Cleanup(func() {
 		if err := tg.Down(context.Background()); err != nil {
-			t.Errorf("sandbox down %s: %v", name, err)
+			t.Errorf("sandbox down %s: %v", o.Name, err)
 		}
 	})
 	return tg

@@ -40,15 +40,7 @@ func TestKeyServerMode(t *testing.T) {
 	needRoot(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	tg, err := sandbox.Up(ctx, sandbox.Options{Name: "i-keys", Suite: "bookworm", JitsiSuite: standin.OldSuite, Log: testWriter{t}})
-	if err != nil {
-		t.Fatalf("sandbox up: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := tg.Down(context.Background()); err != nil {
-			t.Errorf("sandbox down: %v", err)
-		}
-	})
+	tg := boot(t, sandbox.Options{Name: "i-keys", Suite: "bookworm", JitsiSuite: standin.OldSuite})
 	// Install, verify, and two more runs that change nothing.
 	installAndVerify(t, tg)
 

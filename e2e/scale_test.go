@@ -19,18 +19,7 @@ import (
 // upOn boots a target on shared network net and removes it when the test ends.
 func upOn(t *testing.T, name, suite, network string) *sandbox.Target {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	tg, err := sandbox.Up(ctx, sandbox.Options{Name: name, Suite: suite, Network: network, Log: testWriter{t}})
-	if err != nil {
-		t.Fatalf("sandbox up %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		if err := tg.Down(context.Background()); err != nil {
-			t.Errorf("sandbox down %s: %v", name, err)
-		}
-	})
-	return tg
+	return boot(t, sandbox.Options{Name: name, Suite: suite, Network: network})
 }
 
 // scaleAnswers writes the core's answers file with the bridges added as
