@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 	"text/template"
@@ -133,6 +134,39 @@ func Dest(name, domain string) string {
 	return ""
 }
 
+// Enabled is where the link that turns on the rendered file goes (nginx's
+// sites-enabled, Prosody's conf.d); "" for a file read where Dest puts it.
+func Enabled(name, domain string) string {
+	switch name {
+	case Prosody:
+		return "/etc/prosody/conf.d/" + path.Base(Dest(name, domain))
+	case Nginx, KeyServerSite:
+		return "/etc/nginx/sites-enabled/" + path.Base(Dest(name, domain))
+	}
+	return ""
+}
+
+// KeyPair is where a service reads a certificate and its key.
+type KeyPair struct{ Cert, Key string }
+
+// ProsodyCert is where Prosody reads the certificate of the XMPP host (the
+// domain, whose copy the deploy hook keeps current, or auth.DOMAIN, which
+// the package made).
+func ProsodyCert(host string) KeyPair {
+	base := "/etc/prosody/certs/" + host
+	return KeyPair{Cert: base + ".crt", Key: base + ".key"}
+}
+
+// TURNCert is where coturn reads the domain's certificate: a copy the
+// deploy hook keeps, readable by the turnserver user.
+func TURNCert(domain string) KeyPair {
+	base := "/etc/coturn/certs/" + domain
+	return KeyPair{Cert: base + ".fullchain.pem", Key: base + ".privkey.pem"}
+}
+
+// paths give the templates the locations above, so each is written once.
+var paths = template.FuncMap{"prosodyCert": ProsodyCert, "turnCert": TURNCert}
+
 // Secrets returns the secret values in d, for redaction.
 func Secrets(d Data) []string {
 	var out []string
@@ -164,7 +198,7 @@ func Script(name string) (string, error) {
 	return string(b), nil
 }
 
-var templates = template.Must(template.New("").Option("missingkey=error").Funcs(funcs).ParseFS(files, "templates/*"))
+var templates = template.Must(template.New("").Option("missingkey=error").Funcs(funcs).Funcs(paths).ParseFS(files, "templates/*"))
 
 // view is what templates see: the data plus values derived from it.
 type view struct {

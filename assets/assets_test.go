@@ -143,6 +143,19 @@ func TestNamesAndDest(t *testing.T) {
 	}
 }
 
+func TestEnabled(t *testing.T) {
+	for name, want := range map[string]string{
+		Prosody:       "/etc/prosody/conf.d/meet.example.com.cfg.lua",
+		Nginx:         "/etc/nginx/sites-enabled/meet.example.com.conf",
+		KeyServerSite: "/etc/nginx/sites-enabled/jitsi-installer-keyserver.conf",
+		Jicofo:        "",
+	} {
+		if got := Enabled(name, "meet.example.com"); got != want {
+			t.Errorf("Enabled(%s) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 // TestSecretsOnlyWhereIntended: each secret is in the files of the
 // components that use it, once, and nowhere else.
 func TestSecretsOnlyWhereIntended(t *testing.T) {

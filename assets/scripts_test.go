@@ -130,19 +130,19 @@ func TestDeployHookCopiesAndReloads(t *testing.T) {
 
 	// Run by the installer: the certificate nginx serves.
 	calls := h.run(t, hook)
-	for rel, want := range map[string]string{
-		"/etc/prosody/certs/meet.example.com.crt":          "LIVE CHAIN",
-		"/etc/prosody/certs/meet.example.com.key":          "LIVE KEY",
-		"/etc/coturn/certs/meet.example.com.fullchain.pem": "LIVE CHAIN",
-		"/etc/coturn/certs/meet.example.com.privkey.pem":   "LIVE KEY",
+	// Where Prosody's and coturn's configurations read them.
+	prosody, turn := ProsodyCert("meet.example.com"), TURNCert("meet.example.com")
+	for _, c := range []struct {
+		path, want string
+		mode       os.FileMode
+	}{
+		{prosody.Cert, "LIVE CHAIN", 0o640},
+		{prosody.Key, "LIVE KEY", 0o640},
+		{turn.Cert, "LIVE CHAIN", 0o400},
+		{turn.Key, "LIVE KEY", 0o400},
 	} {
-		got, mode := h.file(t, rel)
-		wantMode := os.FileMode(0o640)
-		if strings.HasPrefix(rel, "/etc/coturn") {
-			wantMode = 0o400
-		}
-		if got != want || mode != wantMode {
-			t.Errorf("%s = %q %v, want %q %v", rel, got, mode, want, wantMode)
+		if got, mode := h.file(t, c.path); got != c.want || mode != c.mode {
+			t.Errorf("%s = %q %v, want %q %v", c.path, got, mode, c.want, c.mode)
 		}
 	}
 	for rel, want := range map[string]string{

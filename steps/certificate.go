@@ -29,15 +29,11 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 	crt, key := certPaths(s.cfg)
 	// The deploy hook copies the certificate to Prosody and coturn, in every
 	// mode: certbot runs it after renewals, the next step runs it now.
-	hook, err := render(assets.CertbotDeployHook, data(h, s.env))
+	hook, err := s.configFile(assets.CertbotDeployHook, data(h, s.env), installer.File{Mode: 0o755})
 	if err != nil {
 		return nil, err
 	}
-	hookPath := assets.Dest(assets.CertbotDeployHook, d)
-	rs := []installer.Resource{
-		&installer.Dir{Path: path.Dir(hookPath), Mode: 0o755},
-		&installer.File{Path: hookPath, Content: hook, Mode: 0o755},
-	}
+	rs := append([]installer.Resource{&installer.Dir{Path: path.Dir(assets.Dest(assets.CertbotDeployHook, d)), Mode: 0o755}}, hook...)
 	switch s.cfg.TLS.Mode {
 	case answers.TLSOwn:
 		c, err := os.ReadFile(s.cfg.TLS.CertFile)

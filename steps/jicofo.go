@@ -13,13 +13,10 @@ func (*jicofo) Name() string  { return "Jicofo" }
 func (*jicofo) Group() string { return "configure" }
 
 func (s *jicofo) Declare(h *installer.Host) ([]installer.Resource, error) {
-	b, err := render(assets.Jicofo, data(h, s.env))
-	if err != nil {
-		return nil, err
-	}
 	// Owned as jicofo's postinst leaves it (chown -R jicofo:jitsi on every
 	// configure), so an upgrade is no drift.
-	return []installer.Resource{&installer.File{Path: jicofoConf, Content: b, Mode: 0o640, Owner: "jicofo", Group: "jitsi", Secret: true, Notify: notify(restartJicofo)}}, nil
+	return s.configFile(assets.Jicofo, data(h, s.env),
+		installer.File{Mode: 0o640, Owner: "jicofo", Group: "jitsi", Secret: true, Notify: notify(restartJicofo)})
 }
 
 func (s *jicofo) Checks(*installer.Host) []installer.Check {

@@ -35,24 +35,22 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 		&installer.Dir{Path: path.Dir(assets.Dest(assets.KeyRefresh, dom)), Mode: 0o755},
 	}
 	for _, f := range files {
-		b, err := render(f.name, d)
+		r, err := s.configFile(f.name, d, installer.File{Mode: f.mode, Notify: f.notify})
 		if err != nil {
 			return nil, err
 		}
-		rs = append(rs, &installer.File{Path: assets.Dest(f.name, dom), Content: b, Mode: f.mode, Notify: f.notify})
+		rs = append(rs, r...)
 	}
-	site, err := render(assets.KeyServerSite, d)
+	site, err := s.configFile(assets.KeyServerSite, d, installer.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)})
 	if err != nil {
 		return nil, err
 	}
-	siteAvail := assets.Dest(assets.KeyServerSite, dom)
-	return append(rs,
+	rs = append(rs,
 		&installer.Command{Name: "fetch Janssen's keys", Args: []string{assets.Dest(assets.KeyRefresh, dom)},
 			Unless: []string{"sh", "-c", "ls " + assets.KeysDir + "/*.pem >/dev/null 2>&1"}},
 		&installer.Service{Name: assets.KeyRefreshUnit + ".timer"},
-		&installer.File{Path: siteAvail, Content: site, Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
-		&installer.Symlink{Path: "/etc/nginx/sites-enabled/" + path.Base(siteAvail), Target: siteAvail, Notify: notify(reloadNginx)},
-	), nil
+	)
+	return append(rs, site...), nil
 }
 
 // keyServerCheck is verify's check that Prosody finds every RSA signing key

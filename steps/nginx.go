@@ -14,15 +14,8 @@ func (*nginxSite) Name() string  { return "nginx site" }
 func (*nginxSite) Group() string { return "configure" }
 
 func (s *nginxSite) Declare(h *installer.Host) ([]installer.Resource, error) {
-	b, err := render(assets.Nginx, data(h, s.env))
-	if err != nil {
-		return nil, err
-	}
-	avail := assets.Dest(assets.Nginx, s.cfg.Domain)
-	return []installer.Resource{
-		&installer.File{Path: avail, Content: b, Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
-		&installer.Symlink{Path: "/etc/nginx/sites-enabled/" + s.cfg.Domain + ".conf", Target: avail, Notify: notify(reloadNginx)},
-	}, nil
+	return s.configFile(assets.Nginx, data(h, s.env),
+		installer.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)})
 }
 
 func (s *nginxSite) Checks(*installer.Host) []installer.Check {

@@ -22,17 +22,12 @@ func (s *prosody) Queries(*installer.Host) []installer.Query {
 
 func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 	d := data(h, s.env)
-	cfg, err := render(assets.Prosody, d)
+	cfg, err := s.configFile(assets.Prosody, d, installer.File{Mode: 0o640, Group: "prosody", Notify: notify(restartProsody)})
 	if err != nil {
 		return nil, err
 	}
-	avail := assets.Dest(assets.Prosody, s.cfg.Domain)
 	// The libraries the token plugin requires, loadable by Prosody's Lua.
-	rs := luaLinks(h)
-	rs = append(rs,
-		&installer.File{Path: avail, Content: cfg, Mode: 0o640, Group: "prosody", Notify: notify(restartProsody)},
-		&installer.Symlink{Path: "/etc/prosody/conf.d/" + s.cfg.Domain + ".cfg.lua", Target: avail, Notify: notify(restartProsody)},
-	)
+	rs := append(luaLinks(h), cfg...)
 	if d.KeyServerMode {
 		h.Warn("this host's Prosody token plugin has no JWKS support (%s is missing): Prosody reads Janssen's keys from the loopback key server only", jwkLib)
 	}

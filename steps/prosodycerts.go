@@ -31,14 +31,16 @@ const copiesInPlace = `r=0; while [ $# -ge 3 ]; do
 func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 	crt, key := certPaths(s.cfg)
 	d := s.cfg.Domain
+	prosody := assets.ProsodyCert(d)
 	copies := []string{
-		crt, "/etc/prosody/certs/" + d + ".crt", "640:root:prosody",
-		key, "/etc/prosody/certs/" + d + ".key", "640:root:prosody",
+		crt, prosody.Cert, "640:root:prosody",
+		key, prosody.Key, "640:root:prosody",
 	}
 	if s.cfg.Jitsi.Turn {
+		turn := assets.TURNCert(d)
 		copies = append(copies,
-			crt, "/etc/coturn/certs/"+d+".fullchain.pem", "400:turnserver:turnserver",
-			key, "/etc/coturn/certs/"+d+".privkey.pem", "400:turnserver:turnserver")
+			crt, turn.Cert, "400:turnserver:turnserver",
+			key, turn.Key, "400:turnserver:turnserver")
 	}
 	return []installer.Resource{&installer.Command{
 		Name:   "deploy the certificate of " + d + " to Prosody",

@@ -79,8 +79,21 @@ func data(h *installer.Host, e *env) assets.Data {
 	}
 }
 
-// render renders a template; its errors name the template.
-func render(name string, d assets.Data) ([]byte, error) { return assets.Render(name, d) }
+// configFile declares the file the template name renders for d, where
+// assets puts it, with f's mode, owner and handlers; and the link that
+// enables it, where assets names one, notifying the same handlers.
+func (e *env) configFile(name string, d assets.Data, f installer.File) ([]installer.Resource, error) {
+	b, err := assets.Render(name, d)
+	if err != nil {
+		return nil, err
+	}
+	f.Path, f.Content = assets.Dest(name, e.cfg.Domain), b
+	rs := []installer.Resource{&f}
+	if link := assets.Enabled(name, e.cfg.Domain); link != "" {
+		rs = append(rs, &installer.Symlink{Path: link, Target: f.Path, Notify: f.Notify})
+	}
+	return rs, nil
+}
 
 func notify(hs ...installer.Handler) installer.Notify { return installer.Notify{Handlers: hs} }
 

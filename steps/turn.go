@@ -15,9 +15,6 @@ func (s *turn) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if !s.cfg.Jitsi.Turn {
 		return nil, installer.Skip("jitsi.turn is false")
 	}
-	b, err := render(assets.TURN, data(h, s.env))
-	if err != nil {
-		return nil, err
-	}
-	return []installer.Resource{&installer.File{Path: turnConf, Content: b, Mode: 0o640, Group: "turnserver", Secret: true, Notify: notify(restartCoturn)}}, nil
+	return s.configFile(assets.TURN, data(h, s.env),
+		installer.File{Mode: 0o640, Group: "turnserver", Secret: true, Notify: notify(restartCoturn)})
 }

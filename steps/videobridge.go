@@ -24,12 +24,8 @@ func (s *videobridge) Declare(h *installer.Host) ([]installer.Resource, error) {
 		}
 		restart = restartBridge
 	}
-	b, err := render(assets.JVB, d)
-	if err != nil {
-		return nil, err
-	}
 	// Owned as the bridge's postinst leaves it (chown -R jvb:jitsi).
-	return []installer.Resource{&installer.File{Path: jvbConf, Content: b, Mode: 0o640, Owner: "jvb", Group: "jitsi", Secret: true, Notify: notify(restart)}}, nil
+	return s.configFile(assets.JVB, d, installer.File{Mode: 0o640, Owner: "jvb", Group: "jitsi", Secret: true, Notify: notify(restart)})
 }
 
 // bridgeData is what a videobridge host's jvb.conf needs: the core's

@@ -17,9 +17,5 @@ func (s *web) Declare(h *installer.Host) ([]installer.Resource, error) {
 		return nil, installer.Refuse("janssen.client_id is empty: the web app signs in with that Janssen client; " +
 			"register one with `jitsi-installer janssen client --answers FILE --register`, or set it")
 	}
-	b, err := render(assets.ConfigJS, data(h, s.env))
-	if err != nil {
-		return nil, err
-	}
-	return []installer.Resource{&installer.File{Path: assets.Dest(assets.ConfigJS, s.cfg.Domain), Content: b, Mode: 0o644}}, nil
+	return s.configFile(assets.ConfigJS, data(h, s.env), installer.File{Mode: 0o644})
 }

@@ -64,8 +64,8 @@ VirtualHost {{lua .Domain}}
     enable_domain_verification = true
     allow_empty_token = false
     ssl = {
-        key = {{lua (print "/etc/prosody/certs/" .Domain ".key")}};
-        certificate = {{lua (print "/etc/prosody/certs/" .Domain ".crt")}};
+        key = {{lua (prosodyCert .Domain).Key}};
+        certificate = {{lua (prosodyCert .Domain).Cert}};
     }
     modules_enabled = {
         "bosh";
@@ -150,8 +150,8 @@ Component {{lua (print "internal.auth." .Domain)}} "muc"
 -- as the package made it: Jicofo and the bridges trust it through the system CA store.
 VirtualHost {{lua (print "auth." .Domain)}}
     ssl = {
-        key = {{lua (print "/etc/prosody/certs/auth." .Domain ".key")}};
-        certificate = {{lua (print "/etc/prosody/certs/auth." .Domain ".crt")}};
+        key = {{lua (prosodyCert (print "auth." .Domain)).Key}};
+        certificate = {{lua (prosodyCert (print "auth." .Domain)).Cert}};
     }
     modules_enabled = {
 {{- if .Has "limits_exception"}}
