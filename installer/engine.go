@@ -257,7 +257,7 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 	for i, t := range targets {
 		declared[i] = make(chan struct{})
 		p.Hosts[i] = &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
-			Role: t.Role, RunID: e.RunID, Vars: map[string]string{}, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
+			Role: t.Role, RunID: e.RunID, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
 	}
 	var wg sync.WaitGroup
 	for i, t := range targets {

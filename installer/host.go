@@ -20,8 +20,6 @@ type Host struct {
 	T       transport.Transport
 
 	RunID string
-	// Vars carries values between steps of one host (e.g. generated secrets).
-	Vars map[string]string
 
 	backups  string
 	facts    map[string]Probed
@@ -76,12 +74,12 @@ func (h *Host) Warnings() []string {
 	return append([]string(nil), h.warnings...)
 }
 
-// NewHost returns a host whose queries answered with facts (name to output,
-// exit status 0), for testing steps without a connection.
-func NewHost(name string, port int, facts map[string]string) *Host {
-	h := &Host{Name: name, Address: name, Port: port, RunID: "test", Vars: map[string]string{}, facts: map[string]Probed{}, redactor: NewRedactor()}
-	for k, v := range facts {
-		h.facts[k] = Probed{Out: v}
+// SetFact records what the named query answered on h, before its steps
+// declare. The engine fills in its queries' answers itself; installertest
+// sets them for steps tested without a connection.
+func (h *Host) SetFact(name string, p Probed) {
+	if h.facts == nil {
+		h.facts = map[string]Probed{}
 	}
-	return h
+	h.facts[name] = p
 }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // authDomain is the XMPP domain of Jicofo's and the bridges' accounts. This
@@ -32,6 +34,39 @@ func prosodyData(host string) string {
 
 func accountFile(domain, user string) string {
 	return prosodyData(authDomain(domain)) + "/accounts/" + user + ".dat"
+}
+
+// accountUsers are the accounts on auth.DOMAIN whose passwords the
+// installer keeps: Jicofo's and the bridge's.
+var accountUsers = []string{"focus", "jvb"}
+
+// accountQueries read the account files as Prosody keeps them.
+func accountQueries(domain string) []installer.Query {
+	var q []installer.Query
+	for _, user := range accountUsers {
+		q = append(q, installer.Query{Name: "prosody.account." + user, Args: []string{"cat", accountFile(domain, user)}})
+	}
+	return q
+}
+
+// accounts declares the account files with exactly the passwords given by
+// user; a file that already holds a password's keys stays as it is, so a
+// converged host is not rewritten with a new salt.
+func accounts(h *installer.Host, domain string, passwords map[string]string) []installer.Resource {
+	dir := prosodyData(authDomain(domain))
+	rs := []installer.Resource{
+		&installer.Dir{Path: dir, Mode: 0o750, Owner: "prosody", Group: "prosody"},
+		&installer.Dir{Path: dir + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
+	}
+	for _, user := range accountUsers {
+		content := h.Fact("prosody.account." + user)
+		if !scramMatches(content, passwords[user]) {
+			content = scramAccount(passwords[user])
+		}
+		rs = append(rs, &installer.File{Path: accountFile(domain, user), Mode: 0o640, Owner: "prosody", Group: "prosody",
+			Secret: true, Content: []byte(strings.TrimRight(content, "\n") + "\n")})
+	}
+	return rs
 }
 
 var luaField = regexp.MustCompile(`\["(\w+)"\]\s*=\s*"?([^";]*)"?\s*;`)

@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 func TestBackupsKeepsTheLastRuns(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Backups.Keep = 2
-	rs, err := (&backups{&env{cfg: cfg}}).Declare(installer.NewHost("h", 22, nil))
+	rs, err := (&backups{&env{cfg: cfg}}).Declare(installertest.NewHost("h", 22, nil))
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("declare: %v %v", rs, err)
 	}

@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -88,7 +90,7 @@ func TestCoreAndBridges(t *testing.T) {
 		t.Errorf("videobridge steps: %s", got)
 	}
 
-	core := installer.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets,
+	core := installertest.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets,
 		factAuthCert: "-----BEGIN CERTIFICATE-----\nAUTH\n-----END CERTIFICATE-----", factResolve + "bridge2.example.com": "198.51.100.22 STREAM bridge2.example.com"})
 	declared(t, roles[0].Steps, "Videobridges", core)
 	fw := declared(t, roles[0].Steps, "Firewall", core)
@@ -101,8 +103,8 @@ func TestCoreAndBridges(t *testing.T) {
 		t.Errorf("core: no pruning of removed bridges: %v", keys(fw))
 	}
 
-	b1 := installer.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
-	jvb := content(t, declared(t, roles[1].Steps, "Videobridge", b1), "file "+jvbConf)
+	b1 := installertest.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
+	jvb := content(t, declared(t, roles[1].Steps, "Videobridge", b1), "file "+assets.Dest(assets.JVB, ""))
 	for _, want := range []string{`HOSTNAME = "203.0.113.10"`, `PASSWORD = "jvbPw2"`, `MUC_NICKNAME = "jvb-203-0-113-21"`, `server-id = "jvb-203-0-113-21"`,
 		`region = "eu-west"`, `relay-id = "jvb-203-0-113-21"`, `host = "0.0.0.0"`} {
 		if !strings.Contains(jvb, want) {
@@ -140,8 +142,8 @@ func TestCoreAndBridges(t *testing.T) {
 	}
 
 	// The second bridge takes the deployment's region.
-	b2 := installer.NewHost("bridge2.example.com", 22, map[string]string{factOS: bookworm})
-	jvb2 := content(t, declared(t, roles[1].Steps, "Videobridge", b2), "file "+jvbConf)
+	b2 := installertest.NewHost("bridge2.example.com", 22, map[string]string{factOS: bookworm})
+	jvb2 := content(t, declared(t, roles[1].Steps, "Videobridge", b2), "file "+assets.Dest(assets.JVB, ""))
 	if !strings.Contains(jvb2, `region = "default"`) || !strings.Contains(jvb2, `server-id = "jvb-bridge2-example-com"`) {
 		t.Errorf("second bridge:\n%s", jvb2)
 	}
@@ -150,7 +152,7 @@ func TestCoreAndBridges(t *testing.T) {
 // A bridge planned without its core fails, naming why.
 func TestBridgeWithoutCore(t *testing.T) {
 	roles := Roles(clusterConfig(t, ""), Options{})
-	b1 := installer.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
+	b1 := installertest.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
 	for _, s := range roles[1].Steps {
 		if s.Name() == "Videobridge" {
 			if _, err := s.Declare(b1); err == nil || !strings.Contains(err.Error(), "core") {
@@ -190,7 +192,7 @@ func TestBridgeID(t *testing.T) {
 func TestCoreWithoutBridge(t *testing.T) {
 	cfg := clusterConfig(t, "jitsi:\n  core_bridge: false\n")
 	core := Roles(cfg, Options{})[0].Steps
-	h := installer.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets})
+	h := installertest.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets})
 	for k := range declared(t, core, "Jitsi packages", h) {
 		if strings.Contains(k, "jitsi-meet ") || strings.Contains(k, "jitsi-videobridge2") || !strings.Contains(k, "jicofo") {
 			t.Errorf("core packages without a bridge: %s", k)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 // UFW opens the ports the host's sshd listens on, not the port this run came
@@ -25,7 +25,7 @@ func TestFirewallOpensSSHDPorts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			fw := &firewall{&env{cfg: testConfig(t)}}
-			h := installer.NewHost("h", tc.runPort, map[string]string{factSSHPorts: tc.facts})
+			h := installertest.NewHost("h", tc.runPort, map[string]string{factSSHPorts: tc.facts})
 			rs, err := fw.Declare(h)
 			if err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 func TestKeyServerModeFollowsTheTokenPlugin(t *testing.T) {
@@ -20,7 +21,7 @@ func TestKeyServerModeFollowsTheTokenPlugin(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &prosody{env: &env{cfg: testConfig(t)}}
-			h := installer.NewHost("h", 22, map[string]string{factPlugins: tc.plugins})
+			h := installertest.NewHost("h", 22, map[string]string{factPlugins: tc.plugins})
 			rs, err := s.Declare(h)
 			if err != nil {
 				t.Fatal(err)

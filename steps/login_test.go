@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 func TestForgeSignatureKeepsHeaderAndClaims(t *testing.T) {
@@ -26,7 +27,7 @@ func TestForgeSignatureKeepsHeaderAndClaims(t *testing.T) {
 func TestLoginCheckSkippedWithoutTestClient(t *testing.T) {
 	s := &prosody{env: &env{cfg: testConfig(t)}}
 	s.cfg.Janssen.TestClient.ClientID, s.cfg.Janssen.TestClient.ClientSecret = "", ""
-	c := s.loginCheck(installer.NewHost("h", 22, nil))
+	c := s.loginCheck(installertest.NewHost("h", 22, nil))
 	if c.Skip == "" || !strings.Contains(c.Skip, "janssen.test_client") {
 		t.Errorf("login check without a test client: skip %q", c.Skip)
 	}
@@ -51,7 +52,7 @@ func TestLuaLinksForProsodysLua(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, r := range luaLinks(installer.NewHost("h", 22, map[string]string{factLua: tc.fact})) {
+			for _, r := range luaLinks(installertest.NewHost("h", 22, map[string]string{factLua: tc.fact})) {
 				k := r.Key()
 				if l, ok := r.(*installer.Symlink); ok {
 					k += " -> " + l.Target

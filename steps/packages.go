@@ -14,9 +14,13 @@ func (*jitsiPackages) Name() string { return "Jitsi packages" }
 func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error) {
 	// lua-unbound: Prosody 0.12 and later resolve DNS with it and warn
 	// without it; the Jitsi handbook installs it.
+	pv, err := s.pinned(h)
+	if err != nil {
+		return nil, err
+	}
 	if s.bridge() {
 		names := []string{"jitsi-videobridge2"}
-		if pv := s.only(pinned(h), names); len(pv) > 0 {
+		if pv := s.only(pv, names); len(pv) > 0 {
 			return []installer.Resource{&installer.PackageVersions{Packages: pv}}, nil
 		}
 		return []installer.Resource{&installer.Packages{Names: names}}, nil
@@ -33,7 +37,6 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 	}
 	// The pin step resolved jitsi.version: every Jitsi package at its
 	// exact version (the plan shows each version change), then the rest.
-	pv := pinned(h)
 	if !s.cfg.Jitsi.CoreBridge {
 		pv = slices.DeleteFunc(pv, func(p installer.PackageVersion) bool { return p.Name == "jitsi-meet" || p.Name == "jitsi-videobridge2" })
 	}

@@ -18,7 +18,6 @@ const PinFile = "/etc/apt/preferences.d/jitsi-installer.pref"
 const (
 	factAptCache  = "pin.apt-cache"
 	factInstalled = "pin.installed"
-	varPinned     = "pin.versions" // h.Vars: "pkg=version pkg=version ..."
 )
 
 // JitsiPackages are the packages a host's Jitsi release consists of: the
@@ -69,33 +68,37 @@ func (s *pin) Queries(*installer.Host) []installer.Query {
 }
 
 func (s *pin) Declare(h *installer.Host) ([]installer.Resource, error) {
-	versions, err := ResolvePins(s.cfg.Jitsi.Version, JitsiPackages(s.cfg),
-		parseStanzas(h.Fact(factAptCache)), installedVersions(h.Fact(factInstalled)), ParsePins(h.Fact(qPins)))
+	versions, err := s.pinVersions(h)
 	if err != nil {
 		return nil, err
 	}
 	if versions == nil {
-		h.Vars[varPinned] = ""
 		return nil, installer.Skip("the repository is not read yet: the versions are pinned once it is")
 	}
-	var vs []string
-	for _, p := range JitsiPackages(s.cfg) {
-		if v := versions[p]; v != "" {
-			vs = append(vs, p+"="+v)
-		}
-	}
-	h.Vars[varPinned] = strings.Join(vs, " ")
 	return []installer.Resource{&installer.File{Path: PinFile, Mode: 0o644, Content: pinFile(s.cfg.Jitsi.Version, versions, JitsiPackages(s.cfg))}}, nil
 }
 
-// pinned returns what the pin step resolved on h, in package order.
-func pinned(h *installer.Host) []installer.PackageVersion {
-	var out []installer.PackageVersion
-	for _, f := range strings.Fields(h.Vars[varPinned]) {
-		n, v, _ := strings.Cut(f, "=")
-		out = append(out, installer.PackageVersion{Name: n, Version: v})
+// pinVersions is what jitsi.version means on h, from the facts the pin step
+// asks: package to version, nil while the repository is not read yet.
+func (e *env) pinVersions(h *installer.Host) (map[string]string, error) {
+	return ResolvePins(e.cfg.Jitsi.Version, JitsiPackages(e.cfg),
+		parseStanzas(h.Fact(factAptCache)), installedVersions(h.Fact(factInstalled)), ParsePins(h.Fact(qPins)))
+}
+
+// pinned returns the versions the pin step holds h's packages at, in
+// package order.
+func (e *env) pinned(h *installer.Host) ([]installer.PackageVersion, error) {
+	versions, err := e.pinVersions(h)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	var out []installer.PackageVersion
+	for _, p := range JitsiPackages(e.cfg) {
+		if v := versions[p]; v != "" {
+			out = append(out, installer.PackageVersion{Name: p, Version: v})
+		}
+	}
+	return out, nil
 }
 
 func pinFile(want string, versions map[string]string, pkgs []string) []byte {

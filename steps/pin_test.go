@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 const aptCacheTwoReleases = `Package: jitsi-meet
@@ -136,5 +139,48 @@ func TestPinFileRoundTrip(t *testing.T) {
 	got := ParsePins(string(pinFile("2.0.10078", v, []string{"jitsi-meet", "jicofo", "jitsi-meet-web"})))
 	if !reflect.DeepEqual(got, v) {
 		t.Errorf("ParsePins(pinFile) = %v, want %v", got, v)
+	}
+}
+
+// TestPackagesInstallWhatIsPinned: the packages step installs the versions
+// the pin step writes, both read from the same facts; a jitsi.version the
+// repository lacks fails both.
+func TestPackagesInstallWhatIsPinned(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		want    []string // Package=Version, in package order
+		err     bool
+	}{
+		{"2.0.10078", []string{"jitsi-meet=2.0.10078-1", "jitsi-videobridge2=2.3-200-g1c5e9d1f-1", "jicofo=1.0-1100-1",
+			"jitsi-meet-web=1.0.8542-1", "jitsi-meet-web-config=1.0.8542-1", "jitsi-meet-prosody=1.0.8542-1", "jitsi-meet-tokens=1.0.8542-1", "jitsi-meet-turnserver=1.0.8542-1"}, false},
+		{"2.0.9999", nil, true},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.Jitsi.Version = tc.version
+			e := &env{cfg: cfg}
+			h := installertest.NewHost("h", 22, map[string]string{factAptCache: aptCacheTwoReleases})
+			pinRs, pinErr := (&pin{e}).Declare(h)
+			rs, err := (&jitsiPackages{e}).Declare(h)
+			if tc.err {
+				if pinErr == nil || err == nil {
+					t.Fatalf("pin: %v, packages: %v; want both to fail", pinErr, err)
+				}
+				return
+			}
+			if pinErr != nil || err != nil {
+				t.Fatalf("pin: %v, packages: %v", pinErr, err)
+			}
+			var got []string
+			for _, p := range rs[0].(*installer.PackageVersions).Packages {
+				got = append(got, p.Name+"="+p.Version)
+				if !strings.Contains(string(pinRs[0].(*installer.File).Content), "Package: "+p.Name+"\nPin: version "+p.Version+"\n") {
+					t.Errorf("%s=%s is not what %s holds", p.Name, p.Version, PinFile)
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("packages = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 func TestBehindNATWarnsWithoutPublicAddress(t *testing.T) {
@@ -17,7 +17,7 @@ func TestBehindNATWarnsWithoutPublicAddress(t *testing.T) {
 		{"10.0.0.5\n203.0.113.7", false},
 		{"2001:db8::10", false},
 	} {
-		h := installer.NewHost("h", 22, map[string]string{factAddrs: tc.addrs})
+		h := installertest.NewHost("h", 22, map[string]string{factAddrs: tc.addrs})
 		behindNAT(h)
 		got := strings.Contains(strings.Join(h.Warnings(), "\n"), "jitsi.stun_servers")
 		if got != tc.warn {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 // A dpkg run left half done is finished first, with a warning; a clean
@@ -17,7 +17,7 @@ func TestRecoveryFinishesDpkg(t *testing.T) {
 		{"", false},
 		{"The following packages are only half configured...\n rake\n", true},
 	} {
-		h := installer.NewHost("h", 22, map[string]string{factDpkgAudit: tc.audit})
+		h := installertest.NewHost("h", 22, map[string]string{factDpkgAudit: tc.audit})
 		rs, err := (&recovery{&env{cfg: testConfig(t)}}).Declare(h)
 		if err != nil {
 			t.Fatal(err)

@@ -1,148 +1,17 @@
 package steps
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
-	"regexp"
-	"strings"
+	"fmt"
 
-	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
+// The installer's own state on the host, root's alone.
 const (
-	secretsFile = "/var/lib/jitsi-installer/secrets.json"
 	stateDir    = "/var/lib/jitsi-installer"
+	secretsFile = stateDir + "/secrets.json"
 )
-
-// The files the secrets are read back from; assets.Dest is where they go.
-var (
-	jicofoConf = assets.Dest(assets.Jicofo, "")
-	jvbConf    = assets.Dest(assets.JVB, "")
-	turnConf   = assets.Dest(assets.TURN, "")
-)
-
-// secretSet holds the passwords Prosody, Jicofo, the bridge and the TURN
-// server share. They are generated once and then read back from the host:
-// a password Prosody does not know kills every conference.
-type secretSet struct {
-	Focus      string `json:"focus"`
-	JVB        string `json:"jvb"`
-	TURN       string `json:"turn"`
-	AppSecret  string `json:"app_secret"`
-	InstanceID string `json:"jvb_instance_id"`
-}
-
-var (
-	hoconPassword = regexp.MustCompile(`(?mi)^\s*password\s*[:=]\s*"?([^"\s]+)"?`)
-	turnSecret    = regexp.MustCompile(`(?m)^\s*static-auth-secret\s*=\s*(\S+)`)
-	jvbServerID   = regexp.MustCompile(`(?m)^\s*server-id\s*[:=]\s*"?([A-Za-z0-9_-]+)"?`)
-	debconfValue  = regexp.MustCompile(`^0 (\S+)$`)
-)
-
-const factAppSecret = "debconf.appsecret"
-
-// secretQueries read what the host already has.
-func secretQueries() []installer.Query {
-	return []installer.Query{
-		{Name: factSecrets, Args: []string{"cat", secretsFile}},
-		{Name: factJicofo, Args: []string{"cat", jicofoConf}},
-		{Name: factJVB, Args: []string{"cat", jvbConf}},
-		{Name: factTURN, Args: []string{"cat", turnConf}},
-		{Name: factAppSecret, Args: []string{"sh", "-c", "echo GET jitsi-meet-tokens/appsecret | debconf-communicate 2>/dev/null"}},
-	}
-}
-
-// secretsFor returns the host's secrets: the installer's own record first,
-// then what the host's configuration holds, then new random ones. A damaged
-// record is rebuilt from the configuration, and a value that existed but
-// cannot be found again is named in a warning: an identity never changes
-// silently. The result is kept for the rest of the run, so every step sees
-// the same values.
-func secretsFor(h *installer.Host, e *env) secretSet {
-	if v, ok := h.Vars["secrets"]; ok {
-		var s secretSet
-		_ = json.Unmarshal([]byte(v), &s)
-		return s
-	}
-	var s, recorded secretSet
-	raw := h.Fact(factSecrets)
-	damaged := raw != "" && json.Unmarshal([]byte(raw), &recorded) != nil
-	if damaged {
-		recorded = secretSet{}
-	}
-	var found, lost []string
-	fill := func(name string, dst *string, re *regexp.Regexp, text string) {
-		if *dst != "" {
-			return
-		}
-		if m := re.FindStringSubmatch(text); m != nil {
-			*dst = m[1]
-			found = append(found, name)
-		}
-	}
-	if !e.opts.RotateSecrets {
-		s = recorded
-		fill("focus password", &s.Focus, hoconPassword, h.Fact(factJicofo))
-		fill("jvb password", &s.JVB, hoconPassword, h.Fact(factJVB))
-		fill("TURN secret", &s.TURN, turnSecret, h.Fact(factTURN))
-		fill("app_secret", &s.AppSecret, debconfValue, h.Fact(factAppSecret))
-	} else {
-		// Rotation keeps what is not a password.
-		s.InstanceID = recorded.InstanceID
-	}
-	fill("bridge instance id", &s.InstanceID, jvbServerID, h.Fact(factJVB))
-	// A host with a bridge configuration had secrets: whatever is made up
-	// now replaces one the host had.
-	installed := h.Fact(factJVB) != ""
-	gen := func(name string, dst *string, v func() string) {
-		if *dst == "" {
-			*dst = v()
-			if installed && !e.opts.RotateSecrets {
-				lost = append(lost, name)
-			}
-		}
-	}
-	gen("focus password", &s.Focus, func() string { return randomSecret(24) })
-	gen("jvb password", &s.JVB, func() string { return randomSecret(24) })
-	gen("TURN secret", &s.TURN, func() string { return randomSecret(24) })
-	if e.cfg.Jitsi.AppSecret != "" {
-		s.AppSecret = e.cfg.Jitsi.AppSecret
-	}
-	gen("app_secret", &s.AppSecret, func() string { return randomSecret(24) })
-	gen("bridge instance id", &s.InstanceID, func() string { return "jvb-" + randomSecret(6) })
-	switch {
-	case damaged:
-		msg := secretsFile + " is damaged: it is rebuilt"
-		if len(found) > 0 {
-			msg += "; recovered from the host's configuration: " + strings.Join(found, ", ")
-		}
-		if len(lost) > 0 {
-			msg += "; NOT recoverable, so new: " + strings.Join(lost, ", ")
-		}
-		h.Warn("%s", msg)
-	case len(lost) > 0:
-		h.Warn("%s does not have %s, and the host's configuration does not either: new ones are made, and the services using them change",
-			secretsFile, strings.Join(lost, ", "))
-	}
-	for _, v := range []string{s.Focus, s.JVB, s.TURN, s.AppSecret} {
-		h.Secret(v)
-	}
-	b, _ := json.Marshal(s)
-	h.Vars["secrets"] = string(b)
-	return s
-}
-
-// randomSecret returns n random bytes as URL-safe base64: no character that
-// needs quoting in Lua, HOCON, debconf or a shell.
-func randomSecret(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand does not fail on Linux
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 // secrets records the secrets and the answers on the host, and makes sure
 // Prosody's focus and jvb accounts have exactly those passwords.
@@ -151,16 +20,15 @@ type secrets struct{ *env }
 func (*secrets) Name() string { return "Secrets" }
 
 func (s *secrets) Queries(*installer.Host) []installer.Query {
-	q := secretQueries()
-	for _, user := range []string{"focus", "jvb"} {
-		q = append(q, installer.Query{Name: "prosody.account." + user, Args: []string{"cat", accountFile(s.cfg.Domain, user)}})
-	}
-	return q
+	return append(secretQueries(), accountQueries(s.cfg.Domain)...)
 }
 
 func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 	sec := secretsFor(h, s.env)
-	state, _ := json.MarshalIndent(sec, "", "  ")
+	state, err := json.MarshalIndent(sec, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("record the secrets: %w", err)
+	}
 	rs := []installer.Resource{
 		&installer.Dir{Path: stateDir, Mode: 0o700},
 		&installer.File{Path: secretsFile, Mode: 0o600, Secret: true, Content: append(state, '\n')},
@@ -168,10 +36,6 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if f := s.answersFile(); f != nil {
 		rs = append(rs, f)
 	}
-	rs = append(rs,
-		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)), Mode: 0o750, Owner: "prosody", Group: "prosody"},
-		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)) + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
-	)
 	// No secret of ours stays in debconf's world-readable config.dat once
 	// the packages that read it are installed. Answers of type password
 	// live in passwords.dat, root's alone, and stay: the packages read them
@@ -182,13 +46,5 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 			rs = append(rs, &installer.DebconfForget{Question: a.question, Value: a.value(sec), Packages: a.readers})
 		}
 	}
-	for _, a := range []struct{ user, password string }{{"focus", sec.Focus}, {"jvb", sec.JVB}} {
-		content := h.Fact("prosody.account." + a.user)
-		if !scramMatches(content, a.password) {
-			content = scramAccount(a.password)
-		}
-		rs = append(rs, &installer.File{Path: accountFile(s.cfg.Domain, a.user), Mode: 0o640, Owner: "prosody", Group: "prosody",
-			Secret: true, Content: []byte(strings.TrimRight(content, "\n") + "\n")})
-	}
-	return rs, nil
+	return append(rs, accounts(h, s.cfg.Domain, map[string]string{"focus": sec.Focus, "jvb": sec.JVB})...), nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -43,7 +44,7 @@ jitsi:
 		return cfg
 	}
 	declare := func(cfg *answers.Config) *installer.File {
-		rs, err := (&secrets{&env{cfg: cfg}}).Declare(installer.NewHost("h", 22, nil))
+		rs, err := (&secrets{&env{cfg: cfg}}).Declare(installertest.NewHost("h", 22, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +110,7 @@ func TestSecretsRecoveredFromTheHost(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := installer.NewHost("h", 22, tc.facts)
+			h := installertest.NewHost("h", 22, tc.facts)
 			got := secretsFor(h, &env{cfg: testConfig(t)})
 			if tc.name == "fresh host" {
 				if got.Focus == "" || got.InstanceID == "" || len(h.Warnings()) != 0 {

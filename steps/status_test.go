@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 // healthyFacts are a healthy host's answers to the status queries, with
@@ -61,14 +61,14 @@ ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC`,
 
 func TestStatusRead(t *testing.T) {
 	st := NewStatus(testConfig(t))
-	s := st.Read(installer.NewHost("meet.example.com", 22, healthyFacts()))
+	s := st.Read(installertest.NewHost("meet.example.com", 22, healthyFacts()))
 	if !s.Healthy() {
 		t.Fatalf("healthy host has problems: %v", s.Problems)
 	}
 	if len(s.Services) != 6 || s.Services[2].Name != "jitsi-videobridge2" || s.Services[2].Uptime.Seconds() != 100 {
 		t.Errorf("services %+v", s.Services)
 	}
-	if c := st.Read(installer.NewHost("h", 22, withFact(healthyFacts(), qJicofo, `{"conferences":2,"participants":3}`+"\n200"))).Conferences; c.Source != "jicofo" || c.Conferences != 2 || c.Participants != 3 || *c.Rooms != 1 {
+	if c := st.Read(installertest.NewHost("h", 22, withFact(healthyFacts(), qJicofo, `{"conferences":2,"participants":3}`+"\n200"))).Conferences; c.Source != "jicofo" || c.Conferences != 2 || c.Participants != 3 || *c.Rooms != 1 {
 		t.Errorf("with Jicofo's stats: %+v", c)
 	}
 	if *s.XMPP != 3 || s.Conferences.Source != "prosody" || s.Conferences.Conferences != 1 || s.Conferences.Participants != 2 {
@@ -96,7 +96,7 @@ func TestStatusRead(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := healthyFacts()
 			f[tt.fact] = tt.value
-			s := st.Read(installer.NewHost("h", 22, f))
+			s := st.Read(installertest.NewHost("h", 22, f))
 			if s.Healthy() || !strings.Contains(strings.Join(s.Problems, "; "), tt.problem) {
 				t.Errorf("problems %v, want %q", s.Problems, tt.problem)
 			}

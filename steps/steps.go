@@ -23,6 +23,9 @@ type env struct {
 	ca   caBundles
 	role string
 	core *installer.Output[coreOut]
+	// hostSecrets are each host's, once made: every step of the host must
+	// write the same passwords.
+	hostSecrets perHost[secretSet]
 }
 
 // Roles returns the roles of a deployment in the order they run: the core
