@@ -29,7 +29,14 @@ var (
 	debconfValue  = regexp.MustCompile(`^0 (\S+)$`)
 )
 
-const factAppSecret = "debconf.appsecret"
+// What the host already has, asked by the secrets step.
+const (
+	factSecrets   = "installer.secrets"
+	factJicofo    = "jicofo.conf"
+	factJVB       = "jvb.conf"
+	factTURN      = "turnserver.conf"
+	factAppSecret = "debconf.appsecret"
+)
 
 // secretQueries read what the host already has: the installer's record and
 // the configuration files the secrets are written into.

@@ -17,6 +17,8 @@ import (
 // for every Lua version Debian has.
 var luaLibraries = []string{"basexx", "inspect"}
 
+const factLua = "prosody.lua"
+
 // luaQuery asks which Lua Prosody runs (its shebang) and where the pure-Lua
 // libraries are.
 var luaQuery = installer.Query{Name: factLua, Args: []string{"sh", "-c",

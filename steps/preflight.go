@@ -11,6 +11,18 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
+// Facts every step may read; asked by the preflight step.
+const (
+	factOS      = "os.release"
+	factCPUs    = "host.cpus"
+	factMemKB   = "host.mem_kb"
+	factDiskKB  = "host.disk_kb"
+	factAddrs   = "host.addresses"
+	factDNS     = "host.dns"
+	factPorts   = "host.ports"
+	factJanssen = "janssen.discovery"
+)
+
 // What the guide asks for, and the floors below which the installer refuses:
 // a host under the floor cannot run Prosody, Jicofo and the bridge at all.
 const (

@@ -10,7 +10,7 @@ import (
 // AnswersFile is where every run records the answers it converged the host
 // with, secrets as ${env:...} references: the interactive installer's
 // defaults on the next run.
-const AnswersFile = "/var/lib/jitsi-installer/answers.yaml"
+const AnswersFile = stateDir + "/answers.yaml"
 
 // answersFile records the run's answers as Marshal writes them: the same
 // answers give the same bytes, so a converged host stays converged. Marshal

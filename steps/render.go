@@ -13,6 +13,8 @@ const (
 	jwkLib    = "token/jwk.lib.lua"
 )
 
+const factPlugins = "prosody.plugins"
+
 // pluginsQuery lists the Prosody modules Jitsi's packages installed.
 var pluginsQuery = installer.Query{Name: factPlugins, Args: []string{"find", pluginDir, "-name", "*.lua", "-printf", "%P\\n"}}
 

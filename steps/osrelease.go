@@ -9,24 +9,6 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
-// Facts every step may read; asked by the preflight step.
-const (
-	factOS      = "os.release"
-	factCPUs    = "host.cpus"
-	factMemKB   = "host.mem_kb"
-	factDiskKB  = "host.disk_kb"
-	factAddrs   = "host.addresses"
-	factDNS     = "host.dns"
-	factPorts   = "host.ports"
-	factJanssen = "janssen.discovery"
-	factPlugins = "prosody.plugins"
-	factLua     = "prosody.lua"
-	factSecrets = "installer.secrets"
-	factJicofo  = "jicofo.conf"
-	factJVB     = "jvb.conf"
-	factTURN    = "turnserver.conf"
-)
-
 // osRelease is what /etc/os-release says.
 type osRelease struct {
 	ID       string // debian, ubuntu
