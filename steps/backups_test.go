@@ -14,9 +14,9 @@ import (
 func TestBackupsKeepsTheLastRuns(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Backups.Keep = 2
-	rs, err := (&backups{&env{cfg: cfg}}).Declare(installertest.NewHost("h", 22, nil))
-	if err != nil || len(rs) != 1 {
-		t.Fatalf("declare: %v %v", rs, err)
+	rs := mustDeclare(t, &backups{&env{cfg: cfg}}, installertest.NewHost("h", 22, nil))
+	if len(rs) != 1 {
+		t.Fatalf("declared %v, want one command", rs)
 	}
 	c := rs[0].(*installer.Command)
 	dir := t.TempDir()

@@ -26,10 +26,7 @@ func TestFirewallOpensSSHDPorts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fw := &firewall{&env{cfg: testConfig(t)}}
 			h := installertest.NewHost("h", tc.runPort, map[string]string{factSSHPorts: tc.facts})
-			rs, err := fw.Declare(h)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := mustDeclare(t, fw, h)
 			var got []string
 			for _, r := range rs[:len(tc.want)] {
 				got = append(got, r.Key())
@@ -41,8 +38,8 @@ func TestFirewallOpensSSHDPorts(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("first rules %v, want %v", got, want)
 			}
-			if w := strings.Join(h.Warnings(), "\n"); tc.warn != strings.Contains(w, "sshd listens on") {
-				t.Errorf("warnings %q", w)
+			if tc.warn != warned(h, "sshd listens on") {
+				t.Errorf("warnings %q", h.Warnings())
 			}
 		})
 	}

@@ -22,10 +22,7 @@ func TestKeyServerModeFollowsTheTokenPlugin(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &prosody{env: &env{cfg: testConfig(t)}}
 			h := installertest.NewHost("h", 22, map[string]string{factPlugins: tc.plugins})
-			rs, err := s.Declare(h)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := mustDeclare(t, s, h)
 			var keys []string
 			var handlers []string // in the order the engine runs them
 			for _, r := range rs {
@@ -39,7 +36,7 @@ func TestKeyServerModeFollowsTheTokenPlugin(t *testing.T) {
 				}
 			}
 			timer := slices.Contains(keys, "service "+assets.KeyRefreshUnit+".timer")
-			warned := strings.Contains(strings.Join(h.Warnings(), "\n"), "no JWKS support")
+			jwksWarning := warned(h, "no JWKS support")
 			var checks []string
 			for _, c := range s.Checks(h) {
 				checks = append(checks, c.Name)
@@ -48,8 +45,8 @@ func TestKeyServerModeFollowsTheTokenPlugin(t *testing.T) {
 			// Every mode has the key server: the plugin must never see
 			// Janssen's own JWKS (EC and encryption keys), and an unknown kid
 			// must find a key server that answers.
-			if !timer || !checked || warned != tc.keyServer {
-				t.Fatalf("key-server mode %v: timer %v, warning %v, verify check %v\n%s", tc.keyServer, timer, warned, checked, strings.Join(keys, "\n"))
+			if !timer || !checked || jwksWarning != tc.keyServer {
+				t.Fatalf("key-server mode %v: timer %v, warning %v, verify check %v\n%s", tc.keyServer, timer, jwksWarning, checked, strings.Join(keys, "\n"))
 			}
 			// The refresh starts the service: systemd must have read a new
 			// or changed unit file by then.

@@ -1,7 +1,6 @@
 package steps
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
@@ -19,8 +18,7 @@ func TestBehindNATWarnsWithoutPublicAddress(t *testing.T) {
 	} {
 		h := installertest.NewHost("h", 22, map[string]string{factAddrs: tc.addrs})
 		behindNAT(h)
-		got := strings.Contains(strings.Join(h.Warnings(), "\n"), "jitsi.stun_servers")
-		if got != tc.warn {
+		if got := warned(h, "jitsi.stun_servers"); got != tc.warn {
 			t.Errorf("addresses %q: warned %v, want %v (%q)", tc.addrs, got, tc.warn, h.Warnings())
 		}
 	}

@@ -18,10 +18,7 @@ func TestRecoveryFinishesDpkg(t *testing.T) {
 		{"The following packages are only half configured...\n rake\n", true},
 	} {
 		h := installertest.NewHost("h", 22, map[string]string{factDpkgAudit: tc.audit})
-		rs, err := (&recovery{&env{cfg: testConfig(t)}}).Declare(h)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rs := mustDeclare(t, &recovery{&env{cfg: testConfig(t)}}, h)
 		got := false
 		for _, r := range rs {
 			got = got || strings.HasPrefix(r.Key(), "command finish the interrupted dpkg run")

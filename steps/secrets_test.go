@@ -44,10 +44,7 @@ jitsi:
 		return cfg
 	}
 	declare := func(cfg *answers.Config) *installer.File {
-		rs, err := (&secrets{&env{cfg: cfg}}).Declare(installertest.NewHost("h", 22, nil))
-		if err != nil {
-			t.Fatal(err)
-		}
+		rs := mustDeclare(t, &secrets{&env{cfg: cfg}}, installertest.NewHost("h", 22, nil))
 		for _, r := range rs {
 			if f, ok := r.(*installer.File); ok && f.Path == AnswersFile {
 				return f

@@ -7,46 +7,24 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
+// activeUnit is systemctl show's answer for a unit active since since.
+func activeUnit(id, sub, since string) string {
+	return "Id=" + id + "\nLoadState=loaded\nActiveState=active\nSubState=" + sub + "\nActiveEnterTimestamp=" + since
+}
+
 // healthyFacts are a healthy host's answers to the status queries, with
 // one conference of two participants.
 func healthyFacts() map[string]string {
 	return map[string]string{
 		qNow: "1796090400",
-		qUnits: `Id=prosody.service
-LoadState=loaded
-ActiveState=active
-SubState=running
-ActiveEnterTimestamp=Tue 2026-12-01 01:00:00 UTC
-
-Id=jicofo.service
-LoadState=loaded
-ActiveState=active
-SubState=running
-ActiveEnterTimestamp=Tue 2026-12-01 01:00:00 UTC
-
-Id=jitsi-videobridge2.service
-LoadState=loaded
-ActiveState=active
-SubState=running
-ActiveEnterTimestamp=Tue 2026-12-01 01:58:20 UTC
-
-Id=nginx.service
-LoadState=loaded
-ActiveState=active
-SubState=running
-ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC
-
-Id=coturn.service
-LoadState=loaded
-ActiveState=active
-SubState=running
-ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC
-
-Id=jitsi-installer-jwks-refresh.timer
-LoadState=loaded
-ActiveState=active
-SubState=waiting
-ActiveEnterTimestamp=Tue 2026-12-01 00:00:00 UTC`,
+		qUnits: strings.Join([]string{
+			activeUnit("prosody.service", "running", "Tue 2026-12-01 01:00:00 UTC"),
+			activeUnit("jicofo.service", "running", "Tue 2026-12-01 01:00:00 UTC"),
+			activeUnit("jitsi-videobridge2.service", "running", "Tue 2026-12-01 01:58:20 UTC"),
+			activeUnit("nginx.service", "running", "Tue 2026-12-01 00:00:00 UTC"),
+			activeUnit("coturn.service", "running", "Tue 2026-12-01 00:00:00 UTC"),
+			activeUnit("jitsi-installer-jwks-refresh.timer", "waiting", "Tue 2026-12-01 00:00:00 UTC"),
+		}, "\n\n"),
 		qPackages: "jitsi-meet\t2.0.10078-1\tii \njicofo\t1.0-1100-1\tii \njitsi-videobridge2\t2.3-200-g1c5e9d1f-1\tii \n",
 		qPins:     string(pinFile("2.0.10078", map[string]string{"jitsi-meet": "2.0.10078-1", "jicofo": "1.0-1100-1", "jitsi-videobridge2": "2.3-999-1"}, []string{"jitsi-meet", "jicofo", "jitsi-videobridge2"})),
 		qC2S:      "OK: Total: 3 clients",

@@ -36,6 +36,21 @@ janssen:
 	return cfg
 }
 
+// mustDeclare declares s on h; a step that fails to declare fails the test.
+func mustDeclare(t *testing.T, s installer.Step, h *installer.Host) []installer.Resource {
+	t.Helper()
+	rs, err := s.Declare(h)
+	if err != nil {
+		t.Fatalf("%s: %v", s.Name(), err)
+	}
+	return rs
+}
+
+// warned reports whether a step warned h about what.
+func warned(h *installer.Host, what string) bool {
+	return strings.Contains(strings.Join(h.Warnings(), "\n"), what)
+}
+
 func TestParseOSRelease(t *testing.T) {
 	for _, tc := range []struct {
 		in        string
@@ -155,10 +170,7 @@ func TestFirewallAllowsSSHFirstAndWarnsOnGuidePorts(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Firewall.OpenGuidePorts = true
 	fw := &firewall{&env{cfg: cfg}}
-	rs, err := fw.Declare(installertest.NewHost("h", 2222, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := mustDeclare(t, fw, installertest.NewHost("h", 2222, nil))
 	if rs[0].Key() != "ufw allow 2222/tcp" {
 		t.Errorf("first rule %s, want the SSH port of this run", rs[0].Key())
 	}
