@@ -214,6 +214,43 @@ type view struct {
 // Has reports whether the optional Prosody module is present on the host.
 func (v view) Has(module string) bool { return v.ProsodyModules[module] }
 
+// Present keeps the optional modules the host has, in the order given: a
+// modules_enabled list.
+func (v view) Present(modules ...string) []string {
+	var out []string
+	for _, m := range modules {
+		if v.Has(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// mucComponent is a Prosody component on SUBDOMAIN.DOMAIN that serves the
+// conference MUC.
+type mucComponent struct{ Subdomain, Module string }
+
+// mucComponents are the optional ones, in the order Jitsi's configuration
+// lists them.
+var mucComponents = []mucComponent{
+	{"speakerstats", "speakerstats_component"},
+	{"endconference", "end_conference"},
+	{"avmoderation", "av_moderation_component"},
+	{"filesharing", "filesharing_component"},
+}
+
+// MUCComponents are the optional conference components whose modules the
+// host has.
+func (v view) MUCComponents() []mucComponent {
+	var out []mucComponent
+	for _, c := range mucComponents {
+		if v.Has(c.Module) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Render renders the named template for d.
 func Render(name string, d Data) ([]byte, error) {
 	t := templates.Lookup(name)

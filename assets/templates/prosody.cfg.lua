@@ -76,17 +76,8 @@ VirtualHost {{lua .Domain}}
 {{- if .TURN}}
         "external_services";
 {{- end}}
-{{- if .Has "features_identity"}}
-        "features_identity";
-{{- end}}
-{{- if .Has "conference_duration"}}
-        "conference_duration";
-{{- end}}
-{{- if .Has "muc_lobby_rooms"}}
-        "muc_lobby_rooms";
-{{- end}}
-{{- if .Has "muc_breakout_rooms"}}
-        "muc_breakout_rooms";
+{{- range .Present "features_identity" "conference_duration" "muc_lobby_rooms" "muc_breakout_rooms"}}
+        {{lua .}};
 {{- end}}
     }
     c2s_require_encryption = false
@@ -164,25 +155,10 @@ VirtualHost {{lua (print "auth." .Domain)}}
 -- Proxy to jicofo's user JID, so that it doesn't have to register as a component.
 Component {{lua (print "focus." .Domain)}} "client_proxy"
     target_address = {{lua (print "focus@auth." .Domain)}}
-{{- if .Has "speakerstats_component"}}
+{{- range .MUCComponents}}
 
-Component {{lua (print "speakerstats." .Domain)}} "speakerstats_component"
-    muc_component = {{lua (print "conference." .Domain)}}
-{{- end}}
-{{- if .Has "end_conference"}}
-
-Component {{lua (print "endconference." .Domain)}} "end_conference"
-    muc_component = {{lua (print "conference." .Domain)}}
-{{- end}}
-{{- if .Has "av_moderation_component"}}
-
-Component {{lua (print "avmoderation." .Domain)}} "av_moderation_component"
-    muc_component = {{lua (print "conference." .Domain)}}
-{{- end}}
-{{- if .Has "filesharing_component"}}
-
-Component {{lua (print "filesharing." .Domain)}} "filesharing_component"
-    muc_component = {{lua (print "conference." .Domain)}}
+Component {{lua (print .Subdomain "." $.Domain)}} {{lua .Module}}
+    muc_component = {{lua (print "conference." $.Domain)}}
 {{- end}}
 {{- if .Has "muc_lobby_rooms"}}
 
@@ -192,11 +168,8 @@ Component {{lua (print "lobby." .Domain)}} "muc"
     muc_room_locking = false
     muc_room_default_public_jids = true
     modules_enabled = {
-{{- if .Has "muc_hide_all"}}
-        "muc_hide_all";
-{{- end}}
-{{- if .Has "muc_rate_limit"}}
-        "muc_rate_limit";
+{{- range .Present "muc_hide_all" "muc_rate_limit"}}
+        {{lua .}};
 {{- end}}
     }
 {{- end}}
@@ -214,17 +187,8 @@ Component {{lua (print "polls." .Domain)}} "polls_component"
 {{- end}}
 {{- /* The optional modules of the rooms people meet in (conference and breakout MUCs). */}}
 {{- define "room-modules"}}
-{{- if .Has "muc_hide_all"}}
-        "muc_hide_all";
-{{- end}}
-{{- if .Has "muc_meeting_id"}}
-        "muc_meeting_id";
-{{- end}}
-{{- if .Has "muc_domain_mapper"}}
-        "muc_domain_mapper";
-{{- end}}
-{{- if .Has "muc_rate_limit"}}
-        "muc_rate_limit";
+{{- range .Present "muc_hide_all" "muc_meeting_id" "muc_domain_mapper" "muc_rate_limit"}}
+        {{lua .}};
 {{- end}}
         --"polls"; -- the polls component replaces the module (jitsi-meet-prosody looks for this line)
 {{- end}}
