@@ -15,12 +15,15 @@ import (
 // Apply carries out p on every host that planned without error: role after
 // role (Engine.Roles), the hosts of a role in parallel. A host with nothing
 // to change is not touched, unless its journal must record that the last
-// run did not finish or was damaged. When a host of an earlier
-// role fails, the hosts of later roles are not applied; when one changed
-// something, they are declared and probed again first (what it produced may
-// have changed). Cancelling ctx stops each host after the resource in
-// progress, or at once with StopNow.
+// run did not finish or was damaged. The steps of a later role's hosts that
+// need nothing from earlier roles (Role.Ahead) are applied at once, while
+// the earlier roles apply. When a host of an earlier role fails, the rest
+// of the later roles' hosts is not applied; when one changed something,
+// they are declared and probed again first (what it produced may have
+// changed). Cancelling ctx stops each host after the resource in progress,
+// or at once with StopNow.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
+	ahead := e.startAhead(ctx, p)
 	var failed *HostPlan
 	changed, last := false, 0
 	for _, wave := range e.waves(p) {
@@ -31,6 +34,11 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 				continue
 			}
 			if failed != nil {
+				if err := <-ahead[hp]; err != nil {
+					hp.Err = err
+					e.reportFailure(hp.Host, err)
+					continue
+				}
 				hp.Err = &BlockedError{Host: hp.Host.Name, By: failed.Host.Name, Role: failed.Host.Role}
 				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err)})
 				continue
@@ -38,17 +46,16 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := e.applyWave(ctx, hp, changed)
+				err := <-ahead[hp]
+				if err == nil {
+					err = e.applyWave(ctx, hp, changed || hp.done > 0)
+				}
 				if err == nil && last < len(p.Hosts) {
 					err = e.redeclare(ctx, hp)
 				}
 				if err != nil {
 					hp.Err = err
-					var se *StepError
-					if errors.As(err, &se) && se.shown {
-						return
-					}
-					e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(err), Hint: hintFor(err)})
+					e.reportFailure(hp.Host, err)
 				}
 			}()
 		}
@@ -80,21 +87,60 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	return total
 }
 
-// applyWave applies hp; with replan (a host of an earlier role changed
-// something) it first declares and probes hp again.
+// reportFailure shows err as h's failure, unless a resource or handler
+// event showed it already.
+func (e *Engine) reportFailure(h *Host, err error) {
+	var se *StepError
+	if errors.As(err, &se) && se.shown {
+		return
+	}
+	e.emit(Event{Type: EventResourceFailed, Host: h.Name, Error: describe(err), Hint: hintFor(err)})
+}
+
+// startAhead applies, on every host of a later role that planned changes
+// there, the steps that may run ahead of the earlier roles (Role.Ahead),
+// each host in its own goroutine. Each host's channel yields the outcome
+// once: nil at once for a host with nothing to apply ahead.
+func (e *Engine) startAhead(ctx context.Context, p *Plan) map[*HostPlan]chan error {
+	out := map[*HostPlan]chan error{}
+	for _, hp := range p.Hosts {
+		ch := make(chan error, 1)
+		out[hp] = ch
+		if hp.Err != nil || hp.ahead == 0 || hp.changesIn(0, hp.ahead) == 0 {
+			ch <- nil
+			continue
+		}
+		go func() {
+			err := e.journaled(ctx, hp, e.Command, func(j *Journal) error { return e.applyJournaled(ctx, hp, j, 0, hp.ahead) })
+			hp.done = hp.ahead
+			ch <- err
+		}()
+	}
+	return out
+}
+
+// applyWave applies hp's steps not applied ahead; with replan (a host of an
+// earlier role changed something, or hp's own steps ahead did) it first
+// declares and probes them again.
 func (e *Engine) applyWave(ctx context.Context, hp *HostPlan, replan bool) error {
 	if replan {
 		if err := e.query(ctx, hp.Host); err != nil {
 			return err
 		}
-		if err := e.declareAll(hp.Host, hp); err != nil {
-			return err
+		rest := hp.steps[hp.done:]
+		for _, d := range rest {
+			if err := e.declare(hp.Host, d); err != nil {
+				return err
+			}
 		}
-		if err := e.probe(ctx, hp.Host, hp.steps); err != nil {
+		if err := e.probe(ctx, hp.Host, rest); err != nil {
 			return err
 		}
 	}
-	if hp.Changes() == 0 {
+	if hp.changesIn(hp.done, len(hp.steps)) == 0 && len(hp.owed()) == 0 {
+		if hp.run != nil {
+			return nil // the run is recorded: its steps ahead changed the host
+		}
 		if hp.record {
 			// Only the outcome to record: the last run did not finish.
 			j := newJournal(hp.journal, e.RunID)
@@ -126,8 +172,12 @@ func (e *Engine) redeclare(ctx context.Context, hp *HostPlan) error {
 // written even when ctx is cancelled: it must say what this run owes.
 func (e *Engine) journaled(ctx context.Context, hp *HostPlan, command string, run func(j *Journal) error) (err error) {
 	h := hp.Host
-	j := newJournal(hp.journal, e.RunID)
-	j.User, j.Command = e.Operator, command
+	j := hp.run
+	if j == nil {
+		j = newJournal(hp.journal, e.RunID)
+		hp.run = j
+	}
+	j.Status, j.User, j.Command = "running", e.Operator, command
 	defer func() {
 		j.Status = "finished"
 		if err != nil {
@@ -144,10 +194,13 @@ func (e *Engine) journaled(ctx context.Context, hp *HostPlan, command string, ru
 }
 
 func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) error {
-	return e.journaled(ctx, hp, e.Command, func(j *Journal) error { return e.applyJournaled(ctx, hp, j) })
+	return e.journaled(ctx, hp, e.Command, func(j *Journal) error { return e.applyJournaled(ctx, hp, j, hp.done, len(hp.steps)) })
 }
 
-func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal) error {
+// applyJournaled applies steps lo to hi (not included) of hp and the
+// handlers they notify, recording each change in j. Debts of a dead run
+// that no step notifies are paid when hi is the last step.
+func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, lo, hi int) error {
 	h := hp.Host
 	// Debts of a run that died are paid with the handlers of the step that
 	// notifies them, once that step has converged: paid first, a restart
@@ -155,7 +208,8 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal) e
 	owed := owedAt(hp.steps, j.Owed)
 	var pending []Handler
 	dirty := false
-	for i, d := range hp.steps {
+	for i := lo; i < hi; i++ {
+		d := hp.steps[i]
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("stopped: %w", err)
 		}
@@ -242,8 +296,10 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal) e
 	}
 	h.step = ""
 	// Debts no step notifies any more.
-	for _, hd := range owed[-1] {
-		pending = appendHandler(pending, hd)
+	if hi == len(hp.steps) {
+		for _, hd := range owed[-1] {
+			pending = appendHandler(pending, hd)
+		}
 	}
 	if len(pending) > 0 {
 		return e.runHandlers(ctx, hp, j, pending)

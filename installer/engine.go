@@ -160,20 +160,44 @@ type HostPlan struct {
 	// record: the journal must be written even with nothing to change (the
 	// last run did not finish, or the journal was damaged).
 	record bool
+	// ahead counts the first steps that may apply while the hosts of
+	// earlier roles apply (Role.Ahead); done, those already applied so.
+	ahead, done int
+	// run is this run's record in the host's journal, once apply began:
+	// the steps applied ahead and the rest are one run.
+	run *Journal
 }
 
 // Changes counts the resources that differ, plus handlers owed by a dead run.
 func (hp *HostPlan) Changes() int {
+	n := hp.changesIn(0, len(hp.steps))
+	if hp.journal != nil {
+		n += len(hp.journal.Owed)
+	}
+	return n
+}
+
+// owed are the handlers a dead run owes that this run has not paid yet.
+func (hp *HostPlan) owed() []Handler {
+	switch {
+	case hp.run != nil:
+		return hp.run.Owed
+	case hp.journal != nil:
+		return hp.journal.Owed
+	}
+	return nil
+}
+
+// changesIn counts the resources of steps lo to hi (not included) that
+// differ and were not applied yet.
+func (hp *HostPlan) changesIn(lo, hi int) int {
 	n := 0
-	for _, d := range hp.steps {
+	for _, d := range hp.steps[lo:hi] {
 		for _, c := range d.changes {
-			if c != nil && !c.Report {
+			if c != nil && !c.Report && !c.applied {
 				n++
 			}
 		}
-	}
-	if hp.journal != nil {
-		n += len(hp.journal.Owed)
 	}
 	return n
 }
@@ -301,11 +325,11 @@ const journalQuery = "installer.journal"
 func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool, wait func() error, done func(declared bool)) error {
 	defer done(false)
 	h := hp.Host
-	list, err := e.stepsFor(t.Role)
+	list, ahead, err := e.stepsFor(t.Role)
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "plan", Err: err}
 	}
-	h.list = list
+	h.list, hp.ahead = list, ahead
 	tr, err := t.Dial(ctx)
 	if err == nil && tr == nil {
 		err = errors.New("no transport")

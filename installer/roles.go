@@ -2,6 +2,7 @@ package installer
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -11,7 +12,15 @@ import (
 // run in parallel. A value a host of an earlier role produces reaches the
 // steps of later hosts through an Output.
 type Role struct {
-	Name  string
+	Name string
+	// Ahead are the role's first steps, those that need nothing from the
+	// hosts of earlier roles (no Output, nothing they install or start).
+	// On hosts of a later role they are applied while the earlier roles
+	// apply, so that their slow parts (package lists, base packages)
+	// overlap the earlier hosts' instead of adding to them.
+	Ahead []Step
+	// Steps run after Ahead, once every host of the earlier roles has
+	// converged.
 	Steps []Step
 }
 
@@ -41,17 +50,25 @@ func (o *Output[T]) Get() (T, string, bool) {
 	return o.v, o.from, o.ok
 }
 
-// stepsFor returns the steps of role: Steps when the engine has no roles.
-func (e *Engine) stepsFor(role string) ([]Step, error) {
+// All returns the role's steps in the order they run: Ahead, then Steps.
+func (r Role) All() []Step { return append(slices.Clone(r.Ahead), r.Steps...) }
+
+// stepsFor returns the steps of role (Steps when the engine has no roles)
+// and how many of them, from the first, may run ahead of the earlier roles:
+// none for the first role, which nothing runs before.
+func (e *Engine) stepsFor(role string) ([]Step, int, error) {
 	if len(e.Roles) == 0 {
-		return e.Steps, nil
+		return e.Steps, 0, nil
 	}
-	for _, r := range e.Roles {
+	for i, r := range e.Roles {
 		if r.Name == role {
-			return r.Steps, nil
+			if i == 0 {
+				return r.All(), 0, nil
+			}
+			return r.All(), len(r.Ahead), nil
 		}
 	}
-	return nil, fmt.Errorf("no steps for role %q", role)
+	return nil, 0, fmt.Errorf("no steps for role %q", role)
 }
 
 // rank is the position of role in the run order (0 without roles).

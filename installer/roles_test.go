@@ -135,3 +135,101 @@ func TestRolesPlanBlockedByCore(t *testing.T) {
 		t.Error("the bridge declared without its core")
 	}
 }
+
+// A later role's steps ahead apply while the earlier role applies (the
+// core here waits for them: without the overlap it fails), the rest after
+// it; a failure ahead fails only that host; a failed core leaves its
+// bridges' steps ahead applied and the rest blocked.
+func TestRolesAhead(t *testing.T) {
+	th := newTestHost(t)
+	dial := func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }
+	for _, tc := range []struct {
+		name      string
+		failCore  bool
+		failAhead string
+		wantFiles []string
+		wantErr   map[string]string // host -> part of its error
+	}{
+		{name: "overlap", wantFiles: []string{"ahead-b1", "ahead-b2", "core.conf", "b1.conf", "b2.conf"}},
+		{name: "ahead-fails", failAhead: "b1", wantFiles: []string{"ahead-b2", "core.conf", "b2.conf"}, wantErr: map[string]string{"b1": "exit"}},
+		{name: "core-fails", failCore: true, wantFiles: []string{"ahead-b1", "ahead-b2"},
+			wantErr: map[string]string{"core": "exit", "b1": "core (core) failed first", "b2": "core (core) failed first"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := th.path(tc.name)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			// The core's step waits for both bridges' steps ahead (or,
+			// when one fails, for the other's).
+			want := dir + "/ahead-b1 " + dir + "/ahead-b2"
+			if tc.failAhead != "" {
+				want = dir + "/ahead-b2"
+			}
+			wait := fmt.Sprintf("for i in $(seq 100); do ls %s >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1", want)
+			core := &testStep{name: "core", rs: func(h *Host) []Resource {
+				rs := []Resource{&Command{Name: "bridges ahead", Args: []string{"sh", "-c", wait}, Unless: []string{"false"}}}
+				if tc.failCore {
+					rs = append(rs, &Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+				}
+				return append(rs, &File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644})
+			}}
+			ahead := &testStep{name: "ahead", rs: func(h *Host) []Resource {
+				if h.Name == tc.failAhead {
+					return []Resource{&Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}}}
+				}
+				return []Resource{&File{Path: dir + "/ahead-" + h.Name, Content: []byte("ahead\n"), Mode: 0o644}}
+			}}
+			bridge := &testStep{name: "bridge", rs: func(h *Host) []Resource {
+				return []Resource{
+					&Command{Name: "core first", Args: []string{"test", "-f", dir + "/core.conf"}, Unless: []string{"false"}},
+					&File{Path: dir + "/" + h.Name + ".conf", Content: []byte("bridge\n"), Mode: 0o644},
+				}
+			}}
+			e, rec := th.eng()
+			e.Roles = []Role{{Name: "core", Steps: []Step{core}}, {Name: "bridge", Ahead: []Step{ahead}, Steps: []Step{bridge}}}
+			p := e.Plan(context.Background(), []Target{
+				{Name: "core", Role: "core", Dial: dial}, {Name: "b1", Role: "bridge", Dial: dial}, {Name: "b2", Role: "bridge", Dial: dial}})
+			defer p.Close()
+			if err := p.Err(); err != nil {
+				t.Fatalf("plan: %v", err)
+			}
+			e.Apply(context.Background(), p)
+			for _, f := range tc.wantFiles {
+				if _, err := os.Stat(dir + "/" + f); err != nil {
+					t.Errorf("%s: %v", f, err)
+				}
+			}
+			for _, hp := range p.Hosts {
+				want := tc.wantErr[hp.Host.Name]
+				switch {
+				case want == "" && hp.Err != nil:
+					t.Errorf("%s: %v", hp.Host.Name, hp.Err)
+				case want != "" && (hp.Err == nil || !strings.Contains(hp.Err.Error(), want)):
+					t.Errorf("%s: error %v, want %q", hp.Host.Name, hp.Err, want)
+				}
+			}
+			// A bridge's steps after the core start once the core is done;
+			// every host has one summary line, counting its changes ahead.
+			coreDone := -1
+			for i, ev := range rec.events {
+				switch {
+				case ev.Type == EventHostFinished && ev.Host == "core":
+					coreDone = i
+				case ev.Type == EventStepStarted && ev.Step == "bridge" && coreDone < 0:
+					t.Errorf("%s's step after the core started before the core finished", ev.Host)
+				}
+			}
+			finished := map[string]int{}
+			for _, ev := range rec.of(EventHostFinished) {
+				finished[ev.Host]++
+				if ev.Host == "b2" && !tc.failCore && ev.Summary.Changed != 3 {
+					t.Errorf("b2 summary: %+v, want 3 changes (1 ahead, 2 after the core)", *ev.Summary)
+				}
+			}
+			if fmt.Sprint(finished) != "map[b1:1 b2:1 core:1]" {
+				t.Errorf("one summary line per host: %v", finished)
+			}
+		})
+	}
+}

@@ -82,12 +82,22 @@ func TestCoreAndBridges(t *testing.T) {
 	if roles[0].Name != answers.RoleCore || roles[1].Name != answers.RoleVideobridge {
 		t.Fatalf("roles %v", roles)
 	}
-	var names []string
-	for _, s := range roles[1].Steps {
-		names = append(names, s.Name())
+	names := func(ss []installer.Step) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Name())
+		}
+		return strings.Join(out, ", ")
 	}
-	if got := strings.Join(names, ", "); got != "Recovery, Preflight, APT settings, Base packages, Jitsi repository, Debconf answers, Jitsi version pin, Jitsi packages, The core's certificate, Videobridge, Firewall, Services, Backups" {
-		t.Errorf("videobridge steps: %s", got)
+	// What runs while the core converges needs nothing from it.
+	if got := names(roles[1].Ahead); got != "Recovery, Preflight, APT settings, Base packages, Jitsi repository" {
+		t.Errorf("videobridge steps ahead of the core: %s", got)
+	}
+	if got := names(roles[1].Steps); got != "Debconf answers, Jitsi version pin, Jitsi packages, The core's certificate, Videobridge, Firewall, Services, Backups" {
+		t.Errorf("videobridge steps after the core: %s", got)
+	}
+	if len(roles[0].Ahead) != 0 {
+		t.Errorf("the core has steps ahead: %s", names(roles[0].Ahead))
 	}
 
 	core := installertest.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets,
@@ -104,30 +114,30 @@ func TestCoreAndBridges(t *testing.T) {
 	}
 
 	b1 := installertest.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
-	jvb := content(t, declared(t, roles[1].Steps, "Videobridge", b1), "file "+assets.Dest(assets.JVB, ""))
+	jvb := content(t, declared(t, roles[1].All(), "Videobridge", b1), "file "+assets.Dest(assets.JVB, ""))
 	for _, want := range []string{`HOSTNAME = "203.0.113.10"`, `PASSWORD = "jvbPw2"`, `MUC_NICKNAME = "jvb-203-0-113-21"`, `server-id = "jvb-203-0-113-21"`,
 		`region = "eu-west"`, `relay-id = "jvb-203-0-113-21"`, `host = "0.0.0.0"`} {
 		if !strings.Contains(jvb, want) {
 			t.Errorf("bridge jvb.conf lacks %s:\n%s", want, jvb)
 		}
 	}
-	trust := declared(t, roles[1].Steps, "The core's certificate", b1)
+	trust := declared(t, roles[1].All(), "The core's certificate", b1)
 	if got := content(t, trust, "file "+coreAuthCA); !strings.Contains(got, "AUTH") {
 		t.Errorf("trusted certificate %q", got)
 	}
-	for k := range declared(t, roles[1].Steps, "Base packages", b1) {
+	for k := range declared(t, roles[1].All(), "Base packages", b1) {
 		if strings.Contains(k, "nginx") || strings.Contains(k, "certbot") || strings.Contains(k, "software-properties-common") {
 			t.Errorf("bridge base packages: %s", k)
 		}
 	}
-	if got := keys(declared(t, roles[1].Steps, "Jitsi packages", b1)); len(got) != 1 || !strings.Contains(got[0], "jitsi-videobridge2") || strings.Contains(got[0], "jicofo") {
+	if got := keys(declared(t, roles[1].All(), "Jitsi packages", b1)); len(got) != 1 || !strings.Contains(got[0], "jitsi-videobridge2") || strings.Contains(got[0], "jicofo") {
 		t.Errorf("bridge packages %v", got)
 	}
-	pre := declared(t, roles[1].Steps, "Debconf answers", b1)
+	pre := declared(t, roles[1].All(), "Debconf answers", b1)
 	if d, ok := pre["debconf jitsi-videobridge/jvbsecret"].(*installer.Debconf); !ok || d.Value != "jvbPw2" {
 		t.Errorf("bridge preseed %v", keys(pre))
 	}
-	bfw := declared(t, roles[1].Steps, "Firewall", b1)
+	bfw := declared(t, roles[1].All(), "Firewall", b1)
 	for _, k := range []string{"ufw allow 9090/tcp from 203.0.113.10", "ufw allow 10000/udp", "ufw allow 22/tcp"} {
 		if _, ok := bfw[k]; !ok {
 			t.Errorf("bridge firewall lacks %s: %v", k, keys(bfw))
@@ -136,14 +146,14 @@ func TestCoreAndBridges(t *testing.T) {
 	if _, ok := bfw["ufw allow 443/tcp"]; ok {
 		t.Error("bridge firewall opens 443")
 	}
-	svc := declared(t, roles[1].Steps, "Services", b1)
+	svc := declared(t, roles[1].All(), "Services", b1)
 	if len(svc) != 1 {
 		t.Errorf("bridge services %v", keys(svc))
 	}
 
 	// The second bridge takes the deployment's region.
 	b2 := installertest.NewHost("bridge2.example.com", 22, map[string]string{factOS: bookworm})
-	jvb2 := content(t, declared(t, roles[1].Steps, "Videobridge", b2), "file "+assets.Dest(assets.JVB, ""))
+	jvb2 := content(t, declared(t, roles[1].All(), "Videobridge", b2), "file "+assets.Dest(assets.JVB, ""))
 	if !strings.Contains(jvb2, `region = "default"`) || !strings.Contains(jvb2, `server-id = "jvb-bridge2-example-com"`) {
 		t.Errorf("second bridge:\n%s", jvb2)
 	}
@@ -153,7 +163,7 @@ func TestCoreAndBridges(t *testing.T) {
 func TestBridgeWithoutCore(t *testing.T) {
 	roles := Roles(clusterConfig(t, ""), Options{})
 	b1 := installertest.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
-	for _, s := range roles[1].Steps {
+	for _, s := range roles[1].All() {
 		if s.Name() == "Videobridge" {
 			if _, err := s.Declare(b1); err == nil || !strings.Contains(err.Error(), "core") {
 				t.Errorf("declare without the core: %v", err)

@@ -33,9 +33,10 @@ type env struct {
 func Roles(cfg *answers.Config, o Options) []installer.Role {
 	core := &installer.Output[coreOut]{}
 	ca := readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)
+	bridge := &env{cfg: cfg, opts: o, ca: ca, role: answers.RoleVideobridge, core: core}
 	return []installer.Role{
 		{Name: answers.RoleCore, Steps: coreSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core})},
-		{Name: answers.RoleVideobridge, Steps: bridgeSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleVideobridge, core: core})},
+		{Name: answers.RoleVideobridge, Ahead: bridgeAhead(bridge), Steps: bridgeSteps(bridge)},
 	}
 }
 
@@ -44,14 +45,22 @@ func List(cfg *answers.Config, o Options) []installer.Step {
 	return Roles(cfg, o)[0].Steps
 }
 
-// bridgeSteps are a videobridge host's: the bridge and what it needs.
+// bridgeAhead are a videobridge host's first steps, which need nothing from
+// the core: on a fresh bridge they run while the core converges.
+func bridgeAhead(e *env) []installer.Step {
+	return []installer.Step{
+		&recovery{e},     // finish a dpkg run a killed run interrupted
+		&preflight{e},    // OS, CPU, memory, disk, the media port
+		&aptSettings{e},  // apt proxy, package lists
+		&basePackages{e}, // curl, gnupg, ufw, ... (no web server)
+		&repository{e},   // Jitsi's apt repository with its pinned key
+	}
+}
+
+// bridgeSteps are the rest of a videobridge host's, once the core has
+// converged: the bridge and what it needs from the core.
 func bridgeSteps(e *env) []installer.Step {
 	return []installer.Step{
-		&recovery{e},      // finish a dpkg run a killed run interrupted
-		&preflight{e},     // OS, CPU, memory, disk, the media port
-		&aptSettings{e},   // apt proxy, package lists
-		&basePackages{e},  // curl, gnupg, ufw, ... (no web server)
-		&repository{e},    // Jitsi's apt repository with its pinned key
 		&preseed{e},       // the bridge's debconf answers
 		&pin{e},           // apt preferences hold the bridge at jitsi.version
 		&jitsiPackages{e}, // jitsi-videobridge2
