@@ -377,25 +377,3 @@ func (e *Engine) saveJournal(ctx context.Context, hp *HostPlan, j *Journal) erro
 	}
 	return j.save(ctx, hp.Host.T, e.journalPath())
 }
-
-// hintFor says what to do about a failure, where the engine can tell: the
-// one place that tells failures apart (a skip never gets here).
-func hintFor(err error) string {
-	var se *StepError
-	var le *LockedError
-	var re *RefuseError
-	switch {
-	case errors.As(err, &se) && se.Step == stepConnect:
-		return "check the address, port, user and key in the answers file, and that sshd runs on the host"
-	case errors.As(err, &re):
-		return "nothing was changed on this host"
-	case errors.As(err, &le):
-		return "wait for that run to finish, or pass --wait 10m to wait for it"
-	case transport.IsConnectFailure(err):
-		return "the host stopped answering; what this run still owes is in the journal on the host: run again once the host is reachable"
-	}
-	if errors.Is(err, context.Canceled) {
-		return "the run was stopped; the journal on the host records what was done, run again to continue"
-	}
-	return ""
-}

@@ -3,6 +3,7 @@ package installer
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -173,4 +174,11 @@ func probeCost(r Resource) int {
 		return 3
 	}
 	return 1
+}
+
+// factKey names a resource's facts gathered by a prelude, in the batch's
+// directory: a file name made of hex digits, whatever the resource's name.
+func factKey(name string) string {
+	s := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(s[:12])
 }

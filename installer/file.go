@@ -69,13 +69,6 @@ if [ "$s" != %[2]s ] && [ "$4" -le %[3]d ]; then base64 -w0 < "$f"; echo; fi; fi
 // factKey names the file's facts in the batch's directory.
 func (f *File) factKey() string { return factKey(f.Path) }
 
-// factKey names a resource's facts gathered by a prelude, in the batch's
-// directory: a file name made of hex digits, whatever the resource's name.
-func factKey(name string) string {
-	s := sha256.Sum256([]byte(name))
-	return hex.EncodeToString(s[:12])
-}
-
 // filesPrelude gathers mode, owner, group, size and SHA-256 of every file
 // with one stat and one sha256sum, into "$BATCH_DIR/s.KEY" and "$BATCH_DIR/h.KEY" for the
 // File probes of the batch (see Probe): one pass over each output, as both
@@ -224,87 +217,4 @@ func (f *File) write(ctx context.Context, h *Host, prev *fileMeta) error {
 		return fmt.Errorf("%s failed validation, %s: %w", f.Path, what, verr)
 	}
 	return nil
-}
-
-// Dir is a directory with owner, group and mode.
-type Dir struct {
-	Path  string
-	Mode  fs.FileMode
-	Owner string
-	Group string
-}
-
-// Key implements Resource.
-func (d *Dir) Key() string { return "dir " + d.Path }
-
-// Probe implements Resource.
-func (d *Dir) Probe() string {
-	p := sh(d.Path)
-	return fmt.Sprintf(`if [ -d %[1]s ] && [ ! -L %[1]s ]; then stat -c '%%a %%U %%G' %[1]s; else echo absent; fi`, p)
-}
-
-// Diff implements Resource.
-func (d *Dir) Diff(p Probed) (*Change, error) {
-	owner, group, mode := or(d.Owner, "root"), or(d.Group, "root"), fmt.Sprintf("%04o", d.Mode.Perm())
-	apply := func(ctx context.Context, h *Host) error {
-		_, err := h.Run(ctx, "sh", "-c", `mkdir -p "$4" && chown "$1:$2" "$4" && chmod "$3" "$4"`, "sh", owner, group, mode, d.Path)
-		return err
-	}
-	f := strings.Fields(p.Out)
-	if len(f) != 3 {
-		return &Change{Action: ActionCreate, Details: []Detail{
-			{Field: FieldType, From: "absent", To: "directory"},
-			{Field: FieldOwner, To: owner + ":" + group, Text: owner + ":" + group + " " + mode},
-			{Field: FieldMode, To: mode},
-		}, apply: apply}, nil
-	}
-	var details []Detail
-	if have := fmt.Sprintf("%04s", f[0]); have != mode {
-		details = append(details, fromTo(FieldMode, have, mode))
-	}
-	if have := f[1] + ":" + f[2]; have != owner+":"+group {
-		details = append(details, fromTo(FieldOwner, have, owner+":"+group))
-	}
-	if details == nil {
-		return nil, nil
-	}
-	return &Change{Action: ActionUpdate, Details: details, apply: apply}, nil
-}
-
-// Symlink points Path at Target.
-type Symlink struct {
-	Path   string
-	Target string
-	Notify
-}
-
-// Key implements Resource.
-func (s *Symlink) Key() string { return "symlink " + s.Path }
-
-// Probe implements Resource.
-func (s *Symlink) Probe() string {
-	p := sh(s.Path)
-	return fmt.Sprintf(`if [ -L %[1]s ]; then printf 'link %%s\n' "$(readlink %[1]s)"; elif [ -e %[1]s ]; then echo other; else echo absent; fi`, p)
-}
-
-// Diff implements Resource.
-func (s *Symlink) Diff(p Probed) (*Change, error) {
-	out := strings.TrimRight(p.Out, "\n")
-	if out == "link "+s.Target {
-		return nil, nil
-	}
-	c := &Change{Action: ActionCreate, Details: []Detail{{Field: FieldTarget, To: s.Target, Text: "-> " + s.Target}}}
-	switch {
-	case strings.HasPrefix(out, "link "):
-		have := strings.TrimPrefix(out, "link ")
-		c.Action, c.Details = ActionUpdate, []Detail{{Field: FieldTarget, From: have, To: s.Target, Text: have + " -> " + s.Target}}
-	case out == "other":
-		c.Action = ActionReplace
-		c.Details = append(c.Details, Detail{Field: FieldType, From: "file", To: "symlink", Text: "a file is in the way (kept in the backup)"})
-	}
-	c.apply = func(ctx context.Context, h *Host) error {
-		_, err := h.Run(ctx, "sh", "-c", `if [ -e "$2" ] && [ ! -L "$2" ]; then (umask 077; mkdir -p "$3$(dirname "$2")") && mv "$2" "$3$2"; fi; ln -sfn "$1" "$2"`, "sh", s.Target, s.Path, h.BackupDir())
-		return err
-	}
-	return c, nil
 }

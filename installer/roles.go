@@ -91,13 +91,3 @@ func (e *Engine) waves(p *Plan) [][]*HostPlan {
 	}
 	return ws
 }
-
-// BlockedError says a host was not planned or applied because a host of an
-// earlier role failed.
-type BlockedError struct {
-	Host, By, Role string
-}
-
-func (e *BlockedError) Error() string {
-	return fmt.Sprintf("%s: not run: %s (%s) failed first", e.Host, e.By, e.Role)
-}

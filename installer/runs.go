@@ -28,25 +28,3 @@ func (j *Journal) Runs() []RunInfo {
 	}
 	return runs
 }
-
-// Journal is what the host's journal said when the plan was made; nil when
-// the host has none.
-func (hp *HostPlan) Journal() *Journal { return hp.journal }
-
-// Fact returns the trimmed output of the named query on the host: the way
-// commands built on a plan (status) read what their extra queries found.
-func (hp *HostPlan) Fact(name string) string { return hp.Host.Fact(name) }
-
-// Pending lists the keys of the resources that differ from the declared
-// state, with what would change.
-func (hp *HostPlan) Pending() []string {
-	var out []string
-	for _, d := range hp.steps {
-		for j, c := range d.changes {
-			if c != nil {
-				out = append(out, d.resources[j].Key()+": "+c.Summary())
-			}
-		}
-	}
-	return out
-}

@@ -1,0 +1,112 @@
+package installer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// Debconf is a preseeded answer to a package's question. An answer only
+// matters when the package is installed, so it is converged once Package is.
+type Debconf struct {
+	Package  string // the package whose install reads the answer
+	Question string // jitsi-videobridge/jvb-hostname
+	Type     string // string, password, boolean, select
+	Value    string
+	Secret   bool
+}
+
+// Key implements Resource.
+func (d *Debconf) Key() string { return "debconf " + d.Question }
+
+// Probe prints whether Package is installed and, when not, a hash of the
+// stored answer as debconf-communicate would give it ("0 VALUE"), read from
+// debconf's database files: debconf itself is a slow perl start.
+func (d *Debconf) Probe() string {
+	return fmt.Sprintf(`case "$DPKG_STATUS" in *"
+"%s" ii "*) echo installed -;; *) echo missing
+awk -v q=%s %s /var/cache/debconf/config.dat /var/cache/debconf/passwords.dat 2>/dev/null | sed 's/ *$//' | sha256sum | cut -d' ' -f1;; esac`, sh(d.Package), sh(d.Question), sh(debconfValue))
+}
+
+// debconfValue is an awk program that prints "0 VALUE", the answer
+// debconf's database files hold for question q (as debconf-communicate's
+// GET says it), read from the files: debconf-communicate takes debconf's
+// lock, and the probes of one batch run side by side.
+const debconfValue = `BEGIN{RS=""; FS="\n"} {n=""; v=""; for (i = 1; i <= NF; i++) { if ($i ~ /^Name: /) n = substr($i, 7); if ($i ~ /^Value: /) v = substr($i, 8) } if (n == q && v != "") val = v} END{printf "0 %s", val}`
+
+// Prelude implements Preluder.
+func (d *Debconf) Prelude() string { return dpkgPrelude }
+
+func (d *Debconf) want() string { return valueHash(d.Value) }
+
+// valueHash is what a Debconf probe prints for an answer of value v: the
+// probes compare hashes, so no secret travels back from the host.
+func valueHash(v string) string {
+	s := sha256.Sum256([]byte(strings.TrimRight("0 "+v, " ")))
+	return hex.EncodeToString(s[:])
+}
+
+// Diff implements Resource.
+func (d *Debconf) Diff(p Probed) (*Change, error) {
+	f := strings.Fields(p.Out)
+	if len(f) != 2 {
+		return nil, fmt.Errorf("probe debconf %s: unexpected output", d.Question)
+	}
+	if f[0] == "installed" || f[1] == d.want() {
+		return nil, nil
+	}
+	shown := d.Value
+	if d.Secret {
+		shown = Masked
+	}
+	return &Change{Action: ActionPreseed, Details: []Detail{{Field: FieldValue, Name: d.Question, To: shown, Text: d.Type + " " + shown}}, apply: func(ctx context.Context, h *Host) error {
+		line := fmt.Sprintf("%s %s %s %s\n", d.Package, d.Question, d.Type, d.Value)
+		// The answer goes on stdin: it may be a password.
+		_, err := h.run(ctx, []byte(line), nil, "debconf-set-selections")
+		return err
+	}}, nil
+}
+
+// DebconfForget clears a preseeded secret from debconf's database once every
+// package that reads it is installed: debconf keeps answers in
+// /var/cache/debconf/config.dat, world-readable for questions of type
+// string, and the previous version of each file in *-old. Only Value counts:
+// an answer a package stored itself on a later configure (a random one of
+// its own, which nothing uses) is not ours to clear.
+type DebconfForget struct {
+	Question string
+	Value    string   // the secret as preseeded
+	Packages []string // every package whose configuration reads the answer
+}
+
+// Key implements Resource.
+func (d *DebconfForget) Key() string { return "debconf forget " + d.Question }
+
+// Probe prints "missing" while a package is not installed, else "stored"
+// when the answer is still in debconf's database (or its backups), else
+// "clear".
+func (d *DebconfForget) Probe() string {
+	return fmt.Sprintf(`n=$(dpkg-query -W -f='${db:Status-Abbrev}\n' %[1]s 2>/dev/null | grep -c '^ii')
+if [ "$n" -ne %[2]d ]; then echo missing; exit 0; fi
+stored=clear
+for f in config.dat passwords.dat config.dat-old passwords.dat-old; do
+	[ "$(awk -v q=%[3]s %[4]s "/var/cache/debconf/$f" 2>/dev/null | sed 's/ *$//' | sha256sum | cut -d' ' -f1)" != %[5]s ] || stored=stored
+done
+echo "$stored"`, sh(d.Packages...), len(d.Packages), sh(d.Question), sh(debconfValue), valueHash(d.Value))
+}
+
+// Diff implements Resource.
+func (d *DebconfForget) Diff(p Probed) (*Change, error) {
+	if strings.TrimSpace(p.Out) != "stored" {
+		return nil, nil
+	}
+	return &Change{Action: "forget", Details: []Detail{{Field: FieldValue, Name: d.Question, From: "stored", To: "cleared",
+		Text: "the answer is no longer needed: cleared from debconf's database"}},
+		apply: func(ctx context.Context, h *Host) error {
+			_, err := h.run(ctx, []byte("SET "+d.Question+" \n"), nil, "sh", "-c",
+				`debconf-communicate >/dev/null && cd /var/cache/debconf && for f in config.dat passwords.dat; do [ ! -e "$f-old" ] || cp -p -- "$f" "$f-old"; done`)
+			return err
+		}}, nil
+}

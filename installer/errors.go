@@ -1,0 +1,86 @@
+package installer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
+
+// StepError is a failure of a step on a host.
+type StepError struct {
+	Host, Step, Resource string
+	Err                  error
+	shown                bool // already reported by a resource or handler event
+}
+
+func (e *StepError) Error() string {
+	where := e.Step
+	if e.Resource != "" {
+		where += ": " + e.Resource
+	}
+	return fmt.Sprintf("%s: %s: %v", e.Host, where, e.Err)
+}
+func (e *StepError) Unwrap() error { return e.Err }
+
+// describe is err without the host name, for lines already prefixed by it.
+func describe(err error) string {
+	var se *StepError
+	var be *BlockedError
+	switch {
+	case errors.As(err, &be):
+		return fmt.Sprintf("not run: %s (%s) failed first", be.By, be.Role)
+	case errors.As(err, &se) && se.Step == stepConnect:
+		return se.Err.Error() // says "connect ADDR: ..." itself
+	case errors.As(err, &se):
+		where := se.Step
+		if se.Resource != "" {
+			where += ": " + se.Resource
+		}
+		return where + ": " + se.Err.Error()
+	}
+	return errString(err)
+}
+
+// stepConnect names the failure to reach a host in a StepError.
+const stepConnect = "connect"
+
+// BlockedError says a host was not planned or applied because a host of an
+// earlier role failed.
+type BlockedError struct {
+	Host, By, Role string
+}
+
+func (e *BlockedError) Error() string {
+	return fmt.Sprintf("%s: not run: %s (%s) failed first", e.Host, e.By, e.Role)
+}
+
+// hintFor says what to do about a failure, where the engine can tell: the
+// one place that tells failures apart (a skip never gets here).
+func hintFor(err error) string {
+	var se *StepError
+	var le *LockedError
+	var re *RefuseError
+	switch {
+	case errors.As(err, &se) && se.Step == stepConnect:
+		return "check the address, port, user and key in the answers file, and that sshd runs on the host"
+	case errors.As(err, &re):
+		return "nothing was changed on this host"
+	case errors.As(err, &le):
+		return "wait for that run to finish, or pass --wait 10m to wait for it"
+	case transport.IsConnectFailure(err):
+		return "the host stopped answering; what this run still owes is in the journal on the host: run again once the host is reachable"
+	}
+	if errors.Is(err, context.Canceled) {
+		return "the run was stopped; the journal on the host records what was done, run again to continue"
+	}
+	return ""
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

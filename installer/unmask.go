@@ -1,0 +1,33 @@
+package installer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Unmasked undoes `systemctl mask` on a unit: a masked unit can be neither
+// started nor restarted, so a run that needs it unmasks it first, saying so.
+type Unmasked struct{ Name string }
+
+// Key implements Resource.
+func (u *Unmasked) Key() string { return "unmask " + u.Name }
+
+// Probe implements Resource.
+func (u *Unmasked) Probe() string {
+	return fmt.Sprintf("systemctl is-enabled %s 2>/dev/null || true", sh(u.Name))
+}
+
+// Diff implements Resource.
+func (u *Unmasked) Diff(p Probed) (*Change, error) {
+	state := strings.TrimSpace(p.Out)
+	if !strings.HasPrefix(state, "masked") {
+		return nil, nil
+	}
+	return &Change{Action: "unmask", Details: []Detail{fromTo(FieldEnabled, state, "unmasked")},
+		Warn: u.Name + " is masked (systemctl mask): the run unmasks it, as it must start and restart it",
+		apply: func(ctx context.Context, h *Host) error {
+			_, err := h.Run(ctx, "systemctl", "unmask", u.Name)
+			return err
+		}}, nil
+}
