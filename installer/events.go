@@ -83,3 +83,13 @@ type SinkFunc func(Event)
 
 // Event implements Sink.
 func (f SinkFunc) Event(e Event) { f(e) }
+
+// Sinks fans events out to several sinks.
+type Sinks []Sink
+
+// Event implements Sink.
+func (s Sinks) Event(e Event) {
+	for _, x := range s {
+		x.Event(e)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/render"
 )
 
 // globals are the flags every command shares.
@@ -113,13 +114,13 @@ func isTerminal(r io.Reader, w io.Writer) bool {
 func (g *globals) sink() (installer.Sink, func(), error) {
 	var sinks installer.Sinks
 	if g.output == "json" {
-		sinks = append(sinks, installer.JSONSink{W: g.stdout})
+		sinks = append(sinks, render.JSON{W: g.stdout})
 	} else {
 		color := !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 		if f, ok := g.stdout.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
 			color = false
 		}
-		sinks = append(sinks, &installer.TextSink{W: g.stdout, Color: color, Verbose: g.verbose})
+		sinks = append(sinks, &render.Text{W: g.stdout, Color: color, Verbose: g.verbose})
 	}
 	log, closer, err := g.logSink()
 	if err != nil {
@@ -140,7 +141,7 @@ func (g *globals) logSink() (installer.Sink, func(), error) {
 	if err != nil {
 		return nil, nil, inputError("--log-file: %v", err)
 	}
-	return &installer.TextSink{W: f, Verbose: true}, func() { _ = f.Close() }, nil
+	return &render.Text{W: f, Verbose: true}, func() { _ = f.Close() }, nil
 }
 
 // confirm asks a yes/no question on the terminal.

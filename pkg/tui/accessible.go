@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/render"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
@@ -220,7 +221,7 @@ func planAndApply(ctx context.Context, o Options, p *prompter, v *values, res *R
 	if err != nil {
 		return true, err
 	}
-	text := &installer.TextSink{W: o.Out}
+	text := &render.Text{W: o.Out}
 	sinks := installer.Sinks{text}
 	if o.Log != nil {
 		sinks = append(sinks, o.Log)

@@ -10,6 +10,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/render"
 )
 
 // Phases of a run, as the progress view follows them.
@@ -117,12 +118,12 @@ type progress struct {
 	checks  []checkRow
 	waiting []checkRow // checks verify asks again; gone once they are reported
 	log     bytes.Buffer
-	logSink *installer.TextSink
+	logSink installer.Sink
 }
 
 func newProgress() *progress {
 	p := &progress{byHost: map[string]*hostRows{}}
-	p.logSink = &installer.TextSink{W: &p.log, Verbose: true}
+	p.logSink = &render.Text{W: &p.log, Verbose: true}
 	return p
 }
 

@@ -1,15 +1,19 @@
-package installer
+// Package render turns the engine's events into text for a terminal or a
+// log, or into JSON lines: renderings of the one event stream, outside the
+// engine, behind installer.Sink.
+package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
-// TextSink renders events as host-prefixed lines for a terminal or a log.
-type TextSink struct {
+// Text renders events as host-prefixed lines for a terminal or a log.
+type Text struct {
 	W       io.Writer
 	Color   bool // only on a terminal, and never with NO_COLOR set
 	Verbose bool // also list unchanged resources
@@ -27,14 +31,14 @@ const (
 	cDim    = "\x1b[2m"
 )
 
-func (t *TextSink) c(code, s string) string {
+func (t *Text) c(code, s string) string {
 	if !t.Color {
 		return s
 	}
 	return code + s + cReset
 }
 
-func (t *TextSink) line(host, s string) {
+func (t *Text) line(host, s string) {
 	if host == "" {
 		fmt.Fprintln(t.W, s)
 		return
@@ -43,7 +47,7 @@ func (t *TextSink) line(host, s string) {
 }
 
 // title prints the step title the first time a host reports on a step.
-func (t *TextSink) title(e Event) {
+func (t *Text) title(e installer.Event) {
 	if e.Step == "" {
 		return
 	}
@@ -57,43 +61,43 @@ func (t *TextSink) title(e Event) {
 	t.line(e.Host, t.c(cBold, "== "+e.Step))
 }
 
-// Event implements Sink.
-func (t *TextSink) Event(e Event) {
+// Event implements installer.Sink.
+func (t *Text) Event(e installer.Event) {
 	switch e.Type {
-	case EventRunStarted:
+	case installer.EventRunStarted:
 		t.line("", t.c(cDim, e.Message))
-	case EventHostConnected:
+	case installer.EventHostConnected:
 		t.line(e.Host, e.Message)
-	case EventStepStarted:
+	case installer.EventStepStarted:
 		t.title(e)
-	case EventStepSkipped:
+	case installer.EventStepSkipped:
 		if t.Verbose {
 			t.title(e)
 			t.line(e.Host, t.c(cDim, "   skipped: "+e.Message))
 		}
-	case EventStepFinished:
+	case installer.EventStepFinished:
 		if t.Verbose {
 			t.line(e.Host, t.c(cDim, fmt.Sprintf("   done in %s", round(e.Duration))))
 		}
-	case EventResourceOK:
+	case installer.EventResourceOK:
 		if t.Verbose {
 			t.title(e)
 			t.line(e.Host, t.c(cDim, "   = "+e.Resource))
 		}
-	case EventResourcePending, EventResourceChanged:
+	case installer.EventResourcePending, installer.EventResourceChanged:
 		t.title(e)
 		mark, verb := "~", e.Message
-		if e.Action == ActionCreate || e.Action == ActionInstall || e.Action == ActionAdd || e.Action == ActionFetch {
+		if e.Action == installer.ActionCreate || e.Action == installer.ActionInstall || e.Action == installer.ActionAdd || e.Action == installer.ActionFetch {
 			mark = "+"
 		}
 		s := fmt.Sprintf("   %s %s: %s", t.c(cYellow, mark), e.Resource, verb)
-		if e.Type == EventResourceChanged {
+		if e.Type == installer.EventResourceChanged {
 			s = fmt.Sprintf("   %s %s: %s %s", t.c(cGreen, "✓"), e.Resource, verb, t.c(cDim, "("+round(e.Duration).String()+")"))
 		}
 		t.line(e.Host, s)
 		// A guard says what it found over several lines: show them all.
 		for _, d := range e.Details {
-			if d.Field == FieldGuard && strings.Contains(d.From, "\n") {
+			if d.Field == installer.FieldGuard && strings.Contains(d.From, "\n") {
 				for _, l := range strings.Split(d.From, "\n") {
 					t.line(e.Host, "     "+t.c(cDim, "found: ")+l)
 				}
@@ -102,12 +106,12 @@ func (t *TextSink) Event(e Event) {
 		if e.Warn != "" {
 			t.line(e.Host, "     "+t.c(cYellow, "warning: "+e.Warn))
 		}
-		if e.Diff != "" && e.Type == EventResourcePending {
+		if e.Diff != "" && e.Type == installer.EventResourcePending {
 			for _, l := range strings.Split(e.Diff, "\n") {
 				t.line(e.Host, "     "+t.diffColor(l))
 			}
 		}
-	case EventResourceDrift:
+	case installer.EventResourceDrift:
 		t.title(e)
 		t.line(e.Host, fmt.Sprintf("   %s %s: differs, kept as the answers say", t.c(cYellow, "!"), e.Resource))
 		for _, d := range e.Details {
@@ -116,7 +120,7 @@ func (t *TextSink) Event(e Event) {
 		if e.Warn != "" {
 			t.line(e.Host, "     "+t.c(cYellow, "warning: "+e.Warn))
 		}
-	case EventResourceFailed, EventHandlerFailed:
+	case installer.EventResourceFailed, installer.EventHandlerFailed:
 		t.title(e)
 		what := e.Resource
 		if what == "" {
@@ -129,14 +133,14 @@ func (t *TextSink) Event(e Event) {
 		if e.Hint != "" {
 			t.line(e.Host, "     hint: "+e.Hint)
 		}
-	case EventHandlerRun:
+	case installer.EventHandlerRun:
 		t.title(e)
 		t.line(e.Host, fmt.Sprintf("   %s %s %s", t.c(cGreen, "↻"), strings.TrimPrefix(e.Resource, "handler "), t.c(cDim, "("+round(e.Duration).String()+")")))
-	case EventWarning:
+	case installer.EventWarning:
 		t.line(e.Host, t.c(cYellow, "warning: "+e.Message))
-	case EventCheckWaiting:
+	case installer.EventCheckWaiting:
 		t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cDim, "wait"), e.Resource, e.Message))
-	case EventCheck:
+	case installer.EventCheck:
 		if e.Passed == nil {
 			t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cYellow, "skip"), e.Resource, e.Message))
 		} else if *e.Passed {
@@ -151,11 +155,11 @@ func (t *TextSink) Event(e Event) {
 				}
 			}
 		}
-	case EventHostFinished:
+	case installer.EventHostFinished:
 		if e.Message != "" && e.Message != "verify" {
 			t.line(e.Host, t.c(cGreen, e.Message))
 		}
-	case EventRunFinished:
+	case installer.EventRunFinished:
 		if s := e.Summary; s != nil {
 			changed := fmt.Sprintf("%d changed", s.Changed)
 			if e.Message == "plan" {
@@ -171,7 +175,7 @@ func (t *TextSink) Event(e Event) {
 	}
 }
 
-func (t *TextSink) diffColor(l string) string {
+func (t *Text) diffColor(l string) string {
 	switch {
 	case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
 		return t.c(cBold, l)
@@ -207,28 +211,4 @@ func round(d time.Duration) time.Duration {
 		return d.Round(time.Millisecond)
 	}
 	return d
-}
-
-// JSONSink writes one JSON object per event and line.
-type JSONSink struct {
-	W io.Writer
-}
-
-// Event implements Sink.
-func (j JSONSink) Event(e Event) {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return
-	}
-	_, _ = j.W.Write(append(b, '\n'))
-}
-
-// Sinks fans events out to several sinks.
-type Sinks []Sink
-
-// Event implements Sink.
-func (s Sinks) Event(e Event) {
-	for _, x := range s {
-		x.Event(e)
-	}
 }
