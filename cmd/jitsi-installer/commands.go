@@ -92,7 +92,7 @@ func newPlan(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	answersFlag(c, &file)
 	c.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when changes are pending")
 	return c
 }
@@ -125,36 +125,29 @@ func newVerify(g *globals) *cobra.Command {
 		Short: "Run the post-install checks on every host",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := g.open(file, steps.Options{})
+			s, p, err := g.declare(c.Context(), file)
 			if err != nil {
 				return err
 			}
 			defer s.close()
 			s.eng.Settle = settle
-			p := s.eng.Declare(c.Context(), s.targets)
-			defer p.Close()
-			if err := hostsFailed(p); err != nil {
-				return err
-			}
 			return s.verify(c.Context(), p)
 		},
 	}
 	c.Flags().DurationVar(&settle, "settle", defaultSettle, "how long to keep asking health checks and logins that still fail (services just restarted)")
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	answersFlag(c, &file)
+	return c
+}
+
+// parent is a command that only holds its subcommands.
+func parent(use, short string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short}
+	c.AddCommand(subs...)
 	return c
 }
 
 func newAnswers(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "answers", Short: "Create, check and describe answers files"}
-	c.AddCommand(&cobra.Command{
-		Use:   "init",
-		Short: "Print a commented answers file to edit",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			_, err := g.stdout.Write(answers.Template())
-			return err
-		},
-	}, &cobra.Command{
+	validate := &cobra.Command{
 		Use:   "validate FILE",
 		Short: "Check an answers file without contacting any host",
 		Args:  exactArgs(1),
@@ -165,16 +158,29 @@ func newAnswers(g *globals) *cobra.Command {
 			fmt.Fprintf(g.stdout, "%s: valid\n", args[0])
 			return nil
 		},
-	}, &cobra.Command{
-		Use:   "schema",
-		Short: "Print the JSON Schema of the answers file, for editors",
+	}
+	return parent("answers", "Create, check and describe answers files",
+		printDoc(g, "init", "Print a commented answers file to edit", answers.Template),
+		validate,
+		printDoc(g, "schema", "Print the JSON Schema of the answers file, for editors", answers.Schema))
+}
+
+// printDoc is a command that prints the document doc makes.
+func printDoc(g *globals, use, short string, doc func() []byte) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := g.stdout.Write(answers.Schema())
+			_, err := g.stdout.Write(doc())
 			return err
 		},
-	})
-	return c
+	}
+}
+
+// answersFlag is --answers, for the commands that read an answers file.
+func answersFlag(c *cobra.Command, file *string) {
+	c.Flags().StringVarP(file, "answers", "a", "", "answers file")
 }
 
 // waitFlag is --wait, for the commands that take a host's lock.

@@ -20,7 +20,17 @@ type session struct {
 	cfg     *answers.Config
 	eng     *installer.Engine
 	targets []installer.Target
-	close   func()
+	// plan, when declare made it, closes with the session.
+	plan     *installer.Plan
+	closeLog func()
+}
+
+// close closes the session's plan, if any, then its log.
+func (s *session) close() {
+	if s.plan != nil {
+		s.plan.Close()
+	}
+	s.closeLog()
 }
 
 // open loads and checks the answers file before any host is contacted.
@@ -39,10 +49,26 @@ func (g *globals) open(path string, o steps.Options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{g: g, cfg: cfg, close: closer}
+	s := &session{g: g, cfg: cfg, closeLog: closer}
 	s.eng = &installer.Engine{Roles: steps.Roles(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...), Operator: operator()}
 	s.targets = g.targets(cfg, nil)
 	return s, nil
+}
+
+// declare opens the answers file and declares every host's steps without
+// their facts, which is what verify and rollback need. It fails when a host
+// could not be declared. Close the session: it closes the plan.
+func (g *globals) declare(ctx context.Context, file string) (*session, *installer.Plan, error) {
+	s, err := g.open(file, steps.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.plan = s.eng.Declare(ctx, s.targets)
+	if err := hostsFailed(s.plan); err != nil {
+		s.close()
+		return nil, nil, err
+	}
+	return s, s.plan, nil
 }
 
 // targets are the answers' hosts, or this machine with --host local. ask,

@@ -19,9 +19,7 @@ import (
 )
 
 func newJanssen(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "janssen", Short: "What Janssen needs for this meeting server"}
-	c.AddCommand(newJanssenClient(g))
-	return c
+	return parent("janssen", "What Janssen needs for this meeting server", newJanssenClient(g))
 }
 
 func newJanssenClient(g *globals) *cobra.Command {
@@ -85,7 +83,7 @@ standard input, or ${env:NAME}; it is never printed.`,
 			return registerClient(c, g, cfg, file, req, token)
 		},
 	}
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	answersFlag(c, &file)
 	c.Flags().BoolVar(&register, "register", false, "register the client with Janssen (or update the one registered before) and write its id into the answers file")
 	c.Flags().BoolVar(&show, "show", false, "print what Janssen holds for the client registered before")
 	c.Flags().StringVar(&initialToken, "initial-token", "", "Janssen's initial access token for registration: - (standard input) or ${env:NAME}")

@@ -80,7 +80,7 @@ start, --follow keeps reading until interrupted.`,
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	answersFlag(c, &file)
 	c.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines until interrupted")
 	c.Flags().DurationVar(&since, "since", 10*time.Minute, "start this long ago")
 	c.Flags().DurationVar(&interval, "interval", time.Second, "how often --follow reads the hosts")

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
-	"github.com/jitsi-installer/jitsi-installer/steps"
 )
 
 func newRuns(g *globals) *cobra.Command {
@@ -75,7 +74,7 @@ command, and how many resources it changed; --verbose lists them.`,
 			return hostsFailed(p)
 		},
 	}
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	answersFlag(c, &file)
 	c.Flags().IntVarP(&limit, "limit", "n", 20, "at most this many runs per host")
 	return c
 }
@@ -105,17 +104,12 @@ answers too when the rollback is meant to last.`,
 			if !runIDPattern.MatchString(id) {
 				return inputError("%q is not a run id (like 20261201T020304Z-a1b2c3): see `jitsi-installer runs`", id)
 			}
-			s, err := g.open(file, steps.Options{})
+			s, p, err := g.declare(c.Context(), file)
 			if err != nil {
 				return err
 			}
 			defer s.close()
 			s.eng.Command = "rollback " + id
-			p := s.eng.Declare(c.Context(), s.targets)
-			defer p.Close()
-			if err := hostsFailed(p); err != nil {
-				return err
-			}
 			rs := s.eng.PlanRollback(c.Context(), p, id)
 			s.eng.ReportRollback(rs)
 			pending := false
@@ -146,7 +140,7 @@ answers too when the rollback is meant to last.`,
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	answersFlag(c, &file)
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "roll back without asking")
 	return c
 }

@@ -55,7 +55,7 @@ certificate expires within 14 days.`,
 			return r.exit()
 		},
 	}
-	c.Flags().StringVarP(&file, "answers", "a", "", "answers file")
+	answersFlag(c, &file)
 	c.Flags().BoolVarP(&watch, "watch", "w", false, "refresh until interrupted")
 	c.Flags().DurationVar(&interval, "interval", 5*time.Second, "refresh interval with --watch")
 	return c

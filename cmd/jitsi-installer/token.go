@@ -18,9 +18,7 @@ import (
 )
 
 func newToken(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "token", Short: "Check tokens the way the meeting server's Prosody will"}
-	c.AddCommand(newTokenCheck(g))
-	return c
+	return parent("token", "Check tokens the way the meeting server's Prosody will", newTokenCheck(g))
 }
 
 type tokenFlags struct {
