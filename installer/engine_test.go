@@ -59,9 +59,7 @@ func newTestHost(t *testing.T) *testHost {
 		return &Engine{Steps: steps, Sink: rec, Journal: filepath.Join(dir, "state/journal.json"), Backups: filepath.Join(dir, "backups")}, rec
 	}
 	th.plan = func(e *Engine) *Plan {
-		p := e.Plan(context.Background(), []Target{{Name: "local", Dial: func(context.Context) (transport.Transport, error) {
-			return transport.NewLocal(), nil
-		}}})
+		p := e.Plan(context.Background(), localTarget())
 		t.Cleanup(p.Close)
 		if err := p.Err(); err != nil {
 			t.Fatalf("plan: %v", err)

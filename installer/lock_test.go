@@ -89,10 +89,7 @@ func TestLockOfDeadRun(t *testing.T) {
 	th := newTestHost(t)
 	e, _ := th.eng(fileStep(th.path("a.conf"), "a\n"))
 	e.Lock, e.Operator, e.RunID = true, "alice@laptop", "run-dead"
-	p := e.Plan(context.Background(), localTarget())
-	if err := p.Err(); err != nil {
-		t.Fatal(err)
-	}
+	p := th.plan(e)
 	// A command of the run, with a child, still running on the host.
 	h := p.Hosts[0].Host
 	if err := e.saveJournal(context.Background(), p.Hosts[0], newJournal(nil, e.RunID)); err != nil {

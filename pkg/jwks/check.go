@@ -508,28 +508,33 @@ func (c *checker) room() {
 	}
 }
 
+// object is m[key], the claim at path, when it is a JSON object; otherwise
+// check name passes with absent (no such claim) or fails with fix.
+func (c *checker) object(name string, m map[string]any, key, path, absent, fix string) (map[string]any, bool) {
+	v, present := m[key]
+	if !present {
+		c.pass(name, "%s", absent)
+		return nil, false
+	}
+	o, ok := v.(map[string]any)
+	if !ok {
+		c.fail(name, fix, "%s is %s", path, describe(v))
+	}
+	return o, ok
+}
+
 // contextUser checks context.user the way Jitsi's modules read it: an object
 // of strings, and moderator a boolean or "true"/"false".
 func (c *checker) contextUser() {
 	const name = "context.user"
-	ctxv, present := c.t.Claims["context"]
-	if !present {
-		c.pass(name, "no context: participants join without name, email or avatar from the token")
-		return
-	}
-	ctx, ok := ctxv.(map[string]any)
+	ctx, ok := c.object(name, c.t.Claims, "context", "context",
+		"no context: participants join without name, email or avatar from the token", "context must be a JSON object")
 	if !ok {
-		c.fail(name, "context must be a JSON object", "context is %s", describe(ctxv))
 		return
 	}
-	uv, present := ctx["user"]
-	if !present {
-		c.pass(name, "absent")
-		return
-	}
-	user, ok := uv.(map[string]any)
+	user, ok := c.object(name, ctx, "user", "context.user",
+		"absent", "context.user must be a JSON object {id, name, email, avatar, moderator}")
 	if !ok {
-		c.fail(name, "context.user must be a JSON object {id, name, email, avatar, moderator}", "context.user is %s", describe(uv))
 		return
 	}
 	var bad, found []string

@@ -20,8 +20,8 @@ func TestHold(t *testing.T) {
 	}{
 		{"ssh as root", func(t *testing.T) Holder { return newTestHost(t, sshtest.Options{}).mustDial(t, nil) }},
 		{"ssh through sudo", func(t *testing.T) Holder {
-			h := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, password)})
-			return h.mustDial(t, func(o *SSHOptions) { o.User, o.SudoPassword = "deploy", password })
+			h := newSudoHost(t, password)
+			return h.dialSudo(t, password)
 		}},
 		{"local", func(t *testing.T) Holder { return NewLocal() }},
 	}
@@ -52,8 +52,8 @@ func TestHold(t *testing.T) {
 	}
 
 	t.Run("wrong sudo password", func(t *testing.T) {
-		h := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, password)})
-		s := h.mustDial(t, func(o *SSHOptions) { o.User, o.SudoPassword = "deploy", "wrong" })
+		h := newSudoHost(t, password)
+		s := h.dialSudo(t, "wrong")
 		_, err := s.Hold(t.Context(), Cmd{Sudo: true, Args: []string{"cat"}})
 		if !errors.Is(err, ErrSudo) || !strings.Contains(err.Error(), "wrong sudo password") {
 			t.Errorf("err = %v", err)

@@ -67,6 +67,19 @@ func (h *testHost) mustDial(t *testing.T, edit func(*SSHOptions)) *SSH {
 	return s
 }
 
+// newSudoHost is a test host whose sudo asks for password ("" for none).
+func newSudoHost(t *testing.T, password string) *testHost {
+	t.Helper()
+	return newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, password)})
+}
+
+// dialSudo connects as the unprivileged user deploy, root through sudo with
+// password.
+func (h *testHost) dialSudo(t *testing.T, password string) *SSH {
+	t.Helper()
+	return h.mustDial(t, func(o *SSHOptions) { o.User, o.SudoPassword = "deploy", password })
+}
+
 func mustRun(t *testing.T, tr Transport, c Cmd) Result {
 	t.Helper()
 	res, err := tr.Run(t.Context(), c)
@@ -382,10 +395,10 @@ func TestQuoting(t *testing.T) {
 	printArgs := []string{"sh", "-c", `printf '%s\0' "$@"; printf '%s\0' "$A_VAR" "$EMPTY" "${SSHTEST_SUDO-}"`, "sh"}
 
 	password := `p@ss 'w"rd $x`
-	h := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, password)})
-	nopass := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, "")})
+	h := newSudoHost(t, password)
+	nopass := newSudoHost(t, "")
 	root := h.mustDial(t, nil)
-	sudoPW := h.mustDial(t, func(o *SSHOptions) { o.User, o.SudoPassword = "deploy", password })
+	sudoPW := h.dialSudo(t, password)
 	sudoN := nopass.mustDial(t, func(o *SSHOptions) { o.User = "deploy" })
 
 	tests := []struct {
@@ -422,8 +435,8 @@ func TestQuoting(t *testing.T) {
 
 func TestSudoWithPassword(t *testing.T) {
 	const password = "sudo-secret-1"
-	h := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, password)})
-	s := h.mustDial(t, func(o *SSHOptions) { o.User, o.SudoPassword = "deploy", password })
+	h := newSudoHost(t, password)
+	s := h.dialSudo(t, password)
 
 	stdin := []byte("first line\nsecond line without newline")
 	res := mustRun(t, s, Cmd{Args: []string{"sh", "-c", `printf '%s|' "$SSHTEST_SUDO"; cat; echo warn >&2`}, Stdin: stdin, Sudo: true})
@@ -446,8 +459,8 @@ func TestSudoWithPassword(t *testing.T) {
 	}
 
 	// A host that does not ask (NOPASSWD) must not get the password on stdin.
-	nopass := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, "")})
-	s = nopass.mustDial(t, func(o *SSHOptions) { o.User, o.SudoPassword = "deploy", password })
+	nopass := newSudoHost(t, "")
+	s = nopass.dialSudo(t, password)
 	res = mustRun(t, s, Cmd{Args: []string{"cat"}, Stdin: stdin, Sudo: true})
 	if !bytes.Equal(res.Stdout, stdin) {
 		t.Errorf("NOPASSWD host: command read %q, want %q", res.Stdout, stdin)
@@ -456,7 +469,7 @@ func TestSudoWithPassword(t *testing.T) {
 
 func TestSudoRefused(t *testing.T) {
 	const password = "sudo-secret-2"
-	h := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, password)})
+	h := newSudoHost(t, password)
 	tests := []struct {
 		name, password, want string
 	}{
@@ -485,16 +498,20 @@ func TestSudoRefused(t *testing.T) {
 	}
 }
 
-func TestWriteFile(t *testing.T) {
-	h := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, "pw")})
-	root := h.mustDial(t, nil)
-	viaSudo := h.mustDial(t, func(o *SSHOptions) { o.User, o.SudoPassword = "deploy", "pw" })
+// asRootAndThroughSudo runs test as subtests: on a connection as root, and
+// on one as deploy, root through sudo.
+func asRootAndThroughSudo(t *testing.T, test func(t *testing.T, s *SSH)) {
+	h := newSudoHost(t, "pw")
 	for _, tt := range []struct {
 		name string
-		tr   Transport
-	}{{"root", root}, {"sudo", viaSudo}} {
-		t.Run(tt.name, func(t *testing.T) { testWriteFile(t, tt.tr) })
+		s    *SSH
+	}{{"root", h.mustDial(t, nil)}, {"sudo", h.dialSudo(t, "pw")}} {
+		t.Run(tt.name, func(t *testing.T) { test(t, tt.s) })
 	}
+}
+
+func TestWriteFile(t *testing.T) {
+	asRootAndThroughSudo(t, func(t *testing.T, s *SSH) { testWriteFile(t, s) })
 }
 
 // testWriteFile checks WriteFile on any transport whose host is this machine.
@@ -580,39 +597,31 @@ func readAll(f *os.File) (string, error) {
 }
 
 func TestUploadAndReadFile(t *testing.T) {
-	h := newTestHost(t, sshtest.Options{Path: sshtest.FakeSudo(t, "pw")})
-	root := h.mustDial(t, nil)
-	viaSudo := h.mustDial(t, func(o *SSHOptions) { o.User, o.SudoPassword = "deploy", "pw" })
-	for _, tt := range []struct {
-		name string
-		s    *SSH
-	}{{"root over sftp", root}, {"sudo", viaSudo}} {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			p := filepath.Join(dir, "blob")
-			data := bytes.Repeat([]byte("0123456789abcdef"), 100_000)
-			if err := tt.s.Upload(t.Context(), bytes.NewReader(data), p); err != nil {
-				t.Fatalf("Upload: %v", err)
-			}
-			got, err := tt.s.ReadFile(t.Context(), p)
-			if err != nil || !bytes.Equal(got, data) {
-				t.Fatalf("ReadFile: %d bytes, %v; want %d bytes", len(got), err, len(data))
-			}
-			if st, _ := os.Stat(p); st.Mode() != 0o644 {
-				t.Errorf("mode %v, want 0644", st.Mode())
-			}
-			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-				t.Errorf("directory holds %v, want only blob", entries)
-			}
-			if _, err := tt.s.ReadFile(t.Context(), filepath.Join(dir, "absent")); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("ReadFile of a missing file: %v, want fs.ErrNotExist", err)
-			}
-			err = tt.s.Upload(t.Context(), strings.NewReader("x"), filepath.Join(dir, "none", "f"))
-			if err == nil || !strings.Contains(err.Error(), "does not exist") {
-				t.Errorf("Upload into a missing directory: %v", err)
-			}
-		})
-	}
+	asRootAndThroughSudo(t, func(t *testing.T, s *SSH) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "blob")
+		data := bytes.Repeat([]byte("0123456789abcdef"), 100_000)
+		if err := s.Upload(t.Context(), bytes.NewReader(data), p); err != nil {
+			t.Fatalf("Upload: %v", err)
+		}
+		got, err := s.ReadFile(t.Context(), p)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("ReadFile: %d bytes, %v; want %d bytes", len(got), err, len(data))
+		}
+		if st, _ := os.Stat(p); st.Mode() != 0o644 {
+			t.Errorf("mode %v, want 0644", st.Mode())
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			t.Errorf("directory holds %v, want only blob", entries)
+		}
+		if _, err := s.ReadFile(t.Context(), filepath.Join(dir, "absent")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("ReadFile of a missing file: %v, want fs.ErrNotExist", err)
+		}
+		err = s.Upload(t.Context(), strings.NewReader("x"), filepath.Join(dir, "none", "f"))
+		if err == nil || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("Upload into a missing directory: %v", err)
+		}
+	})
 }
 
 func TestOneConnectionAndRoundTrips(t *testing.T) {
