@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 )
 
 func TestLogTailMergesMasksAndFollows(t *testing.T) {
@@ -30,6 +31,7 @@ func TestLogTailMergesMasksAndFollows(t *testing.T) {
 	write(jic, "Jicofo "+stamp(-2*time.Second, "2006-01-02 15:04:05.000")+" INFO: focus password s3cretXMPPpass\n", os.O_TRUNC)
 	write(sec, `{"focus": "s3cretXMPPpass", "jvb_instance_id": "abc123"}`, os.O_TRUNC)
 
+	t.Setenv("PATH", sshtest.FakeSudo(t, "")) // not root, the local transport asks sudo -n
 	lt := &LogTail{Host: "h", T: transport.NewLocal(), Since: now.Add(-time.Minute), SecretsFile: sec, Redactor: NewRedactor(),
 		Sources: []LogSource{{Component: "prosody", Files: []string{pros}}, {Component: "jicofo", Files: []string{jic}}}}
 	lines, err := lt.Poll(context.Background())

@@ -9,9 +9,7 @@ import (
 // Backups are root's alone, whatever the replaced file's mode, and a backup
 // cut short (a full disk) does not stay behind.
 func TestWriteFileBackups(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("writes files owned by root")
-	}
+	needRoot(t, "writes files owned by root")
 	tests := []struct {
 		name    string
 		cp      string // a cp to put first on PATH; empty: the real one

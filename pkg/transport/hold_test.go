@@ -23,7 +23,10 @@ func TestHold(t *testing.T) {
 			h := newSudoHost(t, password)
 			return h.dialSudo(t, password)
 		}},
-		{"local", func(t *testing.T) Holder { return NewLocal() }},
+		{"local", func(t *testing.T) Holder {
+			t.Setenv("PATH", sshtest.FakeSudo(t, "")) // not root: sudo -n
+			return NewLocal()
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

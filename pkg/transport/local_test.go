@@ -28,16 +28,12 @@ func TestLocalRun(t *testing.T) {
 }
 
 func TestLocalWriteFile(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("writes files owned by other users: needs root")
-	}
+	needRoot(t, "writes files owned by other users")
 	testWriteFile(t, NewLocal())
 }
 
 func TestLocalSudoWhenRootRunsDirectly(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
+	needRoot(t, "checks that root runs commands without sudo")
 	dir := t.TempDir()
 	called := filepath.Join(dir, "called")
 	script := "#!/bin/sh\ntouch " + Quote(called) + "\nexit 99\n"

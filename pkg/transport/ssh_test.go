@@ -67,6 +67,29 @@ func (h *testHost) mustDial(t *testing.T, edit func(*SSHOptions)) *SSH {
 	return s
 }
 
+// needRoot skips a test that cannot run without root, saying why.
+func needRoot(t *testing.T, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip(why + ": needs root")
+	}
+}
+
+// ownUser is the user and group this test runs as: files written as them
+// need no root.
+func ownUser(t *testing.T) (owner, group string) {
+	t.Helper()
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Username, g.Name
+}
+
 // newSudoHost is a test host whose sudo asks for password ("" for none).
 func newSudoHost(t *testing.T, password string) *testHost {
 	t.Helper()
@@ -511,6 +534,7 @@ func asRootAndThroughSudo(t *testing.T, test func(t *testing.T, s *SSH)) {
 }
 
 func TestWriteFile(t *testing.T) {
+	needRoot(t, "writes files owned by other users")
 	asRootAndThroughSudo(t, func(t *testing.T, s *SSH) { testWriteFile(t, s) })
 }
 
@@ -597,6 +621,7 @@ func readAll(f *os.File) (string, error) {
 }
 
 func TestUploadAndReadFile(t *testing.T) {
+	needRoot(t, "uploads files owned by root")
 	asRootAndThroughSudo(t, func(t *testing.T, s *SSH) {
 		dir := t.TempDir()
 		p := filepath.Join(dir, "blob")
@@ -638,7 +663,8 @@ func TestOneConnectionAndRoundTrips(t *testing.T) {
 		t.Errorf("after %d runs: %d round trips, want %d", n, got, n+1)
 	}
 	p := filepath.Join(t.TempDir(), "f")
-	if err := s.WriteFile(t.Context(), File{Path: p, Data: []byte("x")}); err != nil {
+	owner, group := ownUser(t)
+	if err := s.WriteFile(t.Context(), File{Path: p, Data: []byte("x"), Owner: owner, Group: group}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.ReadFile(t.Context(), p); err != nil {
