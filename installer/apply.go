@@ -2,7 +2,6 @@ package installer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -36,11 +35,11 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 			if failed != nil {
 				if err := <-ahead[hp]; err != nil {
 					hp.Err = err
-					e.reportFailure(hp.Host, err)
+					e.hostFailed(hp.Host.Name, err)
 					continue
 				}
 				hp.Err = &BlockedError{Host: hp.Host.Name, By: failed.Host.Name, Role: failed.Host.Role}
-				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err)})
+				e.hostFailed(hp.Host.Name, hp.Err)
 				continue
 			}
 			wg.Add(1)
@@ -55,7 +54,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 				}
 				if err != nil {
 					hp.Err = err
-					e.reportFailure(hp.Host, err)
+					e.hostFailed(hp.Host.Name, err)
 				}
 			}()
 		}
@@ -85,16 +84,6 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	total.Duration = time.Since(p.start)
 	e.emit(Event{Type: EventRunFinished, Summary: &total, Duration: total.Duration, Message: "apply"})
 	return total
-}
-
-// reportFailure shows err as h's failure, unless a resource or handler
-// event showed it already.
-func (e *Engine) reportFailure(h *Host, err error) {
-	var se *StepError
-	if errors.As(err, &se) && se.shown {
-		return
-	}
-	e.emit(Event{Type: EventResourceFailed, Host: h.Name, Error: describe(err), Hint: hintFor(err)})
 }
 
 // startAhead applies, on every host of a later role that planned changes

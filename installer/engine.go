@@ -158,7 +158,7 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 			}
 			hp.Err = e.planHost(ctx, t, hp, probe, wait, done)
 			if hp.Err != nil {
-				e.emit(Event{Type: EventResourceFailed, Host: hp.Host.Name, Error: describe(hp.Err), Hint: hintFor(hp.Err)})
+				e.hostFailed(hp.Host.Name, hp.Err)
 			}
 		}()
 	}

@@ -15,14 +15,26 @@ type StepError struct {
 	shown                bool // already reported by a resource or handler event
 }
 
-func (e *StepError) Error() string {
-	where := e.Step
-	if e.Resource != "" {
-		where += ": " + e.Resource
+func (e *StepError) Error() string { return fmt.Sprintf("%s: %s: %v", e.Host, e.where(), e.Err) }
+
+// where is the step, and the resource when there is one.
+func (e *StepError) where() string {
+	if e.Resource == "" {
+		return e.Step
 	}
-	return fmt.Sprintf("%s: %s: %v", e.Host, where, e.Err)
+	return e.Step + ": " + e.Resource
 }
 func (e *StepError) Unwrap() error { return e.Err }
+
+// hostFailed reports why a host failed, with what to do about it, unless a
+// resource or handler event has shown it already.
+func (e *Engine) hostFailed(host string, err error) {
+	var se *StepError
+	if errors.As(err, &se) && se.shown {
+		return
+	}
+	e.emit(Event{Type: EventResourceFailed, Host: host, Error: describe(err), Hint: hintFor(err)})
+}
 
 // describe is err without the host name, for lines already prefixed by it.
 func describe(err error) string {
@@ -34,11 +46,7 @@ func describe(err error) string {
 	case errors.As(err, &se) && se.Step == stepConnect:
 		return se.Err.Error() // says "connect ADDR: ..." itself
 	case errors.As(err, &se):
-		where := se.Step
-		if se.Resource != "" {
-			where += ": " + se.Resource
-		}
-		return where + ": " + se.Err.Error()
+		return se.where() + ": " + se.Err.Error()
 	}
 	return errString(err)
 }

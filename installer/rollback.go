@@ -153,7 +153,7 @@ func (e *Engine) planRollback(ctx context.Context, r *HostRollback, runID string
 func (e *Engine) ReportRollback(rs []*HostRollback) {
 	for _, r := range rs {
 		if r.Err != nil {
-			e.emit(Event{Type: EventResourceFailed, Host: r.Host, Error: describe(r.Err), Hint: hintFor(r.Err)})
+			e.hostFailed(r.Host, r.Err)
 			continue
 		}
 		for _, f := range r.Files {
@@ -193,10 +193,7 @@ func (e *Engine) Rollback(ctx context.Context, rs []*HostRollback) Summary {
 			defer wg.Done()
 			if err := e.rollbackHost(ctx, r); err != nil {
 				r.Err = err
-				var se *StepError
-				if !errors.As(err, &se) || !se.shown {
-					e.emit(Event{Type: EventResourceFailed, Host: r.Host, Error: describe(err), Hint: hintFor(err)})
-				}
+				e.hostFailed(r.Host, err)
 			}
 		}()
 	}
