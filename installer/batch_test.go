@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 )
 
 // runBatch runs a batch with the local sh, as the engine does over SSH.
@@ -51,14 +52,7 @@ func TestBatchLanes(t *testing.T) {
 // TestFileProbeWithAndWithoutPrelude: the facts filesPrelude gathers for
 // all files give the same verdicts as each probe asking for itself.
 func TestFileProbeWithAndWithoutPrelude(t *testing.T) {
-	u, err := user.Current()
-	if err != nil {
-		t.Skip(err)
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		t.Skip(err)
-	}
+	owner, group := sshtest.Self(t)
 	dir := t.TempDir()
 	var fs []*File
 	var frags []string
@@ -79,18 +73,18 @@ func TestFileProbeWithAndWithoutPrelude(t *testing.T) {
 			}
 			os.Chmod(p, c.mode)
 		}
-		f := &File{Path: p, Content: []byte(c.content), Mode: 0o644, Owner: u.Username, Group: g.Name}
+		f := &File{Path: p, Content: []byte(c.content), Mode: 0o644, Owner: owner, Group: group}
 		fs = append(fs, f)
 		frags = append(frags, f.Probe())
 	}
 	// The prelude's facts are where the probes look for them.
 	frags = append(frags, `cat "$BATCH_DIR/s.`+fs[4].factKey()+`" "$BATCH_DIR/h.`+fs[4].factKey()+`"`)
 	with := runBatch(t, []string{filesPrelude(fs)}, frags)
-	if want := "644 " + u.Username + " " + g.Name + " 12\n" + fs[4].sum() + "\n"; with[5].Out != want {
+	if want := "644 " + owner + " " + group + " 12\n" + fs[4].sum() + "\n"; with[5].Out != want {
 		t.Errorf("gathered facts %q, want %q", with[5].Out, want)
 	}
 	without := runBatch(t, nil, frags)
-	want := []string{"", "update: content", "update: mode 0600 -> 0644", "create: " + u.Username + ":" + g.Name + " 0644", ""}
+	want := []string{"", "update: content", "update: mode 0600 -> 0644", "create: " + owner + ":" + group + " 0644", ""}
 	for i, f := range fs {
 		for name, res := range map[string][]Probed{"with the prelude": with, "without": without} {
 			c, err := f.Diff(res[i])

@@ -75,21 +75,6 @@ func needRoot(t *testing.T, why string) {
 	}
 }
 
-// ownUser is the user and group this test runs as: files written as them
-// need no root.
-func ownUser(t *testing.T) (owner, group string) {
-	t.Helper()
-	u, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Username, g.Name
-}
-
 // newSudoHost is a test host whose sudo asks for password ("" for none).
 func newSudoHost(t *testing.T, password string) *testHost {
 	t.Helper()
@@ -663,7 +648,7 @@ func TestOneConnectionAndRoundTrips(t *testing.T) {
 		t.Errorf("after %d runs: %d round trips, want %d", n, got, n+1)
 	}
 	p := filepath.Join(t.TempDir(), "f")
-	owner, group := ownUser(t)
+	owner, group := sshtest.Self(t)
 	if err := s.WriteFile(t.Context(), File{Path: p, Data: []byte("x"), Owner: owner, Group: group}); err != nil {
 		t.Fatal(err)
 	}
