@@ -2,12 +2,13 @@
 -- the behaviour of the upstream module. Clients sign in with SASL
 -- ANONYMOUS; mod_jitsi_session puts the token from ?token= on the BOSH or
 -- WebSocket URL (or an "Authorization: Bearer" header) on the session, and
--- token/util.lib.lua verifies it. When token/util cannot be loaded (a
--- missing Lua library: basexx, cjson, inspect, luaossl, luasec) the module
--- fails to load and the host offers no SASL mechanism, as upstream.
+-- token/util.lib.lua verifies it. The password-less provider is
+-- auth_provider.lib.lua's, shared with mod_auth_jitsi-anonymous (upstream
+-- repeats it in each module). When token/util cannot be loaded (a missing
+-- Lua library: basexx, cjson, inspect, luaossl, luasec) the module fails to
+-- load and the host offers no SASL mechanism, as upstream.
 
 local generate_uuid = require "util.uuid".generate;
-local new_sasl = require "util.sasl".new;
 local sasl = require "util.sasl";
 local token_util = module:require "token/util".new(module);
 local sessions = prosody.full_sessions;
@@ -18,28 +19,6 @@ if token_util == nil then
 end
 
 module:depends("jitsi_session");
-
-local provider = {};
-local host = module.host;
-
-function provider.test_password(username, password)
-	return nil, "Password based auth not supported";
-end
-function provider.get_password(username)
-	return nil;
-end
-function provider.set_password(username, password)
-	return nil, "Set password not supported";
-end
-function provider.user_exists(username)
-	return nil;
-end
-function provider.create_user(username, password)
-	return nil;
-end
-function provider.delete_user(username)
-	return nil;
-end
 
 local function verify(session)
 	local res, err, reason = token_util:process_and_verify_token(session);
@@ -53,31 +32,29 @@ local function verify(session)
 	return { verify_result = res, custom_username = prosody.events.fire_event("pre-jitsi-authentication", session) };
 end
 
-function provider.get_sasl_handler(session)
-	local function get_username_from_token(self, message)
-		local result = verify(session);
-		if result.res == false then
-			return result.res, result.error, result.reason;
-		end
-		if result.custom_username then
-			self.username = result.custom_username;
-		elseif session.previd ~= nil then
-			for _, other in pairs(sessions) do
-				if other.resumption_token == session.previd then
-					self.username = other.username;
-					break;
-				end
-			end
-		else
-			self.username = message;
-		end
-		session._jitsi_auth_done = true;
-		return result.verify_result;
+-- The SASL ANONYMOUS profile: the token decides, and the username is the
+-- one a pre-jitsi-authentication handler chose, a resumed session's, or the
+-- random one the mechanism below made.
+module:require "auth_provider"(module, function(session, handler, message)
+	local result = verify(session);
+	if result.res == false then
+		return result.res, result.error, result.reason;
 	end
-	return new_sasl(host, { anonymous = get_username_from_token });
-end
-
-module:provides("auth", provider);
+	if result.custom_username then
+		handler.username = result.custom_username;
+	elseif session.previd ~= nil then
+		for _, other in pairs(sessions) do
+			if other.resumption_token == session.previd then
+				handler.username = other.username;
+				break;
+			end
+		end
+	else
+		handler.username = message;
+	end
+	session._jitsi_auth_done = true;
+	return result.verify_result;
+end);
 
 -- Prosody's own ANONYMOUS mechanism would retry a refused profile; this one
 -- answers the failure.

@@ -21,12 +21,16 @@ end
 target = jid.prep(target);
 local available = {}; -- full JID -> true
 
+local function from_target(stanza)
+	return jid.bare(stanza.attr.from) == target;
+end
+
 local function on_presence(event)
 	local stanza = event.stanza;
-	local from = stanza.attr.from;
-	if jid.bare(from) ~= target then
+	if not from_target(stanza) then
 		return;
 	end
+	local from = stanza.attr.from;
 	local t = stanza.attr.type;
 	if t == nil then
 		if not available[from] then
@@ -53,8 +57,7 @@ end
 -- An IQ from anyone but the target, to the component: forwarded.
 local function forward(event)
 	local origin, stanza = event.origin, event.stanza;
-	local from = stanza.attr.from;
-	if jid.bare(from) == target then
+	if from_target(stanza) then
 		return;
 	end
 	local to = some_resource();
@@ -65,7 +68,7 @@ local function forward(event)
 		return true;
 	end
 	local copy = st.clone(stanza);
-	copy.attr.from = module.host .. "/" .. from;
+	copy.attr.from = module.host .. "/" .. stanza.attr.from;
 	copy.attr.to = to;
 	module:send(copy);
 	return true;
@@ -74,8 +77,7 @@ end
 -- A stanza from the target to COMPONENT/<full JID>: back to that JID.
 local function back(event)
 	local stanza = event.stanza;
-	local from = stanza.attr.from;
-	if jid.bare(from) ~= target then
+	if not from_target(stanza) then
 		return;
 	end
 	local _, _, resource = jid.split(stanza.attr.to);
