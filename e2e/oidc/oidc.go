@@ -14,12 +14,10 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +32,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 )
 
 // Version is the npm version range installed.
@@ -164,12 +164,12 @@ func Start(ctx context.Context, o Options) (*Provider, error) {
 		return fail(err)
 	}
 	p.Issuer = "https://127.0.0.1:" + strconv.Itoa(port)
-	caPEM, certPEM, keyPEM, err := certificate()
+	tf, err := testca.New("oidc-provider", "127.0.0.1", "localhost")
 	if err != nil {
 		return fail(err)
 	}
 	p.CAFile = filepath.Join(dir, "ca.pem")
-	files := map[string][]byte{"ca.pem": caPEM, "cert.pem": certPEM, "key.pem": keyPEM, "provider.mjs": script}
+	files := map[string][]byte{"ca.pem": tf.CA, "cert.pem": tf.Cert, "key.pem": tf.Key, "provider.mjs": script}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			return fail(err)
@@ -235,7 +235,7 @@ func Start(ctx context.Context, o Options) (*Provider, error) {
 		return nil, ctx.Err()
 	}
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(caPEM)
+	roots.AppendCertsFromPEM(tf.CA)
 	p.client = &http.Client{Timeout: 15 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
 	return p, nil
@@ -358,48 +358,6 @@ func privateJWK(priv crypto.Signer, kid, use string) map[string]any {
 	return j
 }
 
-// certificate makes a CA and a certificate for 127.0.0.1 and localhost.
-func certificate() (caPEM, certPEM, keyPEM []byte, err error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	ca := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: "oidc-provider test CA " + randomHex(4)},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	leaf := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-	}
-	caCert, err := x509.ParseCertificate(caDER) // its generated key id becomes the leaf's authority key id
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &leafKey.PublicKey, caKey)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(leafKey)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
-}
-
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -407,11 +365,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func serial() *big.Int {
-	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	return n
 }
 
 func randomHex(n int) string {

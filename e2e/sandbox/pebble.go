@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 )
 
 const (
@@ -50,7 +52,7 @@ func startPebble(ctx context.Context, dir, host, target string, logw io.Writer) 
 		Server:   fmt.Sprintf("https://%s:%d/dir", host, pebblePort),
 		host:     host,
 	}
-	tf, err := serverCert("pebble", net.ParseIP(host))
+	tf, err := testca.New("pebble", host)
 	if err != nil {
 		return nil, err
 	}

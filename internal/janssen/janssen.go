@@ -8,22 +8,17 @@
 package janssen
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
-	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 )
 
 // Paths of the endpoints, under the issuer.
@@ -86,13 +81,17 @@ func New(hosts []string, port int) (*Server, error) {
 	if len(hosts) == 0 {
 		return nil, errors.New("janssen: no host for the certificate")
 	}
-	caPEM, cert, err := newCertificate(hosts)
+	files, err := testca.New("Janssen stand-in", hosts...)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := files.TLS()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
 		issuer:  "https://" + net.JoinHostPort(hosts[0], strconv.Itoa(port)),
-		caPEM:   caPEM,
+		caPEM:   files.CA,
 		cert:    cert,
 		clients: map[string]client{},
 	}
@@ -172,64 +171,6 @@ func (s *Server) Registrations() []Registration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Registration(nil), s.registrations...)
-}
-
-func newCertificate(hosts []string) ([]byte, tls.Certificate, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, tls.Certificate{}, fmt.Errorf("generate CA key: %w", err)
-	}
-	ca := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "Janssen stand-in test CA " + randomHex(4)},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		return nil, tls.Certificate{}, fmt.Errorf("create CA certificate: %w", err)
-	}
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, tls.Certificate{}, fmt.Errorf("generate server key: %w", err)
-	}
-	leaf := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: hosts[0]},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			leaf.IPAddresses = append(leaf.IPAddresses, ip)
-		} else {
-			leaf.DNSNames = append(leaf.DNSNames, h)
-		}
-	}
-	// Signed by the parsed CA, not its template: the parsed one has the
-	// subject key id Go generated, which becomes the server certificate's
-	// authority key id. Strict verifiers (Python 3.13's default) require it,
-	// and every certificate a real CA issues has it.
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, tls.Certificate{}, fmt.Errorf("parse CA certificate: %w", err)
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &leafKey.PublicKey, caKey)
-	if err != nil {
-		return nil, tls.Certificate{}, fmt.Errorf("create server certificate: %w", err)
-	}
-	cert := tls.Certificate{Certificate: [][]byte{leafDER, caDER}, PrivateKey: leafKey}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), cert, nil
-}
-
-func serial() *big.Int {
-	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 126))
-	return n
 }
 
 func randomHex(n int) string {

@@ -14,6 +14,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 )
 
 // KeyLifetime is how long a generation of keys is published: the JWK's exp.
@@ -80,7 +82,7 @@ func newGeneration() (generation, error) {
 			usage = x509.KeyUsageKeyEncipherment | x509.KeyUsageKeyAgreement
 		}
 		tmpl := &x509.Certificate{
-			SerialNumber: serial(),
+			SerialNumber: testca.Serial(),
 			Subject:      pkix.Name{CommonName: "Janssen stand-in key " + kid},
 			NotBefore:    time.Now().Add(-time.Hour),
 			NotAfter:     exp,
