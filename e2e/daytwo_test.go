@@ -21,6 +21,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // statusOf runs status --output json and decodes it.
@@ -76,7 +77,7 @@ func sha(t *testing.T, tg *sandbox.Target, path string) string {
 // logins, logs --follow showing a login as it happens, a stopped bridge,
 // runs and the rollback of the last run.
 func TestDayTwo(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	tg := up(t, "d-daytwo", "bookworm", "root")
 	if r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 {
 		t.Fatalf("install: exit %d\n%s", r.code, r.out)
@@ -225,7 +226,7 @@ func TestDayTwo(t *testing.T) {
 // TestPinnedUpgrade pins release N, installs, checks that apt-get upgrade
 // leaves it, pins N+1, and checks the plan, the upgrade and verify.
 func TestPinnedUpgrade(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	tg := up(t, "d-pin", "bookworm", "root")
 	releases := repoReleases(t, tg)
 	if len(releases) < 2 {

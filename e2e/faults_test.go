@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // live is an installer run whose events a test watches as they come, to
@@ -164,7 +165,7 @@ func converges(t *testing.T, tg *sandbox.Target, round string) result {
 // its link mid-run; the runs after converge and pay the restarts owed, and
 // nothing a killed run started keeps running on the host.
 func TestFaultInjection(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	tg := up(t, "f-kill", "bookworm", "root")
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
@@ -313,7 +314,7 @@ func link(t *testing.T, tg *sandbox.Target, state string) {
 // is held through sudo), runs racing for it, a port forward, and each kind
 // of damaged state an operator finds on a bad day.
 func TestLockRaceAndDamage(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	tg := up(t, "f-state", "bookworm", "ops")
 	if r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 {
 		t.Fatalf("install: exit %d\n%s", r.code, r.out)

@@ -13,47 +13,22 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 var installer string // the binary under test, built once
 
 func TestMain(m *testing.M) {
-	if os.Geteuid() == 0 {
-		dir, err := os.MkdirTemp("", "jitsi-installer-e2e")
-		if err != nil {
-			panic(err)
-		}
-		installer = filepath.Join(dir, "jitsi-installer")
-		build := exec.Command("go", "build", "-o", installer, "../cmd/jitsi-installer")
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build the installer:", err)
-			os.Exit(1)
-		}
-		code := m.Run()
-		os.RemoveAll(dir)
-		os.Exit(code)
+	if os.Geteuid() != 0 {
+		os.Exit(m.Run()) // every test skips: no installer to build
 	}
-	os.Exit(m.Run())
-}
-
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	why := "the end-to-end tests boot systemd-nspawn targets and need root"
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: they must run, not skip)", why)
-	}
-	t.Skip(why)
+	os.Exit(testenv.RunWithInstaller(m, &installer))
 }
 
 // up boots a target and removes it when the test ends.
@@ -224,7 +199,7 @@ func noSecretsIn(t *testing.T, tg *sandbox.Target, outputs ...string) {
 }
 
 func TestInstallBookworm(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	t.Parallel()
 	tg := up(t, "i-bookworm", "bookworm", "root")
 	installAndVerify(t, tg)
@@ -234,7 +209,7 @@ func TestInstallBookworm(t *testing.T) {
 }
 
 func TestInstallTrixie(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	t.Parallel()
 	tg := up(t, "i-trixie", "trixie", "root")
 	installAndVerify(t, tg)
@@ -243,7 +218,7 @@ func TestInstallTrixie(t *testing.T) {
 
 // TestInstallThroughSudo installs as a user whose sudo needs a password.
 func TestInstallThroughSudo(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	t.Parallel()
 	tg := up(t, "i-ops", "bookworm", "ops")
 	installAndVerify(t, tg)
@@ -347,7 +322,7 @@ func drift(t *testing.T, tg *sandbox.Target) {
 // installed, named by JITSI_E2E_DRIFT_TARGET (TestInstallBookworm runs it
 // on its own target).
 func TestDriftOnTarget(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	name := os.Getenv("JITSI_E2E_DRIFT_TARGET")
 	if name == "" {
 		t.Skip("JITSI_E2E_DRIFT_TARGET names no target; TestInstallBookworm/drift covers it")
@@ -466,7 +441,7 @@ func lastLines(s string, n int) string {
 // must stop at that repository's key with exit 1 and say what to do, before
 // installing any Jitsi package.
 func TestBullseyeNeedsProsodysRepository(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	t.Parallel()
 	tg := up(t, "i-bullseye", "bullseye", "root")
 	p := jitsi(t, true, "plan", "--answers", tg.AnswersFile)

@@ -27,6 +27,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
@@ -37,7 +38,7 @@ import (
 // under the exact URL Prosody derives from its kid, within its period (30
 // seconds), and drop a retired one.
 func TestKeyServerMode(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	tg := boot(t, sandbox.Options{Name: "i-keys", Suite: "bookworm", JitsiSuite: standin.OldSuite})

@@ -6,13 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // BenchmarkScaleOut times a fresh install of a core with one videobridge
@@ -21,9 +21,7 @@ import (
 //
 //	go test -tags e2e -run '^$' -bench ScaleOut -benchtime 1x ./e2e
 func BenchmarkScaleOut(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("boots sandbox targets: needs root")
-	}
+	testenv.Root(b)
 	var times [2]time.Duration
 	for range b.N {
 		for i, n := range []int{1, 3} {

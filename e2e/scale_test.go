@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // upOn boots a target on shared network net and removes it when the test ends.
@@ -77,7 +78,7 @@ func eventTime(t *testing.T, e map[string]any) time.Time {
 // at most 3 round trips per host; a bridge removed from the answers file
 // loses the core's XMPP port.
 func TestScaleOut(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	const network = "x-scale"
 	core := upOn(t, "x-core", "bookworm", network)
 	bridges := []*sandbox.Target{upOn(t, "x-br1", "trixie", network), upOn(t, "x-br2", "bullseye", network)}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // tmux is one terminal running the installer, driven like an operator would.
@@ -22,12 +24,7 @@ type tmux struct {
 
 func newTmux(t *testing.T, session string, width, height int, command string) *tmux {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed (CI=true: this test must run)")
-		}
-		t.Skip("tmux is not installed")
-	}
+	testenv.Tools(t, "apt-get install tmux", "tmux")
 	m := &tmux{t: t, session: session}
 	_ = exec.Command("tmux", "kill-session", "-t", session).Run()
 	out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), command).CombinedOutput()
@@ -104,7 +101,7 @@ var pinned = regexp.MustCompile(`(?m)^\s*host_key:.*\n`)
 // confirmed, the answers saved, the plan applied; the host ends converged and
 // the saved file is one `answers validate` and an unattended run accept.
 func TestInteractiveInstall(t *testing.T) {
-	needRoot(t)
+	testenv.Root(t)
 	tg := up(t, "tui-bookworm", "bookworm", "ops")
 	dir := t.TempDir()
 

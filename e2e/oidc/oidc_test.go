@@ -25,6 +25,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/oidc"
 	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
@@ -33,33 +34,7 @@ const domain = "meet.example.com"
 var installer string // the binary under test, built once
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "jitsi-installer-oidc")
-	if err != nil {
-		panic(err)
-	}
-	installer = filepath.Join(dir, "jitsi-installer")
-	build := exec.Command("go", "build", "-o", installer, "../../cmd/jitsi-installer")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build the installer:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// need stops the test when a prerequisite is missing: a skip, but a
-// failure under CI=true, where everything must run.
-func need(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%v (CI=true: the test must run, not skip)", err)
-	}
-	t.Skip(err)
+	os.Exit(testenv.RunWithInstaller(m, &installer))
 }
 
 // cacheDir keeps the npm install between runs.
@@ -85,10 +60,11 @@ func startProvider(t *testing.T) *oidc.Provider {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	_, err := exec.LookPath("node")
-	need(t, err)
+	testenv.Tools(t, "apt-get install nodejs npm", "node")
 	module, err := oidc.Install(ctx, cacheDir())
-	need(t, err)
+	if err != nil {
+		testenv.Skip(t, err.Error())
+	}
 	p, err := oidc.Start(ctx, oidc.Options{Module: module, Domain: domain, Audience: "jitsi", Log: testWriter{t}})
 	if err != nil {
 		t.Fatal(err)

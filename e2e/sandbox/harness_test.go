@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
@@ -49,23 +50,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// skip skips t, except under CI=true, where an e2e test that does not run is
-// a failure.
-func skip(t testing.TB, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s (CI=true: the e2e tests must run, not skip)", why)
-	}
-	t.Skip(why)
-}
-
-func requireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		skip(t, "sandbox targets need root (systemd-nspawn, overlay mounts, veths): run the e2e tests as root")
-	}
-}
-
 type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {
@@ -83,7 +67,7 @@ func testContext(t testing.TB) context.Context {
 // and downs it when the test ends.
 func bringUp(t testing.TB, o Options) *Target {
 	t.Helper()
-	requireRoot(t)
+	testenv.Root(t)
 	ctx := testContext(t)
 	if err := Down(ctx, o.Name); err != nil {
 		t.Fatal(err)
@@ -417,7 +401,7 @@ func probe(addr string) string {
 
 func TestUFW(t *testing.T) {
 	t.Parallel()
-	requireRoot(t)
+	testenv.Root(t)
 	ctx := testContext(t)
 	_, nft := exec.LookPath("nft")
 	_, ipt := exec.LookPath("iptables-save")
@@ -541,7 +525,7 @@ func TestOpsSudo(t *testing.T) {
 
 // BenchmarkUp measures bringing a target up from the cache and down again.
 func BenchmarkUp(b *testing.B) {
-	requireRoot(b)
+	testenv.Root(b)
 	ctx := context.Background()
 	if _, err := EnsureRootfs(ctx, Suites[0], testLog{b}); err != nil {
 		b.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // privateRoot is a writable copy of the host's root: an overlay with the
@@ -20,10 +22,8 @@ type privateRoot struct {
 
 func newPrivateRoot(t *testing.T, r *Repo) *privateRoot {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		needFail(t, "the maintainer script tests need root (overlay mount and chroot)")
-	}
-	needTools(t, "apt-get install util-linux dpkg debconf prosody ruby-hocon", "unshare", "chroot", "dpkg", "debconf-set-selections", "prosodyctl", "hocon")
+	testenv.Root(t)
+	testenv.Tools(t, "apt-get install util-linux dpkg debconf prosody ruby-hocon", "unshare", "chroot", "dpkg", "debconf-set-selections", "prosodyctl", "hocon")
 	// Not under /tmp: the overlay's upper directory must not be inside a
 	// directory the lower layer (/) shows.
 	dir, err := os.MkdirTemp("/var/tmp", "standin-root-")

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // TestNginxSiteIsValidAndRedactsTokens renders jitsi-meet-web-config's site
@@ -13,7 +15,7 @@ import (
 // format must not carry token or jwt query values.
 func TestNginxSiteIsValidAndRedactsTokens(t *testing.T) {
 	r := testRepo(t)
-	needTools(t, "apt-get install nginx-light", "nginx")
+	testenv.Tools(t, "apt-get install nginx-light", "nginx")
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
 	run(t, "dpkg-deb", "--extract", deb(t, r, "jitsi-meet-web-config"), root)

@@ -28,6 +28,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // selfSigned writes NAME.crt and NAME.key for a self-signed certificate.
@@ -96,21 +98,6 @@ func health(port int) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// needTools fails the test (skips it outside CI) when a host tool is
-// missing. Under CI=true a missing prerequisite is a failure: a skipped
-// test would look green.
-func needTools(t *testing.T, hint string, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed (%s)", tool, hint)
-			}
-			t.Skipf("%s is not installed (%s)", tool, hint)
-		}
-	}
-}
-
 // luaLibsFor54 makes Debian 12's lua-basexx and lua-inspect, which ship
 // files for Lua 5.1-5.3 only, loadable by Prosody's Lua 5.4, the way an
 // installer must: a directory of links put on LUA_PATH. It fails when the
@@ -128,19 +115,11 @@ func luaLibsFor54(t *testing.T) string {
 			}
 		}
 		if found == "" {
-			needFail(t, "lua-"+lib+" is not installed (apt-get install prosody lua-luaossl lua-basexx lua-cjson lua-inspect lua-sec)")
+			testenv.Skip(t, "lua-"+lib+" is not installed (apt-get install prosody lua-luaossl lua-basexx lua-cjson lua-inspect lua-sec)")
 		}
 		must(t, os.Symlink(found, filepath.Join(dir, lib+".lua")))
 	}
 	return dir + "/?.lua;;"
-}
-
-func needFail(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
 }
 
 // prosodyOpts say how startProsody configures the host.
@@ -171,7 +150,7 @@ type prosodyHost struct {
 // leaves them.
 func startProsody(t *testing.T, r *Repo, o prosodyOpts) *prosodyHost {
 	t.Helper()
-	needTools(t, "apt-get install prosody lua-luaossl lua-basexx lua-cjson lua-inspect lua-sec python3 ruby-hocon",
+	testenv.Tools(t, "apt-get install prosody lua-luaossl lua-basexx lua-cjson lua-inspect lua-sec python3 ruby-hocon",
 		"prosody", "prosodyctl", "python3", "hocon", "perl")
 	if o.suite == "" {
 		o.suite = Suite

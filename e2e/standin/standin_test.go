@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 var (
@@ -32,7 +34,7 @@ func TestMain(m *testing.M) {
 // testRepo builds the repository once for all tests of the package.
 func testRepo(t *testing.T) *Repo {
 	t.Helper()
-	needTools(t, "apt-get install "+strings.Join(HostPackages, " "), "dpkg-deb", "apt-ftparchive", "gpg", "gpgv")
+	testenv.Tools(t, "apt-get install "+strings.Join(HostPackages, " "), "dpkg-deb", "apt-ftparchive", "gpg", "gpgv")
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "standin-test-")
 		if buildErr == nil {

@@ -11,13 +11,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 type logWriter struct{ t *testing.T }
@@ -35,12 +35,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 // the bridge in the brewery before and after, and a reinstall that changes
 // nothing restarting nothing.
 func TestUpgradeOnATarget(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("booting targets needs root")
-		}
-		t.Skip("booting targets needs root")
-	}
+	testenv.Root(t)
 	for _, tt := range []struct{ name, suite string }{
 		{"s-up-d13", "trixie"},
 		{"s-up-d12", "bookworm"},
