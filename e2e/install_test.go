@@ -198,30 +198,32 @@ func noSecretsIn(t *testing.T, tg *sandbox.Target, outputs ...string) {
 	}
 }
 
-func TestInstallBookworm(t *testing.T) {
+// TestInstall installs on each suite as root and once as a user whose sudo
+// needs a password; the bookworm target then goes through day-two runs.
+func TestInstall(t *testing.T) {
 	testenv.Root(t)
 	t.Parallel()
-	tg := up(t, "i-bookworm", "bookworm", "root")
-	installAndVerify(t, tg)
-	tokenLogins(t, tg)
-	t.Run("drift", func(t *testing.T) { drift(t, tg) })
-	t.Run("failing step", func(t *testing.T) { failingStep(t, tg) })
-}
-
-func TestInstallTrixie(t *testing.T) {
-	testenv.Root(t)
-	t.Parallel()
-	tg := up(t, "i-trixie", "trixie", "root")
-	installAndVerify(t, tg)
-	tokenLogins(t, tg)
-}
-
-// TestInstallThroughSudo installs as a user whose sudo needs a password.
-func TestInstallThroughSudo(t *testing.T) {
-	testenv.Root(t)
-	t.Parallel()
-	tg := up(t, "i-ops", "bookworm", "ops")
-	installAndVerify(t, tg)
+	for _, tt := range []struct {
+		target, suite, user string
+		tokens, dayTwo      bool
+	}{
+		{"i-bookworm", "bookworm", "root", true, true},
+		{"i-trixie", "trixie", "root", true, false},
+		{"i-ops", "bookworm", "ops", false, false},
+	} {
+		t.Run(tt.target, func(t *testing.T) {
+			t.Parallel()
+			tg := up(t, tt.target, tt.suite, tt.user)
+			installAndVerify(t, tg)
+			if tt.tokens {
+				tokenLogins(t, tg)
+			}
+			if tt.dayTwo {
+				t.Run("drift", func(t *testing.T) { drift(t, tg) })
+				t.Run("failing step", func(t *testing.T) { failingStep(t, tg) })
+			}
+		})
+	}
 }
 
 // drift changes things of every kind behind the installer's back: plan

@@ -82,24 +82,8 @@ func (s *Server) AdminHandler() http.Handler {
 		s.AddClient(req.ID, req.Secret, req.Claims)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc("POST /registration-token", func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(io.LimitReader(r.Body, 4096))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.SetRegistrationToken(string(b))
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /jwks-cache-control", func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(io.LimitReader(r.Body, 4096))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.SetJWKSCacheControl(string(b))
-		w.WriteHeader(http.StatusNoContent)
-	})
+	mux.HandleFunc("POST /registration-token", setText(s.SetRegistrationToken))
+	mux.HandleFunc("POST /jwks-cache-control", setText(s.SetJWKSCacheControl))
 	mux.HandleFunc("GET /registrations", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.Registrations())
 	})
@@ -109,6 +93,19 @@ func (s *Server) AdminHandler() http.Handler {
 func (s *Server) keysResponse() KeysResponse {
 	kids := s.Keys()
 	return KeysResponse{Keys: kids, Current: kids[len(kids)-1]}
+}
+
+// setText handles a POST whose body is a short text value for set.
+func setText(set func(string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(io.LimitReader(r.Body, 4096))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		set(string(b))
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {

@@ -368,17 +368,26 @@ func TestClientCredentialsGrant(t *testing.T) {
 	}
 }
 
-func register(t *testing.T, c *http.Client, base, bearer, body string) (int, map[string]any) {
+// send sends body (JSON, or nothing when empty) to u with a bearer token
+// (none when empty) and decodes the JSON answer.
+func send(t *testing.T, c *http.Client, method, u, bearer, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+RegisterPath, strings.NewReader(body))
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	return call(t, c, req)
+}
+
+func register(t *testing.T, c *http.Client, base, bearer, body string) (int, map[string]any) {
+	t.Helper()
+	return send(t, c, http.MethodPost, base+RegisterPath, bearer, body)
 }
 
 func TestDynamicClientRegistration(t *testing.T) {
@@ -556,45 +565,30 @@ func TestMintEveryAlgorithm(t *testing.T) {
 func TestClientManagement(t *testing.T) {
 	s, c, base := serve(t)
 	s.DropClientFields("access_token_as_jwt")
-	post := func(method, u, token, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, u, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
-	}
-	code, reg := post("POST", base+RegisterPath, "", `{"redirect_uris":["https://meet.example.com/static/sso.html"],"access_token_as_jwt":true}`)
+	code, reg := register(t, c, base, "", `{"redirect_uris":["https://meet.example.com/static/sso.html"],"access_token_as_jwt":true}`)
 	id, _ := reg["client_id"].(string)
 	tok, _ := reg["registration_access_token"].(string)
 	uri, _ := reg["registration_client_uri"].(string)
 	if code != http.StatusCreated || tok == "" || uri != base+RegisterPath+"?client_id="+id || reg["access_token_as_jwt"] != nil {
 		t.Fatalf("register: %d %v", code, reg)
 	}
-	if code, _ := post("GET", uri, "wrong", ""); code != http.StatusUnauthorized {
+	if code, _ := send(t, c, "GET", uri, "wrong", ""); code != http.StatusUnauthorized {
 		t.Errorf("GET with a wrong token: %d", code)
 	}
-	if code, got := post("GET", uri, tok, ""); code != http.StatusOK || got["client_id"] != id {
+	if code, got := send(t, c, "GET", uri, tok, ""); code != http.StatusOK || got["client_id"] != id {
 		t.Errorf("GET: %d %v", code, got)
 	}
 	body := `{"client_id":"` + id + `","redirect_uris":["https://meet.example.com/static/sso.html"],"client_name":"renamed"}`
-	if code, got := post("PUT", uri, tok, body); code != http.StatusOK || got["client_name"] != "renamed" {
+	if code, got := send(t, c, "PUT", uri, tok, body); code != http.StatusOK || got["client_name"] != "renamed" {
 		t.Errorf("PUT: %d %v", code, got)
 	}
 	if regs := s.Registrations(); len(regs) != 1 || regs[0].Updates != 1 || regs[0].Request["client_name"] != "renamed" {
 		t.Errorf("Registrations after PUT: %+v", regs)
 	}
-	if code, _ := post("DELETE", uri, tok, ""); code != http.StatusNoContent {
+	if code, _ := send(t, c, "DELETE", uri, tok, ""); code != http.StatusNoContent {
 		t.Errorf("DELETE: %d", code)
 	}
-	if code, _ := post("GET", uri, tok, ""); code != http.StatusUnauthorized {
+	if code, _ := send(t, c, "GET", uri, tok, ""); code != http.StatusUnauthorized {
 		t.Errorf("GET after DELETE: %d", code)
 	}
 	s.SetRegistrationEndpoint("http://elsewhere.example/register")
