@@ -137,7 +137,7 @@ func TestDayTwo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	follow.Stderr = testWriter{t}
+	follow.Stderr = testenv.Log(t)
 	if err := follow.Start(); err != nil {
 		t.Fatal(err)
 	}

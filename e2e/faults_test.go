@@ -440,7 +440,7 @@ func TestLockRaceAndDamage(t *testing.T) {
 		// password stay in passwords.dat, root's alone, as the packages
 		// read them on every upgrade.
 		for _, k := range []string{"turn", "jvb", "focus", "app_secret"} {
-			if out := mustSSH(t, tg, "find /var/cache/debconf -type f -perm /044 -exec grep -lF -- "+shellQuote(s[k])+" {} + || true"); strings.TrimSpace(out) != "" {
+			if out := mustSSH(t, tg, "find /var/cache/debconf -type f -perm /044 -exec grep -lF -- "+sandbox.ShellQuote(s[k])+" {} + || true"); strings.TrimSpace(out) != "" {
 				t.Errorf("the %s secret is in a file of debconf's cache others can read: %s", k, out)
 			}
 		}
@@ -455,8 +455,6 @@ func TestLockRaceAndDamage(t *testing.T) {
 		}
 	})
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'" }
 
 // forward is a port forward (listen -> to), like a NAT or an SSH -L in
 // front of the host; it returns the address it listens on.

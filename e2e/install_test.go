@@ -43,7 +43,7 @@ func boot(t *testing.T, o sandbox.Options) *sandbox.Target {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	o.Log = testWriter{t}
+	o.Log = testenv.Log(t)
 	tg, err := sandbox.Up(ctx, o)
 	if err != nil {
 		t.Fatalf("sandbox up %s: %v", o.Name, err)
@@ -54,13 +54,6 @@ func boot(t *testing.T, o sandbox.Options) *sandbox.Target {
 		}
 	})
 	return tg
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // result is one run of the installer.

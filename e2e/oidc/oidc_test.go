@@ -49,13 +49,6 @@ func cacheDir() string {
 	return filepath.Join(base, "jitsi-installer-e2e", "oidc-provider-"+oidc.Version)
 }
 
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
 func startProvider(t *testing.T) *oidc.Provider {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -65,7 +58,7 @@ func startProvider(t *testing.T) *oidc.Provider {
 	if err != nil {
 		testenv.Skip(t, err.Error())
 	}
-	p, err := oidc.Start(ctx, oidc.Options{Module: module, Domain: domain, Audience: "jitsi", Log: testWriter{t}})
+	p, err := oidc.Start(ctx, oidc.Options{Module: module, Domain: domain, Audience: "jitsi", Log: testenv.Log(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,13 +50,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-type testLog struct{ t testing.TB }
-
-func (l testLog) Write(p []byte) (int, error) {
-	l.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
 func testContext(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	t.Cleanup(cancel)
@@ -72,7 +65,7 @@ func bringUp(t testing.TB, o Options) *Target {
 	if err := Down(ctx, o.Name); err != nil {
 		t.Fatal(err)
 	}
-	o.Log = testLog{t}
+	o.Log = testenv.Log(t)
 	tg, err := Up(ctx, o)
 	if err != nil {
 		t.Fatalf("up: %v", err)
@@ -255,7 +248,7 @@ func TestServices(t *testing.T) {
 // copyTo writes data to path on the target.
 func copyTo(t testing.TB, tg *Target, data []byte, path string) {
 	t.Helper()
-	if _, err := tg.Run(testContext(t), bytes.NewReader(data), "cat > "+shellQuote(path)); err != nil {
+	if _, err := tg.Run(testContext(t), bytes.NewReader(data), "cat > "+ShellQuote(path)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -406,7 +399,7 @@ func TestUFW(t *testing.T) {
 	_, nft := exec.LookPath("nft")
 	_, ipt := exec.LookPath("iptables-save")
 	if nft != nil && ipt != nil {
-		if err := EnsureHost(ctx, testLog{t}, "nftables", "iptables"); err != nil {
+		if err := EnsureHost(ctx, testenv.Log(t), "nftables", "iptables"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -475,7 +468,7 @@ func TestTwoTargets(t *testing.T) {
 func bringUpNoFatal(t *testing.T, name string) *Target {
 	ctx := testContext(t)
 	Down(ctx, name)
-	tg, err := Up(ctx, Options{Name: name, Log: testLog{t}})
+	tg, err := Up(ctx, Options{Name: name, Log: testenv.Log(t)})
 	if err != nil {
 		t.Errorf("up %s: %v", name, err)
 		return nil
@@ -527,7 +520,7 @@ func TestOpsSudo(t *testing.T) {
 func BenchmarkUp(b *testing.B) {
 	testenv.Root(b)
 	ctx := context.Background()
-	if _, err := EnsureRootfs(ctx, Suites[0], testLog{b}); err != nil {
+	if _, err := EnsureRootfs(ctx, Suites[0], testenv.Log(b)); err != nil {
 		b.Fatal(err)
 	}
 	Down(ctx, "bench")

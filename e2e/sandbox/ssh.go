@@ -54,10 +54,10 @@ func (t *Target) Sudo(ctx context.Context, cmd string) (string, error) {
 		return t.SSH(ctx, cmd)
 	}
 	pw := strings.TrimSpace(readFile(t.SudoPasswordFile))
-	return t.Run(ctx, strings.NewReader(pw+"\n"), "sudo -S -p '' sh -c "+shellQuote(cmd))
+	return t.Run(ctx, strings.NewReader(pw+"\n"), "sudo -S -p '' sh -c "+ShellQuote(cmd))
 }
 
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
+// ShellQuote quotes s for a POSIX shell, for commands run on a target.
+func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -20,13 +20,6 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
 // TestUpgradeOnATarget installs the previous stable release of every
 // stand-in on a booted Debian target with apt (pinned versions), as a user
 // whose host was converged earlier has it, then upgrades to the newest
@@ -47,7 +40,7 @@ func TestUpgradeOnATarget(t *testing.T) {
 func upgradeOn(t *testing.T, name, suite string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	tg, err := sandbox.Up(ctx, sandbox.Options{Name: name, Suite: suite, Log: logWriter{t}})
+	tg, err := sandbox.Up(ctx, sandbox.Options{Name: name, Suite: suite, Log: testenv.Log(t)})
 	if err != nil {
 		t.Fatalf("sandbox up: %v", err)
 	}

@@ -6,9 +6,11 @@ package testenv
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -57,4 +59,16 @@ func RunWithInstaller(m *testing.M, bin *string) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// Log is a writer into t's log, for the output of the processes and
+// targets a test starts: a write is one log entry, without its trailing
+// newlines.
+func Log(t testing.TB) io.Writer { return logWriter{t} }
+
+type logWriter struct{ t testing.TB }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
