@@ -5,10 +5,7 @@ package oidc_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -25,6 +22,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/oidc"
 	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/jwttest"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
@@ -130,7 +128,7 @@ func standIn(t *testing.T) idp {
 		"HS256":    mint(janssen.MintOptions{Alg: "HS256"}),
 		"PS256":    mint(janssen.MintOptions{Alg: "PS256"}),
 		"ES256":    mint(janssen.MintOptions{Alg: "ES256"}),
-		"tampered": tamper(t, good),
+		"tampered": jwttest.Tamper(t, good, "board-meeting"),
 		"at+jwt":   mint(janssen.MintOptions{Header: map[string]any{"typ": "at+jwt"}}),
 	}
 	return idp{
@@ -167,7 +165,7 @@ func provider(t *testing.T) idp {
 		"RS384 where RS256 is expected":  token(oidc.ResourceRS384),
 		"unsigned":                       unsigned(t, good),
 		"HS256 keyed with the RSA key":   hmacWithPublicKey(t, p, good),
-		"tampered":                       tamper(t, good),
+		"tampered":                       jwttest.Tamper(t, good, "board-meeting"),
 	}
 	return idp{
 		name: "oidc-provider", initial: p.InitialAccessToken, issuer: p.Issuer, caFile: p.CAFile,
@@ -191,38 +189,14 @@ func provider(t *testing.T) idp {
 	}
 }
 
-// parts splits a token and decodes its header.
-func parts(t *testing.T, tok string) ([]string, map[string]any) {
-	t.Helper()
-	p := strings.Split(tok, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(p[0])
-	var h map[string]any
-	if err != nil || json.Unmarshal(raw, &h) != nil {
-		t.Fatalf("token header: %v", err)
-	}
-	return p, h
-}
-
-func b64JSON(v any) string {
-	b, _ := json.Marshal(v)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// tamper changes the room of a signed token and keeps its signature.
-func tamper(t *testing.T, tok string) string {
-	p, _ := parts(t, tok)
-	raw, _ := base64.RawURLEncoding.DecodeString(p[1])
-	var c map[string]any
-	json.Unmarshal(raw, &c)
-	c["room"] = "board-meeting"
-	return p[0] + "." + b64JSON(c) + "." + p[2]
-}
-
 // unsigned is the token with alg none and no signature.
 func unsigned(t *testing.T, tok string) string {
-	p, h := parts(t, tok)
+	h, c, err := jwttest.Decode(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h["alg"] = "none"
-	return b64JSON(h) + "." + p[1] + "."
+	return jwttest.Encode(h, c) + "."
 }
 
 // hmacWithPublicKey is the algorithm-confusion forgery: HS256 keyed with
@@ -240,7 +214,10 @@ func hmacWithPublicKey(t *testing.T, p *oidc.Provider, tok string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, h := parts(t, tok)
+	h, claims, err := jwttest.Decode(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
 	pub, err := set.PublicKey(h["kid"].(string))
 	if err != nil {
 		t.Fatal(err)
@@ -250,8 +227,7 @@ func hmacWithPublicKey(t *testing.T, p *oidc.Provider, tok string) string {
 		t.Fatal(err)
 	}
 	h["alg"] = "HS256"
-	input := b64JSON(h) + "." + parts[1]
-	return input + "." + base64.RawURLEncoding.EncodeToString(hs256(pemKey, input))
+	return jwttest.HS256(pemKey, h, claims)
 }
 
 // run runs the installer with stdin and returns its exit code, standard
@@ -462,10 +438,4 @@ func TestCredentialsStayHome(t *testing.T) {
 
 func pemCert(c *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-}
-
-func hs256(key []byte, input string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(input))
-	return m.Sum(nil)
 }

@@ -2,7 +2,6 @@ package standin
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -29,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/jwttest"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
@@ -328,16 +328,7 @@ func (k tokenKey) sign(claims map[string]any, hdr map[string]any) string {
 			h[n] = v
 		}
 	}
-	hb, _ := json.Marshal(h)
-	cb, _ := json.Marshal(claims)
-	enc := base64.RawURLEncoding.EncodeToString
-	input := enc(hb) + "." + enc(cb)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, k.key, crypto.SHA256, sum[:])
-	if err != nil {
-		panic(err)
-	}
-	return input + "." + enc(sig)
+	return jwttest.RS256(k.key, h, claims)
 }
 
 // jwksServer serves {"keys": keys} with Cache-Control max-age and counts
@@ -463,7 +454,7 @@ func TestTokenPluginChecksTokensAsUpstream(t *testing.T) {
 		{"no room claim", k1.sign(with(good, map[string]any{"room": nil}), nil), "failure"},
 		{"no sub claim", k1.sign(with(good, map[string]any{"sub": nil}), nil), "failure"},
 		{"another sub (checked at room join)", k1.sign(with(good, map[string]any{"sub": "other.example"}), nil), "success"},
-		{"tampered payload", tamper(k1.sign(good, nil)), "failure"},
+		{"tampered payload", jwttest.Tamper(t, k1.sign(good, nil), "other"), "failure"},
 		{"no token", "", "failure"},
 	} {
 		if _, got := p.signIn(t, prosodyDomain, tt.token, 10); got != tt.want {
@@ -497,17 +488,6 @@ func TestTokenPluginChecksTokensAsUpstream(t *testing.T) {
 			t.Errorf("prosody.log: %s", line)
 		}
 	}
-}
-
-// tamper changes the payload of a signed token.
-func tamper(token string) string {
-	parts := strings.Split(token, ".")
-	b, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	var c map[string]any
-	json.Unmarshal(b, &c)
-	c["room"] = "other"
-	b, _ = json.Marshal(c)
-	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(b) + "." + parts[2]
 }
 
 // TestJWKSRefreshAndECKeys: the JWKS is fetched again after its max-age

@@ -4,11 +4,7 @@ package standin_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/tls"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,6 +13,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
+	"github.com/jitsi-installer/jitsi-installer/internal/jwttest"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
@@ -144,13 +141,7 @@ const appSecret = "s3cret-for-tests"
 // hsToken is an HS256 token signed with the app secret jitsi-meet-tokens
 // wrote into the host config.
 func hsToken(claims map[string]any) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	h, _ := json.Marshal(map[string]any{"alg": "HS256", "typ": "JWT"})
-	c, _ := json.Marshal(claims)
-	input := enc(h) + "." + enc(c)
-	m := hmac.New(sha256.New, []byte(appSecret))
-	m.Write([]byte(input))
-	return input + "." + enc(m.Sum(nil))
+	return jwttest.HS256([]byte(appSecret), map[string]any{"alg": "HS256", "typ": "JWT"}, claims)
 }
 
 // conference signs in through nginx with tokens, asks Jicofo for a room
