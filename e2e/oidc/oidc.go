@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -33,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 )
 
@@ -159,7 +159,7 @@ func Start(ctx context.Context, o Options) (*Provider, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return fail(err)
 	}
@@ -356,15 +356,6 @@ func privateJWK(priv crypto.Signer, kid, use string) map[string]any {
 		j["kty"], j["crv"], j["x"], j["y"], j["d"] = "EC", "P-256", enc(pt[1:33]), enc(pt[33:]), enc(d)
 	}
 	return j
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func randomHex(n int) string {

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 )
 
@@ -74,7 +75,7 @@ func startPebble(ctx context.Context, dir, host, target string, logw io.Writer) 
 		}
 	}
 	os.Chmod(p.CAFile, 0o644)
-	mgmt, err := freeLoopbackPort()
+	mgmt, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -156,15 +157,6 @@ func (p *pebble) fetchRoot(ctx context.Context, ca []byte) error {
 		}
 	}
 	return fmt.Errorf("pebble not ready after 30s: %v", last)
-}
-
-func freeLoopbackPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // bundleFile is the ACME CA bundle of the answers file, beside Pebble's CA.

@@ -19,7 +19,7 @@ func TestNginxSiteIsValidAndRedactsTokens(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
 	run(t, "dpkg-deb", "--extract", deb(t, r, "jitsi-meet-web-config"), root)
-	selfSigned(t, dir, "meet.test")
+	certificate(t, dir, "meet.test")
 	b, err := os.ReadFile(filepath.Join(root, "usr/share/jitsi-meet-web-config/jitsi-meet.example"))
 	must(t, err)
 	site := strings.NewReplacer("__HOST__", "meet.test",

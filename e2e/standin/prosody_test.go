@@ -8,7 +8,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -29,34 +28,27 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/internal/jwttest"
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
-// selfSigned writes NAME.crt and NAME.key for a self-signed certificate.
-func selfSigned(t *testing.T, dir, name string) {
+// certificate writes NAME.crt and NAME.key, a certificate for name from a
+// throw-away CA. NAME.crt is the full chain, so it also serves as the CA
+// file of a client that must trust the server.
+func certificate(t *testing.T, dir, name string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	f, err := testca.New(name, name)
 	must(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	must(t, err)
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(dir, name+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, name+".crt"), append(f.Cert, f.CA...), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, name+".key"), f.Key, 0o600))
 }
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.FreePort()
 	must(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // start runs a process for the rest of the test, its output in log.
@@ -161,8 +153,8 @@ func startProsody(t *testing.T, r *Repo, o prosodyOpts) *prosodyHost {
 	run(t, "dpkg-deb", "--extract", debVersion(t, r, o.suite, o.version, "jicofo"), p.root)
 	certs := filepath.Join(dir, "certs")
 	must(t, os.Mkdir(certs, 0o755))
-	selfSigned(t, certs, prosodyDomain)
-	selfSigned(t, certs, "auth."+prosodyDomain)
+	certificate(t, certs, prosodyDomain)
+	certificate(t, certs, "auth."+prosodyDomain)
 
 	// Render the template with the postinst's own function.
 	lib, err := sources.ReadFile("pkgs/common/lib.sh")
