@@ -38,10 +38,7 @@ var (
 	hoconPassword = regexp.MustCompile(`(?mi)^\s*password\s*[:=]\s*"?([^"\s]+)"?`)
 	turnSecret    = regexp.MustCompile(`(?m)^\s*static-auth-secret\s*=\s*(\S+)`)
 	jvbServerID   = regexp.MustCompile(`(?m)^\s*server-id\s*[:=]\s*"?([A-Za-z0-9_-]+)"?`)
-	debconfValue  = regexp.MustCompile(`^0 (\S+)$`)
 )
-
-const factAppSecret = "debconf.appsecret"
 
 // secretQueries read what the host already has.
 func secretQueries() []installer.Query {
@@ -50,7 +47,6 @@ func secretQueries() []installer.Query {
 		{Name: factJicofo, Args: []string{"cat", jicofoConf}},
 		{Name: factJVB, Args: []string{"cat", jvbConf}},
 		{Name: factTURN, Args: []string{"cat", turnConf}},
-		{Name: factAppSecret, Args: []string{"sh", "-c", "echo GET jitsi-meet-tokens/appsecret | debconf-communicate 2>/dev/null"}},
 	}
 }
 
@@ -87,7 +83,6 @@ func secretsFor(h *installer.Host, e *env) secretSet {
 		fill("focus password", &s.Focus, hoconPassword, h.Fact(factJicofo))
 		fill("jvb password", &s.JVB, hoconPassword, h.Fact(factJVB))
 		fill("TURN secret", &s.TURN, turnSecret, h.Fact(factTURN))
-		fill("app_secret", &s.AppSecret, debconfValue, h.Fact(factAppSecret))
 	} else {
 		// Rotation keeps what is not a password.
 		s.InstanceID = recorded.InstanceID
@@ -110,7 +105,12 @@ func secretsFor(h *installer.Host, e *env) secretSet {
 	if e.cfg.Jitsi.AppSecret != "" {
 		s.AppSecret = e.cfg.Jitsi.AppSecret
 	}
-	gen("app_secret", &s.AppSecret, func() string { return randomSecret(24) })
+	// Only jitsi-meet-tokens' first install reads app_secret (Prosody
+	// checks Janssen's keys) and debconf does not keep it: a new one
+	// changes nothing.
+	if s.AppSecret == "" {
+		s.AppSecret = randomSecret(24)
+	}
 	gen("bridge instance id", &s.InstanceID, func() string { return "jvb-" + randomSecret(6) })
 	switch {
 	case damaged:
@@ -172,16 +172,6 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)), Mode: 0o750, Owner: "prosody", Group: "prosody"},
 		&installer.Dir{Path: prosodyData(authDomain(s.cfg.Domain)) + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
 	)
-	// No secret of ours stays in debconf's world-readable config.dat once
-	// the packages that read it are installed. Answers of type password
-	// live in passwords.dat, root's alone, and stay: the packages read them
-	// again on every upgrade (jitsi-meet-prosody the bridge's, before the
-	// bridge has stored it again), and an empty one is a prompt.
-	for _, a := range s.secretAnswers() {
-		if a.typ == "string" {
-			rs = append(rs, &installer.DebconfForget{Question: a.question, Value: a.value(sec), Packages: a.readers})
-		}
-	}
 	for _, a := range []struct{ user, password string }{{"focus", sec.Focus}, {"jvb", sec.JVB}} {
 		content := h.Fact("prosody.account." + a.user)
 		if !scramMatches(content, a.password) {

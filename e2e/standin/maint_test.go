@@ -173,7 +173,7 @@ chown -R root:root /etc/jitsi/jicofo`)
 		{"the newest release adds the Prosody 13 line", hostCfg, "component_admins_as_room_owners = true", true},
 		{"coturn deny block appended to the installer's file", "/etc/turnserver.conf", "static-auth-secret=x", true},
 		{"coturn deny block appended", "/etc/turnserver.conf", "jitsi-meet coturn relay disable config", true},
-		{"bridge secret back from debconf", "/etc/jitsi/videobridge/jvb.conf", `PASSWORD = "bridge-secret"`, true},
+		{"jvb.conf keeps its own password, as upstream's", "/etc/jitsi/videobridge/jvb.conf", `"rotated"`, true},
 		{"client-proxy set again", "/etc/jitsi/jicofo/jicofo.conf", "client-proxy: focus." + host, true},
 	})
 	if owner := strings.TrimSpace(p.mustSh(t, "stat -c %U /etc/jitsi/jicofo")); owner != "root" {
