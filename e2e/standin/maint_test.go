@@ -193,4 +193,21 @@ dpkg-statoverride --remove /etc/jitsi/jicofo`)
 	if owner := strings.TrimSpace(p.mustSh(t, "stat -c %U:%G /etc/jitsi/jicofo")); owner != "jicofo:jitsi" {
 		t.Errorf("without a statoverride /etc/jitsi/jicofo is owned by %s, want jicofo:jitsi", owner)
 	}
+
+	// The secret answers emptied (seen, as an installer leaves them), then
+	// a reinstall: as upstream's, the scripts store new random secrets in
+	// debconf, keep the config files' own and, with nothing missing from
+	// the config, register nobody.
+	p.mustSh(t, `printf 'SET jitsi-videobridge/jvbsecret \nSET jicofo/jicofo-authpassword \nSET jitsi-meet-prosody/turn-secret \n' | debconf-communicate >/dev/null`)
+	p.install(t, newest, false, core...)
+	p.install(t, newest, true, "jitsi-meet-turnserver")
+	expect("reinstall with the secret answers emptied", nil, []string{"restarts prosody", "restarts coturn"}, []check{
+		{"jvb.conf keeps its own password", "/etc/jitsi/videobridge/jvb.conf", `"rotated"`, true},
+		{"jicofo.conf keeps its own password", "/etc/jitsi/jicofo/jicofo.conf", `focus-secret`, true},
+	})
+	for q, old := range map[string]string{"jitsi-videobridge/jvbsecret": "bridge-secret", "jicofo/jicofo-authpassword": "focus-secret"} {
+		if got := strings.TrimSpace(p.mustSh(t, "echo GET "+q+" | debconf-communicate || true")); len(got) < 6 || strings.Contains(got, old) {
+			t.Errorf("after a reinstall with %s empty debconf has %q, want a new random one", q, got)
+		}
+	}
 }
