@@ -242,6 +242,7 @@ func TestPinnedUpgrade(t *testing.T) {
 	if got := strings.TrimSpace(mustSSH(t, tg, "dpkg-query -W -f '${Version}' jitsi-meet")); got != older {
 		t.Fatalf("installed jitsi-meet %s, want %s", got, older)
 	}
+	noSecretsInDebconf(t, tg, "after the install of "+older)
 	versions := func() string {
 		return mustSSH(t, tg, "dpkg-query -W -f '${Package} ${Version}\\n' jitsi-meet jicofo jitsi-videobridge2 jitsi-meet-web jitsi-meet-prosody jitsi-meet-tokens jitsi-meet-turnserver | sort")
 	}
@@ -267,6 +268,7 @@ func TestPinnedUpgrade(t *testing.T) {
 	if got := strings.TrimSpace(mustSSH(t, tg, "dpkg-query -W -f '${Version}' jitsi-meet")); got != newer {
 		t.Errorf("after the upgrade jitsi-meet is %s, want %s", got, newer)
 	}
+	noSecretsInDebconf(t, tg, "after the upgrade to "+newer)
 	if v := jitsi(t, false, "verify", "--answers", pinNew); v.code != 0 {
 		t.Errorf("verify after the upgrade: exit %d\n%s", v.code, v.out)
 	}

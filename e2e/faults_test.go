@@ -154,6 +154,7 @@ func converges(t *testing.T, tg *sandbox.Target, round string) result {
 		t.Fatalf("%s: not converged after the next run: exit %d %v", round, p.code, p.pending())
 	}
 	restartsPaid(t, tg)
+	noSecretsInDebconf(t, tg, round)
 	if j := mustSSH(t, tg, "cat /var/lib/jitsi-installer/journal.json"); !strings.Contains(j, `"status": "finished"`) || strings.Contains(j[:min(len(j), 200)], `"status": "running"`) {
 		t.Errorf("%s: journal after the next run:\n%s", round, lastLines(j, 10))
 	}
@@ -432,18 +433,7 @@ func TestLockRaceAndDamage(t *testing.T) {
 	})
 
 	t.Run("secrets at rest", func(t *testing.T) {
-		var s map[string]string
-		if err := json.Unmarshal([]byte(mustSSH(t, tg, "cat /var/lib/jitsi-installer/secrets.json")), &s); err != nil {
-			t.Fatal(err)
-		}
-		// What other users can read holds none of them; answers of type
-		// password stay in passwords.dat, root's alone, as the packages
-		// read them on every upgrade.
-		for _, k := range []string{"turn", "jvb", "focus", "app_secret"} {
-			if out := mustSSH(t, tg, "find /var/cache/debconf -type f -perm /044 -exec grep -lF -- "+sandbox.ShellQuote(s[k])+" {} + || true"); strings.TrimSpace(out) != "" {
-				t.Errorf("the %s secret is in a file of debconf's cache others can read: %s", k, out)
-			}
-		}
+		noSecretsInDebconf(t, tg, "secrets at rest")
 		if out := mustSSH(t, tg, "stat -c %a /var/cache/debconf/passwords.dat"); strings.TrimSpace(out) != "600" {
 			t.Errorf("debconf's passwords.dat has mode %s", out)
 		}

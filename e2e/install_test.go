@@ -138,6 +138,7 @@ func installAndVerify(t *testing.T, tg *sandbox.Target) {
 	}
 	t.Logf("install:\n%s", lastLines(r.out, 12))
 	installOut := r.out
+	noSecretsInDebconf(t, tg, "after the install")
 	first := secrets(t, tg)
 
 	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
@@ -165,6 +166,26 @@ func installAndVerify(t *testing.T, tg *sandbox.Target) {
 		t.Errorf("secrets changed across three runs:\n%s\n---\n%s", first, again)
 	}
 	noSecretsIn(t, tg, installOut, r.out, v.out, jitsi(t, false, "plan", "--answers", tg.AnswersFile, "--verbose").out)
+}
+
+// noSecretsInDebconf fails when debconf's files (config.dat, which anyone
+// can read, passwords.dat, templates.dat and their backups) hold one of the
+// secrets of secrets.json: the packages get them for each apt run only.
+func noSecretsInDebconf(t *testing.T, tg *sandbox.Target, when string) {
+	t.Helper()
+	var stored map[string]string
+	if err := json.Unmarshal([]byte(mustSSH(t, tg, "cat /var/lib/jitsi-installer/secrets.json")), &stored); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"focus", "jvb", "turn", "app_secret"} {
+		if stored[k] == "" {
+			t.Errorf("%s: secrets.json has no %s", when, k)
+			continue
+		}
+		if out := mustSSH(t, tg, "grep -rlF -- "+sandbox.ShellQuote(stored[k])+" /var/cache/debconf || true"); strings.TrimSpace(out) != "" {
+			t.Errorf("%s: the %s secret is in debconf's %s", when, k, strings.Join(strings.Fields(out), ", "))
+		}
+	}
 }
 
 // noSecretsIn fails when any secret of the target shows in outputs: the

@@ -44,6 +44,7 @@ func repairInOrder(t *testing.T, tg *sandbox.Target) {
 	if r.code != 0 || !strings.Contains(r.out, "Verify: ") {
 		t.Fatalf("repair: exit %d, want 0 and its verify\n%s", r.code, r.out)
 	}
+	noSecretsInDebconf(t, tg, "after the repair")
 	v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
 	if v.code != 0 || strings.Contains(v.out, " wait ") {
 		t.Fatalf("verify right after the repair: exit %d, want 0 without waiting\n%s", v.code, v.out)
@@ -122,6 +123,7 @@ func reinstallPackages(t *testing.T, tg *sandbox.Target) {
 	if after := started(); after != before {
 		t.Errorf("reinstalling the packages restarted Prosody or coturn (start times %q, then %q)", before, after)
 	}
+	noSecretsInDebconf(t, tg, "after reinstalling the packages")
 	if p := jitsi(t, true, "plan", "--answers", tg.AnswersFile, "--detailed-exitcode"); p.code != 0 {
 		t.Errorf("plan after reinstalling the packages: exit %d, pending %v\n%s", p.code, p.pending(), lastLines(p.out, 40))
 	}

@@ -69,32 +69,29 @@ func (d *Debconf) Diff(p Probed) (*Change, error) {
 	}}, nil
 }
 
-// DebconfForget clears a preseeded secret from debconf's database once every
-// package that reads it is installed: debconf keeps answers in
-// /var/cache/debconf/config.dat, world-readable for questions of type
-// string, and the previous version of each file in *-old. Only Value counts:
-// an answer a package stored itself on a later configure (a random one of
-// its own, which nothing uses) is not ours to clear.
+// DebconfForget clears a secret answer left in debconf's database: by a
+// package operation cut short (see Answer), by a package that stored it
+// again outside one, or by an earlier installer that kept it. Debconf keeps
+// answers in /var/cache/debconf/config.dat (world-readable; questions of
+// type string) and passwords.dat, and the previous version of each in
+// *-old. Only Value counts: an answer a package stored itself (a random one
+// of its own, which nothing of ours uses) is not ours to clear.
 type DebconfForget struct {
 	Question string
-	Value    string   // the secret as preseeded
-	Packages []string // every package whose configuration reads the answer
+	Value    string // the secret
 }
 
 // Key implements Resource.
 func (d *DebconfForget) Key() string { return "debconf forget " + d.Question }
 
-// Probe prints "missing" while a package is not installed, else "stored"
-// when the answer is still in debconf's database (or its backups), else
-// "clear".
+// Probe prints "stored" when the answer is in debconf's database or its
+// backups, else "clear". Hashes are compared: the secret is not sent.
 func (d *DebconfForget) Probe() string {
-	return fmt.Sprintf(`n=$(dpkg-query -W -f='${db:Status-Abbrev}\n' %[1]s 2>/dev/null | grep -c '^ii')
-if [ "$n" -ne %[2]d ]; then echo missing; exit 0; fi
-stored=clear
+	return fmt.Sprintf(`stored=clear
 for f in config.dat passwords.dat config.dat-old passwords.dat-old; do
-	[ "$(awk -v q=%[3]s %[4]s "/var/cache/debconf/$f" 2>/dev/null | sed 's/ *$//' | sha256sum | cut -d' ' -f1)" != %[5]s ] || stored=stored
+	[ "$(awk -v q=%[1]s %[2]s "/var/cache/debconf/$f" 2>/dev/null | sed 's/ *$//' | sha256sum | cut -d' ' -f1)" != %[3]s ] || stored=stored
 done
-echo "$stored"`, sh(d.Packages...), len(d.Packages), sh(d.Question), sh(debconfValue), valueHash(d.Value))
+echo "$stored"`, sh(d.Question), sh(debconfValue), valueHash(d.Value))
 }
 
 // Diff implements Resource.
@@ -103,7 +100,7 @@ func (d *DebconfForget) Diff(p Probed) (*Change, error) {
 		return nil, nil
 	}
 	return &Change{Action: "forget", Details: []Detail{{Field: FieldValue, Name: d.Question, From: "stored", To: "cleared",
-		Text: "the answer is no longer needed: cleared from debconf's database"}},
+		Text: "a secret answer left in debconf's database: cleared"}},
 		apply: func(ctx context.Context, h *Host) error {
 			_, err := h.run(ctx, []byte("SET "+d.Question+" \n"), nil, "sh", "-c",
 				`debconf-communicate >/dev/null && cd /var/cache/debconf && for f in config.dat passwords.dat; do [ ! -e "$f-old" ] || cp -p -- "$f" "$f-old"; done`)

@@ -8,7 +8,8 @@ import (
 
 // Packages are Debian packages that must be installed.
 type Packages struct {
-	Names []string
+	Names   []string
+	Answers []Answer // in debconf for the install only
 	Notify
 }
 
@@ -75,7 +76,8 @@ func (p *Packages) Diff(pr Probed) (*Change, error) {
 		args := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends",
 			"-o", "DPkg::Lock::Timeout=300",
 			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, missing...)
-		_, err := h.run(ctx, nil, aptEnv, args...)
+		args, in := WithAnswers(p.Answers, args)
+		_, err := h.run(ctx, in, aptEnv, args...)
 		return err
 	}}, nil
 }

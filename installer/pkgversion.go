@@ -16,6 +16,7 @@ type PackageVersion struct {
 // downgraded, all in one apt transaction so their dependencies agree.
 type PackageVersions struct {
 	Packages []PackageVersion
+	Answers  []Answer // in debconf for the apt run only
 	Notify
 }
 
@@ -73,7 +74,8 @@ func (p *PackageVersions) Diff(pr Probed) (*Change, error) {
 		for _, pv := range p.Packages {
 			args = append(args, pv.Name+"="+pv.Version)
 		}
-		_, err := h.run(ctx, nil, aptEnv, args...)
+		args, in := WithAnswers(p.Answers, args)
+		_, err := h.run(ctx, in, aptEnv, args...)
 		return err
 	}}, nil
 }

@@ -26,16 +26,14 @@ var (
 	hoconPassword = regexp.MustCompile(`(?mi)^\s*password\s*[:=]\s*"?([^"\s]+)"?`)
 	turnSecret    = regexp.MustCompile(`(?m)^\s*static-auth-secret\s*=\s*(\S+)`)
 	jvbServerID   = regexp.MustCompile(`(?m)^\s*server-id\s*[:=]\s*"?([A-Za-z0-9_-]+)"?`)
-	debconfValue  = regexp.MustCompile(`^0 (\S+)$`)
 )
 
 // What the host already has, asked by the secrets step.
 const (
-	factSecrets   = "installer.secrets"
-	factJicofo    = "jicofo.conf"
-	factJVB       = "jvb.conf"
-	factTURN      = "turnserver.conf"
-	factAppSecret = "debconf.appsecret"
+	factSecrets = "installer.secrets"
+	factJicofo  = "jicofo.conf"
+	factJVB     = "jvb.conf"
+	factTURN    = "turnserver.conf"
 )
 
 // secretQueries read what the host already has: the installer's record and
@@ -46,7 +44,6 @@ func secretQueries() []installer.Query {
 		{Name: factJicofo, Args: []string{"cat", assets.Dest(assets.Jicofo, "")}},
 		{Name: factJVB, Args: []string{"cat", assets.Dest(assets.JVB, "")}},
 		{Name: factTURN, Args: []string{"cat", assets.Dest(assets.TURN, "")}},
-		{Name: factAppSecret, Args: []string{"sh", "-c", "echo GET jitsi-meet-tokens/appsecret | debconf-communicate 2>/dev/null"}},
 	}
 }
 
@@ -83,7 +80,6 @@ func makeSecrets(h *installer.Host, e *env) secretSet {
 		fill("focus password", &s.Focus, hoconPassword, h.Fact(factJicofo))
 		fill("jvb password", &s.JVB, hoconPassword, h.Fact(factJVB))
 		fill("TURN secret", &s.TURN, turnSecret, h.Fact(factTURN))
-		fill("app_secret", &s.AppSecret, debconfValue, h.Fact(factAppSecret))
 	} else {
 		// Rotation keeps what is not a password.
 		s.InstanceID = recorded.InstanceID
@@ -106,7 +102,12 @@ func makeSecrets(h *installer.Host, e *env) secretSet {
 	if e.cfg.Jitsi.AppSecret != "" {
 		s.AppSecret = e.cfg.Jitsi.AppSecret
 	}
-	gen("app_secret", &s.AppSecret, func() string { return randomSecret(24) })
+	// Only jitsi-meet-tokens' first install reads app_secret (Prosody
+	// checks Janssen's keys) and debconf does not keep it: a new one
+	// changes nothing.
+	if s.AppSecret == "" {
+		s.AppSecret = randomSecret(24)
+	}
 	gen("bridge instance id", &s.InstanceID, func() string { return "jvb-" + randomSecret(6) })
 	switch {
 	case damaged:

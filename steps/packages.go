@@ -12,18 +12,23 @@ type jitsiPackages struct{ *env }
 func (*jitsiPackages) Name() string { return "Jitsi packages" }
 
 func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error) {
-	// lua-unbound: Prosody 0.12 and later resolve DNS with it and warn
-	// without it; the Jitsi handbook installs it.
 	pv, err := s.pinned(h)
 	if err != nil {
 		return nil, err
 	}
+	answers, err := s.secretAnswers(h)
+	if err != nil {
+		return nil, err
+	}
+	var rs []installer.Resource
 	if s.bridge() {
 		names := []string{"jitsi-videobridge2"}
 		if pv := s.only(pv, names); len(pv) > 0 {
-			return []installer.Resource{&installer.PackageVersions{Packages: pv}}, nil
+			rs = append(rs, &installer.PackageVersions{Packages: pv, Answers: answers})
+		} else {
+			rs = append(rs, &installer.Packages{Names: names, Answers: answers})
 		}
-		return []installer.Resource{&installer.Packages{Names: names}}, nil
+		return append(rs, forget(answers)...), nil
 	}
 	// jitsi-meet pre-depends on the bridge: without one of its own the
 	// core gets jitsi-meet's other packages by name.
@@ -31,6 +36,8 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 	if !s.cfg.Jitsi.CoreBridge {
 		meet = []string{"jicofo", "jitsi-meet-web", "jitsi-meet-web-config", "jitsi-meet-prosody"}
 	}
+	// lua-unbound: Prosody 0.12 and later resolve DNS with it and warn
+	// without it; the Jitsi handbook installs it.
 	names := append(meet, "jitsi-meet-tokens", sqlitePackage(hostOS(h)), "lua-unbound")
 	if s.cfg.Jitsi.Turn {
 		names = append(names, "jitsi-meet-turnserver")
@@ -41,9 +48,23 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 		pv = slices.DeleteFunc(pv, func(p installer.PackageVersion) bool { return p.Name == "jitsi-meet" || p.Name == "jitsi-videobridge2" })
 	}
 	if len(pv) > 0 {
-		return []installer.Resource{&installer.PackageVersions{Packages: pv}, &installer.Packages{Names: names}}, nil
+		rs = append(rs, &installer.PackageVersions{Packages: pv, Answers: answers})
 	}
-	return []installer.Resource{&installer.Packages{Names: names}}, nil
+	rs = append(rs, &installer.Packages{Names: names, Answers: answers})
+	return append(rs, forget(answers)...), nil
+}
+
+// forget clears what a package operation cut short (killed, its link lost)
+// left of the secret answers in debconf, and what an older installer kept.
+func forget(answers []installer.Answer) []installer.Resource {
+	var rs []installer.Resource
+	for _, a := range answers {
+		if a.Value == "" {
+			continue // the probe could not tell it from no answer
+		}
+		rs = append(rs, &installer.DebconfForget{Question: a.Question, Value: a.Value})
+	}
+	return rs
 }
 
 // only keeps the pinned versions of names.

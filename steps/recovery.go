@@ -47,11 +47,19 @@ func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
 		return rs, nil
 	}
 	h.Warn("dpkg was interrupted (a run was stopped or lost its connection during a package install): `dpkg --configure -a` finishes it first")
+	// The maintainer scripts it runs read the secret answers, as the
+	// package operation that was cut short did.
+	answers, err := s.secretAnswers(h)
+	if err != nil {
+		return nil, err
+	}
+	args, stdin := installer.WithAnswers(answers, []string{"sh", "-c", finishDpkg})
 	return append(rs, &installer.Command{
 		Name: "finish the interrupted dpkg run (dpkg --configure -a)",
 		// A package unpacked before its dependencies were cannot be
 		// configured: apt-get -f install then fetches what it lacks.
-		Args: []string{"sh", "-c", finishDpkg},
+		Args:  args,
+		Stdin: stdin,
 		// Converged once dpkg has nothing left to finish.
 		Unless: []string{"sh", "-c", `[ -z "$(dpkg --audit 2>/dev/null; ls -A /var/lib/dpkg/updates 2>/dev/null)" ]`},
 		Hint:   "run `dpkg --configure -a` on the host and read what it says; `apt-get install -f` may be needed too",

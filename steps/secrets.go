@@ -36,15 +36,5 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if f := s.answersFile(); f != nil {
 		rs = append(rs, f)
 	}
-	// No secret of ours stays in debconf's world-readable config.dat once
-	// the packages that read it are installed. Answers of type password
-	// live in passwords.dat, root's alone, and stay: the packages read them
-	// again on every upgrade (jitsi-meet-prosody the bridge's, before the
-	// bridge has stored it again), and an empty one is a prompt.
-	for _, a := range s.secretAnswers() {
-		if a.typ == "string" {
-			rs = append(rs, &installer.DebconfForget{Question: a.question, Value: a.value(sec), Packages: a.readers})
-		}
-	}
 	return append(rs, accounts(h, s.cfg.Domain, map[string]string{"focus": sec.Focus, "jvb": sec.JVB})...), nil
 }

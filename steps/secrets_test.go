@@ -96,14 +96,16 @@ func TestSecretsRecoveredFromTheHost(t *testing.T) {
 		want    secretSet
 		warn    string // "" for none
 		newApps bool
+		newTURN bool
 	}{
-		{"damaged record", map[string]string{factSecrets: `{"focus":"fo`, factJicofo: jicofo, factJVB: jvb, factTURN: turn, factAppSecret: "0 app-pw"},
-			secretSet{Focus: "focus-pw", JVB: "jvb-pw", TURN: "turn-pw", AppSecret: "app-pw", InstanceID: "jvb-keep1"}, "is damaged: it is rebuilt; recovered", false},
-		{"damaged, app_secret gone", map[string]string{factSecrets: "\x00\x01garbage", factJicofo: jicofo, factJVB: jvb, factTURN: turn, factAppSecret: "10 jitsi-meet-tokens/appsecret doesn't exist"},
-			secretSet{Focus: "focus-pw", JVB: "jvb-pw", TURN: "turn-pw", InstanceID: "jvb-keep1"}, "NOT recoverable, so new: app_secret", true},
+		// app_secret is in no file: a new one, and no word of it.
+		{"damaged record", map[string]string{factSecrets: `{"focus":"fo`, factJicofo: jicofo, factJVB: jvb, factTURN: turn},
+			secretSet{Focus: "focus-pw", JVB: "jvb-pw", TURN: "turn-pw", InstanceID: "jvb-keep1"}, "is damaged: it is rebuilt; recovered from the host's configuration: focus password, jvb password, TURN secret, bridge instance id", true, false},
+		{"damaged, TURN secret gone", map[string]string{factSecrets: "\x00\x01garbage", factJicofo: jicofo, factJVB: jvb},
+			secretSet{Focus: "focus-pw", JVB: "jvb-pw", InstanceID: "jvb-keep1"}, "NOT recoverable, so new: TURN secret", true, true},
 		{"intact record", map[string]string{factSecrets: `{"focus":"a","jvb":"b","turn":"c","app_secret":"d","jvb_instance_id":"jvb-e"}`, factJVB: jvb},
-			secretSet{Focus: "a", JVB: "b", TURN: "c", AppSecret: "d", InstanceID: "jvb-e"}, "", false},
-		{"fresh host", map[string]string{}, secretSet{}, "", true},
+			secretSet{Focus: "a", JVB: "b", TURN: "c", AppSecret: "d", InstanceID: "jvb-e"}, "", false, false},
+		{"fresh host", map[string]string{}, secretSet{}, "", true, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,12 +123,18 @@ func TestSecretsRecoveredFromTheHost(t *testing.T) {
 				}
 				got.AppSecret = ""
 			}
+			if tc.newTURN {
+				if got.TURN == "" {
+					t.Error("no TURN secret")
+				}
+				got.TURN = ""
+			}
 			if got != tc.want {
 				t.Errorf("secrets %+v, want %+v", got, tc.want)
 			}
 			w := strings.Join(h.Warnings(), "\n")
-			if tc.warn == "" && w != "" || !strings.Contains(w, tc.warn) {
-				t.Errorf("warnings %q, want %q", w, tc.warn)
+			if tc.warn == "" && w != "" || !strings.Contains(w, tc.warn) || strings.Contains(w, "app_secret") {
+				t.Errorf("warnings %q, want %q and no word of app_secret", w, tc.warn)
 			}
 		})
 	}

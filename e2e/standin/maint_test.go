@@ -173,7 +173,7 @@ chown -R root:root /etc/jitsi/jicofo`)
 		{"the newest release adds the Prosody 13 line", hostCfg, "component_admins_as_room_owners = true", true},
 		{"coturn deny block appended to the installer's file", "/etc/turnserver.conf", "static-auth-secret=x", true},
 		{"coturn deny block appended", "/etc/turnserver.conf", "jitsi-meet coturn relay disable config", true},
-		{"bridge secret back from debconf", "/etc/jitsi/videobridge/jvb.conf", `PASSWORD = "bridge-secret"`, true},
+		{"jvb.conf keeps its own password, as upstream's", "/etc/jitsi/videobridge/jvb.conf", `"rotated"`, true},
 		{"client-proxy set again", "/etc/jitsi/jicofo/jicofo.conf", "client-proxy: focus." + host, true},
 	})
 	if owner := strings.TrimSpace(p.mustSh(t, "stat -c %U /etc/jitsi/jicofo")); owner != "root" {
@@ -192,5 +192,22 @@ dpkg-statoverride --remove /etc/jitsi/jicofo`)
 	expect("reinstall of a complete config", nil, []string{"restarts prosody", "restarts coturn"}, nil)
 	if owner := strings.TrimSpace(p.mustSh(t, "stat -c %U:%G /etc/jitsi/jicofo")); owner != "jicofo:jitsi" {
 		t.Errorf("without a statoverride /etc/jitsi/jicofo is owned by %s, want jicofo:jitsi", owner)
+	}
+
+	// The secret answers emptied (seen, as an installer leaves them), then
+	// a reinstall: as upstream's, the scripts store new random secrets in
+	// debconf, keep the config files' own and, with nothing missing from
+	// the config, register nobody.
+	p.mustSh(t, `printf 'SET jitsi-videobridge/jvbsecret \nSET jicofo/jicofo-authpassword \nSET jitsi-meet-prosody/turn-secret \n' | debconf-communicate >/dev/null`)
+	p.install(t, newest, false, core...)
+	p.install(t, newest, true, "jitsi-meet-turnserver")
+	expect("reinstall with the secret answers emptied", nil, []string{"restarts prosody", "restarts coturn"}, []check{
+		{"jvb.conf keeps its own password", "/etc/jitsi/videobridge/jvb.conf", `"rotated"`, true},
+		{"jicofo.conf keeps its own password", "/etc/jitsi/jicofo/jicofo.conf", `focus-secret`, true},
+	})
+	for q, old := range map[string]string{"jitsi-videobridge/jvbsecret": "bridge-secret", "jicofo/jicofo-authpassword": "focus-secret"} {
+		if got := strings.TrimSpace(p.mustSh(t, "echo GET "+q+" | debconf-communicate || true")); len(got) < 6 || strings.Contains(got, old) {
+			t.Errorf("after a reinstall with %s empty debconf has %q, want a new random one", q, got)
+		}
 	}
 }

@@ -1,0 +1,117 @@
+package installer
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakeDebconf puts debconf-set-selections and debconf-communicate on PATH
+// that log what they are given to dir, and a debconf cache in dir/cache.
+func fakeDebconf(t *testing.T) (dir string, env []string) {
+	dir = t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	for name, body := range map[string]string{
+		"debconf-set-selections": `cat >> "$LOG/selections"`,
+		"debconf-communicate":    `cat >> "$LOG/communicate"`,
+	} {
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "LOG="+dir)
+}
+
+// The answers are preseeded before the command, from stdin, and cleared
+// after it whether it succeeds or fails; its exit status is kept, and the
+// command reads no answer from stdin.
+func TestWithAnswers(t *testing.T) {
+	answers := []Answer{
+		{Package: "jicofo", Question: "jicofo/jicofo-authpassword", Type: "password", Value: "s3cret with space"},
+		{Package: "jitsi-meet-prosody", Question: "jitsi-meet-prosody/turn-secret", Type: "string", Value: "turn-1"},
+	}
+	for _, tc := range []struct {
+		cmd  string
+		code int
+	}{{"cat; exit 0", 0}, {"cat; exit 100", 100}} {
+		dir, env := fakeDebconf(t)
+		args, stdin := WithAnswers(answers, []string{"sh", "-c", tc.cmd})
+		for _, a := range args {
+			if strings.Contains(a, "s3cret") || strings.Contains(a, "turn-1") {
+				t.Fatalf("a secret is on the command line: %q", args)
+			}
+		}
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env, cmd.Stdin = env, bytes.NewReader(stdin)
+		out, err := cmd.Output()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tc.code || len(out) != 0 {
+			t.Errorf("%s: exit %d, output %q; want exit %d and no answer on the command's stdin", tc.cmd, code, out, tc.code)
+		}
+		sel, _ := os.ReadFile(filepath.Join(dir, "selections"))
+		if want := "jicofo jicofo/jicofo-authpassword password s3cret with space\njitsi-meet-prosody jitsi-meet-prosody/turn-secret string turn-1\n"; string(sel) != want {
+			t.Errorf("%s: preseeded %q, want %q", tc.cmd, sel, want)
+		}
+		comm, _ := os.ReadFile(filepath.Join(dir, "communicate"))
+		if want := "SET jicofo/jicofo-authpassword \nSET jitsi-meet-prosody/turn-secret \n"; string(comm) != want {
+			t.Errorf("%s: cleared with %q, want %q", tc.cmd, comm, want)
+		}
+	}
+	if args, stdin := WithAnswers(nil, []string{"apt-get", "install"}); strings.Join(args, " ") != "apt-get install" || stdin != nil {
+		t.Errorf("without answers: %q %q", args, stdin)
+	}
+}
+
+// DebconfForget finds the secret in debconf's files and their backups by
+// its hash, and nothing else: another value of the question is not ours.
+func TestDebconfForgetProbe(t *testing.T) {
+	entry := func(v string) string {
+		return "Name: jitsi-videobridge/jvbsecret\nTemplate: jitsi-videobridge/jvbsecret\nValue: " + v + "\nOwners: jitsi-videobridge2\nFlags: seen\n\n"
+	}
+	f := &DebconfForget{Question: "jitsi-videobridge/jvbsecret", Value: "ours"}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"in passwords.dat", map[string]string{"passwords.dat": entry("ours")}, "stored"},
+		{"only in the backup", map[string]string{"passwords.dat": entry(""), "passwords.dat-old": entry("ours")}, "stored"},
+		{"cleared", map[string]string{"passwords.dat": entry(""), "passwords.dat-old": entry("")}, "clear"},
+		{"a package's own", map[string]string{"passwords.dat": entry("random-of-its-own")}, "clear"},
+		{"no database", nil, "clear"},
+	} {
+		dir := t.TempDir()
+		for name, content := range tc.files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := exec.Command("sh", "-c", strings.ReplaceAll(f.Probe(), "/var/cache/debconf", dir)).Output()
+		if err != nil || strings.TrimSpace(string(out)) != tc.want {
+			t.Errorf("%s: %q, %v; want %s", tc.name, out, err, tc.want)
+		}
+		c, err := f.Diff(Probed{Out: string(out)})
+		if err != nil || (c != nil) != (tc.want == "stored") {
+			t.Errorf("%s: change %+v, %v", tc.name, c, err)
+		}
+		if c != nil && strings.Contains(c.Summary()+c.Details[0].Text+c.Details[0].To, "ours") {
+			t.Errorf("%s: the change shows the secret: %+v", tc.name, c.Details)
+		}
+	}
+	if strings.Contains(f.Probe(), "ours") {
+		t.Error("the probe carries the secret")
+	}
+}
