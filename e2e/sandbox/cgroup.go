@@ -69,6 +69,27 @@ func makeCgroups(name string) ([]string, error) {
 	return dirs, nil
 }
 
+// limitCPU caps the CPU time of the cgroups in dirs at cpus CPUs, in the
+// hierarchy that has the cpu controller: cpu.max on cgroup v2,
+// cpu.cfs_quota_us on v1. A limit nobody could set is an error: a
+// benchmark would measure something else.
+func limitCPU(dirs []string, cpus float64) error {
+	const period = 100000 // microseconds, the kernel's default
+	quota := int(cpus * period)
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "cpu.max")); err == nil {
+			return os.WriteFile(filepath.Join(d, "cpu.max"), []byte(fmt.Sprintf("%d %d", quota, period)), 0o644)
+		}
+		if _, err := os.Stat(filepath.Join(d, "cpu.cfs_quota_us")); err == nil {
+			if err := os.WriteFile(filepath.Join(d, "cpu.cfs_period_us"), []byte(strconv.Itoa(period)), 0o644); err != nil {
+				return fmt.Errorf("cgroup %s: %w", d, err)
+			}
+			return os.WriteFile(filepath.Join(d, "cpu.cfs_quota_us"), []byte(strconv.Itoa(quota)), 0o644)
+		}
+	}
+	return fmt.Errorf("no cgroup with the cpu controller among %v", dirs)
+}
+
 // inCgroups wraps argv so that it runs in the cgroup directories dirs: a
 // shell moves itself into them, then execs argv under the same pid.
 func inCgroups(dirs []string, argv ...string) []string {

@@ -60,7 +60,11 @@ type Options struct {
 	// Network, when set, puts the target on a shared network with the other
 	// targets of that name (see network.go); its Address is then there.
 	Network string
-	Log     io.Writer // progress lines; nil discards them
+	// CPUs caps the target's CPU time (1.5: one and a half CPUs' worth;
+	// 0: no cap), so that targets sharing this machine's CPUs behave like
+	// hosts of their own that size: what the scale-out benchmark needs.
+	CPUs float64
+	Log  io.Writer // progress lines; nil discards them
 }
 
 // Info is what a user of a target needs; `sandbox up` prints it as JSON.
@@ -106,6 +110,7 @@ type State struct {
 	Net        int       `json:"net"` // the N of 10.213.N.0/30
 	Network    string    `json:"network,omitempty"`
 	NetOctet   int       `json:"net_octet,omitempty"`    // the X of the shared 10.213.X.0/24
+	CPUs       float64   `json:"cpus,omitempty"`         // the CPU cap, Options.CPUs
 	Link       string    `json:"link_address,omitempty"` // the target's end of its /30 when Address is on a shared network
 	Rootfs     string    `json:"rootfs"`
 	Merged     string    `json:"merged"`

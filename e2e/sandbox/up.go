@@ -109,6 +109,7 @@ func reserve(o Options, rootfs string) (*Target, error) {
 		Net:      n,
 		Network:  o.Network,
 		NetOctet: octet,
+		CPUs:     o.CPUs,
 		Link:     fmt.Sprintf("10.213.%d.2", n),
 		Rootfs:   rootfs,
 		Merged:   filepath.Join(dir, "merged"),
@@ -259,6 +260,11 @@ func (t *Target) startNspawn() error {
 	cgroups, err := makeCgroups(t.Name)
 	if err != nil {
 		return err
+	}
+	if t.CPUs > 0 {
+		if err := limitCPU(cgroups, t.CPUs); err != nil {
+			return err
+		}
 	}
 	argv := inCgroups(cgroups, "systemd-nspawn", "-D", t.Merged, "--boot", "--register=no", "--keep-unit",
 		"--network-veth", "--machine="+t.Name, "--hostname="+t.Name, "--console=pipe")
