@@ -25,6 +25,15 @@ const HostsFile = "/etc/hosts"
 // names, and so the blocks, are machine-wide.
 const hostsLock = "/run/lock/jitsi-installer-sandbox-hosts.lock"
 
+// hostsLockFor is the lock for edits of the hosts file at path: the
+// machine-wide one for /etc/hosts, one beside any other file (a test's).
+func hostsLockFor(path string) string {
+	if path == HostsFile {
+		return hostsLock
+	}
+	return path + ".lock"
+}
+
 func hostsBegin(name string) string { return "# BEGIN jitsi-installer sandbox target " + name }
 func hostsEnd(name string) string   { return "# END jitsi-installer sandbox target " + name }
 
@@ -67,7 +76,7 @@ func withoutBlock(text, name string) string {
 // The file is replaced by rename when it can be, and written in place when
 // it is a mount point (a container's bind-mounted /etc/hosts).
 func editHosts(path string, edit func(string) string) error {
-	unlock, err := lock(hostsLock)
+	unlock, err := lock(hostsLockFor(path))
 	if err != nil {
 		return err
 	}
