@@ -19,7 +19,6 @@ type coreValue struct{ Secret string }
 // stop the other; a failed core stops every bridge.
 func TestRolesOrderAndOutputs(t *testing.T) {
 	th := newTestHost(t)
-	dial := func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }
 	for _, tc := range []struct {
 		name       string
 		failCore   bool
@@ -29,7 +28,7 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 	}{
 		{name: "all", wantFiles: []string{"core.conf", "b1.conf", "b2.conf"}},
 		{name: "bridge fails", failBridge: "b1", wantFiles: []string{"core.conf", "b2.conf"}, wantErr: map[string]string{"b1": "exit"}},
-		{name: "core fails", failCore: true, wantErr: map[string]string{"b1": "core (core) failed first", "b2": "core (core) failed first"}},
+		{name: "core fails", failCore: true, wantErr: map[string]string{"core": "exit", "b1": "core (core) failed first", "b2": "core (core) failed first"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := th.path(tc.name)
@@ -61,13 +60,7 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 			e.Roles = []Role{{Name: "core", Steps: []Step{core}}, {Name: "bridge", Steps: []Step{bridge}}}
 			e.Redactor = NewRedactor("s3cret-" + tc.name)
 			// Bridges listed first: the order comes from the roles.
-			p := e.Plan(context.Background(), []Target{
-				{Name: "b1", Role: "bridge", Dial: dial}, {Name: "b2", Role: "bridge", Dial: dial}, {Name: "core", Role: "core", Dial: dial}})
-			defer p.Close()
-			if err := p.Err(); err != nil {
-				t.Fatalf("plan: %v", err)
-			}
-			e.Apply(context.Background(), p)
+			p := planAndApply(t, e, "b1", "b2", "core")
 			for _, f := range tc.wantFiles {
 				b, err := os.ReadFile(dir + "/" + f)
 				if err != nil {
@@ -76,15 +69,7 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 					t.Errorf("%s = %q", f, b)
 				}
 			}
-			for _, hp := range p.Hosts {
-				want := tc.wantErr[hp.Host.Name]
-				switch {
-				case want == "" && hp.Err != nil && !(tc.failCore && hp.Host.Name == "core"):
-					t.Errorf("%s: %v", hp.Host.Name, hp.Err)
-				case want != "" && (hp.Err == nil || !strings.Contains(hp.Err.Error(), want)):
-					t.Errorf("%s: error %v, want %q", hp.Host.Name, hp.Err, want)
-				}
-			}
+			checkHosts(t, p, rec, tc.wantErr)
 			if tc.failCore {
 				var be *BlockedError
 				if !errors.As(p.Hosts[0].Err, &be) {
@@ -103,13 +88,6 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 			}
 			if !tc.failCore && (coreDone < 0 || bridgeStart < coreDone) {
 				t.Errorf("core finished at event %d, a bridge started at %d", coreDone, bridgeStart)
-			}
-			finished := map[string]int{}
-			for _, ev := range rec.of(EventHostFinished) {
-				finished[ev.Host]++
-			}
-			if fmt.Sprint(finished) != "map[b1:1 b2:1 core:1]" {
-				t.Errorf("one summary line per host: %v", finished)
 			}
 		})
 	}
@@ -142,7 +120,6 @@ func TestRolesPlanBlockedByCore(t *testing.T) {
 // bridges' steps ahead applied and the rest blocked.
 func TestRolesAhead(t *testing.T) {
 	th := newTestHost(t)
-	dial := func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }
 	for _, tc := range []struct {
 		name      string
 		failCore  bool
@@ -188,29 +165,15 @@ func TestRolesAhead(t *testing.T) {
 			}}
 			e, rec := th.eng()
 			e.Roles = []Role{{Name: "core", Steps: []Step{core}}, {Name: "bridge", Ahead: []Step{ahead}, Steps: []Step{bridge}}}
-			p := e.Plan(context.Background(), []Target{
-				{Name: "core", Role: "core", Dial: dial}, {Name: "b1", Role: "bridge", Dial: dial}, {Name: "b2", Role: "bridge", Dial: dial}})
-			defer p.Close()
-			if err := p.Err(); err != nil {
-				t.Fatalf("plan: %v", err)
-			}
-			e.Apply(context.Background(), p)
+			p := planAndApply(t, e, "core", "b1", "b2")
 			for _, f := range tc.wantFiles {
 				if _, err := os.Stat(dir + "/" + f); err != nil {
 					t.Errorf("%s: %v", f, err)
 				}
 			}
-			for _, hp := range p.Hosts {
-				want := tc.wantErr[hp.Host.Name]
-				switch {
-				case want == "" && hp.Err != nil:
-					t.Errorf("%s: %v", hp.Host.Name, hp.Err)
-				case want != "" && (hp.Err == nil || !strings.Contains(hp.Err.Error(), want)):
-					t.Errorf("%s: error %v, want %q", hp.Host.Name, hp.Err, want)
-				}
-			}
+			checkHosts(t, p, rec, tc.wantErr)
 			// A bridge's steps after the core start once the core is done;
-			// every host has one summary line, counting its changes ahead.
+			// its summary line counts its changes ahead.
 			coreDone := -1
 			for i, ev := range rec.events {
 				switch {
@@ -220,16 +183,55 @@ func TestRolesAhead(t *testing.T) {
 					t.Errorf("%s's step after the core started before the core finished", ev.Host)
 				}
 			}
-			finished := map[string]int{}
 			for _, ev := range rec.of(EventHostFinished) {
-				finished[ev.Host]++
 				if ev.Host == "b2" && !tc.failCore && ev.Summary.Changed != 3 {
 					t.Errorf("b2 summary: %+v, want 3 changes (1 ahead, 2 after the core)", *ev.Summary)
 				}
 			}
-			if fmt.Sprint(finished) != "map[b1:1 b2:1 core:1]" {
-				t.Errorf("one summary line per host: %v", finished)
-			}
 		})
+	}
+}
+
+// planAndApply plans hosts (core, or b1, b2... as bridges) on this machine
+// with e, fails t when planning fails, and applies the plan.
+func planAndApply(t *testing.T, e *Engine, hosts ...string) *Plan {
+	t.Helper()
+	var targets []Target
+	for _, h := range hosts {
+		role := "bridge"
+		if h == "core" {
+			role = "core"
+		}
+		targets = append(targets, Target{Name: h, Role: role, Dial: func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }})
+	}
+	p := e.Plan(context.Background(), targets)
+	t.Cleanup(p.Close)
+	if err := p.Err(); err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	e.Apply(context.Background(), p)
+	return p
+}
+
+// checkHosts checks each host's error of an applied plan against wantErr
+// (a part of it; none for a host not named) and that each host had one
+// summary line.
+func checkHosts(t *testing.T, p *Plan, rec *recorder, wantErr map[string]string) {
+	t.Helper()
+	for _, hp := range p.Hosts {
+		want := wantErr[hp.Host.Name]
+		switch {
+		case want == "" && hp.Err != nil:
+			t.Errorf("%s: %v", hp.Host.Name, hp.Err)
+		case want != "" && (hp.Err == nil || !strings.Contains(hp.Err.Error(), want)):
+			t.Errorf("%s: error %v, want %q", hp.Host.Name, hp.Err, want)
+		}
+	}
+	finished := map[string]int{}
+	for _, ev := range rec.of(EventHostFinished) {
+		finished[ev.Host]++
+	}
+	if fmt.Sprint(finished) != "map[b1:1 b2:1 core:1]" {
+		t.Errorf("one summary line per host: %v", finished)
 	}
 }
