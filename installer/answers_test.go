@@ -73,6 +73,10 @@ func TestWithAnswers(t *testing.T) {
 	if args, stdin := WithAnswers(nil, []string{"apt-get", "install"}); strings.Join(args, " ") != "apt-get install" || stdin != nil {
 		t.Errorf("without answers: %q %q", args, stdin)
 	}
+	// A failure names the command, not the script around it.
+	if args, _ := WithAnswers(answers, []string{"apt-get", "install", "jicofo"}); display(args) != "apt-get install jicofo" {
+		t.Errorf("a failure says %q exited", display(args))
+	}
 }
 
 // DebconfForget finds the secret in debconf's files and their backups by

@@ -36,6 +36,9 @@ func (h *Host) Run(ctx context.Context, args ...string) (string, error) {
 
 // display shortens a command line for messages: scripts are long.
 func display(args []string) string {
+	if len(args) > 4 && args[0] == "sh" && args[1] == "-c" && args[2] == answersScript {
+		return display(args[4:]) // the command WithAnswers wraps
+	}
 	if len(args) > 2 && args[0] == "sh" && args[1] == "-c" {
 		return "a shell script"
 	}
