@@ -32,20 +32,13 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 			if hp.Err != nil {
 				continue
 			}
-			if failed != nil {
-				if err := <-ahead[hp]; err != nil {
-					hp.Err = err
-					e.hostFailed(hp.Host.Name, err)
-					continue
-				}
-				hp.Err = &BlockedError{Host: hp.Host.Name, By: failed.Host.Name, Role: failed.Host.Role}
-				e.hostFailed(hp.Host.Name, hp.Err)
-				continue
-			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := <-ahead[hp]
+				err := <-ahead[hp] // a failure ahead is the host's own
+				if err == nil && failed != nil {
+					err = &BlockedError{Host: hp.Host.Name, By: failed.Host.Name, Role: failed.Host.Role}
+				}
 				if err == nil {
 					err = e.applyWave(ctx, hp, changed || hp.done > 0)
 				}
@@ -100,7 +93,7 @@ func (e *Engine) startAhead(ctx context.Context, p *Plan) map[*HostPlan]chan err
 			continue
 		}
 		go func() {
-			err := e.journaled(ctx, hp, e.Command, func(j *Journal) error { return e.applyJournaled(ctx, hp, j, 0, hp.ahead) })
+			err := e.applySteps(ctx, hp, 0, hp.ahead)
 			hp.done = hp.ahead
 			ch <- err
 		}()
@@ -140,7 +133,7 @@ func (e *Engine) applyWave(ctx context.Context, hp *HostPlan, replan bool) error
 		}
 		return nil
 	}
-	return e.applyHost(ctx, hp)
+	return e.applySteps(ctx, hp, hp.done, len(hp.steps))
 }
 
 // redeclare asks a host that changed something its queries again and lets
@@ -182,8 +175,10 @@ func (e *Engine) journaled(ctx context.Context, hp *HostPlan, command string, ru
 	return run(j)
 }
 
-func (e *Engine) applyHost(ctx context.Context, hp *HostPlan) error {
-	return e.journaled(ctx, hp, e.Command, func(j *Journal) error { return e.applyJournaled(ctx, hp, j, hp.done, len(hp.steps)) })
+// applySteps applies steps lo to hi (not included) of hp as part of this
+// run's record in its journal.
+func (e *Engine) applySteps(ctx context.Context, hp *HostPlan, lo, hi int) error {
+	return e.journaled(ctx, hp, e.Command, func(j *Journal) error { return e.applyJournaled(ctx, hp, j, lo, hi) })
 }
 
 // applyJournaled applies steps lo to hi (not included) of hp and the
