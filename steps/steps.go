@@ -65,7 +65,7 @@ func bridgeSteps(e *env) []installer.Step {
 		&pin{e},           // apt preferences hold the bridge at jitsi.version
 		&jitsiPackages{e}, // jitsi-videobridge2
 		&coreTrust{e},     // the core's auth.DOMAIN certificate in the CA store
-		&videobridge{e},   // XMPP to the core, websockets for the core's nginx, region
+		videobridge(e),    // XMPP to the core, websockets for the core's nginx, region
 		&firewall{e},      // UFW: SSH, media, websockets from the core only
 		&services{e},      // the bridge enabled and running
 		&backups{e},       // backups of the last backups.keep runs only
@@ -85,12 +85,12 @@ func coreSteps(e *env) []installer.Step {
 		&jitsiPackages{e}, // 5. jitsi-meet, jitsi-meet-tokens, the TURN server
 		&secrets{e},       // 6. XMPP passwords and TURN secret, kept across runs
 		&prosody{e},       // 7. Prosody: token auth against Janssen's keys
-		&jicofo{e},        // 8. Jicofo: XMPP client, brewery, bridge selection
-		&videobridge{e},   // 9. Videobridge: ICE on UDP 10000, websockets, stats
-		&turn{e},          //    coturn with Prosody's TURN secret
-		&web{e},           // 10. config.js: hosts, p2p, Janssen sign-in
+		jicofo(e),         // 8. Jicofo: XMPP client, brewery, bridge selection
+		videobridge(e),    // 9. Videobridge: ICE on UDP 10000, websockets, stats
+		turn(e),           //    coturn with Prosody's TURN secret
+		web(e),            // 10. config.js: hosts, p2p, Janssen sign-in
 		&certificate{e},   // 12. TLS: Let's Encrypt, own or self-signed
-		&nginxSite{e},     // 11. nginx: TLS, CORS, BOSH, WebSockets (needs the certificate)
+		nginxSite(e),      // 11. nginx: TLS, CORS, BOSH, WebSockets (needs the certificate)
 		&prosodyCerts{e},  // 13. the domain's certificate for Prosody
 		&videobridges{e},  //     what the bridges on other hosts need from the core
 		&firewall{e},      // 14. UFW: SSH first, then the media and web ports

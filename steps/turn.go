@@ -6,15 +6,14 @@ import (
 )
 
 // turn writes coturn's configuration with the secret Prosody hands out.
-type turn struct{ *env }
-
-func (*turn) Name() string  { return "TURN server" }
-func (*turn) Group() string { return "configure" }
-
-func (s *turn) Declare(h *installer.Host) ([]installer.Resource, error) {
-	if !s.cfg.Jitsi.Turn {
-		return nil, installer.Skip("jitsi.turn is false")
+func turn(e *env) *configStep {
+	return &configStep{env: e, name: "TURN server", asset: assets.TURN,
+		file: installer.File{Mode: 0o640, Group: "turnserver", Secret: true, Notify: notify(restartCoturn)},
+		applies: func() error {
+			if !e.cfg.Jitsi.Turn {
+				return installer.Skip("jitsi.turn is false")
+			}
+			return nil
+		},
 	}
-	return s.configFile(assets.TURN, data(h, s.env),
-		installer.File{Mode: 0o640, Group: "turnserver", Secret: true, Notify: notify(restartCoturn)})
 }
