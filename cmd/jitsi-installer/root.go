@@ -86,7 +86,10 @@ and changes only that; a second run on a converged host changes nothing.
 		return &exitError{code: exitInput, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
 	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newStatus(g), newLogs(g), newRuns(g), newRollback(g),
-		newAnswers(g), newToken(g), newJanssen(g), newVersion(g))
+		newAnswers(g),
+		parent("token", "Check tokens the way the meeting server's Prosody will", newTokenCheck(g)),
+		parent("janssen", "What Janssen needs for this meeting server", newJanssenClient(g)),
+		newVersion(g))
 	for _, c := range root.Commands() {
 		c.Long = strings.TrimSpace(c.Long + "\n\n" + exitCodesHelp)
 	}

@@ -17,10 +17,6 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
-func newToken(g *globals) *cobra.Command {
-	return parent("token", "Check tokens the way the meeting server's Prosody will", newTokenCheck(g))
-}
-
 type tokenFlags struct {
 	answers     string
 	issuers     []string
