@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"reflect"
-	"slices"
-	"sort"
 	"strings"
 )
 
@@ -30,52 +26,6 @@ type Registered struct {
 
 // secretFields are left out of Metadata: they are never printed.
 var secretFields = []string{"client_secret", "registration_access_token"}
-
-// CheckEndpoint refuses to send a credential to u unless it is an https
-// URL whose origin (scheme, host and port) is one of origins: the issuer's,
-// or the discovery document's the answers file names. A discovery document
-// can name any URL; an initial or registration access token sent there
-// would be given away.
-func CheckEndpoint(u string, origins ...string) error {
-	p, err := url.Parse(u)
-	if err != nil || p.Host == "" {
-		return fmt.Errorf("%q is not an absolute URL", u)
-	}
-	if p.Scheme != "https" {
-		return fmt.Errorf("%s is not https: an access token sent there would travel in clear text", u)
-	}
-	got := Origin(u)
-	for _, o := range origins {
-		if o != "" && Origin(o) == got {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s is on %s, not on the issuer's server (%s)", u, got, strings.Join(nonEmpty(origins), " or "))
-}
-
-// Origin is scheme://host:port of u, with the scheme's default port
-// written out, or "" for a URL without host.
-func Origin(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || p.Host == "" {
-		return ""
-	}
-	port := p.Port()
-	if port == "" {
-		port = map[string]string{"https": "443", "http": "80"}[strings.ToLower(p.Scheme)]
-	}
-	return strings.ToLower(p.Scheme) + "://" + strings.ToLower(p.Hostname()) + ":" + port
-}
-
-func nonEmpty(list []string) []string {
-	var out []string
-	for _, s := range list {
-		if s != "" {
-			out = append(out, Origin(s))
-		}
-	}
-	return out
-}
 
 // Register posts req to a dynamic client registration endpoint (RFC 7591).
 // A non-empty initialToken is sent as "Authorization: Bearer"; no error
@@ -178,76 +128,4 @@ func registrationError(what, u string, code int, body []byte, sentToken bool, to
 		msg += "; is dynamic registration enabled (Janssen's dynamicRegistrationEnabled)?"
 	}
 	return fmt.Errorf("%s", msg)
-}
-
-// Ignored lists the fields of req the provider did not keep as asked, as
-// "name: what happened", sorted.
-func Ignored(req ClientRequest, meta map[string]any) []string {
-	var asked map[string]any
-	if err := json.Unmarshal(req.JSON(), &asked); err != nil {
-		return nil
-	}
-	var out []string
-	for k, want := range asked {
-		got, ok := meta[k]
-		switch {
-		case !ok:
-			out = append(out, k+": dropped")
-		case !sameValue(k, want, got):
-			g, _ := json.Marshal(got)
-			w, _ := json.Marshal(want)
-			out = append(out, fmt.Sprintf("%s: %s instead of %s", k, g, w))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// sameValue compares JSON values, lists as sets and scope as a set of
-// words: providers reorder both.
-func sameValue(key string, a, b any) bool {
-	if key == "scope" {
-		as, _ := a.(string)
-		bs, _ := b.(string)
-		x, y := strings.Fields(as), strings.Fields(bs)
-		slices.Sort(x)
-		slices.Sort(y)
-		return slices.Equal(x, y)
-	}
-	al, aok := a.([]any)
-	bl, bok := b.([]any)
-	if aok && bok {
-		x, y := strs(al), strs(bl)
-		slices.Sort(x)
-		slices.Sort(y)
-		return slices.Equal(x, y)
-	}
-	return reflect.DeepEqual(a, b)
-}
-
-func strs(l []any) []string {
-	out := make([]string, len(l))
-	for i, v := range l {
-		b, _ := json.Marshal(v)
-		out[i] = string(b)
-	}
-	return out
-}
-
-// IgnoredWarning says what a dropped or changed field means for Jitsi.
-func IgnoredWarning(field string) string {
-	name, _, _ := strings.Cut(field, ":")
-	switch name {
-	case "access_token_as_jwt":
-		return "the provider will issue opaque access tokens, which Jitsi cannot read: turn on \"access token as JWT\" for the client in Janssen, or give Jitsi the ID token"
-	case "access_token_signing_alg", "id_token_signed_response_alg":
-		return "tokens may be signed with an algorithm Prosody cannot verify: set it to RS256 for the client in Janssen"
-	case "redirect_uris":
-		return "sign-in cannot return to the meeting server"
-	case "post_logout_redirect_uris":
-		return "sign-out cannot return to the meeting server"
-	case "token_endpoint_auth_method":
-		return "the browser cannot exchange its code without a client secret"
-	}
-	return ""
 }
