@@ -9,6 +9,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers/answerstest"
 )
 
 const bookworm = `PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
@@ -20,16 +21,8 @@ ID=debian
 
 func testConfig(t *testing.T) *answers.Config {
 	t.Helper()
-	cfg, err := answers.Parse("test.yaml", []byte(`version: 1
-domain: meet.example.com
-hosts:
-  - address: 203.0.113.10
-letsencrypt:
-  email: ops@example.com
-janssen:
-  issuer: https://login.example.com
-  client_id: jitsi-meet
-`), answers.Options{})
+	// The web app step needs a client to sign in with.
+	cfg, err := answers.Parse("test.yaml", []byte(answerstest.Minimal+"  client_id: jitsi-meet\n"), answers.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/internal/golden"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers/answerstest"
 )
 
 // secretMark is part of every secret value in the tests; no message may
@@ -192,15 +193,7 @@ func exported(c *Config) Config {
 	return x
 }
 
-const minimal = `version: 1
-domain: meet.example.com
-hosts:
-  - address: 203.0.113.10
-letsencrypt:
-  email: ops@example.com
-janssen:
-  issuer: https://login.example.com
-`
+const minimal = answerstest.Minimal
 
 // withHost adds lines to the first host of the minimal file.
 func withHost(lines string) string {
