@@ -25,6 +25,31 @@ type Status struct{ *env }
 // NewStatus returns the status step for cfg.
 func NewStatus(cfg *answers.Config) *Status { return &Status{&env{cfg: cfg}} }
 
+// StatusRoles are the deployment's roles with the status step last in each,
+// so what every host's services report comes with its first round trip.
+func StatusRoles(cfg *answers.Config) ([]installer.Role, *Status) {
+	st := NewStatus(cfg)
+	roles := Roles(cfg, Options{})
+	for i := range roles {
+		roles[i].Steps = append(roles[i].Steps, st)
+	}
+	return roles, st
+}
+
+// of is the env of h's role: a videobridge host runs the bridge only, with
+// no Prosody, Jicofo, web server, certificate or Janssen keys to ask about.
+func (s *Status) of(h *installer.Host) *env {
+	return &env{cfg: s.cfg, role: h.Role}
+}
+
+// packages are the Jitsi packages a host of e's role has.
+func (e *env) packages() []string {
+	if e.bridge() {
+		return []string{"jitsi-videobridge2"}
+	}
+	return JitsiPackages(e.cfg)
+}
+
 // Name implements installer.Step.
 func (*Status) Name() string { return "Status" }
 
@@ -56,31 +81,41 @@ func curlStatus(url string) []string {
 }
 
 // Queries implements installer.Querier.
-func (s *Status) Queries(*installer.Host) []installer.Query {
-	units := append((&services{s.env}).units(), assets.KeyRefreshUnit+".timer")
-	crt, _ := certPaths(s.cfg)
+func (s *Status) Queries(h *installer.Host) []installer.Query {
+	e := s.of(h)
+	units := (&services{e}).units()
+	if !e.bridge() {
+		units = append(units, assets.KeyRefreshUnit+".timer")
+	}
 	// Times in UTC, whatever the host's zone: systemd prints them with the
 	// zone's abbreviation only.
 	show := append([]string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LoadState,ActiveState,SubState,ActiveEnterTimestamp"}, units...)
-	return []installer.Query{
+	qs := []installer.Query{
 		{Name: qNow, Args: []string{"date", "+%s"}},
 		{Name: qUnits, Args: show},
-		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, JitsiPackages(s.cfg)...)},
+		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, e.packages()...)},
 		{Name: qPins, Args: []string{"cat", PinFile}},
-		{Name: qC2S, Args: []string{"timeout", "5", "prosodyctl", "shell", "c2s", "count"}},
-		{Name: qMUC, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
-		{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats")},
 		{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats")},
-		{Name: qCert, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
-		{Name: qKeys, Args: []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)}},
-		{Name: qTimer, Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
-			assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"}},
 	}
+	if e.bridge() {
+		return qs
+	}
+	crt, _ := certPaths(s.cfg)
+	return append(qs,
+		installer.Query{Name: qC2S, Args: []string{"timeout", "5", "prosodyctl", "shell", "c2s", "count"}},
+		installer.Query{Name: qMUC, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
+		installer.Query{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats")},
+		installer.Query{Name: qCert, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
+		installer.Query{Name: qKeys, Args: []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)}},
+		installer.Query{Name: qTimer, Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
+			assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"}},
+	)
 }
 
 // HostStatus is what status found on one host.
 type HostStatus struct {
 	Host        string             `json:"host"`
+	Role        string             `json:"role"`            // core or videobridge
 	Error       string             `json:"error,omitempty"` // the host could not be read
 	Time        time.Time          `json:"time"`            // the host's clock
 	Services    []ServiceStatus    `json:"services"`
@@ -151,7 +186,8 @@ type KeysStatus struct {
 
 // Read turns the status queries' answers on h into a HostStatus.
 func (s *Status) Read(h *installer.Host) *HostStatus {
-	st := &HostStatus{Host: h.Name, Version: s.cfg.Jitsi.Version, Drift: []string{}, Problems: []string{}}
+	e := s.of(h)
+	st := &HostStatus{Host: h.Name, Role: e.role, Version: s.cfg.Jitsi.Version, Drift: []string{}, Problems: []string{}}
 	if sec, err := strconv.ParseInt(h.Fact(qNow), 10, 64); err == nil {
 		st.Time = time.Unix(sec, 0).UTC()
 	}
@@ -168,7 +204,7 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 		}
 		st.Services = append(st.Services, sv)
 	}
-	st.Packages = readPackages(h.Fact(qPackages), ParsePins(h.Fact(qPins)), JitsiPackages(s.cfg))
+	st.Packages = readPackages(h.Fact(qPackages), ParsePins(h.Fact(qPins)), e.packages())
 	if n, ok := afterPrefix(h.Fact(qC2S), "Total: "); ok {
 		st.XMPP = &n
 	}
@@ -176,6 +212,9 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 	st.Bridge = readBridge(h.Fact(qBridge))
 	if st.Bridge != nil && !st.Bridge.Healthy {
 		st.Problems = append(st.Problems, "the videobridge reports itself unhealthy")
+	}
+	if e.bridge() {
+		return st
 	}
 	crt, _ := certPaths(s.cfg)
 	if na, ok := strings.CutPrefix(h.Fact(qCert), "notAfter="); ok {

@@ -1,10 +1,13 @@
 package steps
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
 // activeUnit is systemctl show's answer for a unit active since since.
@@ -85,4 +88,42 @@ func TestStatusRead(t *testing.T) {
 func withFact(f map[string]string, k, v string) map[string]string {
 	f[k] = v
 	return f
+}
+
+// A videobridge host is asked about its bridge only: no Prosody, Jicofo,
+// certificate or Janssen keys, which it does not have, and so no problem
+// for their absence.
+func TestStatusVideobridgeHost(t *testing.T) {
+	st := NewStatus(testConfig(t))
+	h := installertest.NewHost("203.0.113.21", 22, map[string]string{
+		qNow:      "1796090400",
+		qUnits:    activeUnit("jitsi-videobridge2.service", "running", "Tue 2026-12-01 01:58:20 UTC"),
+		qPackages: "jitsi-videobridge2\t2.3-200-g1c5e9d1f-1\tii \n",
+		qPins:     string(pinFile("2.0.10078", map[string]string{"jitsi-videobridge2": "2.3-200-g1c5e9d1f-1"}, []string{"jitsi-videobridge2"})),
+		qBridge:   `{"healthy":true,"conferences":1,"participants":2}` + "\n200",
+	})
+	h.Role = answers.RoleVideobridge
+	var asked []string
+	for _, q := range st.Queries(h) {
+		asked = append(asked, q.Name)
+		if strings.Contains(strings.Join(q.Args, " "), "prosody") {
+			t.Errorf("a videobridge host is asked %v", q.Args)
+		}
+	}
+	for _, q := range []string{qC2S, qMUC, qJicofo, qCert, qKeys, qTimer} {
+		if slices.Contains(asked, q) {
+			t.Errorf("a videobridge host is asked %s", q)
+		}
+	}
+	s := st.Read(h)
+	if !s.Healthy() || s.Role != answers.RoleVideobridge {
+		t.Fatalf("healthy bridge: role %q, problems %v", s.Role, s.Problems)
+	}
+	if len(s.Services) != 1 || len(s.Packages) != 1 || !s.Packages[0].AtPin || s.Bridge == nil || s.Bridge.Conferences != 1 || s.Cert != nil || s.Keys != nil {
+		t.Errorf("services %+v packages %+v bridge %+v cert %+v keys %+v", s.Services, s.Packages, s.Bridge, s.Cert, s.Keys)
+	}
+	h.SetFact(qUnits, installer.Probed{Out: "Id=jitsi-videobridge2.service\nLoadState=loaded\nActiveState=failed\nSubState=failed\nActiveEnterTimestamp="})
+	if s := st.Read(h); s.Healthy() || !strings.Contains(strings.Join(s.Problems, "; "), "jitsi-videobridge2 is failed") {
+		t.Errorf("failed bridge: problems %v", s.Problems)
+	}
 }

@@ -160,8 +160,8 @@ func (sr *statusReader) forget(host string) {
 // read plans every host with the status step added: the status facts come
 // with the plan's first round trip, the drift from its probe.
 func (sr *statusReader) read(ctx context.Context) *statusReport {
-	st := steps.NewStatus(sr.cfg)
-	eng := &installer.Engine{Steps: append(steps.List(sr.cfg, steps.Options{}), st), Redactor: sr.redact}
+	roles, st := steps.StatusRoles(sr.cfg)
+	eng := &installer.Engine{Roles: roles, Redactor: sr.redact}
 	p := eng.Plan(ctx, sr.targets)
 	r := &statusReport{Healthy: true}
 	for _, hp := range p.Hosts {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/internal/golden"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/steps"
@@ -30,10 +31,17 @@ func TestStatusText(t *testing.T) {
 		Drift:    []string{"file /etc/jitsi/meet/meet.example.com-config.js: update: content"},
 		Problems: []string{"jitsi-videobridge2 is inactive"},
 	}
+	bridge := &steps.HostStatus{
+		Host: "203.0.113.21", Role: answers.RoleVideobridge, Time: at, Version: "2.0.10078",
+		Services: []steps.ServiceStatus{{Name: "jitsi-videobridge2", State: "active", Sub: "running", Uptime: time.Hour}},
+		Packages: []steps.PackageStatus{{Name: "jitsi-videobridge2", Installed: "2.3-200-g1c5e9d1f-1", Pinned: "2.3-200-g1c5e9d1f-1", AtPin: true}},
+		Bridge:   &steps.BridgeStatus{Healthy: true, Conferences: 1, Participants: 2},
+		Drift:    []string{}, Problems: []string{},
+	}
 	down := &steps.HostStatus{Host: "203.0.113.11", Error: "dial tcp 203.0.113.11:22: connection refused"}
 	var b bytes.Buffer
-	renderStatus(&b, &statusReport{Hosts: []*steps.HostStatus{healthy, down}})
-	b.WriteString("--- watch lines\n" + statusLine(healthy) + "\n" + statusLine(down) + "\n")
+	renderStatus(&b, &statusReport{Hosts: []*steps.HostStatus{healthy, bridge, down}})
+	b.WriteString("--- watch lines\n" + statusLine(healthy) + "\n" + statusLine(bridge) + "\n" + statusLine(down) + "\n")
 	golden.Assert(t, "testdata/status.golden", b.Bytes())
 }
 

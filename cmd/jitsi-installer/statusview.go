@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/steps"
 )
 
@@ -43,6 +44,9 @@ func renderHost(w io.Writer, h *steps.HostStatus) {
 	case !h.Healthy():
 		state = fmt.Sprintf("UNHEALTHY (%d problem(s))", len(h.Problems))
 	}
+	if h.Role == answers.RoleVideobridge {
+		state += " (videobridge)"
+	}
 	fmt.Fprintf(w, "%s: %s\n", h.Host, state)
 	row := func(k, v string) { fmt.Fprintf(w, "  %-11s %s\n", k, v) }
 	if h.Error != "" {
@@ -74,18 +78,24 @@ func renderHost(w io.Writer, h *steps.HostStatus) {
 	}
 	row("version", "jitsi.version "+h.Version)
 	row("packages", strings.Join(pk, ", "))
-	if h.XMPP != nil {
+	bridge := h.Role == answers.RoleVideobridge
+	switch {
+	case bridge:
+		// A videobridge host has no Prosody, Jicofo or web server.
+	case h.XMPP != nil:
 		row("xmpp", fmt.Sprintf("%d client session(s)", *h.XMPP))
-	} else {
+	default:
 		row("xmpp", "unknown (prosodyctl shell did not answer)")
 	}
-	if c := h.Conferences; c != nil {
+	switch c := h.Conferences; {
+	case bridge:
+	case c != nil:
 		v := fmt.Sprintf("%d conference(s), %d participant(s) (from %s)", c.Conferences, c.Participants, c.Source)
 		if c.Source != "prosody" && c.Rooms != nil {
 			v += fmt.Sprintf("; Prosody: %d room(s), %d occupant(s)", *c.Rooms, *c.Occupants)
 		}
 		row("meetings", v)
-	} else {
+	default:
 		row("meetings", "unknown (neither Jicofo's stats nor Prosody answered)")
 	}
 	if b := h.Bridge; b != nil {
@@ -104,7 +114,9 @@ func renderHost(w io.Writer, h *steps.HostStatus) {
 	if c := h.Cert; c != nil {
 		row("certificate", fmt.Sprintf("%d day(s) left (until %s), %s", c.DaysLeft, c.NotAfter.Format("2006-01-02"), c.Path))
 	}
-	if k := h.Keys; k != nil {
+	switch k := h.Keys; {
+	case bridge:
+	case k != nil:
 		v := fmt.Sprintf("%d key(s): %s", len(k.Kids), strings.Join(k.Kids, ", "))
 		if !k.Refreshed.IsZero() {
 			v += fmt.Sprintf("; refreshed %s ago", ago(h.Time, k.Refreshed))
@@ -116,7 +128,7 @@ func renderHost(w io.Writer, h *steps.HostStatus) {
 			v += fmt.Sprintf("; changed %s ago", ago(h.Time, k.Written))
 		}
 		row("keys", v)
-	} else {
+	default:
 		row("keys", "no key server on this host")
 	}
 	if lr := h.LastRun; lr != nil {
@@ -197,8 +209,12 @@ func statusLine(h *steps.HostStatus) string {
 	if h.XMPP != nil {
 		v += fmt.Sprintf(" xmpp %d", *h.XMPP)
 	}
-	if c := h.Conferences; c != nil {
+	switch c, b := h.Conferences, h.Bridge; {
+	case c != nil:
 		v += fmt.Sprintf(" conferences %d participants %d", c.Conferences, c.Participants)
+	case b != nil && h.Role == answers.RoleVideobridge:
+		// A videobridge host's own share of the meetings.
+		v += fmt.Sprintf(" conferences %d participants %d", b.Conferences, b.Participants)
 	}
 	if b := h.Bridge; b != nil && b.StressLevel != nil {
 		v += fmt.Sprintf(" stress %.2f", *b.StressLevel)
