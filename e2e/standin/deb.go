@@ -230,6 +230,9 @@ func (r release) writeTree(p Package, root string) error {
 			b = bytes.Replace(b, []byte(libMarker), lib, 1)
 		case rel == "DEBIAN/control":
 			b = versionRE.ReplaceAll(b, []byte("${1}"+p.Version))
+			if b, err = r.exactVersions(b); err != nil {
+				return fmt.Errorf("%s control: %w", name, err)
+			}
 		case r.noJWKS && rel == jwkLib:
 			return nil
 		case r.noJWKS && rel == utilLib:
@@ -264,6 +267,35 @@ func (r release) writeTree(p Package, root string) error {
 }
 
 var versionRE = regexp.MustCompile(`(?m)^(Version: ).*$`)
+
+// versionOf is ${version:NAME} in a control file: NAME's version in the same
+// release. Upstream's metapackage depends on exact versions of the
+// components it was built with, so apt installs a release whole or not at
+// all.
+var versionOf = regexp.MustCompile(`\$\{version:([a-z0-9.+-]+)\}`)
+
+// exactVersions fills in control's ${version:NAME} from release r.
+func (r release) exactVersions(control []byte) ([]byte, error) {
+	pkgs, err := r.packages()
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	out := versionOf.ReplaceAllFunc(control, func(m []byte) []byte {
+		name := string(versionOf.FindSubmatch(m)[1])
+		for _, p := range pkgs {
+			if p.Name == name {
+				return []byte(p.Version)
+			}
+		}
+		missing = append(missing, name)
+		return m
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("no package %s in the release", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
 
 // versionMarker in a shared file becomes the package's upstream version.
 const versionMarker = "__STANDIN_VERSION__"

@@ -39,7 +39,7 @@ var HostPackages = []string{"apt-utils", "gnupg", "gpgv"}
 
 // buildFormat is part of the cache key: change it when the way a repository
 // is built from the same sources changes.
-const buildFormat = "standin-repo-3"
+const buildFormat = "standin-repo-4"
 
 //go:embed all:pkgs
 var sources embed.FS
