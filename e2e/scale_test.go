@@ -157,6 +157,23 @@ func TestScaleOut(t *testing.T) {
 			t.Errorf("%s on the converged re-run: %v", tg.Address, s)
 		}
 	}
+	// status reads each host as its role: the cluster healthy, the bridges
+	// as bridges (no Prosody, certificate or keys to miss), nothing drifted.
+	code, st := statusOf(t, answers)
+	hs, _ := st["hosts"].([]any)
+	if code != 0 || st["healthy"] != true || len(hs) != 1+len(bridges) {
+		t.Errorf("status: exit %d, healthy %v, %d host(s)", code, st["healthy"], len(hs))
+	}
+	for _, x := range hs {
+		h, _ := x.(map[string]any)
+		role := "videobridge"
+		if h["host"] == core.Address {
+			role = "core"
+		}
+		if h["role"] != role || fmt.Sprint(h["problems"]) != "[]" || fmt.Sprint(h["drift"]) != "[]" {
+			t.Errorf("status of %v: role %v (want %s), problems %v, drift %v", h["host"], h["role"], role, h["problems"], h["drift"])
+		}
+	}
 	noSecretsIn(t, core, r.out, v.out, again.out)
 
 	// The second bridge leaves the answers file: the core's next run
