@@ -1,17 +1,10 @@
 package assets
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/jwttest"
+	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
 func TestDeployHookIsShell(t *testing.T) {
@@ -198,7 +194,7 @@ func TestDeployHookCopiesAndReloads(t *testing.T) {
 // jwksServer serves a JWKS on loopback that the test can rotate.
 type jwksServer struct {
 	mu   sync.Mutex
-	keys []map[string]string
+	keys []map[string]any
 	fail bool
 	*httptest.Server
 }
@@ -218,31 +214,15 @@ func newJWKSServer(t *testing.T) *jwksServer {
 	return s
 }
 
-func (s *jwksServer) set(keys ...map[string]string) {
+func (s *jwksServer) set(keys ...map[string]any) {
 	s.mu.Lock()
 	s.keys, s.fail = keys, false
 	s.mu.Unlock()
 }
 
-func rsaJWK(t *testing.T, kid string, extra map[string]string) (map[string]string, *rsa.PublicKey) {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := map[string]string{"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
-		"n": base64.RawURLEncoding.EncodeToString(k.N.Bytes()),
-		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.E)).Bytes())}
-	for a, b := range extra {
-		j[a] = b
-	}
-	return j, &k.PublicKey
-}
-
 // keyFile is where Prosody's asap_key_server lookup goes for kid.
 func keyFile(dir, kid string) string {
-	sum := sha256.Sum256([]byte(kid))
-	return filepath.Join(dir, hex.EncodeToString(sum[:])+".pem")
+	return filepath.Join(dir, jwks.KeyFileName(kid))
 }
 
 func readKey(t *testing.T, path string) *rsa.PublicKey {
@@ -279,20 +259,14 @@ func TestKeyRefresh(t *testing.T) {
 		return string(out), err
 	}
 
-	k1, pub1 := rsaJWK(t, "kid-1", nil)
-	k2, pub2 := rsaJWK(t, "2f1c6b8e-sig-ü", nil)
-	enc, _ := rsaJWK(t, "enc-key", map[string]string{"use": "enc", "alg": "RSA-OAEP"})
-	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ecJWK := map[string]string{"kty": "EC", "kid": "ec-key", "crv": "P-256", "alg": "ES256",
-		"x": base64.RawURLEncoding.EncodeToString(ec.X.Bytes()), "y": base64.RawURLEncoding.EncodeToString(ec.Y.Bytes())}
-	srv.set(k1, k2, enc, ecJWK)
+	k1, k2 := jwttest.NewKey(t, "kid-1"), jwttest.NewKey(t, "2f1c6b8e-sig-ü")
+	enc := jwttest.NewKey(t, "enc-key").JWK()
+	enc["use"], enc["alg"] = "enc", "RSA-OAEP"
+	srv.set(k1.JWK(), k2.JWK(), enc, jwttest.ECJWK(t, "ec-key"))
 	if out, err := refresh(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	for kid, pub := range map[string]*rsa.PublicKey{"kid-1": pub1, "2f1c6b8e-sig-ü": pub2} {
+	for kid, pub := range map[string]*rsa.PublicKey{k1.Kid: k1.Public(), k2.Kid: k2.Public()} {
 		if got := readKey(t, keyFile(keys, kid)); !got.Equal(pub) {
 			t.Errorf("key for %s differs from the JWKS", kid)
 		}
@@ -311,12 +285,12 @@ func TestKeyRefresh(t *testing.T) {
 
 	// Janssen rotates: the new key appears next to the one it still
 	// publishes; a key it no longer publishes is retired and goes.
-	k3, pub3 := rsaJWK(t, "kid-3", nil)
-	srv.set(k2, k3)
+	k3 := jwttest.NewKey(t, "kid-3")
+	srv.set(k2.JWK(), k3.JWK())
 	if out, err := refresh(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if got := readKey(t, keyFile(keys, "kid-3")); !got.Equal(pub3) {
+	if got := readKey(t, keyFile(keys, "kid-3")); !got.Equal(k3.Public()) {
 		t.Error("rotated key differs from the JWKS")
 	}
 	if _, err := os.Stat(keyFile(keys, "kid-1")); !os.IsNotExist(err) {

@@ -2,19 +2,11 @@ package standin
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -54,16 +46,7 @@ func freePort(t *testing.T) int {
 // start runs a process for the rest of the test, its output in log.
 func start(t *testing.T, log string, name string, args ...string) {
 	t.Helper()
-	f, err := os.Create(log)
-	must(t, err)
-	cmd := exec.Command(name, args...)
-	cmd.Stdout, cmd.Stderr = f, f
-	must(t, cmd.Start())
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		f.Close()
-	})
+	startEnv(t, log, nil, name, args...)
 }
 
 // eventually polls check every 200 ms until it returns "" or 30 s pass.
@@ -246,7 +229,7 @@ func (p *prosodyHost) ctl(t *testing.T, args ...string) {
 	}
 }
 
-// startEnv is start with an environment.
+// startEnv is start with an environment; nil is the test's own.
 func startEnv(t *testing.T, log string, env []string, name string, args ...string) {
 	t.Helper()
 	f, err := os.Create(log)
@@ -283,46 +266,6 @@ func (p *prosodyHost) logErrors(t *testing.T) []string {
 
 const prosodyDomain = "meet.test"
 
-// tokenKey signs test tokens with an RSA key, as Janssen does.
-type tokenKey struct {
-	kid string
-	key *rsa.PrivateKey
-}
-
-func newTokenKey(t *testing.T, kid string) tokenKey {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	must(t, err)
-	return tokenKey{kid: kid, key: k}
-}
-
-// jwk is the key's public JWK.
-func (k tokenKey) jwk() map[string]any {
-	enc := base64.RawURLEncoding.EncodeToString
-	return map[string]any{"kty": "RSA", "kid": k.kid, "use": "sig", "alg": "RS256",
-		"n": enc(k.key.N.Bytes()), "e": enc(big.NewInt(int64(k.key.E)).Bytes())}
-}
-
-// pem is the key's public key as a key server serves it.
-func (k tokenKey) pem(t *testing.T) string {
-	der, err := x509.MarshalPKIXPublicKey(&k.key.PublicKey)
-	must(t, err)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-}
-
-// sign makes an RS256 token with header {alg, typ, kid} changed by hdr.
-func (k tokenKey) sign(claims map[string]any, hdr map[string]any) string {
-	h := map[string]any{"alg": "RS256", "typ": "JWT", "kid": k.kid}
-	for n, v := range hdr {
-		if v == nil {
-			delete(h, n)
-		} else {
-			h[n] = v
-		}
-	}
-	return jwttest.RS256(k.key, h, claims)
-}
-
 // jwksServer serves {"keys": keys} with Cache-Control max-age and counts
 // the fetches.
 type jwksServer struct {
@@ -351,18 +294,6 @@ func (s *jwksServer) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.fetches
-}
-
-// ecJWK is an EC signing key as Janssen's JWKS lists them.
-func ecJWK(t *testing.T, kid string) map[string]any {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	pt, err := k.PublicKey.Bytes() // 0x04 || X || Y
-	must(t, err)
-	enc := base64.RawURLEncoding.EncodeToString
-	return map[string]any{"kty": "EC", "kid": kid, "use": "sig", "alg": "ES256", "crv": "P-256",
-		"x": enc(pt[1:33]), "y": enc(pt[33:])}
 }
 
 // signIn opens a BOSH session with token on host and signs in; wait is the
@@ -409,9 +340,9 @@ func with(c map[string]any, changes map[string]any) map[string]any {
 // signs in over BOSH with tokens upstream accepts or refuses.
 func TestTokenPluginChecksTokensAsUpstream(t *testing.T) {
 	r := testRepo(t)
-	k1 := newTokenKey(t, "k1")
-	foreign := newTokenKey(t, "k1") // same kid, another key
-	jwks := newJWKSServer(t, 300, k1.jwk())
+	k1 := jwttest.NewKey(t, "k1")
+	foreign := jwttest.NewKey(t, "k1") // same kid, another key
+	jwks := newJWKSServer(t, 300, k1.JWK())
 	p := startProsody(t, r, prosodyOpts{
 		keys:      `cache_keys_url = "` + jwks.URL + `/jwks"`,
 		audiences: `{ "jitsi" }`,
@@ -428,25 +359,25 @@ func TestTokenPluginChecksTokensAsUpstream(t *testing.T) {
 	for _, tt := range []struct {
 		name, token, want string
 	}{
-		{"valid token", k1.sign(good, nil), "success"},
-		{"no exp (optional upstream)", k1.sign(with(good, map[string]any{"exp": nil}), nil), "success"},
-		{"RS384", k1.sign(good, map[string]any{"alg": "RS384"}), "failure"}, // signature_algorithm is RS256
-		{"foreign signature with a known kid", foreign.sign(good, nil), "failure"},
-		{"aud as an array", k1.sign(with(good, map[string]any{"aud": []string{"jitsi"}}), nil), "failure"},
-		{"aud not accepted", k1.sign(with(good, map[string]any{"aud": "other"}), nil), "failure"},
-		{"typ not JWT", k1.sign(good, map[string]any{"typ": "at+jwt"}), "failure"},
-		{"no typ", k1.sign(good, map[string]any{"typ": nil}), "failure"},
-		{"alg HS256 with a kid", k1.sign(good, map[string]any{"alg": "HS256"}), "failure"},
-		{"no kid", k1.sign(good, map[string]any{"kid": nil}), "failure"},
-		{"iss not accepted", k1.sign(with(good, map[string]any{"iss": "https://elsewhere"}), nil), "failure"},
-		{"exp as a string", k1.sign(with(good, map[string]any{"exp": strconv.FormatInt(now+600, 10)}), nil), "failure"},
-		{"expired", k1.sign(with(good, map[string]any{"exp": now - 10}), nil), "failure"},
-		{"nbf in the future", k1.sign(with(good, map[string]any{"nbf": now + 600}), nil), "failure"},
-		{"nbf as a string", k1.sign(with(good, map[string]any{"nbf": "0"}), nil), "failure"},
-		{"no room claim", k1.sign(with(good, map[string]any{"room": nil}), nil), "failure"},
-		{"no sub claim", k1.sign(with(good, map[string]any{"sub": nil}), nil), "failure"},
-		{"another sub (checked at room join)", k1.sign(with(good, map[string]any{"sub": "other.example"}), nil), "success"},
-		{"tampered payload", jwttest.Tamper(t, k1.sign(good, nil), "other"), "failure"},
+		{"valid token", k1.Sign(good, nil), "success"},
+		{"no exp (optional upstream)", k1.Sign(with(good, map[string]any{"exp": nil}), nil), "success"},
+		{"RS384", k1.Sign(good, map[string]any{"alg": "RS384"}), "failure"}, // signature_algorithm is RS256
+		{"foreign signature with a known kid", foreign.Sign(good, nil), "failure"},
+		{"aud as an array", k1.Sign(with(good, map[string]any{"aud": []string{"jitsi"}}), nil), "failure"},
+		{"aud not accepted", k1.Sign(with(good, map[string]any{"aud": "other"}), nil), "failure"},
+		{"typ not JWT", k1.Sign(good, map[string]any{"typ": "at+jwt"}), "failure"},
+		{"no typ", k1.Sign(good, map[string]any{"typ": nil}), "failure"},
+		{"alg HS256 with a kid", k1.Sign(good, map[string]any{"alg": "HS256"}), "failure"},
+		{"no kid", k1.Sign(good, map[string]any{"kid": nil}), "failure"},
+		{"iss not accepted", k1.Sign(with(good, map[string]any{"iss": "https://elsewhere"}), nil), "failure"},
+		{"exp as a string", k1.Sign(with(good, map[string]any{"exp": strconv.FormatInt(now+600, 10)}), nil), "failure"},
+		{"expired", k1.Sign(with(good, map[string]any{"exp": now - 10}), nil), "failure"},
+		{"nbf in the future", k1.Sign(with(good, map[string]any{"nbf": now + 600}), nil), "failure"},
+		{"nbf as a string", k1.Sign(with(good, map[string]any{"nbf": "0"}), nil), "failure"},
+		{"no room claim", k1.Sign(with(good, map[string]any{"room": nil}), nil), "failure"},
+		{"no sub claim", k1.Sign(with(good, map[string]any{"sub": nil}), nil), "failure"},
+		{"another sub (checked at room join)", k1.Sign(with(good, map[string]any{"sub": "other.example"}), nil), "success"},
+		{"tampered payload", jwttest.Tamper(t, k1.Sign(good, nil), "other"), "failure"},
 		{"no token", "", "failure"},
 	} {
 		if _, got := p.signIn(t, prosodyDomain, tt.token, 10); got != tt.want {
@@ -459,7 +390,7 @@ func TestTokenPluginChecksTokensAsUpstream(t *testing.T) {
 	// A kid the JWKS lacks, with no asap_key_server: upstream raises a Lua
 	// error and the sign-in gets no answer.
 	start := time.Now()
-	if _, got := p.signIn(t, prosodyDomain, newTokenKey(t, "k2").sign(good, nil), 3); got != "no answer" {
+	if _, got := p.signIn(t, prosodyDomain, jwttest.NewKey(t, "k2").Sign(good, nil), 3); got != "no answer" {
 		t.Errorf("BOSH sign-in with a kid the JWKS lacks: %s, want no answer", got)
 	}
 	if d := time.Since(start); d < 2*time.Second {
@@ -487,16 +418,16 @@ func TestTokenPluginChecksTokensAsUpstream(t *testing.T) {
 // stops every later refresh and leaves the keys after it unknown.
 func TestJWKSRefreshAndECKeys(t *testing.T) {
 	r := testRepo(t)
-	k1 := newTokenKey(t, "k1")
+	k1 := jwttest.NewKey(t, "k1")
 	for _, tt := range []struct {
 		name      string
 		keys      []map[string]any
 		refreshes bool
 		k1        string // sign-in with a k1 token
 	}{
-		{"RSA keys only", []map[string]any{k1.jwk()}, true, "success"},
-		{"EC key before the RSA key", []map[string]any{ecJWK(t, "ec1"), k1.jwk()}, false, "no answer"},
-		{"EC key after the RSA key", []map[string]any{k1.jwk(), ecJWK(t, "ec1")}, false, "success"},
+		{"RSA keys only", []map[string]any{k1.JWK()}, true, "success"},
+		{"EC key before the RSA key", []map[string]any{jwttest.ECJWK(t, "ec1"), k1.JWK()}, false, "no answer"},
+		{"EC key after the RSA key", []map[string]any{k1.JWK(), jwttest.ECJWK(t, "ec1")}, false, "success"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// max-age=62: the next refresh is due after 2 s.
@@ -514,7 +445,7 @@ func TestJWKSRefreshAndECKeys(t *testing.T) {
 			if n := jwks.count(); (n > n0) != tt.refreshes {
 				t.Errorf("JWKS fetched %d times in 5 s after the first fetches, want refreshes: %v", n-n0, tt.refreshes)
 			}
-			if _, got := p.signIn(t, prosodyDomain, k1.sign(claims("*"), nil), 3); got != tt.k1 {
+			if _, got := p.signIn(t, prosodyDomain, k1.Sign(claims("*"), nil), 3); got != tt.k1 {
 				t.Errorf("sign-in with the RSA key's token: %s, want %s", got, tt.k1)
 			}
 			if ec := strings.Contains(p.logText(t), "attempt to index a nil value"); ec == tt.refreshes {
@@ -529,7 +460,7 @@ func TestJWKSRefreshAndECKeys(t *testing.T) {
 // upstream's does, and the host offers no way to sign in.
 func TestTokenPluginNeedsTheLuaLibraries(t *testing.T) {
 	r := testRepo(t)
-	jwks := newJWKSServer(t, 300, newTokenKey(t, "k1").jwk())
+	jwks := newJWKSServer(t, 300, jwttest.NewKey(t, "k1").JWK())
 	if _, err := os.Stat("/usr/share/lua/5.4/basexx.lua"); err == nil {
 		t.Skip("basexx is installed for Lua 5.4 on this host")
 	}
@@ -553,8 +484,8 @@ func TestTokenPluginNeedsTheLuaLibraries(t *testing.T) {
 // and sub at join.
 func TestJicofoCreatesTheRoomAndTokensAreCheckedAtJoin(t *testing.T) {
 	r := testRepo(t)
-	k1 := newTokenKey(t, "k1")
-	jwks := newJWKSServer(t, 300, k1.jwk())
+	k1 := jwttest.NewKey(t, "k1")
+	jwks := newJWKSServer(t, 300, k1.JWK())
 	p := startProsody(t, r, prosodyOpts{keys: `cache_keys_url = "` + jwks.URL + `/jwks"`})
 	host, dir := prosodyDomain, p.dir
 
@@ -636,7 +567,7 @@ func TestJicofoCreatesTheRoomAndTokensAreCheckedAtJoin(t *testing.T) {
 
 	// Before Jicofo created it, the room does not exist: a user may not
 	// create it (upstream: room-does-not-exist).
-	early := signedIn(k1.sign(claims("room1"), nil))
+	early := signedIn(k1.Sign(claims("room1"), nil))
 	if got, err := early.Join(ctx, room, "early"); err != nil || !strings.Contains(got, "not-allowed") {
 		t.Errorf("join before the conference request: %v %s", err, got)
 	}
@@ -657,11 +588,11 @@ func TestJicofoCreatesTheRoomAndTokensAreCheckedAtJoin(t *testing.T) {
 		name, token, nick string
 		ok                bool
 	}{
-		{"token for this room", k1.sign(claims("room1"), nil), "alice", true},
-		{"token for any room", k1.sign(claims("*"), nil), "bob", true},
-		{"token for another room", k1.sign(claims("room2"), nil), "carol", false},
-		{"token with another sub", k1.sign(with(claims("*"), map[string]any{"sub": "other.example"}), nil), "dave", false},
-		{"token with sub *", k1.sign(with(claims("*"), map[string]any{"sub": "*"}), nil), "erin", true},
+		{"token for this room", k1.Sign(claims("room1"), nil), "alice", true},
+		{"token for any room", k1.Sign(claims("*"), nil), "bob", true},
+		{"token for another room", k1.Sign(claims("room2"), nil), "carol", false},
+		{"token with another sub", k1.Sign(with(claims("*"), map[string]any{"sub": "other.example"}), nil), "dave", false},
+		{"token with sub *", k1.Sign(with(claims("*"), map[string]any{"sub": "*"}), nil), "erin", true},
 	} {
 		b := signedIn(tt.token)
 		got, err := b.Join(ctx, room, tt.nick)
@@ -699,7 +630,7 @@ func getJSON(t *testing.T, port int, path string) map[string]any {
 // option it knows.
 func TestOldProsodyReadsKeysFromTheKeyServer(t *testing.T) {
 	r := testRepo(t)
-	k1 := newTokenKey(t, "k1")
+	k1 := jwttest.NewKey(t, "k1")
 	var mu sync.Mutex
 	var asked []string
 	known := fmt.Sprintf("/asap/%x.pem", sha256.Sum256([]byte("k1")))
@@ -711,15 +642,15 @@ func TestOldProsodyReadsKeysFromTheKeyServer(t *testing.T) {
 			http.NotFound(w, req)
 			return
 		}
-		fmt.Fprint(w, k1.pem(t))
+		fmt.Fprint(w, k1.PEM())
 	}))
 	defer keys.Close()
 	p := startProsody(t, r, prosodyOpts{suite: OldSuite, keys: `asap_key_server = "` + keys.URL + `/asap"`})
 
-	if _, got := p.signIn(t, prosodyDomain, k1.sign(claims("*"), nil), 10); got != "success" {
+	if _, got := p.signIn(t, prosodyDomain, k1.Sign(claims("*"), nil), 10); got != "success" {
 		t.Errorf("a token whose kid the key server has: %s", got)
 	}
-	if _, got := p.signIn(t, prosodyDomain, newTokenKey(t, "k2").sign(claims("*"), nil), 10); got != "failure" {
+	if _, got := p.signIn(t, prosodyDomain, jwttest.NewKey(t, "k2").Sign(claims("*"), nil), 10); got != "failure" {
 		t.Errorf("a token whose kid the key server lacks: %s", got)
 	}
 	mu.Lock()

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/jwttest"
 )
 
 // wsSignIn signs in over XMPP-over-WebSocket (RFC 7395) at Prosody's
@@ -112,8 +114,8 @@ func (b bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 // WebSocket URL and from an Authorization header too (mod_jitsi_session).
 func TestTokenFromWebSocketAndBearer(t *testing.T) {
 	r := testRepo(t)
-	k1 := newTokenKey(t, "k1")
-	jwks := newJWKSServer(t, 300, k1.jwk())
+	k1 := jwttest.NewKey(t, "k1")
+	jwks := newJWKSServer(t, 300, k1.JWK())
 	p := startProsody(t, r, prosodyOpts{keys: `cache_keys_url = "` + jwks.URL + `/jwks"`})
 	eventually(t, "prosody fetches the JWKS", func() string {
 		if jwks.count() > 0 {
@@ -121,8 +123,8 @@ func TestTokenFromWebSocketAndBearer(t *testing.T) {
 		}
 		return "the JWKS was not fetched"
 	})
-	good := k1.sign(claims("*"), nil)
-	bad := newTokenKey(t, "k1").sign(claims("*"), nil)
+	good := k1.Sign(claims("*"), nil)
+	bad := jwttest.NewKey(t, "k1").Sign(claims("*"), nil)
 	for _, tt := range []struct {
 		name, token, want string
 	}{

@@ -39,52 +39,29 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// Discovery is the OpenID Provider metadata the server publishes.
-type Discovery struct {
-	Issuer                            string   `json:"issuer"`
-	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
-	TokenEndpoint                     string   `json:"token_endpoint"`
-	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
-	EndSessionEndpoint                string   `json:"end_session_endpoint"`
-	JWKSURI                           string   `json:"jwks_uri"`
-	RegistrationEndpoint              string   `json:"registration_endpoint"`
-	ResponseTypesSupported            []string `json:"response_types_supported"`
-	GrantTypesSupported               []string `json:"grant_types_supported"`
-	SubjectTypesSupported             []string `json:"subject_types_supported"`
-	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
-	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
-	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
-	ScopesSupported                   []string `json:"scopes_supported"`
-}
-
-// Discovery returns the server's discovery document.
-func (s *Server) Discovery() Discovery {
-	return Discovery{
-		Issuer:                            s.issuer,
-		AuthorizationEndpoint:             s.issuer + AuthorizePath,
-		TokenEndpoint:                     s.issuer + TokenPath,
-		UserinfoEndpoint:                  s.issuer + UserinfoPath,
-		EndSessionEndpoint:                s.issuer + EndSessionPath,
-		JWKSURI:                           s.issuer + JWKSPath,
-		RegistrationEndpoint:              s.issuer + RegisterPath,
-		ResponseTypesSupported:            []string{"code", "token", "id_token", "code id_token", "code token", "id_token token", "code id_token token"},
-		GrantTypesSupported:               []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
-		SubjectTypesSupported:             []string{"public", "pairwise"},
-		IDTokenSigningAlgValuesSupported:  []string{"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		CodeChallengeMethodsSupported:     []string{"S256"},
-		ScopesSupported:                   []string{"openid", "profile", "email"},
-	}
-}
-
+// discovery serves the OpenID Provider metadata, built as a map the way a
+// server writes it, so that no client type shapes what it publishes.
 func (s *Server) discovery(w http.ResponseWriter, _ *http.Request) {
-	d := s.Discovery()
-	s.mu.Lock()
-	if s.regEndpoint != "" {
-		d.RegistrationEndpoint = s.regEndpoint
+	registration := load(s, &s.regEndpoint)
+	if registration == "" {
+		registration = s.issuer + RegisterPath
 	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                s.issuer,
+		"authorization_endpoint":                s.issuer + AuthorizePath,
+		"token_endpoint":                        s.issuer + TokenPath,
+		"userinfo_endpoint":                     s.issuer + UserinfoPath,
+		"end_session_endpoint":                  s.issuer + EndSessionPath,
+		"jwks_uri":                              s.issuer + JWKSPath,
+		"registration_endpoint":                 registration,
+		"response_types_supported":              []string{"code", "token", "id_token", "code id_token", "code token", "id_token token", "code id_token token"},
+		"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
+		"subject_types_supported":               []string{"public", "pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"scopes_supported":                      []string{"openid", "profile", "email"},
+	})
 }
 
 func (s *Server) serveJWKS(w http.ResponseWriter, _ *http.Request) {
@@ -146,10 +123,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 
 // register is OIDC dynamic client registration (RFC 7591).
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	want := s.regToken
-	s.mu.Unlock()
-	if want != "" {
+	if want := load(s, &s.regToken); want != "" {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)

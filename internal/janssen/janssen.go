@@ -130,29 +130,17 @@ func (s *Server) AddClient(id, secret string, claims map[string]any) {
 // SetRegistrationToken sets the initial access token that dynamic client
 // registration requires as "Authorization: Bearer"; "" leaves registration
 // open to anyone.
-func (s *Server) SetRegistrationToken(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.regToken = token
-}
+func (s *Server) SetRegistrationToken(token string) { store(s, &s.regToken, token) }
 
 // SetRegistrationEndpoint makes discovery advertise u as the registration
 // endpoint, for tests of a discovery document that points elsewhere; ""
 // restores the server's own.
-func (s *Server) SetRegistrationEndpoint(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.regEndpoint = u
-}
+func (s *Server) SetRegistrationEndpoint(u string) { store(s, &s.regEndpoint, u) }
 
 // DropClientFields makes registration ignore these client metadata fields,
 // as a provider that does not know them does: they are neither kept nor
 // returned.
-func (s *Server) DropClientFields(names ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dropFields = names
-}
+func (s *Server) DropClientFields(names ...string) { store(s, &s.dropFields, names) }
 
 // DeleteClient deletes a registered client, as an administrator would.
 func (s *Server) DeleteClient(id string) {
@@ -171,6 +159,20 @@ func (s *Server) Registrations() []Registration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Registration(nil), s.registrations...)
+}
+
+// store sets one of s's settings under its lock.
+func store[T any](s *Server, field *T, v T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*field = v
+}
+
+// load reads one of s's settings under its lock.
+func load[T any](s *Server, field *T) T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *field
 }
 
 func randomHex(n int) string {

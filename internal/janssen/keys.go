@@ -157,11 +157,7 @@ func (s *Server) SigningKey(alg string) (string, error) {
 
 // SetJWKSCacheControl sets the JWKS's Cache-Control header; "" (the
 // default, as Janssen) sends none, and Prosody then fetches it every 6 h.
-func (s *Server) SetJWKSCacheControl(v string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cacheControl = v
-}
+func (s *Server) SetJWKSCacheControl(v string) { store(s, &s.cacheControl, v) }
 
 // find returns the key with kid; for "", the current generation's key for
 // alg.

@@ -1,5 +1,6 @@
 // Package jwttest makes JSON Web Tokens by hand, the good and the forged,
-// for tests of what accepts or refuses them (Prosody's token plugin, the
+// and the keys that sign them as a JWKS or a key server publishes them, for
+// tests of what accepts or refuses them (Prosody's token plugin, the
 // installer's checks). The header is the caller's to the letter: a token
 // may claim one algorithm and be signed with another.
 package jwttest

@@ -6,6 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/pem"
+	"math/big"
 	"strings"
 	"testing"
 )
@@ -62,5 +65,43 @@ func TestDecodeRefusesNonTokens(t *testing.T) {
 		if _, _, err := Decode(tok); err == nil {
 			t.Errorf("Decode(%q) accepts it", tok)
 		}
+	}
+}
+
+func TestKeyPublishesTheKeyItSignsWith(t *testing.T) {
+	k := NewKey(t, "k1")
+	tok := k.Sign(map[string]any{"room": "*"}, map[string]any{"typ": nil, "x5t": "t"})
+	h, _, err := Decode(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, typ := h["typ"]; h["alg"] != "RS256" || h["kid"] != "k1" || h["x5t"] != "t" || typ {
+		t.Errorf("header %v, want alg RS256, kid k1, x5t and no typ", h)
+	}
+	jwk := k.JWK()
+	n, errN := b64.DecodeString(jwk["n"].(string))
+	e, errE := b64.DecodeString(jwk["e"].(string))
+	if errN != nil || errE != nil || jwk["kid"] != "k1" || jwk["kty"] != "RSA" {
+		t.Fatalf("JWK %v: %v %v", jwk, errN, errE)
+	}
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	i := strings.LastIndex(tok, ".")
+	sig, _ := b64.DecodeString(tok[i+1:])
+	sum := sha256.Sum256([]byte(tok[:i]))
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+		t.Errorf("the token does not verify with the JWK: %v", err)
+	}
+	b, _ := pem.Decode([]byte(k.PEM()))
+	if b == nil || b.Type != "PUBLIC KEY" {
+		t.Fatalf("PEM %q", k.PEM())
+	}
+	if got, err := x509.ParsePKIXPublicKey(b.Bytes); err != nil || !pub.Equal(got) {
+		t.Errorf("the PEM is not the JWK's key: %v", err)
+	}
+	ec := ECJWK(t, "ec1")
+	x, _ := b64.DecodeString(ec["x"].(string))
+	y, _ := b64.DecodeString(ec["y"].(string))
+	if ec["kty"] != "EC" || ec["crv"] != "P-256" || len(x) != 32 || len(y) != 32 {
+		t.Errorf("EC JWK %v", ec)
 	}
 }

@@ -84,6 +84,21 @@ local function accepted(claim, list)
 	return false;
 end
 
+-- claimError says why body's claim name is not in list, or nil; no list
+-- accepts anything.
+local function claimError(body, name, list)
+	if list == nil then
+		return nil;
+	end
+	if body[name] == nil then
+		return "'" .. name .. "' claim is missing";
+	end
+	if not accepted(body[name], list) then
+		return "invalid '" .. name .. "' claim";
+	end
+	return nil;
+end
+
 local M = {};
 
 function M.encode(data, key, alg, header)
@@ -154,21 +169,9 @@ function M.verify(token, expectedAlgo, key, acceptedIssuers, acceptedAudiences)
 		return nil, "Not acceptable by nbf";
 	end
 
-	if acceptedIssuers ~= nil then
-		if body.iss == nil then
-			return nil, "'iss' claim is missing";
-		end
-		if not accepted(body.iss, acceptedIssuers) then
-			return nil, "invalid 'iss' claim";
-		end
-	end
-	if acceptedAudiences ~= nil then
-		if body.aud == nil then
-			return nil, "'aud' claim is missing";
-		end
-		if not accepted(body.aud, acceptedAudiences) then
-			return nil, "invalid 'aud' claim";
-		end
+	err = claimError(body, "iss", acceptedIssuers) or claimError(body, "aud", acceptedAudiences);
+	if err ~= nil then
+		return nil, err;
 	end
 	return body;
 end
