@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
@@ -455,23 +456,14 @@ func forward(t *testing.T, listen, to string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				s, err := net.DialTimeout("tcp", to, 10*time.Second)
-				if err != nil {
-					return
-				}
-				defer s.Close()
-				go func() { _, _ = io.Copy(s, c); s.(*net.TCPConn).CloseWrite() }()
-				_, _ = io.Copy(c, s)
-			}()
+	go loopback.Serve(ln, func(c net.Conn) {
+		s, err := net.DialTimeout("tcp", to, 10*time.Second)
+		if err != nil {
+			return
 		}
-	}()
+		defer s.Close()
+		go func() { _, _ = io.Copy(s, c); s.(*net.TCPConn).CloseWrite() }()
+		_, _ = io.Copy(c, s)
+	})
 	return ln.Addr().String()
 }
