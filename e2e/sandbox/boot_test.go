@@ -1,0 +1,217 @@
+//go:build e2e
+
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+)
+
+func TestBoot(t *testing.T) {
+	t.Parallel()
+	for _, suite := range Suites {
+		t.Run(suite, func(t *testing.T) {
+			t.Parallel()
+			tg := bringUp(t, Options{Name: "b-" + suite, Suite: suite})
+			ctx := testContext(t)
+			t.Logf("%s: booted in %s, ready in %s", suite, tg.BootTime, tg.ReadyAfter)
+
+			// Only what `up` printed: key, user, address and host key.
+			known := filepath.Join(t.TempDir(), "known_hosts")
+			os.WriteFile(known, []byte(tg.Address+" "+tg.HostKey+"\n"), 0o600)
+			out, err := sshWith(ctx, tg.Info, known, "systemctl is-system-running; . /etc/os-release; echo $VERSION_CODENAME")
+			if f := strings.Fields(out); len(f) != 2 || (f[0] != "running" && f[0] != "degraded") || f[1] != suite {
+				t.Fatalf("system state and release = %q (%v), want running or degraded, and %s", out, err, suite)
+			}
+			// And the host key is really checked.
+			_, other, _ := sshKey("")
+			os.WriteFile(known, []byte(tg.Address+" "+other+"\n"), 0o600)
+			if out, err := sshWith(ctx, tg.Info, known, "true"); err == nil || !strings.Contains(out, "Host key verification failed") {
+				t.Errorf("ssh with a wrong pinned host key: %v %q, want a host key failure", err, out)
+			}
+
+			if _, err := answers.Load(tg.AnswersFile); err != nil {
+				t.Errorf("the installer rejects %s: %v", tg.AnswersFile, err)
+			}
+
+			if err := tg.Down(ctx); err != nil {
+				t.Fatalf("down: %v", err)
+			}
+			assertGone(t, tg.State)
+			if err := Down(ctx, tg.Name); err != nil {
+				t.Errorf("second down: %v", err)
+			}
+		})
+	}
+}
+
+// sshWith runs the system ssh client with only the printed key, user and
+// host key, strict host key checking on, and no other configuration.
+func sshWith(ctx context.Context, info Info, knownHosts, cmd string) (string, error) {
+	c := exec.CommandContext(ctx, "ssh", "-F", "/dev/null",
+		"-i", info.KeyFile, "-p", strconv.Itoa(info.Port),
+		"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile="+knownHosts,
+		"-o", "GlobalKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+		info.User+"@"+info.Address, cmd)
+	out, err := c.CombinedOutput()
+	return string(out), err
+}
+
+// assertGone checks that nothing of a downed target is left on this machine.
+func assertGone(t testing.TB, st State) {
+	t.Helper()
+	for _, pid := range append([]int{st.NspawnPID, st.LeaderPID, st.DaemonPID}, st.ChildPIDs...) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// A zombie is gone but for its exit status, which only its parent
+		// (possibly an init that does not reap) can collect.
+		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 && f[0] != "Z" {
+			t.Errorf("process %d (%s) still runs", pid, bytes.Fields(stat)[1])
+		}
+	}
+	mounts, _ := os.ReadFile("/proc/mounts")
+	if strings.Contains(string(mounts), TargetDir(st.Name)) {
+		t.Errorf("still mounted under %s", TargetDir(st.Name))
+	}
+	if _, err := net.InterfaceByName(st.Veth); err == nil {
+		t.Errorf("veth %s still exists", st.Veth)
+	}
+	if st.NetNS == "" {
+		t.Errorf("state has no network namespace to check")
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/ns/net")
+	for _, p := range procs {
+		if ns, _ := os.Readlink(p); ns == st.NetNS {
+			t.Errorf("%s still lives in the target's network namespace %s", filepath.Dir(filepath.Dir(p)), ns)
+		}
+	}
+	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/jitsi-sandbox/" + st.Name)
+	if cg := "/sys/fs/cgroup/jitsi-sandbox/" + st.Name; fileExists(cg) {
+		cgroups = append(cgroups, cg)
+	}
+	if len(cgroups) > 0 {
+		t.Errorf("cgroups left: %v", cgroups)
+	}
+	if _, err := os.Stat(TargetDir(st.Name)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s still exists", TargetDir(st.Name))
+	}
+	if hosts, _ := os.ReadFile(HostsFile); strings.Contains(string(hosts), hostsBegin(st.Name)+"\n") {
+		t.Errorf("%s still names %s", HostsFile, JanssenHost(st.Name))
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func TestTwoTargets(t *testing.T) {
+	t.Parallel()
+	names := []string{"pair-a", "pair-b"}
+	tgs := make([]*Target, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tgs[i] = bringUpNoFatal(t, name)
+		}()
+	}
+	wg.Wait()
+	for _, tg := range tgs {
+		if tg == nil {
+			t.FailNow()
+		}
+	}
+	if tgs[0].Address == tgs[1].Address {
+		t.Fatalf("both targets at %s", tgs[0].Address)
+	}
+	for _, tg := range tgs {
+		if got := mustSSH(t, tg, "hostname"); got != tg.Name {
+			t.Errorf("hostname at %s = %q, want %q", tg.Address, got, tg.Name)
+		}
+	}
+	if err := tgs[0].Down(testContext(t)); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, tgs[0].State)
+	if got := mustSSH(t, tgs[1], "systemctl is-system-running || true"); got != "running" && got != "degraded" {
+		t.Errorf("%s after %s went down: %q", tgs[1].Name, tgs[0].Name, got)
+	}
+}
+
+func TestOpsSudo(t *testing.T) {
+	t.Parallel()
+	tg := bringUp(t, Options{Name: "ops", Suite: "bookworm", User: "ops"})
+	if got := mustSSH(t, tg, "id -un"); got != "ops" {
+		t.Fatalf("logged in as %q", got)
+	}
+	st, err := os.Stat(tg.SudoPasswordFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("sudo password file: %v %v, want mode 0600", st, err)
+	}
+	pw, _ := os.ReadFile(tg.SudoPasswordFile)
+	a, _ := os.ReadFile(tg.AnswersFile)
+	if !strings.Contains(string(a), "${file:"+tg.SudoPasswordFile+"}") || strings.Contains(string(a), string(pw)) {
+		t.Errorf("answers file must reference the password by file, not hold it:\n%s", a)
+	}
+	info, _ := json.Marshal(tg.Info)
+	if strings.Contains(string(info), string(pw)) {
+		t.Errorf("printed JSON holds the sudo password")
+	}
+
+	ctx := testContext(t)
+	if out, err := tg.SSH(ctx, "sudo -n true 2>&1"); err == nil {
+		t.Errorf("sudo without a password worked: %q", out)
+	}
+	if out, err := tg.Run(ctx, strings.NewReader("wrong\n"), "sudo -S -p '' id -u 2>&1"); err == nil {
+		t.Errorf("sudo with a wrong password worked: %q", out)
+	}
+	if got, err := tg.Run(ctx, bytes.NewReader(append(pw, '\n')), "sudo -S -p '' id -u"); err != nil || strings.TrimSpace(got) != "0" {
+		t.Errorf("sudo -S with the password: %q %v, want 0", got, err)
+	}
+	if got, err := tg.Sudo(ctx, "id -u"); err != nil || strings.TrimSpace(got) != "0" {
+		t.Errorf("Sudo: %q %v, want 0", got, err)
+	}
+}
+
+// BenchmarkUp measures bringing a target up from the cache and down again.
+func BenchmarkUp(b *testing.B) {
+	testenv.Root(b)
+	ctx := context.Background()
+	if _, err := EnsureRootfs(ctx, Suites[0], testenv.Log(b)); err != nil {
+		b.Fatal(err)
+	}
+	Down(ctx, "bench")
+	var ready time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		tg, err := Up(ctx, Options{Name: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ready += time.Since(start)
+		if err := tg.Down(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(ready.Milliseconds())/float64(b.N), "ms-to-ready/op")
+}
