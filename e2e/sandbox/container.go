@@ -1,13 +1,11 @@
 package sandbox
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,43 +118,6 @@ func (t *Target) linkAddress() string {
 		return t.Link
 	}
 	return t.Address
-}
-
-// containerInit finds the container's PID 1 among the descendants of nspawn.
-func containerInit(nspawn int) int {
-	entries, _ := os.ReadDir("/proc")
-	parent := map[int]int{}
-	var inits []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		f, err := os.Open(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			k, v, _ := strings.Cut(sc.Text(), ":")
-			fields := strings.Fields(v)
-			switch {
-			case k == "PPid" && len(fields) == 1:
-				parent[pid], _ = strconv.Atoi(fields[0])
-			case k == "NSpid" && len(fields) > 1 && fields[len(fields)-1] == "1":
-				inits = append(inits, pid)
-			}
-		}
-		f.Close()
-	}
-	for _, pid := range inits {
-		for p, hops := parent[pid], 0; p > 1 && hops < 8; p, hops = parent[p], hops+1 {
-			if p == nspawn {
-				return pid
-			}
-		}
-	}
-	return 0
 }
 
 // waitBooted waits until SSH answers with the printed key and host key and

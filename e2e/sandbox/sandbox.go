@@ -23,7 +23,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -227,26 +226,6 @@ func List() ([]*Target, error) {
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
 	return ts, nil
-}
-
-// alive reports whether pid runs a live (not zombie) process whose command
-// line contains want, so a recycled pid is never mistaken for ours.
-func alive(pid int, want string) bool {
-	if pid <= 0 {
-		return false
-	}
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	if i := strings.LastIndexByte(string(stat), ')'); i > 0 && len(stat) > i+2 && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
-		return false
-	}
-	if want == "" {
-		return true
-	}
-	cmd, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
-	return err == nil && strings.Contains(string(cmd), want)
 }
 
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
