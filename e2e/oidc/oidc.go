@@ -5,19 +5,12 @@
 package oidc
 
 import (
-	"bufio"
 	"context"
-	_ "embed"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
@@ -68,85 +61,12 @@ func Start(ctx context.Context, o Options) (*Provider, error) {
 	if err := p.setUp(o); err != nil {
 		return fail(err)
 	}
-	log := o.Log
-	if log == nil {
-		log = io.Discard
-	}
-	p.cmd = exec.Command(node, filepath.Join(dir, "provider.mjs"), filepath.Join(dir, "config.json"))
-	// Node prints a failing key in full: keep standard error in a file and
-	// pass on only its error lines.
-	errFile, err := os.OpenFile(filepath.Join(dir, "stderr.log"), os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
+	if err := p.launch(ctx, node, o.Log); err != nil {
 		return fail(err)
-	}
-	defer errFile.Close()
-	p.cmd.Stderr = errFile
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		return fail(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		return fail(fmt.Errorf("start oidc-provider: %w", err))
-	}
-	p.done = make(chan error, 1)
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if sc.Text() == "listening" {
-				ready <- true
-			}
-			fmt.Fprintln(log, sc.Text())
-		}
-	}()
-	go func() { p.done <- p.cmd.Wait() }()
-	select {
-	case <-ready:
-	case err := <-p.done:
-		msg := errorLines(filepath.Join(dir, "stderr.log"))
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("oidc-provider exited before listening: %v: %s", err, msg)
-	case <-time.After(30 * time.Second):
-		p.Stop()
-		return nil, errors.New("oidc-provider did not listen within 30s")
-	case <-ctx.Done():
-		p.Stop()
-		return nil, ctx.Err()
 	}
 	if p.client, err = jwks.NewClient(p.CAFile); err != nil {
 		p.Stop()
 		return nil, err
 	}
 	return p, nil
-}
-
-// errorLines are the lines of a Node error output that say what failed,
-// without the values Node prints with them (keys, tokens).
-func errorLines(path string) string {
-	b, _ := os.ReadFile(path)
-	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "Error") || strings.Contains(l, "WARNING") || strings.HasPrefix(l, "server_error") || strings.HasPrefix(l, "SyntaxError") || strings.HasPrefix(l, "TypeError") {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "; ")
-}
-
-// Errors are the error lines the provider printed so far.
-func (p *Provider) Errors() string { return errorLines(filepath.Join(p.dir, "stderr.log")) }
-
-// Stop ends the provider and removes its files.
-func (p *Provider) Stop() {
-	if p.cmd.Process != nil {
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	}
-	os.RemoveAll(p.dir)
 }
