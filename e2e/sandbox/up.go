@@ -32,6 +32,9 @@ func Up(ctx context.Context, o Options) (*Target, error) {
 	return t, nil
 }
 
+// boot takes a reserved target to ready, one step after the other. The
+// state is saved as soon as a process is started, so that the Down after a
+// failed step finds it.
 func (t *Target) boot(ctx context.Context, o Options) error {
 	start := time.Now()
 	steps := []func() error{
