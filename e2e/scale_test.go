@@ -5,13 +5,9 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
@@ -24,29 +20,11 @@ func upOn(t *testing.T, name, suite, network string) *sandbox.Target {
 }
 
 // scaleAnswers writes the core's answers file with the bridges added as
-// hosts with role videobridge, each in its region.
-func scaleAnswers(t *testing.T, core *sandbox.Target, bridges []*sandbox.Target, regions []string) string {
+// hosts with role videobridge, each in its region, as name.
+func scaleAnswers(t *testing.T, core *sandbox.Target, name string, bridges []*sandbox.Target, regions []string) string {
 	t.Helper()
-	b, err := os.ReadFile(core.AnswersFile)
+	path, err := core.WriteClusterAnswers(name, bridges, regions)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var a map[string]any
-	if err := yaml.Unmarshal(b, &a); err != nil {
-		t.Fatal(err)
-	}
-	hosts := a["hosts"].([]any)
-	for i, br := range bridges {
-		hosts = append(hosts, map[string]any{"address": br.Address, "port": br.Port, "user": br.User,
-			"key_file": br.KeyFile, "host_key": br.HostKey, "role": "videobridge", "region": regions[i]})
-	}
-	a["hosts"] = hosts
-	out, err := yaml.Marshal(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "answers.yaml")
-	if err := os.WriteFile(path, out, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -82,7 +60,7 @@ func TestScaleOut(t *testing.T) {
 	const network = "x-scale"
 	core := upOn(t, "x-core", "bookworm", network)
 	bridges := []*sandbox.Target{upOn(t, "x-br1", "trixie", network), upOn(t, "x-br2", "bullseye", network)}
-	answers := scaleAnswers(t, core, bridges, []string{"eu-west", "us-east"})
+	answers := scaleAnswers(t, core, "answers-scale.yaml", bridges, []string{"eu-west", "us-east"})
 
 	r := jitsi(t, true, "install", "--answers", answers, "--yes", "--verify=false")
 	if r.code != 0 {
@@ -182,7 +160,7 @@ func TestScaleOut(t *testing.T) {
 	if !reaches(t, removed, core.Address, 5222) {
 		t.Fatalf("%s cannot reach the core's XMPP port before it is removed", removed.Name)
 	}
-	one := scaleAnswers(t, core, bridges[:1], []string{"eu-west"})
+	one := scaleAnswers(t, core, "answers-scale-one.yaml", bridges[:1], []string{"eu-west"})
 	r = jitsi(t, true, "install", "--answers", one, "--yes", "--verify=false")
 	if r.code != 0 {
 		t.Fatalf("install without %s: exit %d\n%s", removed.Address, r.code, lastLines(r.out, 30))

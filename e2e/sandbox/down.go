@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -135,41 +134,4 @@ func stop(ctx context.Context, pids []int, ours func(int) bool, group bool, grac
 		time.Sleep(50 * time.Millisecond)
 	}
 	return nil
-}
-
-// findProcs returns the live processes, other than this one, that match.
-func findProcs(match func(pid int) bool) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		if alive(pid, "") && match(pid) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// procCmd is the argv of pid.
-func procCmd(pid int) []string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || len(b) == 0 {
-		return nil
-	}
-	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-}
-
-// procEnv is the initial environment of pid, NUL separated and NUL framed.
-func procEnv(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-	return "\x00" + string(b)
-}
-
-// netNS names pid's network namespace, e.g. net:[4026532301].
-func netNS(pid int) string {
-	ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pid))
-	return ns
 }

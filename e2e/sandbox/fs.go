@@ -55,8 +55,14 @@ func mountsUnder(dir string) ([]string, error) {
 			out = append(out, mp)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	deepestFirst(out)
 	return out, err
+}
+
+// deepestFirst orders paths so that each comes before the directories
+// above it, for unmounting or removing a tree bottom-up.
+func deepestFirst(paths []string) {
+	sort.Slice(paths, func(i, j int) bool { return len(paths[i]) > len(paths[j]) })
 }
 
 // unescapeMount undoes the octal escapes /proc/mounts uses for spaces and tabs.
@@ -110,4 +116,9 @@ func removeAll(dir string) error {
 		return fmt.Errorf("remove %s: %w", dir, err)
 	}
 	return nil
+}
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
 }

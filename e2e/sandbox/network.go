@@ -47,14 +47,10 @@ func joinNetwork(network string, ts []*Target) (octet int, addr string, err erro
 		}
 	}
 	if octet == 0 {
-		if addrs, err := net.InterfaceAddrs(); err == nil {
-			for _, a := range addrs {
-				if ipn, ok := a.(*net.IPNet); ok {
-					// A bridge of another state directory, or left over.
-					if ip4 := ipn.IP.To4(); ip4 != nil && ip4[0] == 10 && ip4[1] == 213 && int(ip4[2]) >= networkFirst && !bridgeOf(network, ip4) {
-						used[int(ip4[2])] = true
-					}
-				}
+		for _, ip := range sandboxAddrs() {
+			// A bridge of another state directory, or left over.
+			if int(ip[2]) >= networkFirst && !bridgeOf(network, ip) {
+				used[int(ip[2])] = true
 			}
 		}
 		for x := networkFirst; x <= networkLast; x++ {
@@ -73,6 +69,24 @@ func joinNetwork(network string, ts []*Target) (octet int, addr string, err erro
 		}
 	}
 	return 0, "", fmt.Errorf("network %s is full", network)
+}
+
+// sandboxAddrs are the IPv4 addresses in 10.213.0.0/16 on this machine's
+// interfaces, in their 4-byte form.
+func sandboxAddrs() []net.IP {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []net.IP
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok {
+			if ip4 := ipn.IP.To4(); ip4 != nil && ip4[0] == 10 && ip4[1] == 213 {
+				out = append(out, ip4)
+			}
+		}
+	}
+	return out
 }
 
 // bridgeOf reports whether ip is on network's own bridge (left by a member

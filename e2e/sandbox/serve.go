@@ -10,11 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -34,13 +32,7 @@ func init() {
 		return
 	}
 	os.Unsetenv(envServe)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	err := Serve(ctx, name)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sandbox daemon:", err)
-		os.Exit(1)
-	}
+	RunOrExit("sandbox daemon", func(ctx context.Context) error { return Serve(ctx, name) })
 	os.Exit(0)
 }
 

@@ -1,5 +1,6 @@
 // Package loopback finds ports for the test servers the harness starts on
-// 127.0.0.1 (oidc-provider, Pebble's DNS management, Prosody).
+// 127.0.0.1 (oidc-provider, Pebble's DNS management, Prosody) and serves
+// their connections.
 package loopback
 
 import (

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,13 +35,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "leave the target up")
 	flag.BoolVar(&o.goBench, "go-bench", true, "also run the engine's planning benchmarks (go test -bench)")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, o)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	sandbox.RunOrExit("bench", func(ctx context.Context) error { return run(ctx, o) })
 }
 
 type opts struct {

@@ -2,9 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -56,16 +53,8 @@ the meeting is served. Remove the target afterwards with: sandbox down demo`,
 				fmt.Fprintf(out, "\nStopping after `up`: %s.\nRun it yourself once it exists:\n  jitsi-installer install --answers %s --yes\n", why, t.AnswersFile)
 				return nil
 			}
-			for _, step := range [][]string{
-				{"install", "--answers", t.AnswersFile, "--yes"},
-				{"verify", "--answers", t.AnswersFile},
-			} {
-				fmt.Fprintf(out, "\n$ jitsi-installer %s\n", strings.Join(step, " "))
-				c := exec.CommandContext(ctx, bin, step...)
-				c.Stdout, c.Stderr = out, errw
-				if err := c.Run(); err != nil {
-					return fmt.Errorf("jitsi-installer %s: %w", step[0], err)
-				}
+			if err := installAndVerify(cmd, bin, t.AnswersFile); err != nil {
+				return err
 			}
 			fmt.Fprintf(out, `
 Jitsi Meet is served at https://%[1]s/ on %[2]s (certificate from the sandbox's Pebble CA).
@@ -82,29 +71,6 @@ Remove the target with: go run ./e2e/cmd/sandbox down %[4]s
 	cmd.Flags().StringVar(&installer, "installer", "", "a built jitsi-installer to run; empty: build ./cmd/jitsi-installer")
 	cmd.Flags().IntVar(&bridges, "bridges", 0, "also bring up this many videobridge hosts (demo-b1, ...) on a shared network with demo, and install them with it")
 	return cmd
-}
-
-// buildInstaller builds ./cmd/jitsi-installer into out and checks that it has
-// an install command; otherwise it returns "" and why not.
-func buildInstaller(cmd *cobra.Command, out string) (bin, why string) {
-	if _, err := os.Stat(filepath.Join("cmd", "jitsi-installer")); err != nil {
-		return "", "./cmd/jitsi-installer does not exist here (run from the repository root)"
-	}
-	build := exec.CommandContext(cmd.Context(), "go", "build", "-o", out, "./cmd/jitsi-installer")
-	build.Stdout, build.Stderr = io.Discard, cmd.ErrOrStderr()
-	if err := build.Run(); err != nil {
-		return "", "./cmd/jitsi-installer does not build yet"
-	}
-	if !hasInstall(cmd, out) {
-		return "", "jitsi-installer has no install command yet"
-	}
-	return out, ""
-}
-
-// hasInstall reports whether bin has an install command that takes --answers.
-func hasInstall(cmd *cobra.Command, bin string) bool {
-	help, err := exec.CommandContext(cmd.Context(), bin, "install", "--help").CombinedOutput()
-	return err == nil && strings.Contains(string(help), "--answers")
 }
 
 // maxDemoBridges bounds --bridges: each is a booted target.
@@ -153,16 +119,8 @@ func demoCluster(cmd *cobra.Command, suite, installer string, n int) error {
 	if bin == "" {
 		return fmt.Errorf("no installer: %s", why)
 	}
-	for _, step := range [][]string{
-		{"install", "--answers", answers, "--yes"},
-		{"verify", "--answers", answers},
-	} {
-		fmt.Fprintf(out, "\n$ jitsi-installer %s\n", strings.Join(step, " "))
-		c := exec.CommandContext(ctx, bin, step...)
-		c.Stdout, c.Stderr = out, errw
-		if err := c.Run(); err != nil {
-			return fmt.Errorf("jitsi-installer %s: %w", step[0], err)
-		}
+	if err := installAndVerify(cmd, bin, answers); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "\nJitsi Meet is served at https://%s/ on %s; its bridges are %s. Remove them with: go run ./e2e/cmd/sandbox down %s\n",
 		core.Domain, core.Address, strings.Join(names[1:n+1], ", "), strings.Join(names[:n+1], " "))

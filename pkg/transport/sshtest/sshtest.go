@@ -29,6 +29,8 @@ import (
 	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 )
 
 // Options configures Start.
@@ -483,17 +485,6 @@ func StartAgent(t testing.TB, key agent.AddedKey) string {
 		t.Fatalf("sshtest: agent: %v", err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = agent.ServeAgent(keyring, c)
-			}()
-		}
-	}()
+	go loopback.Serve(ln, func(c net.Conn) { _ = agent.ServeAgent(keyring, c) })
 	return sock
 }
