@@ -2,7 +2,6 @@ package standin
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,7 +39,5 @@ func TestNginxSiteIsValidAndRedactsTokens(t *testing.T) {
 	main := "pid " + filepath.Join(dir, "nginx.pid") + ";\nerror_log " + filepath.Join(dir, "error.log") +
 		";\nevents {}\nhttp {\n    access_log off;\n    include " + filepath.Join(dir, "site.conf") + ";\n}\n"
 	must(t, os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(main), 0o644))
-	if out, err := exec.Command("nginx", "-t", "-p", dir, "-c", filepath.Join(dir, "nginx.conf")).CombinedOutput(); err != nil {
-		t.Errorf("nginx -t: %v\n%s", err, out)
-	}
+	run(t, "nginx", "-t", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
 }

@@ -9,17 +9,60 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/janssen"
 )
+
+// The files the repository ships beside the code, the README and the
+// release configuration, promise what the code does.
+
+// repoFile is a file at the top of the repository.
+func repoFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestReadmeShowsTheRealClient keeps the README's printed registration
+// request the one `janssen client` prints.
+func TestReadmeShowsTheRealClient(t *testing.T) {
+	readme := repoFile(t, "README.md")
+	_, after, ok := strings.Cut(readme, "### The client and the script")
+	if !ok {
+		t.Fatal("README has no section on the client and the script")
+	}
+	_, block, ok := strings.Cut(after, "```json\n")
+	block, _, _ = strings.Cut(block, "```")
+	want := strings.TrimSpace(string(janssen.NewClientRequest("meet.example.com").JSON()))
+	if !ok || strings.TrimSpace(block) != want {
+		t.Errorf("README's client request differs from `janssen client`:\n%s\nwant\n%s", block, want)
+	}
+}
+
+// TestReadmeListsEveryCommand keeps the README's Commands table complete.
+func TestReadmeListsEveryCommand(t *testing.T) {
+	readme := repoFile(t, "README.md")
+	_, table, _ := strings.Cut(readme, "## Commands")
+	table, _, _ = strings.Cut(table, "\n## ")
+	for _, c := range newRoot(&globals{}).Commands() {
+		if c.Hidden || c.Name() == "help" || c.Name() == "token" || c.Name() == "janssen" {
+			continue // token and janssen have sections of their own
+		}
+		if !strings.Contains(table, "| `"+c.Name()) && !strings.Contains(table, "`"+c.Name()+"`") {
+			t.Errorf("README's Commands table does not list %q", c.Name())
+		}
+	}
+}
 
 // TestReleaseConfig checks what the release promises: static binaries for
 // linux and darwin on amd64 and arm64, reproducible paths, the version
 // stamped into this package's variables, tar.gz archives with checksums.
 // `make release-check` runs goreleaser check itself.
 func TestReleaseConfig(t *testing.T) {
-	data, err := os.ReadFile("../../.goreleaser.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := []byte(repoFile(t, ".goreleaser.yaml"))
 	var cfg struct {
 		Builds []struct {
 			Main    string   `yaml:"main"`
