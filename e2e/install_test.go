@@ -1,7 +1,7 @@
 //go:build e2e
 
-// Package e2e runs the installer against real Debian targets: systemd,
-// apt, Prosody, nginx, certbot, UFW and Pebble are the real thing; only
+// Package e2e runs the installer against real Debian and Ubuntu targets:
+// systemd, apt, Prosody, nginx, certbot, UFW and Pebble are the real thing; only
 // Jitsi's packages and Janssen are stand-ins (see standin/ and janssen/).
 package e2e
 
@@ -224,6 +224,7 @@ func TestInstall(t *testing.T) {
 		{"i-bookworm", "bookworm", "root", true, true},
 		{"i-trixie", "trixie", "root", true, false},
 		{"i-ops", "bookworm", "ops", false, false},
+		{"i-noble", "noble", "root", true, false},
 	} {
 		t.Run(tt.target, func(t *testing.T) {
 			t.Parallel()

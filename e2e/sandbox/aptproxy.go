@@ -14,7 +14,7 @@ import (
 )
 
 // aptProxy is the forward HTTP proxy a target's apt uses. It forwards only to
-// Debian's mirrors, answers requests for the host side of the veth itself
+// Debian's and Ubuntu's mirrors, answers requests for the host side of the veth itself
 // (the stand-in repository), and refuses everything else. Files that never
 // change under their URL (.deb files and by-hash indexes) are kept in a cache
 // shared by all targets, so repeated installs do not download again.
@@ -26,10 +26,13 @@ type aptProxy struct {
 	log      *log.Logger
 }
 
-var debianMirrors = map[string]bool{"deb.debian.org": true, "security.debian.org": true}
+var mirrors = map[string]bool{
+	"deb.debian.org": true, "security.debian.org": true,
+	"archive.ubuntu.com": true, "security.ubuntu.com": true,
+}
 
 func newAptProxy(cache string, local map[string]http.Handler, transport http.RoundTripper, logger *log.Logger) *aptProxy {
-	p := &aptProxy{cache: cache, upstream: debianMirrors, local: local, log: logger}
+	p := &aptProxy{cache: cache, upstream: mirrors, local: local, log: logger}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.Out.URL = r.In.URL

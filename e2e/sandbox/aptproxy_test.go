@@ -44,6 +44,8 @@ func TestAptProxy(t *testing.T) {
 	}{
 		{"debian mirror", "GET", "http://deb.debian.org/debian/dists/trixie/InRelease", 200, "from deb.debian.org/debian/dists/trixie/InRelease"},
 		{"security mirror", "GET", "http://security.debian.org/debian-security/dists/trixie-security/InRelease", 200, "from security.debian.org/"},
+		{"ubuntu archive", "GET", "http://archive.ubuntu.com/ubuntu/dists/noble/InRelease", 200, "from archive.ubuntu.com/ubuntu/dists/noble/InRelease"},
+		{"ubuntu security", "GET", "http://security.ubuntu.com/ubuntu/dists/noble-security/InRelease", 200, "from security.ubuntu.com/"},
 		{"stand-in repository served locally", "GET", "http://10.213.9.1:8000/stable/Release", 200, "local /stable/Release"},
 		{"other host", "GET", "http://example.com/", 403, ""},
 		{"mirror on another port", "GET", "http://deb.debian.org:8080/debian/", 403, ""},

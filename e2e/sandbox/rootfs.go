@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,14 +18,13 @@ import (
 // SSH, sudo and fetching keys.
 var includes = []string{"openssh-server", "systemd", "systemd-sysv", "dbus", "iproute2", "ca-certificates", "gnupg", "sudo", "curl"}
 
-const mirror = "http://deb.debian.org/debian"
-
 // rootfsRecipe changes whenever prepareRootfs does, so old caches are not reused.
-const rootfsRecipe = "3"
+const rootfsRecipe = "4"
 
 // rootfsPath is the cache entry for suite, keyed by everything that shapes it.
 func rootfsPath(suite string) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{suite, mirror, rootfsRecipe, strings.Join(includes, ",")}, "\n")))
+	d := distroOf(suite)
+	h := sha256.Sum256([]byte(strings.Join([]string{suite, d.mirror, rootfsRecipe, strings.Join(d.includes(), ",")}, "\n")))
 	return filepath.Join(cacheDir(), "rootfs-"+suite+"-"+hex.EncodeToString(h[:])[:12])
 }
 
@@ -62,8 +62,19 @@ func EnsureRootfs(ctx context.Context, suite string, log io.Writer) (string, err
 	// three times faster (apt's parallel downloads, dpkg without fsync).
 	// force-unsafe-io stays in the targets' dpkg configuration: a throw-away
 	// host needs no crash safety, and installs in tests get faster.
-	cmd := exec.CommandContext(ctx, "mmdebstrap", "--variant=minbase", "--include="+strings.Join(includes, ","),
-		"--dpkgopt=force-unsafe-io", suite, tmp, mirror)
+	d := distroOf(suite)
+	args := []string{"--variant=minbase", "--include=" + strings.Join(d.includes(), ","), "--dpkgopt=force-unsafe-io"}
+	if d.ubuntu {
+		// The host trusts Debian's keys only; Ubuntu's are passed in,
+		// never a skipped signature check.
+		keyring, err := ubuntuKeyring(ctx)
+		if err != nil {
+			removeAll(tmp)
+			return "", err
+		}
+		args = append(args, "--keyring="+keyring)
+	}
+	cmd := exec.CommandContext(ctx, "mmdebstrap", append(args, suite, tmp, d.mirror)...)
 	out, err := os.Create(tmp + ".log")
 	if err != nil {
 		return "", fmt.Errorf("build rootfs %s: %w", suite, err)
@@ -104,14 +115,13 @@ func prepareRootfs(root, suite string) error {
 	for _, d := range debs {
 		os.Remove(d)
 	}
-	sources := fmt.Sprintf("deb %[1]s %[2]s main\ndeb %[1]s %[2]s-updates main\ndeb http://security.debian.org/debian-security %[2]s-security main\n", mirror, suite)
 	files := map[string]string{
 		"etc/ssh/sshd_config.d/sandbox.conf": "# Each target gets its own key, written before boot.\nHostKey /etc/ssh/ssh_host_ed25519_key\n",
-		"etc/apt/sources.list":               sources,
 		"etc/machine-id":                     "",
 		// No DNS beyond the veth; apt reaches the mirrors through the proxy.
 		"etc/resolv.conf": "",
 	}
+	maps.Copy(files, distroOf(suite).sources(suite))
 	for rel, content := range files {
 		p := filepath.Join(root, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -1,8 +1,9 @@
-// Package sandbox runs throw-away Debian hosts on this machine: systemd as
-// PID 1 under systemd-nspawn, each in its own network namespace on a /30 of
-// 10.213.0.0/16, reachable over real SSH. Next to each target a daemon on the
-// host side of its veth serves an apt proxy to Debian's mirrors, a stand-in
-// Jitsi repository, Pebble (a real ACME server) and a Janssen stand-in.
+// Package sandbox runs throw-away Debian and Ubuntu hosts on this machine:
+// systemd as PID 1 under systemd-nspawn, each in its own network namespace
+// on a /30 of 10.213.0.0/16, reachable over real SSH. Next to each target a
+// daemon on the host side of its veth serves an apt proxy to Debian's and
+// Ubuntu's mirrors, a stand-in Jitsi repository, Pebble (a real ACME
+// server) and a Janssen stand-in.
 //
 // Targets are built on a cached minbase root file system with an overlay
 // per target, so booting one takes seconds. Everything needs root.
@@ -29,8 +30,9 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
 )
 
-// Suites are the Debian releases a target can run; the first is the default.
-var Suites = []string{"trixie", "bookworm", "bullseye"}
+// Suites are the Debian and Ubuntu releases a target can run; the first is
+// the default.
+var Suites = []string{"trixie", "bookworm", "bullseye", "noble"}
 
 // JitsiSuites are the stand-in Jitsi repository's suites a target's answers
 // file can name; the first is the default. The second is an older release

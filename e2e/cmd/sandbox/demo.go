@@ -40,7 +40,7 @@ the meeting is served. Remove the target afterwards with: sandbox down demo`,
 					return err
 				}
 			}
-			fmt.Fprintf(out, "Target %s (Debian %s) is up at %s; answers file: %s\n", t.Name, t.Suite, t.Address, t.AnswersFile)
+			fmt.Fprintf(out, "Target %s (%s) is up at %s; answers file: %s\n", t.Name, t.Suite, t.Address, t.AnswersFile)
 			fmt.Fprintf(out, "Log in with: ssh -i %s -o UserKnownHostsFile=%s %s@%s\n", t.KeyFile, t.KnownHosts, t.User, t.Address)
 
 			bin, why := installer, ""
@@ -67,7 +67,7 @@ Remove the target with: go run ./e2e/cmd/sandbox down %[4]s
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&suite, "suite", sandbox.Suites[0], "Debian release: trixie, bookworm or bullseye")
+	cmd.Flags().StringVar(&suite, "suite", sandbox.Suites[0], "release: trixie, bookworm, bullseye (Debian) or noble (Ubuntu 24.04)")
 	cmd.Flags().StringVar(&installer, "installer", "", "a built jitsi-installer to run; empty: build ./cmd/jitsi-installer")
 	cmd.Flags().IntVar(&bridges, "bridges", 0, "also bring up this many videobridge hosts (demo-b1, ...) on a shared network with demo, and install them with it")
 	return cmd

@@ -1,4 +1,4 @@
-// Command sandbox brings throw-away Debian targets up and down on this
+// Command sandbox brings throw-away Debian and Ubuntu targets up and down on this
 // machine (see package e2e/sandbox) and runs the installer demo on one.
 package main
 
@@ -30,7 +30,7 @@ func main() {
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "sandbox",
-		Short:         "Throw-away Debian targets (systemd-nspawn) for trying and testing jitsi-installer",
+		Short:         "Throw-away Debian and Ubuntu targets (systemd-nspawn) for trying and testing jitsi-installer",
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
@@ -57,7 +57,7 @@ acme_ca and more. Progress goes to stderr.`,
 			return printJSON(cmd, t.Info)
 		},
 	}
-	cmd.Flags().StringVar(&o.Suite, "suite", sandbox.Suites[0], "Debian release: trixie, bookworm or bullseye")
+	cmd.Flags().StringVar(&o.Suite, "suite", sandbox.Suites[0], "release: trixie, bookworm, bullseye (Debian) or noble (Ubuntu 24.04)")
 	cmd.Flags().StringVar(&o.User, "user", "root", "log in as root, or as ops whose sudo needs a password")
 	cmd.Flags().StringVar(&o.Network, "network", "", "put the target on shared network NET with the other targets of NET (10.213.251-254.0/24); they reach each other and this machine")
 	cmd.Flags().StringVar(&o.JitsiSuite, "jitsi-suite", sandbox.JitsiSuites[0], "stand-in Jitsi suite for the answers file: stable/, or oldstable/ (a token plugin without JWKS support)")
