@@ -26,7 +26,7 @@ vet:
 unit:
 	$(GO) test -count=1 ./...
 
-# The end-to-end suite boots real Debian targets: it needs root. Not root:
+# The end-to-end suite boots real Debian and Ubuntu targets: it needs root. Not root:
 # the tests skip and say why (under CI=true a skip is a failure).
 e2e: build
 	$(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) ./e2e/...
