@@ -22,7 +22,7 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 	}
 	var rs []installer.Resource
 	if s.bridge() {
-		names := []string{"jitsi-videobridge2"}
+		names := s.packages()
 		if pv := s.only(pv, names); len(pv) > 0 {
 			rs = append(rs, &installer.PackageVersions{Packages: pv, Answers: answers})
 		} else {
@@ -70,4 +70,13 @@ func forget(answers []installer.Answer) []installer.Resource {
 // only keeps the pinned versions of names.
 func (*jitsiPackages) only(pv []installer.PackageVersion, names []string) []installer.PackageVersion {
 	return slices.DeleteFunc(pv, func(p installer.PackageVersion) bool { return !slices.Contains(names, p.Name) })
+}
+
+// packages are the Jitsi packages a host of e's role has: a videobridge
+// host has the bridge only.
+func (e *env) packages() []string {
+	if e.bridge() {
+		return []string{"jitsi-videobridge2"}
+	}
+	return JitsiPackages(e.cfg)
 }

@@ -42,14 +42,6 @@ func (s *Status) of(h *installer.Host) *env {
 	return &env{cfg: s.cfg, role: h.Role}
 }
 
-// packages are the Jitsi packages a host of e's role has.
-func (e *env) packages() []string {
-	if e.bridge() {
-		return []string{"jitsi-videobridge2"}
-	}
-	return JitsiPackages(e.cfg)
-}
-
 // Name implements installer.Step.
 func (*Status) Name() string { return "Status" }
 

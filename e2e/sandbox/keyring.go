@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 )
 
@@ -37,8 +36,8 @@ func ubuntuKeyring(ctx context.Context) (string, error) {
 	if err := os.WriteFile(debPath, deb, 0o644); err != nil {
 		return "", fmt.Errorf("ubuntu keyring: %w", err)
 	}
-	if out, err := exec.CommandContext(ctx, "dpkg-deb", "-x", debPath, filepath.Join(dir, "root")).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("ubuntu keyring: dpkg-deb: %w: %s", err, tail(string(out), 1000))
+	if err := run(ctx, nil, "dpkg-deb", "-x", debPath, filepath.Join(dir, "root")); err != nil {
+		return "", fmt.Errorf("ubuntu keyring: %w", err)
 	}
 	if err := os.Rename(filepath.Join(dir, "root", ubuntuKeyringFile), dst); err != nil {
 		return "", fmt.Errorf("ubuntu keyring: %w", err)

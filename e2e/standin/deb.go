@@ -276,17 +276,19 @@ var versionOf = regexp.MustCompile(`\$\{version:([a-z0-9.+-]+)\}`)
 
 // exactVersions fills in control's ${version:NAME} from release r.
 func (r release) exactVersions(control []byte) ([]byte, error) {
+	if !versionOf.Match(control) {
+		return control, nil
+	}
 	pkgs, err := r.packages()
 	if err != nil {
 		return nil, err
 	}
+	rel := Release{Suite: r.suite, Packages: pkgs}
 	var missing []string
 	out := versionOf.ReplaceAllFunc(control, func(m []byte) []byte {
 		name := string(versionOf.FindSubmatch(m)[1])
-		for _, p := range pkgs {
-			if p.Name == name {
-				return []byte(p.Version)
-			}
+		if v := rel.Version(name); v != "" {
+			return []byte(v)
 		}
 		missing = append(missing, name)
 		return m
