@@ -258,13 +258,14 @@ func (a *app) busy() bool {
 func (a *app) updateForm(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	if k, ok := msg.(tea.KeyPressMsg); ok {
+		a.form.back = key.Matches(k, a.keys.FormPrev, a.keys.FormBack)
 		switch {
 		case k.String() == "ctrl+c":
 			return tea.Quit
 		case a.readingLast:
 			return nil // the pages are about to take the answers read
-		case k.String() == "esc":
-			return a.huh.PrevGroup()
+		case key.Matches(k, a.keys.FormBack):
+			return a.prevPage()
 		}
 	}
 	switch msg := msg.(type) {
@@ -298,6 +299,15 @@ func (a *app) updateForm(msg tea.Msg) tea.Cmd {
 		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
+}
+
+// prevPage shows the page before this one, whatever the focused field
+// holds. The field is checked again as it is left, leniently (form.back),
+// since huh keeps a page whose fields have errors. On the first page it
+// stays, its field focused.
+func (a *app) prevPage() tea.Cmd {
+	a.huh.GetFocusedField().Blur()
+	return a.huh.PrevGroup()
 }
 
 // backToForm closes the plan and shows the form again, answers kept.

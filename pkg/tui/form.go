@@ -28,6 +28,11 @@ type form struct {
 	check      *checker
 	secretTTY  bool   // accessible prompts on a terminal: secrets are not echoed
 	lastNote   string // where the defaults came from, or why not from the last run
+	// back is set while the operator goes back (shift+tab, esc): huh checks
+	// a field as it leaves it and will not leave a page with an error, so a
+	// strict check would hold the operator on a page with no field focused.
+	// Nothing is lost: going forward checks every field again.
+	back bool
 
 	shown struct{ domain, janssen, ports string } // descriptions on screen
 
@@ -117,6 +122,9 @@ func (d describedField) RunAccessible(w io.Writer, r io.Reader) error {
 // optional key.
 func (f *form) validate(path string, p *string, extra func(string) error) func(string) error {
 	return func(s string) error {
+		if f.back {
+			return nil
+		}
 		if f.accessible {
 			switch {
 			case s == "" && *p != "":

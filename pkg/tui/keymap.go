@@ -23,7 +23,8 @@ type keyMap struct {
 	// Done.
 	Close key.Binding
 
-	// The form's own keys (huh handles them): listed for help only.
+	// The form's own keys (huh handles them; the app watches FormPrev and
+	// takes FormBack).
 	FormNext, FormPrev, FormBack, FormChoose, FormQuit, FormHelp key.Binding
 }
 
@@ -58,8 +59,8 @@ func newKeyMap() keyMap {
 		Close: b("q/enter", "quit", "q", "enter", "esc", "ctrl+c"),
 
 		FormNext:   b("enter/tab", "next field"),
-		FormPrev:   b("shift+tab", "previous field"),
-		FormBack:   b("esc", "previous page"),
+		FormPrev:   b("shift+tab", "previous field", "shift+tab"),
+		FormBack:   b("esc", "previous page", "esc"),
 		FormChoose: b("←/→ y/n", "choose"),
 		FormQuit:   b("ctrl+c", "quit"),
 		FormHelp:   b("?", "keys (outside text fields)"),
