@@ -74,7 +74,7 @@ func renderAnswers(s *State) ([]byte, error) {
 		h.SudoPassword = "${file:" + s.SudoPasswordFile + "}"
 	}
 	a.Hosts = []answersHost{h}
-	a.LetsEncrypt = answersACME{Email: "ops@example.com", Server: s.ACMEServer, CABundle: bundleFile(s.ACMECA)}
+	a.LetsEncrypt = answersACME{Email: "ops@example.com", Server: s.ACMEServer, CABundle: s.ACMECABundle}
 	a.TLS.Mode = "letsencrypt"
 	a.Janssen = answersJanssen{Issuer: s.JanssenIssuer, Audience: "jitsi", AppID: "jitsi", ClientID: "jitsi-meet", CABundle: s.JanssenCA}
 	a.Janssen.TestClient.ClientID = s.JanssenClientID

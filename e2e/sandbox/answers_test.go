@@ -23,7 +23,7 @@ func sampleState(user string) *State {
 			AptProxy: "http://10.213.7.1:3142",
 			RepoURL:  "http://10.213.7.1:8000/", RepoSuite: "stable/", RepoKeyURL: "http://10.213.7.1:8000/jitsi-key.gpg.key",
 			RepoFingerprint: "0123456789ABCDEF0123456789ABCDEF01234567",
-			ACMEServer:      "https://10.213.7.1:14000/dir", ACMECA: d + "/pebble/ca.pem",
+			ACMEServer:      "https://10.213.7.1:14000/dir", ACMECA: d + "/pebble/ca.pem", ACMECABundle: d + "/pebble/bundle.pem",
 			JanssenIssuer: "https://janssen.core.sandbox.test:8443", JanssenHost: "janssen.core.sandbox.test", JanssenCA: d + "/janssen/ca.pem",
 			JanssenClientID: "sandbox-test", JanssenSecret: d + "/janssen/client_secret",
 		},

@@ -95,8 +95,9 @@ type Services struct {
 	RepoKeyURL      string `json:"repo_key_url"`
 	RepoFingerprint string `json:"repo_fingerprint"`
 	ACMEServer      string `json:"acme_server"`
-	ACMECA          string `json:"acme_ca"`        // CA of Pebble's own listener
+	ACMECA          string `json:"acme_server_ca"` // CA of Pebble's own HTTPS certificate
 	ACMERoot        string `json:"acme_root"`      // root of the certificates Pebble issues
+	ACMECABundle    string `json:"acme_ca_bundle"` // both: what letsencrypt.ca_bundle takes
 	ACMEDNSAdmin    string `json:"acme_dns_admin"` // pebble-challtestsrv's management API on loopback: tests change what names resolve to
 	JanssenIssuer   string `json:"janssen_issuer"` // https://JanssenHost:8443
 	JanssenHost     string `json:"janssen_host"`   // janssen.NAME.sandbox.test, resolved by the target and this machine

@@ -82,6 +82,7 @@ func Serve(ctx context.Context, name string) error {
 		if pebErr == nil {
 			peb = p
 			d.ACMEServer, d.ACMECA, d.ACMERoot, d.ACMEDNSAdmin, d.ChildPIDs = p.Server, p.CAFile, p.RootFile, "http://"+p.challMgmt, p.PIDs
+			d.ACMECABundle = bundleFile(p.CAFile)
 		}
 	}()
 	go func() {

@@ -60,7 +60,7 @@ type Host struct {
 	Address      string `yaml:"address" kind:"host" req:"true" doc:"Hostname or IP address of the server."`
 	Port         int    `yaml:"port" min:"1" max:"65535" doc:"SSH port."`
 	User         string `yaml:"user" kind:"user" doc:"SSH user; anyone but root runs privileged commands through sudo."`
-	KeyFile      string `yaml:"key_file" kind:"path" doc:"Private SSH key on this machine, e.g. ~/.ssh/id_ed25519; empty: the SSH agent."`
+	KeyFile      string `yaml:"key_file" kind:"sshkey" doc:"Private SSH key on this machine, e.g. ~/.ssh/id_ed25519; empty: the SSH agent."`
 	SudoPassword string `yaml:"sudo_password" kind:"secret" env:"JITSI_SUDO_PASSWORD" doc:"Password sudo asks for, best as ${env:NAME} or ${file:PATH}; empty: sudo needs none."`
 	HostKey      string `yaml:"host_key" kind:"hostkey" doc:"Pinned SSH host key, e.g. \"ssh-ed25519 AAAA...\"; empty: known_hosts decides."`
 	Role         string `yaml:"role" kind:"name" enum:"core,videobridge" doc:"What the host runs: core (everything) or videobridge (an extra bridge)."`
@@ -78,7 +78,7 @@ type TLS struct {
 type LetsEncrypt struct {
 	Email    string `yaml:"email" kind:"email" doc:"Contact address of the ACME account; required with tls.mode letsencrypt."`
 	Server   string `yaml:"server" kind:"https" doc:"ACME directory URL: Let's Encrypt, its staging server or a private ACME CA."`
-	CABundle string `yaml:"ca_bundle" kind:"certs" doc:"CA certificates (PEM) on this machine for a private ACME server: the CA of its TLS certificate and the root it issues under; installed on the hosts."`
+	CABundle string `yaml:"ca_bundle" kind:"certs" doc:"For a private ACME server: CA certificates (PEM) on this machine, both the CA of the server's own HTTPS certificate and the root of the certificates it issues; installed on the hosts."`
 }
 
 // Janssen is the identity provider whose tokens Prosody accepts.

@@ -45,6 +45,16 @@ func ValidateField(path, value string) error {
 	return nil
 }
 
+// Doc is the description of the key at path, the words answers init,
+// the schema and docs/answers.md give it; "" for an unknown key.
+func Doc(path string) string {
+	f, _, err := fieldAt(reflect.TypeOf(Config{}), path)
+	if err != nil {
+		return ""
+	}
+	return f.doc
+}
+
 // fieldAt finds the key at path in struct type t and the type of its value
 // (a list item's type when path ends in an index).
 func fieldAt(t reflect.Type, path string) (field, reflect.Type, error) {

@@ -470,7 +470,7 @@ func (d *decoder) decodeValue(k, n *yaml.Node, v reflect.Value, f field, path st
 			return
 		}
 		switch f.kind {
-		case "path", "certs", "privkey":
+		case "path", "certs", "privkey", "sshkey":
 			if val, ok = d.expand(n, path, val); !ok {
 				return
 			}

@@ -43,6 +43,18 @@ func options(dir string, env map[string]string) Options {
 		Dir:       dir,
 		Home:      "/home/op",
 		LookupEnv: func(n string) (string, bool) { v, ok := env[n]; return v, ok },
+		ReadFile:  homeKey(os.ReadFile),
+	}
+}
+
+// homeKey is read with the operator's SSH key, ~/.ssh/id_ed25519 of the
+// test's /home/op, in place.
+func homeKey(read func(string) ([]byte, error)) func(string) ([]byte, error) {
+	return func(p string) ([]byte, error) {
+		if p == "/home/op/.ssh/id_ed25519" {
+			p = "testdata/files/id_ed25519"
+		}
+		return read(p)
 	}
 }
 
@@ -206,6 +218,8 @@ func TestReferences(t *testing.T) {
 		"/answers/two-lines":   "a\n\n",
 		"/answers/crlf":        "from-file\r\n",
 		"/home/op/pw":          "from-home\n",
+		"/answers/keys/id":     string(mustRead(t, "testdata/files/id_ed25519")),
+		"/home/op/.ssh/id":     string(mustRead(t, "testdata/files/id_ed25519")),
 		"/answers/keys/id.pub": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n",
 	}
 	env := map[string]string{"PW": "from-env", "PORT": "2200", "EMPTY": ""}

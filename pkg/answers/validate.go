@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
@@ -58,6 +59,7 @@ var kinds = map[string]kind{
 	"path":    {noun: "a path", allowed: printable, pattern: pathPattern},
 	"certs":   {noun: "a path", allowed: printable, pattern: pathPattern},
 	"privkey": {noun: "a path", allowed: printable, pattern: pathPattern},
+	"sshkey":  {noun: "a path", allowed: printable, pattern: pathPattern},
 	"secret": {secret: true, allowed: func(r rune) bool { return r != '\n' && r != '\r' && r != 0 },
 		pattern: `^[^\n\r\x00]*$`},
 	// debconf and the jitsi-meet-tokens scripts break on these.
@@ -389,8 +391,8 @@ func (d *decoder) checkValue(f field, v reflect.Value, path string) {
 			d.add(nil, path, "%s", m)
 			return
 		}
-		if !d.opts.SkipFileChecks && (f.kind == "certs" || f.kind == "privkey") {
-			if m := d.checkPEM(s, f.kind); m != "" {
+		if !d.opts.SkipFileChecks {
+			if m := d.checkFile(s, f.kind); m != "" {
 				d.add(nil, path, "%s", m)
 				return
 			}
@@ -418,6 +420,32 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// checkFile reads a local file the answers name, for the kinds that name
+// one; "" when it holds what the kind needs.
+func (d *decoder) checkFile(file, kind string) string {
+	switch kind {
+	case "certs", "privkey":
+		return d.checkPEM(file, kind)
+	case "sshkey":
+		return d.checkSSHKey(file)
+	}
+	return ""
+}
+
+// checkSSHKey reads a local SSH private key; an encrypted one is fine, its
+// passphrase is asked when connecting.
+func (d *decoder) checkSSHKey(file string) string {
+	data, err := readLimited(d.opts.ReadFile, file)
+	if err != nil {
+		return err.Error()
+	}
+	var missing *ssh.PassphraseMissingError
+	if _, err := ssh.ParseRawPrivateKey(data); err != nil && !errors.As(err, &missing) {
+		return fmt.Sprintf("%s is not an SSH private key: %v", file, err)
+	}
+	return ""
 }
 
 // checkPEM reads a local certificate bundle or private key.

@@ -3,6 +3,7 @@ package answers
 import (
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -137,4 +138,27 @@ func TestFieldTags(t *testing.T) {
 		}
 	}
 	visit(t, reflect.TypeOf(Config{}), "")
+}
+
+// key_file is read when the answers are loaded: a key that is not there or
+// is no key fails then, naming the file, not when connecting.
+func TestSSHKeyFile(t *testing.T) {
+	tests := []struct {
+		file, want string
+	}{
+		{"testdata/files/id_ed25519", ""},
+		{"testdata/files/id_ed25519_encrypted", ""}, // its passphrase is asked when connecting
+		{"testdata/files/key.pem", ""},              // PKCS#8, as openssl writes it
+		{"testdata/files/cert.pem", "testdata/files/cert.pem is not an SSH private key"},
+		{"testdata/files/no-such-key", "testdata/files/no-such-key: no such file or directory"},
+	}
+	for _, tt := range tests {
+		err := ValidateField("hosts[0].key_file", tt.file)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v", tt.file, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: error %v, want %q", tt.file, err, tt.want)
+		}
+	}
 }

@@ -215,7 +215,7 @@ func (f *form) privateACMEFields() []huh.Field {
 	v := f.v
 	return []huh.Field{
 		f.input("letsencrypt.server", "ACME directory URL", "", &v.ACMEServer),
-		f.input("letsencrypt.ca_bundle", "CA bundle", "PEM file on this machine that the ACME server's certificate chains to; empty: the system's roots.", &v.ACMECABundle),
+		f.input("letsencrypt.ca_bundle", "CA bundle", answers.Doc("letsencrypt.ca_bundle")+" Empty: the system's roots.", &v.ACMECABundle),
 	}
 }
 

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"charm.land/huh/v2"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
@@ -221,6 +223,9 @@ func TestSavedAnswersReadBack(t *testing.T) {
 	f := testForm(t, nil, false)
 	v := f.v
 	v.Address, v.Port, v.User, v.KeyFile = "203.0.113.10", "2222", "ops", "~/.ssh/id_ed25519"
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	writeSSHKey(t, filepath.Join(home, ".ssh", "id_ed25519"))
 	v.SudoPassword = "sudo-secret-never-written"
 	v.Domain, v.Email, v.ACME = "meet.example.com", "ops@example.com", acmeStaging
 	v.Issuer, v.ClientID, v.GuidePorts = "https://login.example.com", "jitsi-meet", true
@@ -253,6 +258,25 @@ func TestSavedAnswersReadBack(t *testing.T) {
 	again.KeyFile = v.KeyFile // ~ is expanded on load
 	if !reflect.DeepEqual(again, v) {
 		t.Errorf("form from the saved file:\n got %+v\nwant %+v", again, v)
+	}
+}
+
+// writeSSHKey writes a new SSH private key to path, as ssh-keygen would.
+func writeSSHKey(t *testing.T, path string) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(b), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -290,6 +314,7 @@ func TestUnchangedFormKeepsAnswers(t *testing.T) {
 	cert, _ := selfSigned(t, dir, "ca")
 	t.Setenv("SANDBOX_SUDO", "sudo-pw")
 	t.Setenv("CLIENT_SECRET", "client-secret")
+	writeSSHKey(t, filepath.Join(dir, "id_ed25519"))
 	file := filepath.Join(dir, "answers.yaml")
 	doc := `version: 1
 domain: core.sandbox.test

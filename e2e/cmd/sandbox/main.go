@@ -45,7 +45,8 @@ func newUp() *cobra.Command {
 		Short: "Boot a target and print how to reach it as JSON",
 		Long: `Boot a target and print one JSON object: address, port, user, key_file,
 host_key, answers_file (a ready answers file for this target), acme_server,
-acme_ca and more. Progress goes to stderr.`,
+acme_ca_bundle (what letsencrypt.ca_bundle takes) and more. Progress goes to
+stderr.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
