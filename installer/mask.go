@@ -1,7 +1,10 @@
 package installer
 
 import (
+	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // Masked stands for a secret value in a diff.
@@ -137,20 +140,37 @@ func isWordByte(c byte) bool {
 		c == '+' || c == '/' || c == '_' || c == '-' || c == '*'
 }
 
-// randomLooking: 16 characters or more of mixed case, or letters and digits,
-// as generated passwords and keys are; paths and words are not.
+// randomLooking: 16 characters or more with a part that no word, name or
+// number looks like, as generated passwords, keys and hashes have; paths,
+// names and an operator's notes (holdout-drift-marker-41) do not.
 func randomLooking(w string) bool {
 	if len(w) < 16 || w == Masked {
 		return false
 	}
-	var lower, upper, digit bool
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		lower = lower || c >= 'a' && c <= 'z'
-		upper = upper || c >= 'A' && c <= 'Z'
-		digit = digit || c >= '0' && c <= '9'
+	parts := strings.FieldsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return slices.ContainsFunc(parts, func(p string) bool { return !wordLike(p) })
+}
+
+// wordLike: a word, a CamelCase name, a short number or a name with a
+// version (sha256, lua5); a long run of lowercase letters only if it has
+// the vowels of a word.
+var wordShape = regexp.MustCompile(`^(?:[0-9]{1,11}|[A-Z]{1,11}|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*[0-9]{0,3})$`)
+
+func wordLike(p string) bool {
+	if !wordShape.MatchString(p) {
+		return false
 	}
-	return lower && upper || digit && (lower || upper)
+	letters := strings.TrimRight(p, "0123456789")
+	if len(letters) < 12 {
+		return true
+	}
+	vowels := 0
+	for _, c := range strings.ToLower(letters) {
+		if strings.ContainsRune("aeiouy", c) {
+			vowels++
+		}
+	}
+	return vowels*4 >= len(letters) // random letters: about one in five
 }
 
 func leadingSpace(l string) string {
