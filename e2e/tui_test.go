@@ -132,6 +132,16 @@ func TestInteractiveInstall(t *testing.T) {
 	m.next("Meeting domain")
 	// Jitsi Meet: the domain is checked as it stands.
 	m.waitFor(time.Minute, []string{"✓ meetings at https://" + tg.Domain + "/"})
+	// A wrong domain, then back a page and forward again: the answer is
+	// kept, refused until it is mended, and no page is left without focus.
+	m.keys("C-u", "bad;domain")
+	m.keys("BTab")
+	m.waitFor(time.Minute, []string{"┃ sudo password"})
+	m.keys("Enter")
+	m.waitFor(time.Minute, []string{"┃ Meeting domain", "> bad;domain"})
+	m.keys("Enter")
+	m.waitFor(time.Minute, []string{"┃ Meeting domain", `* contains ";"`})
+	m.keys("C-u", tg.Domain)
 	m.next("Certificate")
 	m.next("Contact address of the ACME account")
 	m.next("ACME server")
@@ -146,6 +156,18 @@ func TestInteractiveInstall(t *testing.T) {
 	m.next("Client id")
 	m.next("Manage the firewall (UFW)?")
 	m.next("Ports opened to everyone", "10000/udp")
+	m.next("Change the advanced settings?")
+	// The advanced pages show what the answers file has: the sandbox's
+	// package repository, apt proxy and test client.
+	m.keys("y")
+	m.waitFor(time.Minute, []string{"┃ Jitsi release", "> latest"})
+	m.next("┃ Repository URL", "> "+tg.RepoURL)
+	m.next("┃ Suite", "> "+tg.RepoSuite)
+	m.next("┃ Signing key URL", "> "+tg.RepoKeyURL)
+	m.next("┃ Signing key fingerprint")
+	m.next("┃ apt proxy", "> "+tg.AptProxy)
+	m.next("┃ Test client id", "> "+tg.JanssenClientID)
+	m.next("┃ Test client secret")
 	m.keys("Enter")
 
 	// The host key is unknown to this known_hosts: confirm it.

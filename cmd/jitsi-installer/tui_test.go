@@ -73,8 +73,9 @@ func TestAccessibleAnsweredFromPipe(t *testing.T) {
 		fmt.Sprintf("https://127.0.0.1:%d", port), "",
 		// Janssen tokens: audience and app id keep their defaults.
 		"", "", "jitsi-meet",
-		// Firewall, then the guide's ports: the defaults (yes, no).
-		"", "",
+		// Firewall, the guide's ports and the advanced settings: the
+		// defaults (yes, no, no).
+		"", "", "",
 		// The plan cannot connect: 1 saves the answers (to the default
 		// file), 3 quits.
 		"1", "", "3",

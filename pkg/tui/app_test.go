@@ -169,7 +169,7 @@ const (
 	down  = tea.KeyDown
 )
 
-// fillForm answers every page up to the firewall ports, taking goldens.
+// fillForm answers every page up to the advanced settings, taking goldens.
 func fillForm(s *screen, goldens bool) {
 	shot := func(name string, want ...string) {
 		v := s.waitFor(want...)
@@ -213,6 +213,8 @@ func fillForm(s *screen, goldens bool) {
 	s.waitFor("Manage the firewall (UFW)?")
 	s.press(enter)
 	shot("firewall-ports", "Ports opened to everyone", "10000/udp", "┃ Also open the old guide's ports")
+	s.press(enter)
+	shot("advanced", "┃ Change the advanced settings?")
 }
 
 func TestFormPages(t *testing.T) {
@@ -528,6 +530,8 @@ func TestDefaultsFromTheLastRun(t *testing.T) {
 	s.waitFor("Janssen tokens", "> remembered-app")
 	s.press(enter, enter, enter)
 	s.waitFor("Manage the firewall (UFW)?")
+	s.press(enter)
+	s.waitFor("Change the advanced settings?")
 	s.press(enter)
 	s.waitFor("These answers cannot be used", "not in this test")
 	cfg := s.app.cfg

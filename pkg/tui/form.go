@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -60,6 +61,9 @@ func (f *form) pages() []page {
 		{title: "Janssen tokens", fields: f.tokenFields},
 		{title: "Firewall", fields: f.firewallFields},
 		{title: "Firewall ports", hide: func() bool { return !v.Firewall }, fields: f.portsFields},
+		{title: "Advanced", fields: f.advancedFields},
+		{title: "Jitsi packages", hide: func() bool { return !v.Advanced }, fields: f.packageFields},
+		{title: "Verify's test client", hide: func() bool { return !v.Advanced }, fields: f.testClientFields},
 	}
 }
 
@@ -171,19 +175,23 @@ func (f *form) keyFields() []huh.Field {
 
 func (f *form) sudoFields() []huh.Field {
 	v := f.v
-	env := fmt.Sprintf("JITSI_SUDO_PASSWORD_%d", v.core)
-	desc := fmt.Sprintf("What sudo asks for; empty when sudo needs no password. "+
-		"A saved answers file names it ${env:%s} and never holds it.", env)
+	return []huh.Field{f.secret(v.hostPath("sudo_password"), "sudo password",
+		"What sudo asks for; empty when sudo needs no password.", fmt.Sprintf("JITSI_SUDO_PASSWORD_%d", v.core), &v.SudoPassword)}
+}
+
+// secret is a field for a secret: not echoed on a terminal, and named in a
+// saved answers file as ${env:ENV}, never written there.
+func (f *form) secret(path, title, desc, env string, p *string) huh.Field {
+	desc += fmt.Sprintf(" A saved answers file names it ${env:%s} and never holds it.", env)
 	def := ""
-	if v.SudoPassword != "" {
+	if *p != "" {
 		def = "unchanged"
 	}
-	in := huh.NewInput().Title(f.label("sudo password", def)).Description(desc).
-		Value(&v.SudoPassword).Validate(f.validate(v.hostPath("sudo_password"), &v.SudoPassword, nil))
+	in := huh.NewInput().Title(f.label(title, def)).Description(desc).Value(p).Validate(f.validate(path, p, nil))
 	if !f.accessible || f.secretTTY {
 		in = in.EchoMode(huh.EchoModePassword)
 	}
-	return []huh.Field{f.described(in, desc)}
+	return f.described(in, desc)
 }
 
 func (f *form) jitsiFields() []huh.Field {
@@ -257,7 +265,45 @@ func (f *form) tokenFields() []huh.Field {
 	return []huh.Field{
 		f.input("janssen.audience", "Audience", "The aud that tokens must carry.", &v.Audience),
 		f.input("janssen.app_id", "App id", "Jitsi's application id; Prosody also accepts it as a token issuer.", &v.AppID),
-		f.input("janssen.client_id", "Client id", "The OpenID client the web app signs in with.", &v.ClientID),
+		f.described(f.text("janssen.client_id", "Client id", clientIDText, &v.ClientID, required(clientIDRequired)), clientIDText),
+	}
+}
+
+// required refuses an empty answer with why the key is needed.
+func required(why string) func(string) error {
+	return func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return errors.New(why)
+		}
+		return nil
+	}
+}
+
+func (f *form) advancedFields() []huh.Field {
+	return []huh.Field{
+		f.described(huh.NewConfirm().Title("Change the advanced settings?").Description(advancedText).
+			Affirmative("Yes").Negative("No").Value(&f.v.Advanced), advancedText),
+	}
+}
+
+func (f *form) packageFields() []huh.Field {
+	v := f.v
+	return []huh.Field{
+		f.input("jitsi.version", "Jitsi release", answers.Doc("jitsi.version"), &v.Version),
+		f.input("jitsi.repo.url", "Repository URL", answers.Doc("jitsi.repo.url"), &v.RepoURL),
+		f.input("jitsi.repo.suite", "Suite", answers.Doc("jitsi.repo.suite")+" "+answers.Doc("jitsi.repo"), &v.RepoSuite),
+		f.input("jitsi.repo.key_url", "Signing key URL", answers.Doc("jitsi.repo.key_url"), &v.RepoKeyURL),
+		f.input("jitsi.repo.key_fingerprint", "Signing key fingerprint", answers.Doc("jitsi.repo.key_fingerprint"), &v.RepoFingerprint),
+		f.input("apt.proxy", "apt proxy", answers.Doc("apt.proxy"), &v.AptProxy),
+	}
+}
+
+func (f *form) testClientFields() []huh.Field {
+	v := f.v
+	return []huh.Field{
+		f.input("janssen.test_client.client_id", "Test client id", answers.Doc("janssen.test_client")+" "+testClientText, &v.TestClientID),
+		f.secret("janssen.test_client.client_secret", "Test client secret", answers.Doc("janssen.test_client.client_secret"),
+			"JANSSEN_CLIENT_SECRET", &v.TestClientSecret),
 	}
 }
 
@@ -279,6 +325,12 @@ func (f *form) portsFields() []huh.Field {
 }
 
 const (
+	clientIDText     = "The OpenID client the web app signs in with."
+	clientIDRequired = "is required: the web app signs in with this Janssen client; register it with " +
+		"`jitsi-installer janssen client --answers FILE --register`, or create it in Janssen and give its id here"
+	advancedText = "Jitsi's package repository and release, an apt proxy, and the test client verify signs in with. " +
+		"Most installs keep them as they are."
+	testClientText = "Empty: verify skips the sign-in check."
 	issuerText     = "Exactly as Janssen's discovery document says it, e.g. https://login.example.com."
 	caText         = "Only for a Janssen with a private CA: its PEM certificate(s) on this machine."
 	firewallText   = "Allow SSH first, then what Jitsi needs from the world, and enable UFW."

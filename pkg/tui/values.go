@@ -52,6 +52,16 @@ type values struct {
 	Firewall   bool
 	GuidePorts bool
 
+	Advanced         bool // show the pages of the keys most installs keep as they are
+	Version          string
+	RepoURL          string
+	RepoSuite        string
+	RepoKeyURL       string
+	RepoFingerprint  string
+	AptProxy         string
+	TestClientID     string
+	TestClientSecret string
+
 	base       *answers.Config // what the form started from; keeps every key it does not ask
 	core       int             // index of the host the form edits
 	discovery  string          // a discovery_url the answers set on purpose
@@ -119,6 +129,11 @@ func newValues(cfg *answers.Config) *values {
 	}
 
 	v.Firewall, v.GuidePorts = c.Firewall.Enabled, c.Firewall.OpenGuidePorts
+
+	r := c.Jitsi.Repo
+	v.Version, v.RepoURL, v.RepoSuite, v.RepoKeyURL, v.RepoFingerprint = c.Jitsi.Version, r.URL, r.Suite, r.KeyURL, r.KeyFingerprint
+	v.AptProxy = c.APT.Proxy
+	v.TestClientID, v.TestClientSecret = j.TestClient.ClientID, j.TestClient.ClientSecret
 	return v
 }
 
@@ -188,6 +203,11 @@ func (v *values) config() *answers.Config {
 	c.Janssen.Audience, c.Janssen.AppID, c.Janssen.ClientID = v.Audience, v.AppID, v.ClientID
 
 	c.Firewall.Enabled, c.Firewall.OpenGuidePorts = v.Firewall, v.Firewall && v.GuidePorts
+
+	c.Jitsi.Version = v.Version
+	c.Jitsi.Repo = answers.Repo{URL: v.RepoURL, Suite: v.RepoSuite, KeyURL: v.RepoKeyURL, KeyFingerprint: v.RepoFingerprint}
+	c.APT.Proxy = v.AptProxy
+	c.Janssen.TestClient = answers.TestClient{ClientID: v.TestClientID, ClientSecret: v.TestClientSecret}
 	return &c
 }
 
@@ -227,6 +247,22 @@ func (v *values) field(path string) *string {
 		return &v.AppID
 	case "janssen.client_id":
 		return &v.ClientID
+	case "jitsi.version":
+		return &v.Version
+	case "jitsi.repo.url":
+		return &v.RepoURL
+	case "jitsi.repo.suite":
+		return &v.RepoSuite
+	case "jitsi.repo.key_url":
+		return &v.RepoKeyURL
+	case "jitsi.repo.key_fingerprint":
+		return &v.RepoFingerprint
+	case "apt.proxy":
+		return &v.AptProxy
+	case "janssen.test_client.client_id":
+		return &v.TestClientID
+	case "janssen.test_client.client_secret":
+		return &v.TestClientSecret
 	}
 	return nil
 }

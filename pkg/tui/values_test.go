@@ -68,7 +68,8 @@ func pathOf(v *values, in *huh.Input) string {
 	for _, path := range []string{v.hostPath("address"), v.hostPath("port"), v.hostPath("user"), v.hostPath("key_file"),
 		v.hostPath("sudo_password"), "domain", "letsencrypt.email", "letsencrypt.server", "letsencrypt.ca_bundle",
 		"tls.cert_file", "tls.key_file", "janssen.issuer", "janssen.ca_bundle", "janssen.audience", "janssen.app_id",
-		"janssen.client_id"} {
+		"janssen.client_id", "jitsi.version", "jitsi.repo.url", "jitsi.repo.suite", "jitsi.repo.key_url",
+		"jitsi.repo.key_fingerprint", "apt.proxy", "janssen.test_client.client_id", "janssen.test_client.client_secret"} {
 		p := v.field(path)
 		old := *p
 		*p = mark
@@ -180,7 +181,8 @@ func TestFormAcceptsGoodAnswers(t *testing.T) {
 	for path, check := range validators(t, f) {
 		good := map[string]string{"domain": "meet.example.com", "janssen.issuer": "https://login.example.com",
 			"hosts[0].address": "203.0.113.10", "hosts[0].port": "2222", "hosts[0].user": "ops",
-			"letsencrypt.email": "ops@example.com", "letsencrypt.server": "https://acme.example.com/dir"}[path]
+			"letsencrypt.email": "ops@example.com", "letsencrypt.server": "https://acme.example.com/dir",
+			"janssen.client_id": "jitsi-meet"}[path]
 		if err := check(good); err != nil {
 			t.Errorf("%s = %q: %v", path, good, err)
 		}
