@@ -142,7 +142,8 @@ func TestInteractiveInstall(t *testing.T) {
 	m.keys("Enter")
 	m.waitFor(time.Minute, []string{"┃ Meeting domain", `* contains ";"`})
 	m.keys("C-u", tg.Domain)
-	m.next("Certificate")
+	m.waitFor(time.Minute, []string{"✓ meetings at https://" + tg.Domain + "/"})
+	m.next("┃ Certificate")
 	m.next("Contact address of the ACME account")
 	m.next("ACME server")
 	m.next("ACME directory URL") // Pebble is a private ACME server
