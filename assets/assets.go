@@ -44,15 +44,15 @@ type Data struct {
 	Shard, Region, Environment string
 
 	// TLS.
-	CertFile, KeyFile string   // what nginx serves, e.g. /etc/letsencrypt/live/DOMAIN/fullchain.pem
-	TURN              bool     // coturn is installed
+	CertFile, KeyFile string // what nginx serves, e.g. /etc/letsencrypt/live/DOMAIN/fullchain.pem
+	TURN              bool   // coturn is installed
 	// TURN443Host, when set, is a second name of the host whose TLS on port
 	// 443 nginx passes to coturn (SNI routing): TURN for networks that
 	// allow only 443. The web server then listens on WebLoopback.
 	TURN443Host                   string
-	TURNTCPRelay                  bool // RFC 6062 TCP relay endpoints
-	TURNUserQuota, TURNTotalQuota int  // coturn's allocation quotas; 0: no limit
-	XMPPFrom          []string // CIDRs of remote videobridges (noted in the Prosody config)
+	TURNTCPRelay                  bool     // RFC 6062 TCP relay endpoints
+	TURNUserQuota, TURNTotalQuota int      // coturn's allocation quotas; 0: no limit
+	XMPPFrom                      []string // CIDRs of remote videobridges (noted in the Prosody config)
 
 	// Scale out: videobridges on other hosts (see docs/scale-out.md).
 	XMPPHost      string   // where the bridge reaches Prosody's 5222; empty: localhost (the core's own bridge)
