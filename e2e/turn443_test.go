@@ -12,7 +12,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -77,16 +76,7 @@ func TestTURNOn443(t *testing.T) {
 // returns its path.
 func withTURN(t *testing.T, tg *sandbox.Target, name string, keys ...string) string {
 	t.Helper()
-	b, err := os.ReadFile(tg.AnswersFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(filepath.Dir(tg.AnswersFile), name)
-	s := string(b) + "turn:\n  " + strings.Join(keys, "\n  ") + "\n"
-	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return answersCopy(t, tg, name, func(s string) string { return s + "turn:\n  " + strings.Join(keys, "\n  ") + "\n" })
 }
 
 // converged: a re-run changes nothing.
