@@ -54,6 +54,13 @@ func TestTURNOn443(t *testing.T) {
 	} else {
 		t.Logf("TURN over TLS on 443: relay address %s", relay)
 	}
+	// coturn's TLS rules hold through nginx: nginx only reads the hello.
+	old := tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second}, Config: &tls.Config{ServerName: host,
+		InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}} // only the version is under test
+	if c, err := old.DialContext(context.Background(), "tcp", net.JoinHostPort(tg.Address, "443")); err == nil {
+		c.Close()
+		t.Errorf("TLS 1.1 to %s on 443 is accepted", host)
+	}
 	if v := jitsi(t, false, "verify", "--answers", on); v.code != 0 {
 		t.Errorf("verify: exit %d\n%s", v.code, v.out)
 	}
