@@ -49,8 +49,12 @@ func TestTURNOn443(t *testing.T) {
 		t.Errorf("nginx logs %q, want the client's address %s first (PROXY protocol)", last, tg.HostAddress)
 	}
 	coturnTLS(t, tg)
+	// The relay address is one peers can reach: the host's, as for a
+	// client on 5349, not the loopback nginx and coturn talk over.
 	if relay, err := allocateOn443(t, tg, host); err != nil {
 		t.Errorf("TURN allocation over TLS on %s:443 (SNI %s): %v", tg.Address, host, err)
+	} else if ip, _, _ := net.SplitHostPort(relay.String()); ip != tg.Address {
+		t.Errorf("TURN over TLS on 443 relays on %s, want the host's address %s", relay, tg.Address)
 	} else {
 		t.Logf("TURN over TLS on 443: relay address %s", relay)
 	}
