@@ -49,7 +49,7 @@ func testData() Data {
 		CertFile:       "/etc/letsencrypt/live/meet.example.com/fullchain.pem",
 		KeyFile:        "/etc/letsencrypt/live/meet.example.com/privkey.pem",
 		TURN:           true,
-		TURNUserQuota:  12,
+		TURNUserQuota:  100,
 		TURNTotalQuota: 1200,
 		XMPPFrom:       []string{"10.20.0.0/24"},
 		ProsodyModules: allModules,

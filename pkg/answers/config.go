@@ -116,7 +116,7 @@ type Jitsi struct {
 type TURN struct {
 	TLS443Host string `yaml:"tls_443_host" kind:"domain" doc:"Second DNS name of the core host, e.g. turn.meet.example.com, for TURN over TLS on port 443 (nginx passes it to coturn by SNI); it needs its own DNS record and goes into the certificate; empty: off."`
 	TCPRelay   bool   `yaml:"tcp_relay" doc:"Let clients open TCP relay connections to peers (RFC 6062); WebRTC never asks for them."`
-	UserQuota  int    `yaml:"user_quota" min:"0" doc:"Most relay allocations at once per TURN user (one set of credentials); 0: no limit."`
+	UserQuota  int    `yaml:"user_quota" min:"0" doc:"Most relay allocations at once per TURN user name (the sessions that signed in in the same second share one); 0: no limit."`
 	TotalQuota int    `yaml:"total_quota" min:"0" doc:"Most relay allocations at once on the server; 0: no limit."`
 }
 
@@ -159,10 +159,12 @@ const (
 	DefaultSTUNServer   = "meet-jit-si-turnrelay.jitsi.net:443"
 	DefaultChannelLastN = 20
 	DefaultBackupsKeep  = 10
-	// A web client allocates on each TURN URI for the bridge and for a
-	// peer-to-peer call (two to six at once); twelve leaves room for ICE
-	// restarts. 1200 is a hundred such clients.
-	DefaultTURNUserQuota  = 12
+	// Prosody's TURN user name is the credentials' expiry second, shared
+	// by every session that signed in that second; a web client allocates
+	// on each TURN URI for the bridge and for a peer-to-peer call (up to
+	// six at once). 100 serves a burst of sign-ins, 1200 about 200 relayed
+	// clients (docs/media.md).
+	DefaultTURNUserQuota  = 100
 	DefaultTURNTotalQuota = 1200
 	// VersionLatest as jitsi.version: the newest release at the first
 	// install, then the release installed.
