@@ -44,9 +44,15 @@ type Data struct {
 	Shard, Region, Environment string
 
 	// TLS.
-	CertFile, KeyFile string   // what nginx serves, e.g. /etc/letsencrypt/live/DOMAIN/fullchain.pem
-	TURN              bool     // coturn is installed
-	XMPPFrom          []string // CIDRs of remote videobridges (noted in the Prosody config)
+	CertFile, KeyFile string // what nginx serves, e.g. /etc/letsencrypt/live/DOMAIN/fullchain.pem
+	TURN              bool   // coturn is installed
+	// TURN443Host, when set, is a second name of the host whose TLS on port
+	// 443 nginx passes to coturn (SNI routing): TURN for networks that
+	// allow only 443. The web server then listens on WebLoopback.
+	TURN443Host                   string
+	TURNTCPRelay                  bool     // RFC 6062 TCP relay endpoints
+	TURNUserQuota, TURNTotalQuota int      // coturn's allocation quotas; 0: no limit
+	XMPPFrom                      []string // CIDRs of remote videobridges (noted in the Prosody config)
 
 	// Scale out: videobridges on other hosts (see docs/scale-out.md).
 	XMPPHost      string   // where the bridge reaches Prosody's 5222; empty: localhost (the core's own bridge)
@@ -83,6 +89,7 @@ const (
 	KeyRefresh        = "jwks-refresh.py"
 	KeyRefreshService = "jwks-refresh.service"
 	KeyRefreshTimer   = "jwks-refresh.timer"
+	NginxStream       = "nginx-stream.conf"
 )
 
 // Fixed locations on the host that the templates refer to each other by.
@@ -97,12 +104,18 @@ const (
 	// KeysJWKS is the JWKS of Janssen's RSA signing keys in KeysDir, served
 	// beside the PEM files: what Prosody's cache_keys_url reads.
 	KeysJWKS = "jwks.json"
+	// WebLoopback is where the web server listens when nginx's stream
+	// module owns port 443 (TURN443Host); TURNLoopback is the hop that
+	// passes TLS for the TURN name on to coturn's TLS port.
+	WebLoopback  = "127.0.0.1:4444"
+	TURNLoopback = "127.0.0.1:4445"
+	TURNTLSPort  = 5349
 )
 
 // Names lists every template in a stable order.
 func Names() []string {
 	return []string{Prosody, Jicofo, JVB, ConfigJS, Nginx, TURN, CertbotDeployHook,
-		KeyServerSite, KeyRefresh, KeyRefreshService, KeyRefreshTimer}
+		KeyServerSite, KeyRefresh, KeyRefreshService, KeyRefreshTimer, NginxStream}
 }
 
 // Dest is the path on the host where the rendered file belongs.
@@ -130,6 +143,11 @@ func Dest(name, domain string) string {
 		return "/etc/systemd/system/" + KeyRefreshUnit + ".service"
 	case KeyRefreshTimer:
 		return "/etc/systemd/system/" + KeyRefreshUnit + ".timer"
+	case NginxStream:
+		// Debian's nginx.conf includes modules-enabled/*.conf at the top
+		// level, where a stream block belongs, after 50-mod-stream.conf
+		// loads the module.
+		return "/etc/nginx/modules-enabled/60-jitsi-installer-stream.conf"
 	}
 	return ""
 }
@@ -209,6 +227,9 @@ type view struct {
 	KeyServerListen, KeyServerPath         string // nginx listen address and location prefix
 	TokenAuthURL, TokenLogoutURL           string
 	TokenService                           string
+	WebLoopback, TURNLoopback              string
+	TURNTLSPort                            int
+	NginxStreamFile                        string // Dest(NginxStream)
 }
 
 // Has reports whether the optional Prosody module is present on the host.
@@ -279,10 +300,12 @@ var required = map[string][]string{
 	CertbotDeployHook: {"Domain", "CertFile", "KeyFile"},
 	KeyServerSite:     {"KeyServerURL"},
 	KeyRefresh:        {"JWKSURL", "KeyServerURL"},
+	NginxStream:       {"Domain", "TURN443Host"},
 }
 
 func prepare(name string, d Data) (view, error) {
-	v := view{Data: d, KeysDir: KeysDir, KeyRefreshUnit: KeyRefreshUnit, RefreshScript: Dest(KeyRefresh, ""), JWKSFile: KeysJWKS}
+	v := view{Data: d, KeysDir: KeysDir, KeyRefreshUnit: KeyRefreshUnit, RefreshScript: Dest(KeyRefresh, ""), JWKSFile: KeysJWKS,
+		WebLoopback: WebLoopback, TURNLoopback: TURNLoopback, TURNTLSPort: TURNTLSPort, NginxStreamFile: Dest(NginxStream, "")}
 	if err := validate(d); err != nil {
 		return v, err
 	}
@@ -291,7 +314,7 @@ func prepare(name string, d Data) (view, error) {
 		"FocusPassword": d.FocusPassword, "JVBPassword": d.JVBPassword, "TURNSecret": d.TURNSecret,
 		"JVBInstanceID": d.JVBInstanceID, "ClientID": d.ClientID, "AuthorizeURL": d.AuthorizeURL,
 		"TokenURL": d.TokenURL, "CertFile": d.CertFile, "KeyFile": d.KeyFile,
-		"KeyServerURL": d.KeyServerURL, "JWKSURL": d.JWKSURL,
+		"KeyServerURL": d.KeyServerURL, "JWKSURL": d.JWKSURL, "TURN443Host": d.TURN443Host,
 	}
 	need := append([]string(nil), required[name]...)
 	if name == Prosody {
@@ -364,6 +387,17 @@ var (
 func validate(d Data) error {
 	if d.Domain != "" && (len(d.Domain) > 253 || !hostnameRE.MatchString(d.Domain)) {
 		return fmt.Errorf("field Domain %q is not a lowercase DNS name", d.Domain)
+	}
+	if d.TURN443Host != "" {
+		if len(d.TURN443Host) > 253 || !hostnameRE.MatchString(d.TURN443Host) {
+			return fmt.Errorf("TURN443Host %q is not a lowercase DNS name", d.TURN443Host)
+		}
+		if d.TURN443Host == d.Domain || !d.TURN {
+			return fmt.Errorf("TURN443Host %q needs TURN and a name other than Domain", d.TURN443Host)
+		}
+	}
+	if d.TURNUserQuota < 0 || d.TURNTotalQuota < 0 {
+		return fmt.Errorf("TURNUserQuota %d, TURNTotalQuota %d: use 0 (no limit) or more", d.TURNUserQuota, d.TURNTotalQuota)
 	}
 	for _, f := range []struct{ name, val string }{
 		{"AppID", d.AppID}, {"Audience", d.Audience}, {"ClientID", d.ClientID},

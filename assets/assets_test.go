@@ -49,6 +49,8 @@ func testData() Data {
 		CertFile:       "/etc/letsencrypt/live/meet.example.com/fullchain.pem",
 		KeyFile:        "/etc/letsencrypt/live/meet.example.com/privkey.pem",
 		TURN:           true,
+		TURNUserQuota:  100,
+		TURNTotalQuota: 1200,
 		XMPPFrom:       []string{"10.20.0.0/24"},
 		ProsodyModules: allModules,
 	}
@@ -57,6 +59,16 @@ func testData() Data {
 func keyServerData() Data {
 	d := testData()
 	d.KeyServerMode = true
+	return d
+}
+
+// turn443Data adds TURN over TLS on port 443 under a name of its own, with
+// TCP relay allowed and no quotas.
+func turn443Data() Data {
+	d := testData()
+	d.TURN443Host = "turn.meet.example.com"
+	d.TURNTCPRelay = true
+	d.TURNUserQuota, d.TURNTotalQuota = 0, 0
 	return d
 }
 
@@ -98,9 +110,15 @@ type variant struct {
 func variants() []variant {
 	var vs []variant
 	for _, n := range Names() {
-		vs = append(vs, variant{n, n, testData()})
+		if n != NginxStream {
+			vs = append(vs, variant{n, n, testData()})
+		}
 	}
 	return append(vs,
+		variant{NginxStream, NginxStream, turn443Data()},
+		variant{TURN + "-443", TURN, turn443Data()},
+		variant{Nginx + "-443", Nginx, turn443Data()},
+		variant{Prosody + "-443", Prosody, turn443Data()},
 		variant{Prosody + "-keyserver", Prosody, keyServerData()},
 		variant{Prosody + "-minimal", Prosody, minimalData()},
 		variant{ConfigJS + "-minimal", ConfigJS, minimalData()},
@@ -160,7 +178,7 @@ func TestEnabled(t *testing.T) {
 // TestSecretsOnlyWhereIntended: each secret is in the files of the
 // components that use it, once, and nowhere else.
 func TestSecretsOnlyWhereIntended(t *testing.T) {
-	d := testData()
+	d := turn443Data()
 	if got := Secrets(d); len(got) != 3 {
 		t.Fatalf("Secrets = %d values, want 3", len(got))
 	}
@@ -178,7 +196,7 @@ func TestSecretsOnlyWhereIntended(t *testing.T) {
 		}
 	}
 	noTurn := d
-	noTurn.TURN = false
+	noTurn.TURN, noTurn.TURN443Host = false, ""
 	if strings.Contains(string(mustRender(t, Prosody, noTurn)), d.TURNSecret) {
 		t.Error("Prosody config holds the TURN secret without a TURN server")
 	}
@@ -214,10 +232,14 @@ func TestBadValuesFail(t *testing.T) {
 		{"bad CIDR", func(d *Data) { d.XMPPFrom = []string{"10.0.0.0"} }, []string{Prosody}},
 		{"quote in region", func(d *Data) { d.Region = `eu"` }, []string{ConfigJS, JVB}},
 		{"last-n below -1", func(d *Data) { d.ChannelLastN = -2 }, []string{ConfigJS}},
+		{"uppercase TURN name", func(d *Data) { d.TURN443Host = "Turn.meet.example.com" }, Names()},
+		{"TURN name is the domain", func(d *Data) { d.TURN443Host = d.Domain }, Names()},
+		{"TURN name without TURN", func(d *Data) { d.TURN = false }, Names()},
+		{"negative quota", func(d *Data) { d.TURNUserQuota = -1 }, []string{TURN}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := testData()
+			d := turn443Data()
 			c.edit(&d)
 			for _, n := range c.fails {
 				_, err := Render(n, d)
@@ -249,9 +271,10 @@ func TestRequiredFields(t *testing.T) {
 		{Nginx, func(d *Data) { d.CertFile = "" }},
 		{TURN, func(d *Data) { d.TURNSecret = "" }},
 		{KeyRefresh, func(d *Data) { d.JWKSURL = "" }},
+		{NginxStream, func(d *Data) { d.TURN443Host = "" }},
 	}
 	for _, c := range cases {
-		d := testData()
+		d := turn443Data()
 		c.edit(&d)
 		if _, err := Render(c.name, d); err == nil {
 			t.Errorf("%s rendered with a required field missing", c.name)
@@ -365,27 +388,44 @@ func TestNginxAcceptsSites(t *testing.T) {
 	crt, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	run(t, exec.Command(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
 		"-subj", "/CN=meet.example.com", "-keyout", key, "-out", crt))
-	for i, d := range []Data{testData(), minimalData()} {
+	for i, d := range []Data{testData(), minimalData(), turn443Data()} {
 		d.CertFile, d.KeyFile = crt, key
 		site := writeTemp(t, dir, "site.conf", mustRender(t, Nginx, d))
 		keys := writeTemp(t, dir, "keyserver.conf", mustRender(t, KeyServerSite, d))
-		conf := writeTemp(t, dir, "nginx.conf", []byte(strings.Join([]string{
-			"pid " + dir + "/nginx.pid;",
-			"error_log " + dir + "/error.log;",
+		// As Debian's nginx.conf includes modules-enabled/*.conf: the
+		// stream module's load_module line, then the stream block.
+		var top []string
+		if d.TURN443Host != "" {
+			top = append(top, "load_module "+streamModule(t)+";",
+				"include "+writeTemp(t, dir, "stream.conf", mustRender(t, NginxStream, d))+";")
+		}
+		conf := writeTemp(t, dir, "nginx.conf", []byte(strings.Join(append(top,
+			"pid "+dir+"/nginx.pid;",
+			"error_log "+dir+"/error.log;",
 			"events {}",
 			"http {",
 			"    default_type application/octet-stream;",
 			"    access_log off;",
-			"    client_body_temp_path " + dir + "/body;",
-			"    proxy_temp_path " + dir + "/proxy;",
-			"    include " + site + ";",
-			"    include " + keys + ";",
-			"}", ""}, "\n")))
+			"    client_body_temp_path "+dir+"/body;",
+			"    proxy_temp_path "+dir+"/proxy;",
+			"    include "+site+";",
+			"    include "+keys+";",
+			"}", ""), "\n")))
 		out := run(t, exec.Command(nginx, "-t", "-p", dir, "-c", conf, "-e", dir+"/error.log"))
 		if !strings.Contains(out, "test is successful") {
 			t.Errorf("variant %d: nginx -t: %s", i, out)
 		}
 	}
+}
+
+// streamModule is Debian's nginx stream module (libnginx-mod-stream).
+func streamModule(t *testing.T) string {
+	t.Helper()
+	const so = "/usr/lib/nginx/modules/ngx_stream_module.so"
+	if _, err := os.Stat(so); err != nil {
+		testenv.Skip(t, "nginx's stream module is not installed (apt-get install libnginx-mod-stream)")
+	}
+	return so
 }
 
 func TestProsodyConfigIsLua(t *testing.T) {

@@ -48,17 +48,24 @@ func firstHost(st map[string]any) map[string]any {
 // jitsi: and returns its path.
 func withAnswers(t *testing.T, tg *sandbox.Target, name string, jitsiKeys ...string) string {
 	t.Helper()
+	return answersCopy(t, tg, name, func(s string) string {
+		if !strings.Contains(s, "\njitsi:\n") {
+			t.Fatalf("%s has no jitsi: section", tg.AnswersFile)
+		}
+		return strings.Replace(s, "\njitsi:\n", "\njitsi:\n  "+strings.Join(jitsiKeys, "\n  ")+"\n", 1)
+	})
+}
+
+// answersCopy writes tg's answers file as edit changes it next to it and
+// returns its path.
+func answersCopy(t *testing.T, tg *sandbox.Target, name string, edit func(string) string) string {
+	t.Helper()
 	b, err := os.ReadFile(tg.AnswersFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(b)
-	if !strings.Contains(s, "\njitsi:\n") {
-		t.Fatalf("%s has no jitsi: section", tg.AnswersFile)
-	}
-	s = strings.Replace(s, "\njitsi:\n", "\njitsi:\n  "+strings.Join(jitsiKeys, "\n  ")+"\n", 1)
 	p := filepath.Join(filepath.Dir(tg.AnswersFile), name)
-	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+	if err := os.WriteFile(p, []byte(edit(string(b))), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p

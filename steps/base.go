@@ -55,6 +55,11 @@ func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) 
 		})
 		return []installer.Resource{&installer.Packages{Names: names}}, nil
 	}
+	// TURN on port 443 routes by name in nginx's stream module, a package
+	// of its own on every release.
+	if turnHost(s.cfg) != "" {
+		names = append(names, "libnginx-mod-stream")
+	}
 	rs := []installer.Resource{&installer.Packages{Names: names}}
 	// Private CAs for Janssen and the ACME server go into the system store:
 	// Prosody, curl and certbot's renewals all read it.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
@@ -56,24 +57,44 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d, "-keyout", key, "-out", crt},
 			Creates: crt}), nil
 	}
-	args := []string{"certbot", "certonly", "--webroot", "-w", "/usr/share/jitsi-meet", "-d", d,
-		"--cert-name", d, "--email", s.cfg.LetsEncrypt.Email, "--agree-tos", "--no-eff-email",
-		"--non-interactive", "--keep-until-expiring", "--server", s.cfg.LetsEncrypt.Server}
-	env := map[string]string{}
-	if s.cfg.LetsEncrypt.CABundle != "" {
-		env["REQUESTS_CA_BUNDLE"] = acmeCA
-	}
 	// A firewall that is already on must let the ACME server in first.
 	if s.cfg.Firewall.Enabled {
 		rs = append(rs, httpRule())
 	}
-	return append(rs,
-		&installer.Command{Name: "certbot certificate for " + d, Args: args, Env: env,
-			Unless: []string{"openssl", "x509", "-checkend", strconv.Itoa(renewBefore), "-noout", "-in", crt},
-			Hint: "the ACME server must reach http://" + d + "/.well-known/acme-challenge/ on this host: check that " + d +
-				" resolves to it, that port 80 is open to the world, and the ACME server and email in the answers file"},
-		&installer.Service{Name: "certbot.timer"},
-	), nil
+	issue := certbot(s.cfg, d)
+	issue.Unless = []string{"openssl", "x509", "-checkend", strconv.Itoa(renewBefore), "-noout", "-in", crt}
+	return append(rs, issue, &installer.Service{Name: "certbot.timer"}), nil
+}
+
+// certbot gets the domain's certificate for names (the domain first) by
+// HTTP-01 through nginx's port 80, growing the certificate when a name is
+// new.
+func certbot(cfg *answers.Config, names ...string) *installer.Command {
+	d := cfg.Domain
+	args := []string{"certbot", "certonly", "--webroot", "-w", "/usr/share/jitsi-meet"}
+	for _, n := range names {
+		args = append(args, "-d", n)
+	}
+	args = append(args, "--cert-name", d, "--email", cfg.LetsEncrypt.Email, "--agree-tos", "--no-eff-email",
+		"--non-interactive", "--keep-until-expiring", "--server", cfg.LetsEncrypt.Server)
+	if len(names) > 1 {
+		args = append(args, "--expand")
+	}
+	env := map[string]string{}
+	if cfg.LetsEncrypt.CABundle != "" {
+		env["REQUESTS_CA_BUNDLE"] = acmeCA
+	}
+	var urls []string
+	for _, n := range names {
+		urls = append(urls, "http://"+n+"/.well-known/acme-challenge/")
+	}
+	list, resolves := strings.Join(names, " and "), " resolves"
+	if len(names) > 1 {
+		resolves = " resolve"
+	}
+	return &installer.Command{Name: "certbot certificate for " + list, Args: args, Env: env,
+		Hint: "the ACME server must reach " + strings.Join(urls, " and ") + " on this host: check that " + list +
+			resolves + " to it, that port 80 is open to the world, and the ACME server and email in the answers file"}
 }
 
 func (s *certificate) Checks(*installer.Host) []installer.Check {

@@ -91,6 +91,7 @@ func coreSteps(e *env) []installer.Step {
 		web(e),            // 10. config.js: hosts, p2p, Janssen sign-in
 		&certificate{e},   // 12. TLS: Let's Encrypt, own or self-signed
 		nginxSite(e),      // 11. nginx: TLS, CORS, BOSH, WebSockets (needs the certificate)
+		&turn443{e},       //     TURN over TLS on 443 by SNI (needs the site's port 80 for the name)
 		&prosodyCerts{e},  // 13. the domain's certificate for Prosody
 		&videobridges{e},  //     what the bridges on other hosts need from the core
 		&firewall{e},      // 14. UFW: SSH first, then the media and web ports

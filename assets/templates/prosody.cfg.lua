@@ -19,7 +19,11 @@ external_service_secret = {{lua .TURNSecret}};
 external_services = {
      { type = "stun", host = {{lua .Domain}}, port = 3478 },
      { type = "turn", host = {{lua .Domain}}, port = 3478, transport = "udp", secret = true, ttl = 86400, algorithm = "turn" },
-     { type = "turns", host = {{lua .Domain}}, port = 5349, transport = "tcp", secret = true, ttl = 86400, algorithm = "turn" }
+     { type = "turns", host = {{lua .Domain}}, port = {{.TURNTLSPort}}, transport = "tcp", secret = true, ttl = 86400, algorithm = "turn" }
+{{- if .TURN443Host}},
+     -- for networks that allow only 443: nginx passes this name to coturn
+     { type = "turns", host = {{lua .TURN443Host}}, port = 443, transport = "tcp", secret = true, ttl = 86400, algorithm = "turn" }
+{{- end}}
 };
 {{- end}}
 

@@ -48,6 +48,7 @@ type Config struct {
 	LetsEncrypt LetsEncrypt `yaml:"letsencrypt" doc:"ACME account and server, used when tls.mode is letsencrypt."`
 	Janssen     Janssen     `yaml:"janssen" doc:"Janssen IAM that issues the tokens Jitsi accepts."`
 	Jitsi       Jitsi       `yaml:"jitsi" doc:"Jitsi Meet packages and settings."`
+	TURN        TURN        `yaml:"turn" doc:"coturn, when jitsi.turn is true (docs/media.md)."`
 	APT         APT         `yaml:"apt" doc:"Package manager on the hosts."`
 	Firewall    Firewall    `yaml:"firewall" doc:"UFW on the hosts."`
 	Backups     Backups     `yaml:"backups" doc:"Copies of the files each run replaces, kept on the hosts under /var/backups/jitsi-installer/RUN-ID."`
@@ -111,6 +112,14 @@ type Jitsi struct {
 	CoreBridge   bool       `yaml:"core_bridge" doc:"Run a videobridge on the core host too; false needs a host with role videobridge."`
 }
 
+// TURN tunes coturn and adds TURN over TLS on port 443.
+type TURN struct {
+	TLS443Host string `yaml:"tls_443_host" kind:"domain" doc:"Second DNS name of the core host, e.g. turn.meet.example.com, for TURN over TLS on port 443 (nginx passes it to coturn by SNI); it needs its own DNS record and goes into the certificate; empty: off."`
+	TCPRelay   bool   `yaml:"tcp_relay" doc:"Let clients open TCP relay connections to peers (RFC 6062); WebRTC never asks for them."`
+	UserQuota  int    `yaml:"user_quota" min:"0" doc:"Most relay allocations at once per TURN user name (the sessions that signed in in the same second share one); 0: no limit."`
+	TotalQuota int    `yaml:"total_quota" min:"0" doc:"Most relay allocations at once on the server; 0: no limit."`
+}
+
 // Repo is an APT repository with its signing key.
 type Repo struct {
 	URL            string `yaml:"url" kind:"url" doc:"Repository URL (http or https)."`
@@ -150,6 +159,13 @@ const (
 	DefaultSTUNServer   = "meet-jit-si-turnrelay.jitsi.net:443"
 	DefaultChannelLastN = 20
 	DefaultBackupsKeep  = 10
+	// Prosody's TURN user name is the credentials' expiry second, shared
+	// by every session that signed in that second; a web client allocates
+	// on each TURN URI for the bridge and for a peer-to-peer call (up to
+	// six at once). 100 serves a burst of sign-ins, 1200 about 200 relayed
+	// clients (docs/media.md).
+	DefaultTURNUserQuota  = 100
+	DefaultTURNTotalQuota = 1200
 	// VersionLatest as jitsi.version: the newest release at the first
 	// install, then the release installed.
 	VersionLatest = "latest"
@@ -202,6 +218,13 @@ func applyDefaults(c *Config, given func(path string) bool) {
 	}
 	if !given("jitsi.stun_servers") {
 		j.STUNServers = []string{DefaultSTUNServer}
+	}
+
+	if !given("turn.user_quota") {
+		c.TURN.UserQuota = DefaultTURNUserQuota
+	}
+	if !given("turn.total_quota") {
+		c.TURN.TotalQuota = DefaultTURNTotalQuota
 	}
 
 	if !given("firewall.enabled") {

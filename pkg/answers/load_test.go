@@ -181,6 +181,7 @@ func TestValidFiles(t *testing.T) {
 			Deployment:   Deployment{Shard: "shard-1", Region: "default", Environment: "production"},
 			STUNServers:  []string{DefaultSTUNServer},
 		},
+		TURN:     TURN{UserQuota: DefaultTURNUserQuota, TotalQuota: DefaultTURNTotalQuota},
 		Firewall: Firewall{Enabled: true},
 		Backups:  Backups{Keep: DefaultBackupsKeep},
 	}

@@ -307,6 +307,8 @@ func (d *decoder) validate(c *Config) {
 		d.need("letsencrypt.email", c.LetsEncrypt.Email, "tls.mode letsencrypt")
 	}
 
+	d.checkTURN(c)
+
 	tc := c.Janssen.TestClient
 	if tc.ClientID != "" {
 		d.need("janssen.test_client.client_secret", tc.ClientSecret, "janssen.test_client.client_id")
@@ -314,6 +316,48 @@ func (d *decoder) validate(c *Config) {
 	if tc.ClientSecret != "" {
 		d.need("janssen.test_client.client_id", tc.ClientID, "janssen.test_client.client_secret")
 	}
+}
+
+// checkTURN: TURN on 443 needs coturn and a name of its own, which an own
+// certificate must cover.
+func (d *decoder) checkTURN(c *Config) {
+	host := c.TURN.TLS443Host
+	if host == "" || d.bad["turn.tls_443_host"] {
+		return
+	}
+	switch {
+	case !c.Jitsi.Turn:
+		d.add(nil, "turn.tls_443_host", "needs jitsi.turn true: there is no TURN server to route to")
+	case strings.EqualFold(host, c.Domain):
+		d.add(nil, "turn.tls_443_host", "must differ from domain: nginx tells the web app and TURN apart by this name")
+	case c.TLS.Mode == TLSOwn && c.TLS.CertFile != "" && !d.bad["tls.cert_file"] && !d.opts.SkipFileChecks:
+		if msg := d.certCovers(c.TLS.CertFile, host); msg != "" {
+			d.add(nil, "turn.tls_443_host", "%s", msg)
+		}
+	}
+}
+
+// certCovers says why the first certificate in file is not valid for host,
+// or "" when it is.
+func (d *decoder) certCovers(file, host string) string {
+	data, err := readLimited(d.opts.ReadFile, file)
+	if err != nil {
+		return ""
+	}
+	for b, rest := pem.Decode(data); b != nil; b, rest = pem.Decode(rest) {
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return ""
+		}
+		if cert.VerifyHostname(host) != nil {
+			return fmt.Sprintf("is not in tls.cert_file %s: add %s to the certificate's names (subjectAltName)", file, host)
+		}
+		return ""
+	}
+	return ""
 }
 
 // need reports path as missing when value is empty and nothing else has been
