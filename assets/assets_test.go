@@ -378,6 +378,7 @@ func TestNginxAcceptsSites(t *testing.T) {
 			"http {",
 			"    default_type application/octet-stream;",
 			"    access_log off;",
+			"    server_tokens off; # as trixie's nginx.conf has it",
 			"    client_body_temp_path " + dir + "/body;",
 			"    proxy_temp_path " + dir + "/proxy;",
 			"    include " + site + ";",
