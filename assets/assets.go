@@ -61,6 +61,10 @@ type Data struct {
 	NoLocalBridge bool     // the core runs no bridge of its own (jitsi.core_bridge false)
 	Bridges       []Bridge // remote videobridges whose websockets the core's nginx proxies
 
+	// Hardening choices that stay optional (docs/hardening.md).
+	Federation     bool     // Prosody talks to other XMPP servers (s2s)
+	FrameAncestors []string // extra https origins (or "*") that may frame the meeting
+
 	// ProsodyModules names the optional Prosody modules present on the host, as
 	// they appear in modules_enabled (mod_NAME.lua in Prosody's or Jitsi's
 	// plugin directory). Features whose modules are missing are left out, so an
@@ -99,6 +103,9 @@ const (
 	KeysDir = "/var/lib/jitsi-installer-keys"
 	// KeyRefreshUnit is the systemd unit name (without suffix) of the refresh job.
 	KeyRefreshUnit = "jitsi-installer-jwks-refresh"
+	// KeyRefreshUser is the system user the refresh job runs as: it owns
+	// KeysDir and nothing else.
+	KeyRefreshUser = "jitsi-keys"
 	// DefaultKeyServerURL is a loopback address no Jitsi component uses.
 	DefaultKeyServerURL = "http://127.0.0.1:8089/asap"
 	// KeysJWKS is the JWKS of Janssen's RSA signing keys in KeysDir, served
@@ -222,6 +229,7 @@ var templates = template.Must(template.New("").Option("missingkey=error").Funcs(
 type view struct {
 	Data
 	KeysDir, KeyRefreshUnit, RefreshScript string
+	KeyRefreshUser                         string
 	KeyServerBase                          string // asap_key_server without a trailing slash
 	JWKSFile                               string // KeysJWKS
 	KeyServerListen, KeyServerPath         string // nginx listen address and location prefix
@@ -230,6 +238,9 @@ type view struct {
 	WebLoopback, TURNLoopback              string
 	TURNTLSPort                            int
 	NginxStreamFile                        string // Dest(NginxStream)
+	// FrameAncestorsCSP is the meeting's own origin, Janssen's and
+	// Data.FrameAncestors as a CSP source list; * when one of them is *.
+	FrameAncestorsCSP string
 }
 
 // Has reports whether the optional Prosody module is present on the host.
@@ -304,7 +315,8 @@ var required = map[string][]string{
 }
 
 func prepare(name string, d Data) (view, error) {
-	v := view{Data: d, KeysDir: KeysDir, KeyRefreshUnit: KeyRefreshUnit, RefreshScript: Dest(KeyRefresh, ""), JWKSFile: KeysJWKS,
+	v := view{Data: d, KeysDir: KeysDir, KeyRefreshUnit: KeyRefreshUnit, KeyRefreshUser: KeyRefreshUser,
+		RefreshScript: Dest(KeyRefresh, ""), JWKSFile: KeysJWKS,
 		WebLoopback: WebLoopback, TURNLoopback: TURNLoopback, TURNTLSPort: TURNTLSPort, NginxStreamFile: Dest(NginxStream, "")}
 	if err := validate(d); err != nil {
 		return v, err
@@ -337,12 +349,29 @@ func prepare(name string, d Data) (view, error) {
 			v.KeyServerPath = "/" + v.KeyServerPath
 		}
 	}
+	v.FrameAncestorsCSP = frameAncestors(d)
 	if name == ConfigJS {
 		if err := signIn(&v); err != nil {
 			return v, err
 		}
 	}
 	return v, nil
+}
+
+// frameAncestors lists who may embed the meeting: the meeting itself,
+// Janssen's pages (the IFrame API from its portal) and the extra origins.
+func frameAncestors(d Data) string {
+	src := []string{"'self'"}
+	if d.JanssenOrigin != "" {
+		src = append(src, d.JanssenOrigin)
+	}
+	for _, o := range d.FrameAncestors {
+		if o == "*" {
+			return "*"
+		}
+		src = append(src, o)
+	}
+	return strings.Join(src, " ")
 }
 
 // signIn derives the web client's sign-in settings. Jitsi's static/sso.html
@@ -424,6 +453,18 @@ func validate(d Data) error {
 		}
 		if err != nil {
 			return fmt.Errorf("JanssenOrigin %q: %w", d.JanssenOrigin, err)
+		}
+	}
+	for _, o := range d.FrameAncestors {
+		if o == "*" {
+			continue
+		}
+		u, err := webURL(o)
+		if err == nil && (u.Scheme != "https" || u.Path != "" || u.RawQuery != "") {
+			err = fmt.Errorf("must be https://host[:port] only")
+		}
+		if err != nil {
+			return fmt.Errorf("FrameAncestors %q: %w", o, err)
 		}
 	}
 	if d.KeyServerURL != "" {

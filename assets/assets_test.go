@@ -225,6 +225,8 @@ func TestBadValuesFail(t *testing.T) {
 		{"semicolon in cert path", func(d *Data) { d.CertFile = "/etc/ssl/a.pem; include /etc/passwd" }, []string{Nginx, CertbotDeployHook}},
 		{"relative key path", func(d *Data) { d.KeyFile = "privkey.pem" }, []string{Nginx}},
 		{"origin with path", func(d *Data) { d.JanssenOrigin = "https://jans.example.com/x" }, []string{Nginx}},
+		{"frame ancestor with a directive", func(d *Data) { d.FrameAncestors = []string{"https://a.example.com; script-src *"} }, []string{Nginx}},
+		{"frame ancestor over http", func(d *Data) { d.FrameAncestors = []string{"http://a.example.com"} }, []string{Nginx}},
 		{"key server not on loopback", func(d *Data) { d.KeyServerURL = "http://192.0.2.1:8089/asap" }, []string{KeyServerSite}},
 		{"key server over https", func(d *Data) { d.KeyServerURL = "https://127.0.0.1:8089/asap" }, []string{KeyServerSite}},
 		{"slash in instance id", func(d *Data) { d.JVBInstanceID = "a/b" }, []string{JVB, Nginx}},
@@ -406,6 +408,7 @@ func TestNginxAcceptsSites(t *testing.T) {
 			"http {",
 			"    default_type application/octet-stream;",
 			"    access_log off;",
+			"    server_tokens off; # as trixie's nginx.conf has it",
 			"    client_body_temp_path "+dir+"/body;",
 			"    proxy_temp_path "+dir+"/proxy;",
 			"    include "+site+";",
@@ -521,6 +524,14 @@ func TestProsodyConfigAsProsodyReadsIt(t *testing.T) {
 		"global|external_service_secret":                    d.TURNSecret,
 		"global|external_services.3.port":                   "5349",
 		"global|muc_mapper_domain_base":                     d.Domain,
+		// Hardened: nothing listens but c2s and loopback HTTP.
+		"global|modules_disabled":                                  "s2s,dialback,register,invites,invites_adhoc,invites_register,admin_adhoc",
+		"global|http_interfaces":                                   "127.0.0.1",
+		"global|consider_bosh_secure":                              "",
+		"global|consider_websocket_secure":                         "",
+		"VirtualHost localhost|enabled":                            "false",
+		"VirtualHost auth.meet.example.com|c2s_require_encryption": "true",
+		vh + "c2s_require_encryption":                              "false",
 	}
 	for k, v := range want {
 		if full[k] != v {
@@ -538,6 +549,15 @@ func TestProsodyConfigAsProsodyReadsIt(t *testing.T) {
 		strings.Contains(full[vh+"modules_enabled"], "token_verification") {
 		t.Errorf("token_verification belongs on the conference MUC only: vhost %q, muc %q",
 			full[vh+"modules_enabled"], full[muc+"modules_enabled"])
+	}
+
+	if _, ok := full["global|https_ports"]; ok {
+		t.Errorf("https_ports = %q, want an empty list", full["global|https_ports"])
+	}
+	fed := d
+	fed.Federation = true
+	if got := loadProsody(t, lua, fed)["global|modules_disabled"]; got != "register,invites,invites_adhoc,invites_register,admin_adhoc" {
+		t.Errorf("with federation, modules_disabled = %q", got)
 	}
 
 	ks := loadProsody(t, lua, keyServerData())
@@ -598,4 +618,25 @@ func TestHOCONParses(t *testing.T) {
 	}
 	// The minimal bridge config parses too.
 	run(t, exec.Command(hocon, "-i", writeTemp(t, dir, "jvb-min", mustRender(t, JVB, minimalData())), "get", "videobridge"))
+}
+
+// Who may frame the meeting: itself and Janssen by default, more origins
+// or any site as the answers say.
+func TestFrameAncestors(t *testing.T) {
+	for _, c := range []struct {
+		extra []string
+		want  string
+	}{
+		{nil, "frame-ancestors 'self' https://jans.example.com"},
+		{[]string{"https://portal.example.com:8443"}, "frame-ancestors 'self' https://jans.example.com https://portal.example.com:8443"},
+		{[]string{"https://portal.example.com", "*"}, "frame-ancestors *"},
+	} {
+		d := testData()
+		d.FrameAncestors = c.extra
+		site := string(mustRender(t, Nginx, d))
+		// The server and each location that adds headers of its own.
+		if n := strings.Count(site, `add_header Content-Security-Policy "`+c.want+`" always;`); n != 4 {
+			t.Errorf("%v: %d headers %q, want 4", c.extra, n, c.want)
+		}
+	}
 }

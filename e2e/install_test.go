@@ -232,6 +232,7 @@ func TestInstall(t *testing.T) {
 			installAndVerify(t, tg)
 			if tt.tokens {
 				tokenLogins(t, tg)
+				t.Run("hardening", func(t *testing.T) { hardening(t, tg) })
 			}
 			if tt.dayTwo {
 				t.Run("drift", func(t *testing.T) { drift(t, tg) })

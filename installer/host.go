@@ -67,6 +67,13 @@ func (h *Host) Secret(v string) {
 	}
 }
 
+// UseRedactor makes r the store of the secrets steps register on h (the
+// engine shares its own; installertest gives each host one).
+func (h *Host) UseRedactor(r *Redactor) { h.redactor = r }
+
+// Redact returns s with every secret registered so far masked.
+func (h *Host) Redact(s string) string { return h.redactor.String(s) }
+
 // Warnings returns what steps warned about so far.
 func (h *Host) Warnings() []string {
 	h.mu.Lock()

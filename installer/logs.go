@@ -277,15 +277,3 @@ func ParseLogTime(line string, now time.Time, loc *time.Location) (time.Time, bo
 	}
 	return time.Time{}, false
 }
-
-// MaskTokens hides what looks like a bearer token: JWTs, and the values of
-// token= and jwt= parameters.
-func MaskTokens(s string) string {
-	s = jwtLike.ReplaceAllString(s, "[token]")
-	return tokenParam.ReplaceAllString(s, "${1}[token]")
-}
-
-var (
-	jwtLike    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
-	tokenParam = regexp.MustCompile(`((?:^|[?&;\s"])(?:token|jwt|access_token|id_token)=)[^&\s"']+`)
-)

@@ -94,6 +94,19 @@ func TestMaskTokens(t *testing.T) {
 		{"Bearer eyJhbGciOi.eyJpc3MiOi.sig", "Bearer [token]"},
 		{"jwt=eyJhbGciOi.eyJpc3MiOi.sig&x=1", "jwt=[token]&x=1"},
 		{"tokens are fine here", "tokens are fine here"},
+		{"room=r1&mytoken=x", "room=r1&mytoken=x"},
+		// Every spelling Prosody or a browser decodes to a token parameter.
+		{`request: "POST /http-bind?room=r1&token=abc HTTP/1.1"`, `request: "POST /http-bind?room=r1&token=[token] HTTP/1.1"`},
+		{"GET /r1?Token=abc", "GET /r1?Token=[token]"},
+		{"GET /r1?JWT=abc&x=1", "GET /r1?JWT=[token]&x=1"},
+		{"GET /r1?jwt=abc", "GET /r1?jwt=[token]"},
+		{"GET /r1?%74oken=abc", "GET /r1?%74oken=[token]"},
+		{"GET /r1?%6Awt=abc", "GET /r1?%6Awt=[token]"},
+		{"GET /r1?%4A%57%54=abc", "GET /r1?%4A%57%54=[token]"},
+		{"GET /r1?x=1&TOKEN%3Dabc", "GET /r1?x=1&TOKEN%3D[token]"},
+		{"referer https://a/r?ACCESS_TOKEN=abc", "referer https://a/r?ACCESS_TOKEN=[token]"},
+		{"GET /r1?id%5ftoken=abc", "GET /r1?id%5ftoken=[token]"},
+		{"GET /login?next=%2Fr1%3Fa%3D1%26jwt%3Dabc", "GET /login?next=%2Fr1%3Fa%3D1%26jwt%3D[token]"},
 	}
 	for _, tt := range tests {
 		if got := MaskTokens(tt.in); got != tt.want {

@@ -60,8 +60,13 @@ func accounts(h *installer.Host, domain string, passwords map[string]string) []i
 	}
 	for _, user := range accountUsers {
 		content := h.Fact("prosody.account." + user)
+		// The salt and keys are derived from the password: an attacker with
+		// them can test guesses offline, so no output shows the host's
+		// nor the new ones.
+		registerAccountKeys(h, content)
 		if !scramMatches(content, passwords[user]) {
 			content = scramAccount(passwords[user])
+			registerAccountKeys(h, content)
 		}
 		rs = append(rs, &installer.File{Path: accountFile(domain, user), Mode: 0o640, Owner: "prosody", Group: "prosody",
 			Secret: true, Content: []byte(strings.TrimRight(content, "\n") + "\n")})
@@ -70,6 +75,17 @@ func accounts(h *installer.Host, domain string, passwords map[string]string) []i
 }
 
 var luaField = regexp.MustCompile(`\["(\w+)"\]\s*=\s*"?([^";]*)"?\s*;`)
+
+// registerAccountKeys registers the SCRAM salt and keys of an account file
+// as secrets.
+func registerAccountKeys(h *installer.Host, file string) {
+	for _, m := range luaField.FindAllStringSubmatch(file, -1) {
+		switch m[1] {
+		case "salt", "server_key", "stored_key", "password":
+			h.Secret(m[2])
+		}
+	}
+}
 
 // scramMatches reports whether Prosody's internal_hashed account file holds
 // the SCRAM-SHA-1 keys of password.

@@ -23,6 +23,8 @@ type configStep struct {
 	data func(h *installer.Host) (assets.Data, error)
 	// checks are what verify asks once the file is in place.
 	checks func(h *installer.Host) []installer.Check
+	// more, when set, are resources declared after the file.
+	more []installer.Resource
 }
 
 func (s *configStep) Name() string { return s.name }
@@ -41,7 +43,11 @@ func (s *configStep) Declare(h *installer.Host) ([]installer.Resource, error) {
 			return nil, err
 		}
 	}
-	return s.configFile(s.asset, d, s.file)
+	rs, err := s.configFile(s.asset, d, s.file)
+	if err != nil {
+		return nil, err
+	}
+	return append(rs, s.more...), nil
 }
 
 // Checks has nothing to ask of a file the deployment does not have.

@@ -75,14 +75,21 @@ func makeSecrets(h *installer.Host, e *env) secretSet {
 			found = append(found, name)
 		}
 	}
+	live := recorded
+	fill("focus password", &live.Focus, hoconPassword, h.Fact(factJicofo))
+	fill("jvb password", &live.JVB, hoconPassword, h.Fact(factJVB))
+	fill("TURN secret", &live.TURN, turnSecret, h.Fact(factTURN))
+	// What the host holds now is masked too: a rotation's plan shows the
+	// old values on the host's side of every diff.
+	for _, v := range []string{live.Focus, live.JVB, live.TURN, live.AppSecret} {
+		h.Secret(v)
+	}
 	if !e.opts.RotateSecrets {
-		s = recorded
-		fill("focus password", &s.Focus, hoconPassword, h.Fact(factJicofo))
-		fill("jvb password", &s.JVB, hoconPassword, h.Fact(factJVB))
-		fill("TURN secret", &s.TURN, turnSecret, h.Fact(factTURN))
+		s = live
 	} else {
 		// Rotation keeps what is not a password.
 		s.InstanceID = recorded.InstanceID
+		found = nil
 	}
 	fill("bridge instance id", &s.InstanceID, jvbServerID, h.Fact(factJVB))
 	// A host with a bridge configuration had secrets: whatever is made up

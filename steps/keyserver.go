@@ -29,9 +29,14 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 		{assets.KeyRefreshTimer, 0o644, notify(reloadUnits)},
 		{assets.KeyRefresh, 0o755, notify(refresh)},
 	}
+	user := assets.KeyRefreshUser
 	rs := []installer.Resource{
 		&installer.Packages{Names: []string{"python3"}},
-		&installer.Dir{Path: assets.KeysDir, Mode: 0o755},
+		// The refresh job's own user: it owns the keys directory only.
+		&installer.Command{Name: "add the system user " + user,
+			Args:   []string{"useradd", "--system", "--user-group", "--home-dir", "/nonexistent", "--no-create-home", "--shell", "/usr/sbin/nologin", user},
+			Unless: []string{"id", "-u", user}},
+		&installer.Dir{Path: assets.KeysDir, Mode: 0o755, Owner: user, Group: user},
 		&installer.Dir{Path: path.Dir(assets.Dest(assets.KeyRefresh, dom)), Mode: 0o755},
 	}
 	for _, f := range files {
@@ -46,7 +51,7 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 		return nil, err
 	}
 	rs = append(rs,
-		&installer.Command{Name: "fetch Janssen's keys", Args: []string{assets.Dest(assets.KeyRefresh, dom)},
+		&installer.Command{Name: "fetch Janssen's keys", Args: []string{"runuser", "-u", user, "--", assets.Dest(assets.KeyRefresh, dom)},
 			Unless: []string{"sh", "-c", "ls " + assets.KeysDir + "/*.pem >/dev/null 2>&1"}},
 		&installer.Service{Name: assets.KeyRefreshUnit + ".timer"},
 	)

@@ -13,6 +13,7 @@ func nginxSite(e *env) *configStep {
 	bosh := "https://" + domain + "/http-bind"
 	return &configStep{env: e, name: "nginx site", asset: assets.Nginx,
 		file: installer.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
+		more: []installer.Resource{defaultSiteOff()},
 		checks: func(*installer.Host) []installer.Check {
 			return []installer.Check{
 				{Name: "nginx -t", Args: []string{"nginx", "-t"}, Eval: exitZero("nginx -t")},
@@ -22,5 +23,21 @@ func nginxSite(e *env) *configStep {
 					Eval: exitZero("GET " + bosh), Settle: true},
 			}
 		},
+	}
+}
+
+// debianDefaultSite is the "Welcome to nginx" site nginx-common enables on
+// its first install only, so it stays off across upgrades.
+const debianDefaultSite = "/etc/nginx/sites-enabled/default"
+
+// defaultSiteOff disables Debian's default site, which answers on port 80
+// for every name without a redirect; the meeting's port-80 server takes
+// its place. The site itself stays in sites-available.
+func defaultSiteOff() *installer.Command {
+	return &installer.Command{
+		Name:   "disable Debian's default nginx site",
+		Args:   []string{"rm", "-f", debianDefaultSite},
+		Unless: []string{"sh", "-c", `! [ -e "$1" ] && ! [ -L "$1" ]`, "sh", debianDefaultSite},
+		Notify: notify(reloadNginx),
 	}
 }

@@ -22,7 +22,8 @@ func (s *prosody) Queries(*installer.Host) []installer.Query {
 
 func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 	d := data(h, s.env)
-	cfg, err := s.configFile(assets.Prosody, d, installer.File{Mode: 0o640, Group: "prosody", Notify: notify(restartProsody)})
+	// external_service_secret is the TURN secret.
+	cfg, err := s.configFile(assets.Prosody, d, installer.File{Mode: 0o640, Group: "prosody", Secret: true, Notify: notify(restartProsody)})
 	if err != nil {
 		return nil, err
 	}

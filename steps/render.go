@@ -81,6 +81,8 @@ func data(h *installer.Host, e *env) assets.Data {
 		Bridges:        e.bridgeHosts(),
 		Relay:          len(cfg.Regions()) > 1,
 		ProsodyModules: plugins(h),
+		Federation:     cfg.Jitsi.Federation,
+		FrameAncestors: cfg.Jitsi.FrameAncestors,
 	}
 }
 

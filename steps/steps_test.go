@@ -131,6 +131,43 @@ func TestSecretsAreReusedFromTheHost(t *testing.T) {
 	if r.Focus == "focus-pw-1" || r.JVB == "jvb-pw-1" || r.InstanceID != "jvb-abc" {
 		t.Errorf("rotation: %+v", r)
 	}
+	// The plan of a rotation shows the host's old values: they are masked
+	// as the new ones are.
+	for _, old := range []string{"focus-pw-1", "jvb-pw-1", "turn-1", "app-1", r.Focus, r.TURN} {
+		if got := h.Redact("x " + old + " y"); got != "x "+installer.Redacted+" y" {
+			t.Errorf("after a rotation, %q is not masked: %q", old, got)
+		}
+	}
+}
+
+// The SCRAM salt and keys of Jicofo's and the bridge's accounts, the
+// host's and new ones, never show: they allow offline guessing.
+func TestAccountKeysAreSecrets(t *testing.T) {
+	host := scramAccount("old password")
+	h := installertest.NewHost("h", 22, map[string]string{"prosody.account.focus": host})
+	rs := accounts(h, "meet.example.com", map[string]string{"focus": "new password", "jvb": "jvb password"})
+	files := host
+	for _, r := range rs {
+		if f, ok := r.(*installer.File); ok {
+			if !f.Secret {
+				t.Errorf("%s is not declared as holding secrets", f.Path)
+			}
+			files += string(f.Content)
+		}
+	}
+	n := 0
+	for _, m := range luaField.FindAllStringSubmatch(files, -1) {
+		if m[1] == "iteration_count" {
+			continue
+		}
+		n++
+		if strings.Contains(h.Redact(files), m[2]) {
+			t.Errorf("%s %q is not masked", m[1], m[2])
+		}
+	}
+	if n != 9 {
+		t.Errorf("%d salts and keys in three account files, want 9", n)
+	}
 }
 
 func TestProsodyAccountFile(t *testing.T) {

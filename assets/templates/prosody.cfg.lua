@@ -29,8 +29,34 @@ external_services = {
 
 -- Only the web client on https://{{.Domain}} talks to BOSH and WebSocket, through
 -- nginx, so no CORS is needed (Prosody 0.12 dropped cross_domain_* for http_cors).
-consider_bosh_secure = true;
-consider_websocket_secure = true;
+-- Their sessions are not considered secure (no consider_bosh_secure): the web
+-- client signs in with a token on {{.Domain}}, which allows that, while
+-- auth.{{.Domain}} (c2s_require_encryption, on by default) offers no password
+-- login to them. Jicofo and the bridges sign in there over c2s with STARTTLS.
+
+-- Prosody's HTTP server (BOSH, WebSocket) on loopback only, where nginx
+-- reaches it; no HTTPS port (5281).
+http_interfaces = { "127.0.0.1" }
+https_ports = { }
+
+-- Debian's prosody.cfg.lua loads these for every host; a meeting server needs
+-- none: in-band registration and password changes, invitations, and
+-- administration through ad-hoc commands (prosodyctl shell still works).
+{{- if not .Federation}}
+-- No federation either: no server-to-server listener (5269), no connections
+-- to other XMPP servers (jitsi.federation in the answers turns it on).
+{{- end}}
+modules_disabled = {
+{{- if not .Federation}}
+    "s2s";
+    "dialback";
+{{- end}}
+    "register";
+    "invites";
+    "invites_adhoc";
+    "invites_register";
+    "admin_adhoc";
+}
 
 -- https://ssl-config.mozilla.org/ intermediate configuration
 ssl = {
@@ -47,6 +73,10 @@ unlimited_jids = {
 smacks_max_unacked_stanzas = 5;
 smacks_hibernation_time = 60;
 smacks_max_old_sessions = 1;
+
+-- Debian's prosody.cfg.lua declares this host for its example setup.
+VirtualHost "localhost"
+    enabled = false
 
 VirtualHost {{lua .Domain}}
     -- Every user needs a token issued by Janssen (jitsi-meet-tokens' mod_auth_token).
@@ -144,6 +174,8 @@ Component {{lua (print "internal.auth." .Domain)}} "muc"
 -- Accounts of Jicofo and the bridges. This certificate is Prosody's own and stays
 -- as the package made it: Jicofo and the bridges trust it through the system CA store.
 VirtualHost {{lua (print "auth." .Domain)}}
+    -- Password logins over TLS only: never over BOSH or WebSocket (above).
+    c2s_require_encryption = true
     ssl = {
         key = {{lua (prosodyCert (print "auth." .Domain)).Key}};
         certificate = {{lua (prosodyCert (print "auth." .Domain)).Cert}};

@@ -195,3 +195,28 @@ jitsi:
   app_secret: ${env:TEST_APP_SECRET}
 `, addr, port, keyFile, hostKey)
 }
+
+// The log file is its owner's only: created 0600, and an existing one
+// with a looser mode is tightened.
+func TestLogFileIsPrivate(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "old.log")
+	if err := os.WriteFile(existing, []byte("earlier run\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(dir, "new.log"), existing} {
+		g := &globals{logFile: p}
+		_, closeLog, err := g.logSink()
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeLog()
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %04o, want 0600", filepath.Base(p), st.Mode().Perm())
+		}
+	}
+}

@@ -144,6 +144,12 @@ func (g *globals) logSink() (installer.Sink, func(), error) {
 	if err != nil {
 		return nil, nil, inputError("--log-file: %v", err)
 	}
+	// The log names hosts, users and what changed: only its owner reads
+	// it, also when it existed before with a looser mode.
+	if err := f.Chmod(0o600); err != nil {
+		_ = f.Close()
+		return nil, nil, inputError("--log-file: %v", err)
+	}
 	return &render.Text{W: f, Verbose: true}, func() { _ = f.Close() }, nil
 }
 

@@ -8,6 +8,7 @@ import "github.com/jitsi-installer/jitsi-installer/installer"
 // output, exit status 0).
 func NewHost(name string, port int, facts map[string]string) *installer.Host {
 	h := &installer.Host{Name: name, Address: name, Port: port, RunID: "test"}
+	h.UseRedactor(installer.NewRedactor())
 	for k, v := range facts {
 		h.SetFact(k, installer.Probed{Out: v})
 	}

@@ -110,6 +110,9 @@ type Jitsi struct {
 	STUNServers  []string   `yaml:"stun_servers" kind:"hostport" doc:"STUN servers (host:port) for peer-to-peer calls; [] for none."`
 	AppSecret    string     `yaml:"app_secret" kind:"appsecret" env:"JITSI_APP_SECRET" doc:"Secret of the Jitsi token app; empty: generated on the host and kept."`
 	CoreBridge   bool       `yaml:"core_bridge" doc:"Run a videobridge on the core host too; false needs a host with role videobridge."`
+	// What a stock install leaves open and this one closes; see docs/hardening.md.
+	Federation     bool     `yaml:"federation" doc:"Let Prosody talk to other XMPP servers (server-to-server, 5269/tcp; open it in the firewall yourself); false: server-to-server is off."`
+	FrameAncestors []string `yaml:"frame_ancestors" kind:"origin" doc:"Sites (https://host[:port]) whose pages may embed the meeting in a frame, besides the meeting's own and janssen.issuer's; [\"*\"]: any site."`
 }
 
 // TURN tunes coturn and adds TURN over TLS on port 443.

@@ -94,3 +94,18 @@ func TestValidateFieldMatchesParse(t *testing.T) {
 		}
 	}
 }
+
+// frame_ancestors ends up in an nginx add_header: only origins and *.
+func TestFrameAncestors(t *testing.T) {
+	for _, v := range []string{"*", "https://portal.example.com", "https://portal.example.com:8443"} {
+		if err := ValidateField("jitsi.frame_ancestors[0]", v); err != nil {
+			t.Errorf("%q refused: %v", v, err)
+		}
+	}
+	for _, v := range []string{"http://portal.example.com", "https://portal.example.com/app", "'self'",
+		"https://a.example.com; script-src *", "https://a.example.com\"", "*.example.com"} {
+		if err := ValidateField("jitsi.frame_ancestors[0]", v); err == nil {
+			t.Errorf("%q accepted", v)
+		}
+	}
+}

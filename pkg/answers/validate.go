@@ -56,6 +56,8 @@ var kinds = map[string]kind{
 		pattern: `^[A-Za-z0-9.:\[\]-]+:[0-9]{1,5}$`},
 	"cidr": {noun: "an IP address or CIDR range", allowed: set("0-9a-fA-F", ".:/"), check: checkCIDR,
 		pattern: `^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$`},
+	"origin": {noun: "an https origin or *", allowed: set("a-zA-Z0-9", ".-:/*[]"), check: checkOrigin,
+		pattern: `^(\*|https://[A-Za-z0-9.:\[\]-]+)$`},
 	"path":    {noun: "a path", allowed: printable, pattern: pathPattern},
 	"certs":   {noun: "a path", allowed: printable, pattern: pathPattern},
 	"privkey": {noun: "a path", allowed: printable, pattern: pathPattern},
@@ -243,6 +245,21 @@ func checkURL(s string, httpsOnly bool) string {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			return "has a port that is not between 1 and 65535"
 		}
+	}
+	return ""
+}
+
+// checkOrigin accepts * or scheme, host and port of an https site, as a
+// Content-Security-Policy source names it.
+func checkOrigin(s string) string {
+	if s == "*" {
+		return ""
+	}
+	if m := checkURL(s, true); m != "" {
+		return m
+	}
+	if u, _ := url.Parse(s); u.Path != "" || u.RawQuery != "" || u.User != nil {
+		return "must be an origin like https://host or https://host:port, without a path"
 	}
 	return ""
 }
