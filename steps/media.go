@@ -58,7 +58,7 @@ func (o *handedOut) find(uri string) (media.Service, error) {
 		}
 		got = append(got, s.URI())
 	}
-	return media.Service{}, fmt.Errorf("Prosody does not hand out %s (it hands out: %s): check external_services in its configuration; re-run install", uri, orNone(got))
+	return media.Service{}, fmt.Errorf("the login got no %s from Prosody (it got: %s)\nfix: external_services in Prosody's site configuration must list it; re-run install", uri, orNone(got))
 }
 
 func orNone(l []string) string {

@@ -31,7 +31,7 @@ func TestHandedOutTakesTheServicesLine(t *testing.T) {
 		}
 	}
 	if _, err := got.find("turns:meet.example.com:443?transport=tcp"); err == nil ||
-		!strings.Contains(err.Error(), "hands out: stun:meet.example.com:3478, turn:meet.example.com:3478, turns:meet.example.com:5349?transport=tcp") {
+		!strings.Contains(err.Error(), "it got: stun:meet.example.com:3478, turn:meet.example.com:3478, turns:meet.example.com:5349?transport=tcp") {
 		t.Errorf("a service Prosody does not hand out: %v", err)
 	}
 	// A login that failed before asking: the TURN checks say so.

@@ -2,21 +2,17 @@ package media
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 	"github.com/pion/logging"
 	"github.com/pion/turn/v4"
 )
@@ -30,9 +26,9 @@ type server struct {
 	roots    *x509.CertPool
 }
 
-func newServer(t *testing.T, certValid time.Duration) server {
+func newServer(t *testing.T) server {
 	t.Helper()
-	cert, roots := testCert(t, certValid)
+	cert, roots := testCert(t)
 	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -57,28 +53,20 @@ func newServer(t *testing.T, certValid time.Duration) server {
 	return server{udp: pc.LocalAddr().(*net.UDPAddr).Port, tls: ln.Addr().(*net.TCPAddr).Port, roots: roots}
 }
 
-// testCert is a self-signed certificate for 127.0.0.1, valid for d.
-func testCert(t *testing.T, d time.Duration) (tls.Certificate, *x509.CertPool) {
+// testCert is a certificate for 127.0.0.1, valid for a year, and its CA.
+func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	f, err := testca.New("turn", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(d),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
+	cert, err := tls.X509KeyPair(f.Cert, f.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	roots := x509.NewCertPool()
-	roots.AddCert(c)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: c}, roots
+	roots.AppendCertsFromPEM(f.CA)
+	return cert, roots
 }
 
 // credentials are what Prosody hands out: the expiry as the username, the
@@ -95,7 +83,7 @@ func credentials(t *testing.T, secret string) (string, string) {
 // pion's server answers a wrong MESSAGE-INTEGRITY with 400 where coturn
 // answers 401; both are the credentials' fault.
 func TestAllocate(t *testing.T) {
-	srv := newServer(t, 90*24*time.Hour)
+	srv := newServer(t)
 	user, pass := credentials(t, sharedSecret)
 	_, wrong := credentials(t, "another secret")
 	closed := freePort(t)
@@ -121,7 +109,7 @@ func TestAllocate(t *testing.T) {
 		{name: "tls, self-signed for another name", s: Service{Type: "turns", Host: "turn.invalid", Port: srv.tls, Transport: "tcp", Username: user, Password: pass},
 			o: Options{SkipChain: true, Fallback: "127.0.0.1"}, stage: StageTLS, says: "wanted to match turn.invalid"},
 		{name: "tls, certificate expiring", s: Service{Type: "turns", Host: "127.0.0.1", Port: srv.tls, Transport: "tcp", Username: user, Password: pass},
-			o: Options{RootCAs: srv.roots, MinValid: 100 * 24 * time.Hour}, stage: StageCert, says: "expires"},
+			o: Options{RootCAs: srv.roots, MinValid: 400 * 24 * time.Hour}, stage: StageCert, says: "expires"},
 		{name: "tls, nothing listens", s: Service{Type: "turns", Host: "127.0.0.1", Port: closed, Transport: "tcp", Username: user, Password: pass},
 			stage: StageConnect, says: "connection refused"},
 		{name: "udp, nothing listens", s: Service{Type: "turn", Host: "127.0.0.1", Port: closed, Username: user, Password: pass},
