@@ -79,6 +79,7 @@ func mediaPath(t *testing.T, tg *sandbox.Target) {
 			!strings.Contains(v.out, "fix: coturn's TLS listener is down") || !strings.Contains(v.out, "re-run install") {
 			t.Fatalf("verify with coturn's TLS down: exit %d, want a failure naming %s and the fix\n%s", v.code, tlsURI, v.out)
 		}
+		t.Logf("verify with coturn's TLS down:\n%s", linesWith(v.out, "TURN", "fix:"))
 		if strings.Contains(v.out, "FAIL TURN "+udp+" ") {
 			t.Errorf("TURN over UDP failed too:\n%s", v.out)
 		}
@@ -88,6 +89,20 @@ func mediaPath(t *testing.T, tg *sandbox.Target) {
 		}
 		turnPassed(t, "after the repair")
 	})
+}
+
+// linesWith are the lines of out that contain one of words.
+func linesWith(out string, words ...string) string {
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		for _, w := range words {
+			if strings.Contains(l, w) {
+				keep = append(keep, l)
+				break
+			}
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 // checkPassed finds the verify check whose name starts with prefix.
