@@ -121,6 +121,12 @@ func resolve(ctx context.Context, host string, port int, fallback string) (strin
 	}
 	ips, err := net.DefaultResolver.LookupHost(ctx, host)
 	if err == nil && len(ips) > 0 {
+		// IPv4 first: the TURN client resolves its server as udp4.
+		for _, ip := range ips {
+			if net.ParseIP(ip).To4() != nil {
+				return net.JoinHostPort(ip, p), nil
+			}
+		}
 		return net.JoinHostPort(ips[0], p), nil
 	}
 	if fallback != "" {
