@@ -76,7 +76,7 @@ func mediaPath(t *testing.T, tg *sandbox.Target) {
 		mustSSH(t, tg, "chmod 0700 /etc/coturn && systemctl restart coturn")
 		v := jitsi(t, false, "verify", "--answers", tg.AnswersFile, "--settle", "5s")
 		if v.code == 0 || !strings.Contains(v.out, "FAIL TURN "+tlsURI) ||
-			!strings.Contains(v.out, "fix: coturn's TLS listener is down") || !strings.Contains(v.out, "re-run install") {
+			!strings.Contains(v.out, "fix: coturn's TLS listener is down") || !strings.Contains(v.out, ":5349: connection refused") || !strings.Contains(v.out, "re-run install") {
 			t.Fatalf("verify with coturn's TLS down: exit %d, want a failure naming %s and the fix\n%s", v.code, tlsURI, v.out)
 		}
 		t.Logf("verify with coturn's TLS down:\n%s", linesWith(v.out, "TURN", "fix:"))

@@ -89,9 +89,9 @@ func (s *prosody) turnChecks(h *installer.Host, got *handedOut) []installer.Chec
 	var cs []installer.Check
 	for _, want := range turnServices(s.cfg.Domain) {
 		uri := want.URI()
-		name := "TURN " + uri + " allocates a relay from here with the credentials Prosody hands out"
+		name := "TURN " + uri + " allocates a relay from here with Prosody's credentials"
 		if want.TLS() {
-			name += " (certificate valid for " + s.cfg.Domain + " for 14 days or more)"
+			name += " (certificate for " + s.cfg.Domain + ", 14 days or more left)"
 		}
 		if !s.hasTestClient() {
 			cs = append(cs, installer.Check{Name: name, Skip: noTestClient})
@@ -105,7 +105,8 @@ func (s *prosody) turnChecks(h *installer.Host, got *handedOut) []installer.Chec
 			if err != nil {
 				return err
 			}
-			return turnFailure(uri, allocate(ctx, svc, o))
+			// The check's name holds the URI.
+			return turnFailure("", allocate(ctx, svc, o))
 		}})
 	}
 	if !s.hasTestClient() {
@@ -160,21 +161,26 @@ func (s *prosody) mediaOptions(h *installer.Host) (media.Options, error) {
 	return o, nil
 }
 
-// turnFailure names the URI, what answered and the fix that fits.
+// turnFailure says what answered and the fix that fits, after the URI
+// unless it is empty (a check named by it).
 func turnFailure(uri string, err error) error {
 	if err == nil {
 		return nil
 	}
+	prefix := ""
+	if uri != "" {
+		prefix = uri + ": "
+	}
 	var f *media.Failure
 	if !errors.As(err, &f) {
-		return fmt.Errorf("%s: %w", uri, err)
+		return fmt.Errorf("%s%w", prefix, err)
 	}
-	return fmt.Errorf("%s: %s\nfix: %s", uri, f.Answer, turnHint(uri, f))
+	return fmt.Errorf("%s%s\nfix: %s", prefix, f.Answer, turnHint(f))
 }
 
 // turnHint is the fix for a failed allocation on our coturn.
-func turnHint(uri string, f *media.Failure) string {
-	tls := strings.HasPrefix(uri, "turns:")
+func turnHint(f *media.Failure) string {
+	tls := f.TLS
 	switch f.Stage {
 	case media.StageResolve:
 		return "the domain must resolve to the host for clients; check its DNS records"

@@ -49,13 +49,13 @@ func TestTurnFailureHints(t *testing.T) {
 		f    media.Failure
 		says []string
 	}{
-		{tls, media.Failure{Stage: media.StageConnect, Answer: "TCP 203.0.113.7:5349: connection refused (nothing listens, or a firewall rejects it)"},
+		{tls, media.Failure{Stage: media.StageConnect, TLS: true, Answer: "TCP 203.0.113.7:5349: connection refused (nothing listens, or a firewall rejects it)"},
 			[]string{tls + ": TCP 203.0.113.7:5349: connection refused", "fix: coturn's TLS listener", "journalctl -u coturn", "re-run install", "5349/tcp"}},
 		{udp, media.Failure{Stage: media.StageConnect, Answer: "no TURN answer from 203.0.113.7:3478"},
 			[]string{udp + ": no TURN answer", "systemctl status coturn", "3478/udp"}},
-		{tls, media.Failure{Stage: media.StageTLS, Answer: "TLS on 203.0.113.7:5349: x509: certificate signed by unknown authority"},
+		{tls, media.Failure{Stage: media.StageTLS, TLS: true, Answer: "TLS on 203.0.113.7:5349: x509: certificate signed by unknown authority"},
 			[]string{"/etc/coturn/certs", "deploy hook"}},
-		{tls, media.Failure{Stage: media.StageCert, Answer: "the certificate on 203.0.113.7:5349 expires"},
+		{tls, media.Failure{Stage: media.StageCert, TLS: true, Answer: "the certificate on 203.0.113.7:5349 expires"},
 			[]string{"certbot renew", "certbot.timer"}},
 		{udp, media.Failure{Stage: media.StageAllocate, Code: 401, Answer: "the TURN server on 203.0.113.7:3478 refused the allocation: 401 Unauthorized"},
 			[]string{"401 Unauthorized", "static-auth-secret", "external_service_secret"}},
@@ -68,6 +68,11 @@ func TestTurnFailureHints(t *testing.T) {
 				t.Errorf("%s %s: %v, want it to say %q", c.uri, c.f.Stage, err, s)
 			}
 		}
+	}
+	// Named by the check: the answer and the fix only.
+	if err := turnFailure("", &media.Failure{Stage: media.StageConnect, TLS: true, Answer: "TCP 203.0.113.7:5349: connection refused"}); err == nil ||
+		!strings.HasPrefix(err.Error(), "TCP 203.0.113.7:5349: connection refused\nfix: coturn's TLS listener") {
+		t.Errorf("a check's failure: %v", err)
 	}
 	if turnFailure(udp, nil) != nil {
 		t.Error("a success is a failure")

@@ -34,6 +34,7 @@ const (
 // code when the server sent one.
 type Failure struct {
 	Stage  Stage
+	TLS    bool   // the service is reached over TLS (turns:)
 	Addr   string // where the check connected
 	Answer string // what answered, in words
 	Code   int    // TURN error code (401, 403, 437, 486, 508), 0 when none
@@ -72,6 +73,15 @@ type Allocation struct {
 // as a browser does with an ICE server: over UDP for turn:, over TLS
 // (SNI and certificate checked as the service's host) for turns:.
 func Allocate(ctx context.Context, s Service, o Options) (*Allocation, error) {
+	a, err := allocateOn(ctx, s, o)
+	var f *Failure
+	if errors.As(err, &f) {
+		f.TLS = s.TLS()
+	}
+	return a, err
+}
+
+func allocateOn(ctx context.Context, s Service, o Options) (*Allocation, error) {
 	if !s.TURN() {
 		return nil, fmt.Errorf("%s is not a TURN service", s.URI())
 	}

@@ -135,7 +135,7 @@ func TestAllocate(t *testing.T) {
 			if !errors.As(err, &f) {
 				t.Fatalf("allocate: %v, want a failure at %s", err, c.stage)
 			}
-			if f.Stage != c.stage || f.Code != c.code || !strings.Contains(f.Answer, c.says) {
+			if f.Stage != c.stage || f.Code != c.code || f.TLS != c.s.TLS() || !strings.Contains(f.Answer, c.says) {
 				t.Errorf("failure %s %d %q, want %s %d %q", f.Stage, f.Code, f.Answer, c.stage, c.code, c.says)
 			}
 			for _, s := range []string{user, pass, wrong} {
