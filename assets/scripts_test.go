@@ -156,15 +156,26 @@ func TestDeployHookCopiesAndReloads(t *testing.T) {
 			t.Errorf("hook did not run %q; ran:\n%s", want, calls)
 		}
 	}
+	// coturn's user passes through /etc/coturn to its copies.
+	if fi, err := os.Stat(filepath.Join(h.root, "etc/coturn")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("/etc/coturn: %v %v, want mode 0755", fi.Mode(), err)
+	}
 	if matches, _ := filepath.Glob(h.root + "/etc/prosody/certs/*.??????"); len(matches) > 0 {
 		t.Errorf("temporary files left: %v", matches)
 	}
 
-	// Run by certbot after a renewal of this lineage.
+	// Run by certbot after a renewal of this lineage, on a host whose
+	// /etc/coturn an earlier hook left 0700: the renewal repairs it.
+	if err := os.Chmod(filepath.Join(h.root, "etc/coturn"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	lineage := filepath.Join(filepath.Dir(h.bin), "lineage")
 	h.run(t, hook, "RENEWED_LINEAGE="+lineage, "RENEWED_DOMAINS=meet.example.com")
 	if got, _ := h.file(t, "/etc/prosody/certs/meet.example.com.crt"); got != "RENEWED CHAIN" {
 		t.Errorf("after renewal Prosody has %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(h.root, "etc/coturn")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("after renewal /etc/coturn: %v %v, want mode 0755", fi.Mode(), err)
 	}
 
 	// Another certificate on the host renewed: nothing happens.

@@ -231,6 +231,7 @@ func TestInstall(t *testing.T) {
 			tg := up(t, tt.target, tt.suite, tt.user)
 			installAndVerify(t, tg)
 			if tt.tokens {
+				t.Run("media", func(t *testing.T) { mediaPath(t, tg) })
 				tokenLogins(t, tg)
 				t.Run("hardening", func(t *testing.T) { hardening(t, tg) })
 			}

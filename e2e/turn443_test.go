@@ -117,19 +117,13 @@ func webAnswers(t *testing.T, tg *sandbox.Target) {
 	}
 }
 
-// coturnTLS makes sure coturn's TLS listener is up before TURN on 443 is
-// tried through it. coturn cannot start it while the deploy hook leaves
-// /etc/coturn 0700 (issue 22, item 1, fixed with the deploy hook); on a host
-// where that is fixed this changes nothing.
+// coturnTLS waits for coturn's TLS listener, which TURN on 443 reaches
+// through nginx: the deploy hook left coturn able to read its certificate.
 func coturnTLS(t *testing.T, tg *sandbox.Target) {
 	t.Helper()
-	out := mustSSH(t, tg, `if [ "$(stat -c %a /etc/coturn)" = 700 ]; then chmod 0755 /etc/coturn && systemctl restart coturn && echo opened; fi
-for i in $(seq 50); do ss -ltn 'sport = :`+strconv.Itoa(assets.TURNTLSPort)+`' | grep -q LISTEN && exit 0; sleep 0.2; done; echo "coturn does not listen on `+strconv.Itoa(assets.TURNTLSPort)+`"; journalctl -u coturn -n 20 --no-pager`)
+	out := mustSSH(t, tg, `for i in $(seq 50); do ss -ltn 'sport = :`+strconv.Itoa(assets.TURNTLSPort)+`' | grep -q LISTEN && exit 0; sleep 0.2; done; echo "coturn does not listen on `+strconv.Itoa(assets.TURNTLSPort)+`"; ls -ld /etc/coturn /etc/coturn/certs; journalctl -u coturn -n 20 --no-pager`)
 	if strings.Contains(out, "does not listen") {
 		t.Fatalf("%s", out)
-	}
-	if strings.Contains(out, "opened") {
-		t.Log("/etc/coturn was 0700: opened it for coturn (deploy hook fix pending)")
 	}
 }
 

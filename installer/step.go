@@ -1,6 +1,7 @@
 package installer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -75,6 +76,11 @@ type Check struct {
 	// the place for a bearer token. Register it with Host.Secret too.
 	Stdin string
 	Eval  func(out string, code int) error
+	// Local, when set, runs the check on the machine the installer runs on
+	// instead of the host (Args, Stdin and Eval are unused): what the world
+	// sees of the host, through its firewall. It runs after the host's other
+	// checks of the same round, so it may use what their Evals found.
+	Local func(ctx context.Context) error
 	// Skip, when set, is why the check cannot run here: it is reported as
 	// skipped, neither passed nor failed.
 	Skip string

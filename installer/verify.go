@@ -17,7 +17,7 @@ type CheckResult struct {
 }
 
 // Verify runs every step's checks on the planned hosts in one batched round
-// trip per host. Checks marked Settle that fail are asked again, every two
+// trip per host, then the checks that run here (Local). Checks marked Settle that fail are asked again, every two
 // seconds and in one round trip, until they pass or e.Settle has passed;
 // each is reported once, with its last answer. It changes nothing.
 func (e *Engine) Verify(ctx context.Context, p *Plan) []CheckResult {
@@ -72,17 +72,32 @@ func (e *Engine) settle(ctx context.Context, h *Host, checks []Check) ([]error, 
 	deadline := time.Now().Add(e.Settle)
 	waiting := map[int]bool{}
 	for {
-		frags := make([]string, len(todo))
-		for j, i := range todo {
-			frags[j] = sh(checks[i].Args...) + " 2>&1" + heredoc(checks[i].Stdin)
+		var remote, local []int
+		for _, i := range todo {
+			if checks[i].Local != nil {
+				local = append(local, i)
+			} else {
+				remote = append(remote, i)
+			}
 		}
-		res, err := probeBatch(ctx, h.T, nil, frags)
-		if err != nil {
-			return nil, err
+		if len(remote) > 0 {
+			frags := make([]string, len(remote))
+			for j, i := range remote {
+				frags[j] = sh(checks[i].Args...) + " 2>&1" + heredoc(checks[i].Stdin)
+			}
+			res, err := probeBatch(ctx, h.T, nil, frags)
+			if err != nil {
+				return nil, err
+			}
+			for j, i := range remote {
+				errs[i] = checks[i].Eval(res[j].Out, res[j].Code)
+			}
+		}
+		for _, i := range local {
+			errs[i] = checks[i].Local(ctx)
 		}
 		var again []int
-		for j, i := range todo {
-			errs[i] = checks[i].Eval(res[j].Out, res[j].Code)
+		for _, i := range todo {
 			if errs[i] != nil && checks[i].Settle {
 				again = append(again, i)
 			}

@@ -72,3 +72,47 @@ func exitStatus(_ string, code int) error {
 	}
 	return nil
 }
+
+// A check that runs here sees what the host's checks of the same round
+// found, settles like them, and costs no round trip of its own.
+func TestVerifyLocalChecksFollowTheHostsChecks(t *testing.T) {
+	th := newTestHost(t)
+	ready := th.path("ready")
+	go func() {
+		time.Sleep(2 * time.Second)
+		_ = os.WriteFile(ready, []byte("relay"), 0o600)
+	}()
+	var found string // what the host's check found, as a login hands out credentials
+	step := &checkStep{testStep: testStep{name: "checks", rs: func(*Host) []Resource { return nil }}, checks: []Check{
+		{Name: "local first in the list", Settle: true, Local: func(context.Context) error {
+			if found != "relay" {
+				return fmt.Errorf("nothing found yet")
+			}
+			return nil
+		}},
+		{Name: "host", Args: []string{"sh", "-c", "cat " + ready + " 2>/dev/null"}, Settle: true, Eval: func(out string, code int) error {
+			found = strings.TrimSpace(out)
+			return exitStatus(out, code)
+		}},
+		{Name: "local fails", Local: func(context.Context) error { return fmt.Errorf("refused") }},
+	}}
+	e, _ := th.eng(step)
+	e.Settle = 30 * time.Second
+	p := th.plan(e)
+	before := p.Hosts[0].Host.T.RoundTrips()
+	res := e.Verify(context.Background(), p)
+	got := map[string]error{}
+	for _, r := range res {
+		got[r.Name] = r.Err
+	}
+	if got["local first in the list"] != nil || got["host"] != nil {
+		t.Errorf("local check: %v, host check: %v; want both passed", got["local first in the list"], got["host"])
+	}
+	if err := got["local fails"]; err == nil || err.Error() != "refused" {
+		t.Errorf("failing local check: %v, want refused", err)
+	}
+	// Two or three rounds while the file appears, one round trip each.
+	if n := p.Hosts[0].Host.T.RoundTrips() - before; n < 2 || n > 3 {
+		t.Errorf("verify took %d round trips, want one per round (2 or 3)", n)
+	}
+}

@@ -15,16 +15,21 @@ import (
 
 const loginCheckName = "a token of Janssen's test client signs in through nginx and joins a meeting (BOSH and WebSocket)"
 
+// noTestClient is why the checks that sign in are skipped.
+const noTestClient = "janssen.test_client is not set, so there is no token to sign in with " +
+	"(a confidential client with the client_credentials grant whose tokens carry the Jitsi claims)"
+
 // loginCheck is verify's "Verify JWT authentication" done as a user would:
 // a real token of the answers' test client signs in through nginx over BOSH
 // and over WebSocket, Jicofo creates the conference and the user joins it,
 // and the same token with its signature altered is refused. The tokens
 // reach the host on the batch script's stdin, never on a command line.
-func (s *prosody) loginCheck(h *installer.Host) installer.Check {
-	tc := s.cfg.Janssen.TestClient
-	if tc.ClientID == "" || tc.ClientSecret == "" {
-		return installer.Check{Name: loginCheckName, Skip: "janssen.test_client is not set, so there is no token to sign in with " +
-			"(a confidential client with the client_credentials grant whose tokens carry the Jitsi claims)"}
+//
+// With a TURN server the login also asks Prosody for its external services
+// (XEP-0215) as lib-jitsi-meet does; got receives them for the TURN checks.
+func (s *prosody) loginCheck(h *installer.Host, got *handedOut) installer.Check {
+	if !s.hasTestClient() {
+		return installer.Check{Name: loginCheckName, Skip: noTestClient}
 	}
 	fail := func(err error) installer.Check {
 		return installer.Check{Name: loginCheckName, Args: []string{"true"}, Eval: func(string, int) error { return err }}
@@ -45,15 +50,19 @@ func (s *prosody) loginCheck(h *installer.Host) installer.Check {
 	}
 	h.Secret(token)
 	h.Secret(forged)
+	args := []string{"python3", "-c", script, s.cfg.Domain}
+	if s.cfg.Jitsi.Turn {
+		args = append(args, "--services")
+	}
 	return installer.Check{
 		Name:  loginCheckName,
-		Args:  []string{"python3", "-c", script, s.cfg.Domain},
+		Args:  args,
 		Stdin: token + "\n" + forged + "\n",
 		// Jicofo and the bridge take a while after a restart to join
 		// Prosody: until then there is no conference to join.
 		Settle: true,
 		Eval: func(out string, code int) error {
-			out = strings.TrimSpace(out)
+			out = strings.TrimSpace(got.take(h, out))
 			switch {
 			case code == 0:
 				return nil
@@ -63,6 +72,11 @@ func (s *prosody) loginCheck(h *installer.Host) installer.Check {
 			return fmt.Errorf("%s", out)
 		},
 	}
+}
+
+func (s *prosody) hasTestClient() bool {
+	tc := s.cfg.Janssen.TestClient
+	return tc.ClientID != "" && tc.ClientSecret != ""
 }
 
 // testToken gets a token for the test client with the client credentials

@@ -27,9 +27,21 @@ func TestForgeSignatureKeepsHeaderAndClaims(t *testing.T) {
 func TestLoginCheckSkippedWithoutTestClient(t *testing.T) {
 	s := &prosody{env: &env{cfg: testConfig(t)}}
 	s.cfg.Janssen.TestClient.ClientID, s.cfg.Janssen.TestClient.ClientSecret = "", ""
-	c := s.loginCheck(installertest.NewHost("h", 22, nil))
+	h := installertest.NewHost("h", 22, nil)
+	c := s.loginCheck(h, &handedOut{})
 	if c.Skip == "" || !strings.Contains(c.Skip, "janssen.test_client") {
 		t.Errorf("login check without a test client: skip %q", c.Skip)
+	}
+	// The TURN checks use the login's credentials: skipped with it.
+	s.cfg.Jitsi.Turn = true
+	cs := s.turnChecks(h, &handedOut{})
+	if len(cs) != 2 {
+		t.Fatalf("%d TURN checks without a test client, want 2 skipped", len(cs))
+	}
+	for _, c := range cs {
+		if !strings.Contains(c.Skip, "janssen.test_client") || c.Local != nil {
+			t.Errorf("%s: skip %q", c.Name, c.Skip)
+		}
 	}
 }
 

@@ -40,7 +40,11 @@ func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 }
 
 func (s *prosody) Checks(h *installer.Host) []installer.Check {
-	live := []installer.Check{s.keyServerCheck(), s.loginCheck(h)}
+	got := &handedOut{}
+	live := []installer.Check{s.keyServerCheck(), s.loginCheck(h, got)}
+	if s.cfg.Jitsi.Turn {
+		live = append(live, s.turnChecks(h, got)...)
+	}
 	return append(live, []installer.Check{
 		{Name: "prosodyctl check config", Args: []string{"prosodyctl", "check", "config"}, Eval: exitZero("prosodyctl check config")},
 		{Name: "prosodyctl check certs", Args: []string{"prosodyctl", "check", "certs"}, Eval: certProblems(s.cfg.Domain)},

@@ -1,8 +1,11 @@
 package steps
 
 import (
+	"path"
+
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // prosodyCerts gives Prosody (and coturn) the domain's certificate through
@@ -26,7 +29,14 @@ const copiesInPlace = `r=0; while [ $# -ge 3 ]; do
     s=$(stat -c '%a %U:%G' "$2"); m=${s%% *}; o=${s#* }; wm=${3%%:*}; wo=${3#*:}
     [ "$o" = "$wo" ] || { echo "$2: owner $o, want $wo"; r=1; }
     [ "$m" = "$wm" ] || { echo "$2: mode $m, want $wm"; r=1; }
-  fi; shift 3; done; exit $r`
+  fi; shift 3; done`
+
+// coturnReady fails when coturn's user cannot read its copies ($1, $2), or
+// when coturn runs without its TLS listener on 5349: it read its
+// certificate at start and has to be restarted, which the hook does.
+const coturnReady = `
+for f in "$1" "$2"; do runuser -u turnserver -- test -r "$f" || { echo "$f: turnserver cannot read it"; r=1; }; done
+if systemctl is-active --quiet coturn && ! ss -Hltn 'sport = :5349' | grep -q .; then echo "coturn runs without its TLS listener on 5349"; r=1; fi`
 
 func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 	crt, key := certPaths(s.cfg)
@@ -36,15 +46,23 @@ func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 		crt, prosody.Cert, "640:root:prosody",
 		key, prosody.Key, "640:root:prosody",
 	}
+	guard := copiesInPlace + "\nexit $r"
+	var rs []installer.Resource
 	if s.cfg.Jitsi.Turn {
 		turn := assets.TURNCert(d)
 		copies = append(copies,
 			crt, turn.Cert, "400:turnserver:turnserver",
 			key, turn.Key, "400:turnserver:turnserver")
+		guard = copiesInPlace + "\nset -- " + transport.Join([]string{turn.Cert, turn.Key}) + coturnReady + "\nexit $r"
+		// Declared too, so that drift shows in plan and verify; the hook
+		// sets the same, since certbot runs it without the installer.
+		rs = append(rs,
+			&installer.Dir{Path: path.Dir(path.Dir(turn.Cert)), Mode: 0o755},
+			&installer.Dir{Path: path.Dir(turn.Cert), Mode: 0o700, Owner: "turnserver", Group: "turnserver"})
 	}
-	return []installer.Resource{&installer.Command{
+	return append(rs, &installer.Command{
 		Name:   "deploy the certificate of " + d + " to Prosody",
 		Args:   []string{assets.Dest(assets.CertbotDeployHook, d)},
-		Unless: append([]string{"sh", "-c", copiesInPlace, "sh"}, copies...),
-	}}, nil
+		Unless: append([]string{"sh", "-c", guard, "sh"}, copies...),
+	}), nil
 }

@@ -11,7 +11,13 @@ created it; the second must be refused. Tokens are never printed. When a
 step fails it says which, with what Prosody answered and the lines of
 Prosody's log that say why.
 
-Usage: meeting-login.py DOMAIN [ROOM]
+With --services it also asks Prosody, once signed in over BOSH, for the
+external services (XEP-0215, urn:xmpp:extdisco:2) as lib-jitsi-meet does,
+and prints Prosody's <services/> answer on one line that starts with
+"services: ". That line holds the TURN credentials: the installer takes it
+out of the output and masks the credentials.
+
+Usage: meeting-login.py DOMAIN [ROOM] [--services]
 """
 
 import base64
@@ -32,6 +38,7 @@ BIND = "urn:ietf:params:xml:ns:xmpp-bind"
 FRAMING = "urn:ietf:params:xml:ns:xmpp-framing"
 FOCUS = "http://jitsi.org/protocol/focus"
 MUC_USER = "http://jabber.org/protocol/muc#user"
+EXTDISCO = "urn:xmpp:extdisco:2"
 TIMEOUT = 20
 LOGS = ("/var/log/prosody/prosody.log", "/var/log/prosody/prosody.err")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
@@ -260,6 +267,20 @@ def sign_in(conn):
     return True
 
 
+def services(conn, domain):
+    """XEP-0215 as lib-jitsi-meet asks: <services/> of the domain, whose
+    TURN entries carry this session's credentials."""
+    conn.send("<iq type='get' id='extdisco' to='%s' xmlns='jabber:client'><services xmlns='%s'/></iq>" % (domain, EXTDISCO))
+    res = wait(conn, "external services (XEP-0215)", lambda el: el if el.get("id") == "extdisco" else None)
+    if res.get("type") != "result":
+        raise Failed("Prosody refused the external services request: %s (is mod_external_services loaded?)"
+                     % text(res.find("{jabber:client}error")))
+    el = res.find("{%s}services" % EXTDISCO)
+    if el is None:
+        raise Failed("Prosody's external services answer holds no <services/>")
+    return ET.tostring(el, encoding="unicode").replace("\n", " ")
+
+
 def join(conn, domain, room):
     """Ask Jicofo for the conference, then join the room it created."""
     muc = "%s@conference.%s" % (room, domain)
@@ -329,10 +350,12 @@ def log_why(marks):
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = [a for a in sys.argv[1:] if a != "--services"]
+    want_services = len(args) < len(sys.argv) - 1
+    if not args:
         sys.exit(__doc__)
-    domain = sys.argv[1]
-    room = sys.argv[2] if len(sys.argv) > 2 else "jitsi-installer-verify-" + uuid.uuid4().hex[:8]
+    domain = args[0]
+    room = args[1] if len(args) > 1 else "jitsi-installer-verify-" + uuid.uuid4().hex[:8]
     tokens = sys.stdin.read().split()
     if len(tokens) != 2:
         sys.exit("want two tokens on standard input, one a line")
@@ -347,6 +370,9 @@ def main():
                 ok = sign_in(conn)
                 if ok is not True:
                     raise Failed("Prosody refused the token: %s" % ok)
+                if want_services and kind is Bosh:
+                    step = "BOSH: external services (XEP-0215) of %s" % domain
+                    print("services: " + services(conn, domain))
                 step = "%s: conference %s@conference.%s" % (kind.name, room, domain)
                 muc = join(conn, domain, room)
             finally:

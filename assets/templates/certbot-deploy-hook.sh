@@ -43,8 +43,12 @@ put "$cert" "$root/etc/prosody/certs/$domain.crt" root:prosody 0640
 put "$key" "$root/etc/prosody/certs/$domain.key" root:prosody 0640
 {{- if .TURN}}
 
-# coturn runs as turnserver and cannot read certbot's archive.
+# coturn runs as turnserver and cannot read certbot's archive. It must pass
+# through /etc/coturn: set its mode here, or the umask above leaves a new one
+# 0700 root:root and coturn starts without its TLS listener.
 mkdir -p "$root/etc/coturn/certs"
+chown root:root "$root/etc/coturn"
+chmod 0755 "$root/etc/coturn"
 chown turnserver:turnserver "$root/etc/coturn/certs"
 chmod 0700 "$root/etc/coturn/certs"
 put "$cert" "$root/etc/coturn/certs/$domain.fullchain.pem" turnserver:turnserver 0400
