@@ -7,9 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/frontend/tui"
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
-	"github.com/jitsi-installer/jitsi-installer/pkg/tui"
 	"github.com/jitsi-installer/jitsi-installer/steps"
 )
 

@@ -1,11 +1,11 @@
-// Package janssen is a stand-in for the public endpoints of a Janssen IAM
+// Package janssentest is a stand-in for the public endpoints of a Janssen IAM
 // server (OIDC discovery, JWKS, token and dynamic client registration),
 // served over HTTPS with its own test CA. Tests mint tokens with it and
 // rotate its signing keys; README.md lists what it checks. It is the one
 // Janssen of every test: the unit tests of pkg/jwks and the CLI, and the
 // sandbox targets of the e2e suite. It shares no code with pkg/jwks, so a
 // bug in the code under test cannot hide in it too.
-package janssen
+package janssentest
 
 import (
 	"crypto/rand"

@@ -1,4 +1,4 @@
-package janssen
+package janssentest
 
 import (
 	"crypto/subtle"
