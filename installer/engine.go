@@ -290,26 +290,28 @@ func (e *Engine) declare(h *Host, d *declared) error {
 // probe fills in the changes of the given steps in one round trip.
 func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
 	var preludes, frags []string
-	var files []*File
-	var units []*Service
 	var costs []int
+	var kinds []string
+	gathered := map[string][]Resource{}
+	first := map[string]Gatherer{}
 	for _, d := range steps {
 		for _, r := range d.resources {
 			if p, ok := r.(Preluder); ok {
 				preludes = append(preludes, p.Prelude())
 			}
-			switch r := r.(type) {
-			case *File:
-				files = append(files, r)
-			case *Service:
-				units = append(units, r)
+			if g, ok := r.(Gatherer); ok {
+				k := g.Kind()
+				if first[k] == nil {
+					first[k], kinds = g, append(kinds, k)
+				}
+				gathered[k] = append(gathered[k], r)
 			}
 			frags = append(frags, r.Probe())
 			costs = append(costs, probeCost(r))
 		}
 	}
-	for _, p := range []string{filesPrelude(files), servicesPrelude(units)} {
-		if p != "" {
+	for _, k := range kinds {
+		if p := first[k].Gather(gathered[k]); p != "" {
 			preludes = append(preludes, p)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // aptSettings points apt at the answers' proxy and makes sure package lists
@@ -16,12 +17,12 @@ func (*aptSettings) Group() string { return "apt" }
 func (s *aptSettings) Declare(*installer.Host) ([]installer.Resource, error) {
 	var rs []installer.Resource
 	if p := s.cfg.APT.Proxy; p != "" {
-		rs = append(rs, &installer.File{Path: aptProxyConf, Mode: 0o644,
+		rs = append(rs, &resource.File{Path: aptProxyConf, Mode: 0o644,
 			Content: fmt.Appendf(nil, "// Managed by jitsi-installer.\nAcquire::http::Proxy %q;\n", p),
-			Notify:  installer.Notify{Handlers: []installer.Handler{installer.AptUpdate}}})
+			Notify:  installer.Notify{Handlers: []installer.Handler{resource.AptUpdate}}})
 	}
 	// A fresh host may have no package lists at all.
-	rs = append(rs, &installer.Command{Name: "apt-get update (no package lists yet)",
+	rs = append(rs, &resource.Command{Name: "apt-get update (no package lists yet)",
 		Args:   []string{"apt-get", "-q", "update"},
 		Unless: []string{"sh", "-c", "ls /var/lib/apt/lists/ | grep -q _Packages"}})
 	return rs, nil

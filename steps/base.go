@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // Paths the installer owns on the host.
@@ -53,9 +54,9 @@ func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) 
 		names = slices.DeleteFunc(names, func(n string) bool {
 			return n == "nginx" || strings.Contains(n, "certbot") || debian && n == "software-properties-common"
 		})
-		return []installer.Resource{&installer.Packages{Names: names}}, nil
+		return []installer.Resource{&resource.Packages{Names: names}}, nil
 	}
-	rs := []installer.Resource{&installer.Packages{Names: names}}
+	rs := []installer.Resource{&resource.Packages{Names: names}}
 	// Private CAs for Janssen and the ACME server go into the system store:
 	// Prosody, curl and certbot's renewals all read it.
 	for _, ca := range []struct{ path, pem string }{
@@ -63,7 +64,7 @@ func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) 
 		{acmeCA, s.ca.acme},
 	} {
 		if ca.pem != "" {
-			rs = append(rs, &installer.File{Path: ca.path, Mode: 0o644, Content: []byte(ca.pem),
+			rs = append(rs, &resource.File{Path: ca.path, Mode: 0o644, Content: []byte(ca.pem),
 				Notify: installer.Notify{Handlers: []installer.Handler{updateCAs}}})
 		}
 	}

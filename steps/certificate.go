@@ -7,6 +7,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -29,11 +30,11 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 	crt, key := certPaths(s.cfg)
 	// The deploy hook copies the certificate to Prosody and coturn, in every
 	// mode: certbot runs it after renewals, the next step runs it now.
-	hook, err := s.configFile(assets.CertbotDeployHook, data(h, s.env), installer.File{Mode: 0o755})
+	hook, err := s.configFile(assets.CertbotDeployHook, data(h, s.env), resource.File{Mode: 0o755})
 	if err != nil {
 		return nil, err
 	}
-	rs := append([]installer.Resource{&installer.Dir{Path: path.Dir(assets.Dest(assets.CertbotDeployHook, d)), Mode: 0o755}}, hook...)
+	rs := append([]installer.Resource{&resource.Dir{Path: path.Dir(assets.Dest(assets.CertbotDeployHook, d)), Mode: 0o755}}, hook...)
 	switch s.cfg.TLS.Mode {
 	case answers.TLSOwn:
 		c, err := os.ReadFile(s.cfg.TLS.CertFile)
@@ -46,12 +47,12 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 		}
 		h.Secret(string(k))
 		return append(rs,
-			&installer.Dir{Path: ownCertDir, Mode: 0o755},
-			&installer.File{Path: crt, Content: c, Mode: 0o644, Notify: notify(reloadNginx)},
-			&installer.File{Path: key, Content: k, Mode: 0o600, Secret: true, Notify: notify(reloadNginx)},
+			&resource.Dir{Path: ownCertDir, Mode: 0o755},
+			&resource.File{Path: crt, Content: c, Mode: 0o644, Notify: notify(reloadNginx)},
+			&resource.File{Path: key, Content: k, Mode: 0o600, Secret: true, Notify: notify(reloadNginx)},
 		), nil
 	case answers.TLSSelfSigned:
-		return append(rs, &installer.Command{Name: "self-signed certificate for " + d,
+		return append(rs, &resource.Command{Name: "self-signed certificate for " + d,
 			Args: []string{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825",
 				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d, "-keyout", key, "-out", crt},
 			Creates: crt}), nil
@@ -68,11 +69,11 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 		rs = append(rs, httpRule())
 	}
 	return append(rs,
-		&installer.Command{Name: "certbot certificate for " + d, Args: args, Env: env,
+		&resource.Command{Name: "certbot certificate for " + d, Args: args, Env: env,
 			Unless: []string{"openssl", "x509", "-checkend", strconv.Itoa(renewBefore), "-noout", "-in", crt},
 			Hint: "the ACME server must reach http://" + d + "/.well-known/acme-challenge/ on this host: check that " + d +
 				" resolves to it, that port 80 is open to the world, and the ACME server and email in the answers file"},
-		&installer.Service{Name: "certbot.timer"},
+		&resource.Service{Name: "certbot.timer"},
 	), nil
 }
 

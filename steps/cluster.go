@@ -10,6 +10,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -204,7 +205,7 @@ func (s *coreTrust) Declare(h *installer.Host) ([]installer.Resource, error) {
 		h.Warn("the core has no %s certificate yet: the bridge trusts it once the core is installed, later in this run", authDomain(s.cfg.Domain))
 		return nil, nil
 	}
-	return []installer.Resource{&installer.File{Path: coreAuthCA, Mode: 0o644, Content: []byte(v.AuthCert),
+	return []installer.Resource{&resource.File{Path: coreAuthCA, Mode: 0o644, Content: []byte(v.AuthCert),
 		Notify: notify(updateCAs, restartBridge)}}, nil
 }
 

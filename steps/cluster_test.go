@@ -7,6 +7,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -56,7 +57,7 @@ func declared(t *testing.T, list []installer.Step, name string, h *installer.Hos
 
 func content(t *testing.T, rs map[string]installer.Resource, key string) string {
 	t.Helper()
-	f, ok := rs[key].(*installer.File)
+	f, ok := rs[key].(*resource.File)
 	if !ok {
 		t.Fatalf("no %s in %v", key, keys(rs))
 	}
@@ -133,10 +134,10 @@ func TestCoreAndBridges(t *testing.T) {
 	// The core's jvb password goes with the bridge's install, and is
 	// cleared from debconf after it.
 	pkgs := declared(t, roles[1].All(), "Jitsi packages", b1)
-	if p, ok := pkgs["packages jitsi-videobridge2"].(*installer.Packages); !ok || len(p.Answers) != 1 || p.Answers[0].Value != "jvbPw2" {
+	if p, ok := pkgs["packages jitsi-videobridge2"].(*resource.Packages); !ok || len(p.Answers) != 1 || p.Answers[0].Value != "jvbPw2" {
 		t.Errorf("bridge packages %v", keys(pkgs))
 	}
-	if f, ok := pkgs["debconf forget jitsi-videobridge/jvbsecret"].(*installer.DebconfForget); !ok || f.Value != "jvbPw2" || len(pkgs) != 2 {
+	if f, ok := pkgs["debconf forget jitsi-videobridge/jvbsecret"].(*resource.DebconfForget); !ok || f.Value != "jvbPw2" || len(pkgs) != 2 {
 		t.Errorf("bridge packages %v", keys(pkgs))
 	}
 	if pre := declared(t, roles[1].All(), "Debconf answers", b1); len(pre) != 1 {

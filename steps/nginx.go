@@ -3,6 +3,7 @@ package steps
 import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // nginxSite writes the domain's site: TLS as the guide sets it, CORS for
@@ -12,7 +13,7 @@ func nginxSite(e *env) *configStep {
 	domain := e.cfg.Domain
 	bosh := "https://" + domain + "/http-bind"
 	return &configStep{env: e, name: "nginx site", asset: assets.Nginx,
-		file: installer.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
+		file: resource.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
 		checks: func(*installer.Host) []installer.Check {
 			return []installer.Check{
 				{Name: "nginx -t", Args: []string{"nginx", "-t"}, Eval: exitZero("nginx -t")},

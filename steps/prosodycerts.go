@@ -3,6 +3,7 @@ package steps
 import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // prosodyCerts gives Prosody (and coturn) the domain's certificate through
@@ -42,7 +43,7 @@ func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 			crt, turn.Cert, "400:turnserver:turnserver",
 			key, turn.Key, "400:turnserver:turnserver")
 	}
-	return []installer.Resource{&installer.Command{
+	return []installer.Resource{&resource.Command{
 		Name:   "deploy the certificate of " + d + " to Prosody",
 		Args:   []string{assets.Dest(assets.CertbotDeployHook, d)},
 		Unless: append([]string{"sh", "-c", copiesInPlace, "sh"}, copies...),

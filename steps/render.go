@@ -5,6 +5,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -84,7 +85,7 @@ func data(h *installer.Host, e *env) assets.Data {
 // configFile declares the file the template name renders for d, where
 // assets puts it, with f's mode, owner and handlers; and the link that
 // enables it, where assets names one, notifying the same handlers.
-func (e *env) configFile(name string, d assets.Data, f installer.File) ([]installer.Resource, error) {
+func (e *env) configFile(name string, d assets.Data, f resource.File) ([]installer.Resource, error) {
 	b, err := assets.Render(name, d)
 	if err != nil {
 		return nil, err
@@ -92,7 +93,7 @@ func (e *env) configFile(name string, d assets.Data, f installer.File) ([]instal
 	f.Path, f.Content = assets.Dest(name, e.cfg.Domain), b
 	rs := []installer.Resource{&f}
 	if link := assets.Enabled(name, e.cfg.Domain); link != "" {
-		rs = append(rs, &installer.Symlink{Path: link, Target: f.Path, Notify: f.Notify})
+		rs = append(rs, &resource.Symlink{Path: link, Target: f.Path, Notify: f.Notify})
 	}
 	return rs, nil
 }

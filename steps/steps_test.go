@@ -8,6 +8,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers/answerstest"
 )
@@ -167,12 +168,12 @@ func TestFirewallAllowsSSHFirstAndWarnsOnGuidePorts(t *testing.T) {
 	if rs[0].Key() != "ufw allow 2222/tcp" {
 		t.Errorf("first rule %s, want the SSH port of this run", rs[0].Key())
 	}
-	if _, ok := rs[len(rs)-1].(installer.UFWEnabled); !ok {
+	if _, ok := rs[len(rs)-1].(resource.UFWEnabled); !ok {
 		t.Error("UFW is not enabled last")
 	}
 	warned := 0
 	for _, r := range rs {
-		if u, ok := r.(*installer.UFWRule); ok && u.Warn != "" {
+		if u, ok := r.(*resource.UFWRule); ok && u.Warn != "" {
 			warned++
 		}
 	}

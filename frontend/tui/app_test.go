@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
@@ -230,8 +231,8 @@ func TestFormPages(t *testing.T) {
 // fileStep declares files under a directory and checks them in verify.
 type fileStep struct {
 	name  string
-	files []*installer.File
-	cmd   *installer.Command
+	files []*resource.File
+	cmd   *resource.Command
 	skip  string
 }
 
@@ -264,17 +265,17 @@ func (s *fileStep) Checks(*installer.Host) []installer.Check {
 // asks the operator to trust its host key.
 func localInstall(dir string, gate string) func(*answers.Config, Asker) (*installer.Engine, []installer.Target, error) {
 	return func(cfg *answers.Config, ask Asker) (*installer.Engine, []installer.Target, error) {
-		f := func(name, content string) *installer.File {
-			return &installer.File{Path: filepath.Join(dir, name), Content: []byte(content), Mode: 0o644}
+		f := func(name, content string) *resource.File {
+			return &resource.File{Path: filepath.Join(dir, name), Content: []byte(content), Mode: 0o644}
 		}
 		steps := []installer.Step{
-			&fileStep{name: "Jitsi repository", files: []*installer.File{f("jitsi.list", "deb https://download.jitsi.org stable/\n")}},
-			&fileStep{name: "Prosody", files: []*installer.File{f("prosody.cfg.lua", "VirtualHost \""+cfg.Domain+"\"\n  authentication = \"token\"\n")}},
+			&fileStep{name: "Jitsi repository", files: []*resource.File{f("jitsi.list", "deb https://download.jitsi.org stable/\n")}},
+			&fileStep{name: "Prosody", files: []*resource.File{f("prosody.cfg.lua", "VirtualHost \""+cfg.Domain+"\"\n  authentication = \"token\"\n")}},
 			&fileStep{name: "Firewall", skip: "firewall.enabled is false"},
 		}
 		if gate != "" {
 			// Blocks until the test creates gate: the resource in progress.
-			steps = append(steps[:1], append([]installer.Step{&fileStep{name: "Jitsi packages", cmd: &installer.Command{
+			steps = append(steps[:1], append([]installer.Step{&fileStep{name: "Jitsi packages", cmd: &resource.Command{
 				Name: "install jitsi-meet", Creates: filepath.Join(dir, "installed"),
 				Args: []string{"sh", "-c", "while [ ! -e \"$1\" ]; do sleep 0.02; done; touch \"$2\"", "sh", gate, filepath.Join(dir, "installed")}}}}, steps[1:]...)...)
 		}

@@ -1,6 +1,7 @@
-package installer
+package resource
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
@@ -31,18 +33,11 @@ type File struct {
 	// Validate runs after the new content is in place; when it fails the
 	// previous file is put back and the change fails with its output.
 	Validate []string
-	Notify
+	installer.Notify
 }
 
-func (f *File) owner() string { return or(f.Owner, "root") }
-func (f *File) group() string { return or(f.Group, "root") }
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
+func (f *File) owner() string { return cmp.Or(f.Owner, "root") }
+func (f *File) group() string { return cmp.Or(f.Group, "root") }
 
 // Key implements Resource.
 func (f *File) Key() string { return "file " + f.Path }
@@ -67,7 +62,19 @@ if [ "$s" != %[2]s ] && [ "$4" -le %[3]d ]; then base64 -w0 < "$f"; echo; fi; fi
 }
 
 // factKey names the file's facts in the batch's directory.
-func (f *File) factKey() string { return factKey(f.Path) }
+func (f *File) factKey() string { return installer.FactKey(f.Path) }
+
+// Kind implements installer.Gatherer.
+func (f *File) Kind() string { return "file" }
+
+// Gather implements installer.Gatherer: all are Files.
+func (f *File) Gather(all []installer.Resource) string {
+	fs := make([]*File, len(all))
+	for i, r := range all {
+		fs[i] = r.(*File)
+	}
+	return filesPrelude(fs)
+}
 
 // filesPrelude gathers mode, owner, group, size and SHA-256 of every file
 // with one stat and one sha256sum, into "$BATCH_DIR/s.KEY" and "$BATCH_DIR/h.KEY" for the
@@ -94,27 +101,27 @@ fi`, sh(paths...), sh(pairs...))
 }
 
 // Diff implements Resource.
-func (f *File) Diff(p Probed) (*Change, error) {
+func (f *File) Diff(p installer.Probed) (*installer.Change, error) {
 	lines := strings.SplitN(strings.TrimRight(p.Out, "\n"), "\n", 2)
 	head := strings.Fields(lines[0])
 	mode := fmt.Sprintf("%04o", f.Mode.Perm())
 	owner := f.owner() + ":" + f.group()
 	switch {
 	case len(head) == 1 && head[0] == "absent":
-		c := &Change{Action: ActionCreate, Details: []Detail{
-			{Field: FieldType, From: "absent", To: "file"},
-			{Field: FieldOwner, To: owner, Text: owner + " " + mode},
-			{Field: FieldMode, To: mode},
+		c := &installer.Change{Action: installer.ActionCreate, Details: []installer.Detail{
+			{Field: installer.FieldType, From: "absent", To: "file"},
+			{Field: installer.FieldOwner, To: owner, Text: owner + " " + mode},
+			{Field: installer.FieldMode, To: mode},
 		}}
 		c.Diff = f.diff(nil, false, p.Secrets)
-		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, nil) }
+		c.Apply = func(ctx context.Context, h *installer.Host) error { return f.write(ctx, h, nil) }
 		return c, nil
 	case len(head) == 1 && (head[0] == "link" || head[0] == "notfile"):
 		is := map[string]string{"link": "symlink", "notfile": "directory or special file"}[head[0]]
-		c := &Change{Action: ActionReplace, Details: []Detail{{Field: FieldType, From: is, To: "file",
+		c := &installer.Change{Action: installer.ActionReplace, Details: []installer.Detail{{Field: installer.FieldType, From: is, To: "file",
 			Text: "is a " + is + ", not a regular file: moved into this run's backups"}}}
 		c.Diff = f.diff(nil, false, p.Secrets)
-		c.apply = func(ctx context.Context, h *Host) error {
+		c.Apply = func(ctx context.Context, h *installer.Host) error {
 			if err := f.moveAside(ctx, h); err != nil {
 				return err
 			}
@@ -124,24 +131,24 @@ func (f *File) Diff(p Probed) (*Change, error) {
 	case len(head) != 4:
 		return nil, fmt.Errorf("probe %s: unexpected output %q", f.Path, lines[0])
 	}
-	var details []Detail
+	var details []installer.Detail
 	contentDiffers := head[3] != f.sum()
 	if contentDiffers {
-		details = append(details, Detail{Field: FieldContent, From: "sha256:" + head[3], To: "sha256:" + f.sum(), Text: "content"})
+		details = append(details, installer.Detail{Field: installer.FieldContent, From: "sha256:" + head[3], To: "sha256:" + f.sum(), Text: "content"})
 	}
 	metaDiffers := false
 	if have := fmt.Sprintf("%04s", head[0]); have != mode {
-		details = append(details, fromTo(FieldMode, have, mode))
+		details = append(details, installer.FromTo(installer.FieldMode, have, mode))
 		metaDiffers = true
 	}
 	if have := head[1] + ":" + head[2]; have != owner {
-		details = append(details, fromTo(FieldOwner, have, owner))
+		details = append(details, installer.FromTo(installer.FieldOwner, have, owner))
 		metaDiffers = true
 	}
 	if len(details) == 0 {
 		return nil, nil
 	}
-	c := &Change{Action: ActionUpdate, Details: details}
+	c := &installer.Change{Action: installer.ActionUpdate, Details: details}
 	if contentDiffers {
 		var old []byte
 		known := false
@@ -152,9 +159,9 @@ func (f *File) Diff(p Probed) (*Change, error) {
 		}
 		c.Diff = f.diff(old, !known, p.Secrets)
 		prev := &fileMeta{mode: head[0], owner: head[1], group: head[2]}
-		c.apply = func(ctx context.Context, h *Host) error { return f.write(ctx, h, prev) }
+		c.Apply = func(ctx context.Context, h *installer.Host) error { return f.write(ctx, h, prev) }
 	} else if metaDiffers {
-		c.apply = func(ctx context.Context, h *Host) error {
+		c.Apply = func(ctx context.Context, h *installer.Host) error {
 			_, err := h.Run(ctx, "sh", "-c", `chown "$1:$2" "$4" && chmod "$3" "$4"`, "sh", f.owner(), f.group(), mode, f.Path)
 			return err
 		}
@@ -164,14 +171,14 @@ func (f *File) Diff(p Probed) (*Change, error) {
 
 // diff shows old -> declared content with secrets masked. A file that
 // holds secrets shows nothing when the secrets are not known.
-func (f *File) diff(old []byte, unknown bool, secrets *Redactor) string {
+func (f *File) diff(old []byte, unknown bool, secrets *installer.Redactor) string {
 	switch {
 	case f.Secret && secrets == nil:
 		return "(content hidden: the file holds secrets)"
 	case unknown:
 		return "(old content too large to show)"
 	}
-	return maskedDiff(f.Path, string(old), string(f.Content), newMasker(secrets, string(f.Content), f.Secret))
+	return secrets.Diff(f.Path, string(old), string(f.Content), f.Secret)
 }
 
 // fileMeta is the mode and owner a replaced file had.
@@ -179,7 +186,7 @@ type fileMeta struct{ mode, owner, group string }
 
 // moveAside moves what is in the way of the file (a directory, a symlink, a
 // device) into this run's backups.
-func (f *File) moveAside(ctx context.Context, h *Host) error {
+func (f *File) moveAside(ctx context.Context, h *installer.Host) error {
 	_, err := h.Run(ctx, "sh", "-c", `umask 077; mkdir -p -- "$2$(dirname -- "$1")" && mv -- "$1" "$2$1"`, "sh", f.Path, h.BackupDir())
 	if err != nil {
 		return fmt.Errorf("move %s out of the way: %w", f.Path, err)
@@ -188,7 +195,7 @@ func (f *File) moveAside(ctx context.Context, h *Host) error {
 }
 
 // write puts the file in place; prev is the file it replaces, if any.
-func (f *File) write(ctx context.Context, h *Host, prev *fileMeta) error {
+func (f *File) write(ctx context.Context, h *installer.Host, prev *fileMeta) error {
 	existed := prev != nil
 	err := h.T.WriteFile(ctx, transport.File{
 		Path: f.Path, Data: f.Content, Mode: f.Mode.Perm(),

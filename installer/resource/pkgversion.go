@@ -1,9 +1,11 @@
-package installer
+package resource
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // PackageVersion is a package at an exact version.
@@ -16,8 +18,8 @@ type PackageVersion struct {
 // downgraded, all in one apt transaction so their dependencies agree.
 type PackageVersions struct {
 	Packages []PackageVersion
-	Answers  []Answer // in debconf for the apt run only
-	Notify
+	Answers  []installer.Answer // in debconf for the apt run only
+	installer.Notify
 }
 
 // Key implements Resource.
@@ -39,7 +41,7 @@ func (p *PackageVersions) Probe() string {
 }
 
 // Diff implements Resource.
-func (p *PackageVersions) Diff(pr Probed) (*Change, error) {
+func (p *PackageVersions) Diff(pr installer.Probed) (*installer.Change, error) {
 	have := map[string]string{}
 	for _, l := range strings.Split(pr.Out, "\n") {
 		f := strings.Split(l, "\t")
@@ -47,35 +49,35 @@ func (p *PackageVersions) Diff(pr Probed) (*Change, error) {
 			have[f[0]] = f[1]
 		}
 	}
-	var details []Detail
+	var details []installer.Detail
 	changes := 0
 	for _, pv := range p.Packages {
 		switch v := have[pv.Name]; {
 		case v == pv.Version:
 		case v == "":
-			details = append(details, Detail{Field: FieldVersion, Name: pv.Name, To: pv.Version, Text: pv.Name + " " + pv.Version})
+			details = append(details, installer.Detail{Field: installer.FieldVersion, Name: pv.Name, To: pv.Version, Text: pv.Name + " " + pv.Version})
 		default:
 			changes++
-			details = append(details, Detail{Field: FieldVersion, Name: pv.Name, From: v, To: pv.Version,
+			details = append(details, installer.Detail{Field: installer.FieldVersion, Name: pv.Name, From: v, To: pv.Version,
 				Text: fmt.Sprintf("%s %s -> %s", pv.Name, v, pv.Version)})
 		}
 	}
 	if details == nil {
 		return nil, nil
 	}
-	action := ActionInstall
+	action := installer.ActionInstall
 	if changes > 0 {
-		action = ActionUpgrade
+		action = installer.ActionUpgrade
 	}
-	return &Change{Action: action, Details: details, apply: func(ctx context.Context, h *Host) error {
+	return &installer.Change{Action: action, Details: details, Apply: func(ctx context.Context, h *installer.Host) error {
 		args := []string{"apt-get", "install", "-y", "-q", "--no-install-recommends", "--allow-downgrades",
 			"-o", "DPkg::Lock::Timeout=300",
 			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}
 		for _, pv := range p.Packages {
 			args = append(args, pv.Name+"="+pv.Version)
 		}
-		args, in := WithAnswers(p.Answers, args)
-		_, err := h.run(ctx, in, aptEnv, args...)
+		args, in := installer.WithAnswers(p.Answers, args)
+		_, err := h.RunWith(ctx, in, aptEnv, args...)
 		return err
 	}}, nil
 }

@@ -1,4 +1,4 @@
-package installer
+package resource
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // Debconf is a preseeded answer to a package's question. An answer only
@@ -49,7 +51,7 @@ func valueHash(v string) string {
 }
 
 // Diff implements Resource.
-func (d *Debconf) Diff(p Probed) (*Change, error) {
+func (d *Debconf) Diff(p installer.Probed) (*installer.Change, error) {
 	f := strings.Fields(p.Out)
 	if len(f) != 2 {
 		return nil, fmt.Errorf("probe debconf %s: unexpected output", d.Question)
@@ -59,12 +61,12 @@ func (d *Debconf) Diff(p Probed) (*Change, error) {
 	}
 	shown := d.Value
 	if d.Secret {
-		shown = Masked
+		shown = installer.Masked
 	}
-	return &Change{Action: ActionPreseed, Details: []Detail{{Field: FieldValue, Name: d.Question, To: shown, Text: d.Type + " " + shown}}, apply: func(ctx context.Context, h *Host) error {
+	return &installer.Change{Action: installer.ActionPreseed, Details: []installer.Detail{{Field: installer.FieldValue, Name: d.Question, To: shown, Text: d.Type + " " + shown}}, Apply: func(ctx context.Context, h *installer.Host) error {
 		line := fmt.Sprintf("%s %s %s %s\n", d.Package, d.Question, d.Type, d.Value)
 		// The answer goes on stdin: it may be a password.
-		_, err := h.run(ctx, []byte(line), nil, "debconf-set-selections")
+		_, err := h.RunWith(ctx, []byte(line), nil, "debconf-set-selections")
 		return err
 	}}, nil
 }
@@ -95,14 +97,14 @@ echo "$stored"`, sh(d.Question), sh(debconfValue), valueHash(d.Value))
 }
 
 // Diff implements Resource.
-func (d *DebconfForget) Diff(p Probed) (*Change, error) {
+func (d *DebconfForget) Diff(p installer.Probed) (*installer.Change, error) {
 	if strings.TrimSpace(p.Out) != "stored" {
 		return nil, nil
 	}
-	return &Change{Action: "forget", Details: []Detail{{Field: FieldValue, Name: d.Question, From: "stored", To: "cleared",
+	return &installer.Change{Action: "forget", Details: []installer.Detail{{Field: installer.FieldValue, Name: d.Question, From: "stored", To: "cleared",
 		Text: "a secret answer left in debconf's database: cleared"}},
-		apply: func(ctx context.Context, h *Host) error {
-			_, err := h.run(ctx, []byte("SET "+d.Question+" \n"), nil, "sh", "-c",
+		Apply: func(ctx context.Context, h *installer.Host) error {
+			_, err := h.RunWith(ctx, []byte("SET "+d.Question+" \n"), nil, "sh", "-c",
 				`debconf-communicate >/dev/null && cd /var/cache/debconf && for f in config.dat passwords.dat; do [ ! -e "$f-old" ] || cp -p -- "$f" "$f-old"; done`)
 			return err
 		}}, nil

@@ -1,4 +1,4 @@
-package installer
+package resource
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // UFWRule is an allow rule. Rules are compared with what ufw has added, so a
@@ -61,13 +63,13 @@ const ufwPrelude = `UFW_ADDED=$(grep -h '^### tuple ###' /etc/ufw/user.rules /et
 if grep -qx 'ENABLED=yes' /etc/ufw/ufw.conf 2>/dev/null; then UFW_STATUS='Status: active'; elif [ -e /etc/ufw/ufw.conf ]; then UFW_STATUS='Status: inactive'; else UFW_STATUS='not installed'; fi`
 
 // Diff implements Resource.
-func (r *UFWRule) Diff(p Probed) (*Change, error) {
+func (r *UFWRule) Diff(p installer.Probed) (*installer.Change, error) {
 	if slices.Contains(ufwSpecs(p.Out), r.spec()) {
 		return nil, nil
 	}
-	return &Change{Action: ActionAdd, Warn: r.Warn,
-		Details: []Detail{{Field: FieldRule, To: r.spec(), Text: "missing"}},
-		apply: func(ctx context.Context, h *Host) error {
+	return &installer.Change{Action: installer.ActionAdd, Warn: r.Warn,
+		Details: []installer.Detail{{Field: installer.FieldRule, To: r.spec(), Text: "missing"}},
+		Apply: func(ctx context.Context, h *installer.Host) error {
 			_, err := h.Run(ctx, r.args()...)
 			return err
 		}}, nil
@@ -177,7 +179,7 @@ func (u *UFWUndeclared) Probe() string { return `printf '%s\n' "$UFW_ADDED"` }
 func (u *UFWUndeclared) Prelude() string { return ufwPrelude }
 
 // Diff implements Resource.
-func (u *UFWUndeclared) Diff(p Probed) (*Change, error) {
+func (u *UFWUndeclared) Diff(p installer.Probed) (*installer.Change, error) {
 	var owned, extra []string
 	for _, l := range strings.Split(p.Out, "\n") {
 		if slices.Contains(u.Owned, ufwComment(l)) && ufwComment(l) != "" {
@@ -192,9 +194,9 @@ func (u *UFWUndeclared) Diff(p Probed) (*Change, error) {
 	if len(extra) == 0 {
 		return nil, nil
 	}
-	c := &Change{Action: ActionReport, Report: true}
+	c := &installer.Change{Action: installer.ActionReport, Report: true}
 	for _, s := range extra {
-		d := Detail{Field: FieldRule, From: s, Text: s + " (not declared; kept)"}
+		d := installer.Detail{Field: installer.FieldRule, From: s, Text: s + " (not declared; kept)"}
 		if u.Remove {
 			d.Text = s + " (not declared)"
 		}
@@ -204,8 +206,8 @@ func (u *UFWUndeclared) Diff(p Probed) (*Change, error) {
 		c.Warn = fmt.Sprintf("%d UFW rule(s) not declared by the installer: kept (firewall.remove_undeclared removes them)", len(extra))
 		return c, nil
 	}
-	c.Action, c.Report = ActionDelete, false
-	c.apply = func(ctx context.Context, h *Host) error {
+	c.Action, c.Report = installer.ActionDelete, false
+	c.Apply = func(ctx context.Context, h *installer.Host) error {
 		for _, s := range extra {
 			args := strings.Fields(strings.ReplaceAll(s, "'", ""))
 			if strings.Contains(s, "'") { // an application profile: one argument
@@ -241,13 +243,13 @@ func (UFWEnabled) Probe() string { return `printf '%s\n' "$UFW_STATUS"` }
 func (UFWEnabled) Prelude() string { return ufwPrelude }
 
 // Diff implements Resource.
-func (UFWEnabled) Diff(p Probed) (*Change, error) {
+func (UFWEnabled) Diff(p installer.Probed) (*installer.Change, error) {
 	have := strings.TrimSpace(p.Out)
 	if have == "Status: active" {
 		return nil, nil
 	}
 	from := strings.TrimPrefix(have, "Status: ")
-	return &Change{Action: ActionEnable, Details: []Detail{fromTo(FieldState, from, "active")}, apply: func(ctx context.Context, h *Host) error {
+	return &installer.Change{Action: installer.ActionEnable, Details: []installer.Detail{installer.FromTo(installer.FieldState, from, "active")}, Apply: func(ctx context.Context, h *installer.Host) error {
 		_, err := h.Run(ctx, "ufw", "--force", "enable")
 		return err
 	}}, nil

@@ -1,16 +1,18 @@
-package installer
+package resource
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // Symlink points Path at Target.
 type Symlink struct {
 	Path   string
 	Target string
-	Notify
+	installer.Notify
 }
 
 // Key implements Resource.
@@ -23,21 +25,21 @@ func (s *Symlink) Probe() string {
 }
 
 // Diff implements Resource.
-func (s *Symlink) Diff(p Probed) (*Change, error) {
+func (s *Symlink) Diff(p installer.Probed) (*installer.Change, error) {
 	out := strings.TrimRight(p.Out, "\n")
 	if out == "link "+s.Target {
 		return nil, nil
 	}
-	c := &Change{Action: ActionCreate, Details: []Detail{{Field: FieldTarget, To: s.Target, Text: "-> " + s.Target}}}
+	c := &installer.Change{Action: installer.ActionCreate, Details: []installer.Detail{{Field: installer.FieldTarget, To: s.Target, Text: "-> " + s.Target}}}
 	switch {
 	case strings.HasPrefix(out, "link "):
 		have := strings.TrimPrefix(out, "link ")
-		c.Action, c.Details = ActionUpdate, []Detail{{Field: FieldTarget, From: have, To: s.Target, Text: have + " -> " + s.Target}}
+		c.Action, c.Details = installer.ActionUpdate, []installer.Detail{{Field: installer.FieldTarget, From: have, To: s.Target, Text: have + " -> " + s.Target}}
 	case out == "other":
-		c.Action = ActionReplace
-		c.Details = append(c.Details, Detail{Field: FieldType, From: "file", To: "symlink", Text: "a file is in the way (kept in the backup)"})
+		c.Action = installer.ActionReplace
+		c.Details = append(c.Details, installer.Detail{Field: installer.FieldType, From: "file", To: "symlink", Text: "a file is in the way (kept in the backup)"})
 	}
-	c.apply = func(ctx context.Context, h *Host) error {
+	c.Apply = func(ctx context.Context, h *installer.Host) error {
 		_, err := h.Run(ctx, "sh", "-c", `if [ -e "$2" ] && [ ! -L "$2" ]; then (umask 077; mkdir -p "$3$(dirname "$2")") && mv "$2" "$3$2"; fi; ln -sfn "$1" "$2"`, "sh", s.Target, s.Path, h.BackupDir())
 		return err
 	}

@@ -1,16 +1,18 @@
-package installer
+package resource
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // Packages are Debian packages that must be installed.
 type Packages struct {
 	Names   []string
-	Answers []Answer // in debconf for the install only
-	Notify
+	Answers []installer.Answer // in debconf for the install only
+	installer.Notify
 }
 
 // Key implements Resource.
@@ -30,7 +32,7 @@ $n ii "*) echo "$n ii";; *) m="$m $n";; esac; done
 func (p *Packages) Prelude() string { return dpkgPrelude }
 
 // Diff implements Resource.
-func (p *Packages) Diff(pr Probed) (*Change, error) {
+func (p *Packages) Diff(pr installer.Probed) (*installer.Change, error) {
 	installed, status, candidate := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, line := range strings.Split(pr.Out, "\n") {
 		f := strings.Fields(line)
@@ -45,7 +47,7 @@ func (p *Packages) Diff(pr Probed) (*Change, error) {
 		}
 	}
 	var missing []string
-	var details []Detail
+	var details []installer.Detail
 	for _, n := range p.Names {
 		if _, ok := installed[n]; ok {
 			continue
@@ -55,7 +57,7 @@ func (p *Packages) Diff(pr Probed) (*Change, error) {
 		if to == "(none)" {
 			to = ""
 		}
-		d := Detail{Field: FieldVersion, Name: n, To: to, Text: n}
+		d := installer.Detail{Field: installer.FieldVersion, Name: n, To: to, Text: n}
 		switch st := status[n]; {
 		case st == "rc":
 			d.Text += " removed (its configuration kept)"
@@ -72,12 +74,12 @@ func (p *Packages) Diff(pr Probed) (*Change, error) {
 	if len(missing) == 0 {
 		return nil, nil
 	}
-	return &Change{Action: ActionInstall, Details: details, apply: func(ctx context.Context, h *Host) error {
+	return &installer.Change{Action: installer.ActionInstall, Details: details, Apply: func(ctx context.Context, h *installer.Host) error {
 		args := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends",
 			"-o", "DPkg::Lock::Timeout=300",
 			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, missing...)
-		args, in := WithAnswers(p.Answers, args)
-		_, err := h.run(ctx, in, aptEnv, args...)
+		args, in := installer.WithAnswers(p.Answers, args)
+		_, err := h.RunWith(ctx, in, aptEnv, args...)
 		return err
 	}}, nil
 }

@@ -1,9 +1,11 @@
-package installer
+package resource
 
 import (
 	"encoding/hex"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 func TestUFWPrune(t *testing.T) {
@@ -22,7 +24,7 @@ func TestUFWPrune(t *testing.T) {
 		{"all kept", []*UFWRule{keep, {Port: "5222", Proto: "tcp", From: "10.0.0.3"}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := (&UFWPrune{Comment: "xmpp for bridges (jitsi-installer)", Keep: tc.keep}).Diff(Probed{Out: added})
+			c, err := (&UFWPrune{Comment: "xmpp for bridges (jitsi-installer)", Keep: tc.keep}).Diff(installer.Probed{Out: added})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,7 +35,7 @@ func TestUFWPrune(t *testing.T) {
 					from = append(from, d.From)
 				}
 				got = strings.Join(from, ", ")
-				if c.Action != ActionDelete {
+				if c.Action != installer.ActionDelete {
 					t.Errorf("action %s", c.Action)
 				}
 			}
@@ -48,7 +50,7 @@ func TestUFWPrune(t *testing.T) {
 func TestUFWUndeclaredLeavesOwnedRules(t *testing.T) {
 	tuples := "### tuple ### allow tcp 5222 0.0.0.0/0 any 10.0.0.3 in comment=" + hex.EncodeToString([]byte("mine")) + "\n" +
 		"### tuple ### allow tcp 8888 0.0.0.0/0 any 0.0.0.0/0 in\n"
-	c, err := (&UFWUndeclared{Owned: []string{"mine"}}).Diff(Probed{Out: tuples})
+	c, err := (&UFWUndeclared{Owned: []string{"mine"}}).Diff(installer.Probed{Out: tuples})
 	if err != nil || c == nil || len(c.Details) != 1 || c.Details[0].From != "ufw allow 8888/tcp" {
 		t.Fatalf("undeclared: %+v, %v", c, err)
 	}

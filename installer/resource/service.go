@@ -1,9 +1,12 @@
-package installer
+package resource
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // Service is a systemd unit that should be enabled and running.
@@ -18,9 +21,21 @@ func (s *Service) Key() string { return "service " + s.Name }
 // Probe prints the unit's UnitFileState and ActiveState, from the batch's
 // servicesPrelude when it ran, else from systemctl here.
 func (s *Service) Probe() string {
-	k := factKey(s.Name)
+	k := installer.FactKey(s.Name)
 	return fmt.Sprintf(`if [ -n "$BATCH_DIR" ] && [ -r "$BATCH_DIR/u.%[1]s" ]; then while IFS= read -r l; do printf '%%s\n' "$l"; done < "$BATCH_DIR/u.%[1]s"
 else systemctl show -p UnitFileState -p ActiveState -- %[2]s 2>/dev/null; fi`, k, sh(s.Name))
+}
+
+// Kind implements installer.Gatherer.
+func (s *Service) Kind() string { return "service" }
+
+// Gather implements installer.Gatherer: all are Services.
+func (s *Service) Gather(all []installer.Resource) string {
+	ss := make([]*Service, len(all))
+	for i, r := range all {
+		ss[i] = r.(*Service)
+	}
+	return servicesPrelude(ss)
 }
 
 // servicesPrelude asks systemd about every unit at once, into
@@ -32,7 +47,7 @@ func servicesPrelude(ss []*Service) string {
 	}
 	var names, keys []string
 	for _, s := range ss {
-		names, keys = append(names, s.Name), append(keys, factKey(s.Name))
+		names, keys = append(names, s.Name), append(keys, installer.FactKey(s.Name))
 	}
 	return fmt.Sprintf(`if [ -n "$BATCH_DIR" ]; then systemctl show -p Id -p UnitFileState -p ActiveState -- %s 2>/dev/null | ( set -- %s; b=
 while IFS= read -r l; do if [ -n "$l" ]; then b="$b$l
@@ -41,7 +56,7 @@ while IFS= read -r l; do if [ -n "$l" ]; then b="$b$l
 }
 
 // Diff implements Resource.
-func (s *Service) Diff(p Probed) (*Change, error) {
+func (s *Service) Diff(p installer.Probed) (*installer.Change, error) {
 	var enabled, active string
 	for _, l := range strings.Split(p.Out, "\n") {
 		k, v, _ := strings.Cut(strings.TrimSpace(l), "=")
@@ -58,14 +73,14 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 		if !isActive && !isEnabled {
 			return nil, nil
 		}
-		var details []Detail
+		var details []installer.Detail
 		if isEnabled {
-			details = append(details, fromTo(FieldEnabled, enabled, "disabled"))
+			details = append(details, installer.FromTo(installer.FieldEnabled, enabled, "disabled"))
 		}
 		if isActive {
-			details = append(details, fromTo(FieldState, active, "inactive"))
+			details = append(details, installer.FromTo(installer.FieldState, active, "inactive"))
 		}
-		return &Change{Action: ActionStop, Details: details, apply: func(ctx context.Context, h *Host) error {
+		return &installer.Change{Action: installer.ActionStop, Details: details, Apply: func(ctx context.Context, h *installer.Host) error {
 			_, err := h.Run(ctx, "systemctl", "disable", "--now", s.Name)
 			return err
 		}}, nil
@@ -73,19 +88,19 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 	if isEnabled && isActive {
 		return nil, nil
 	}
-	var details []Detail
+	var details []installer.Detail
 	if !isEnabled {
-		details = append(details, fromTo(FieldEnabled, or(enabled, "unknown"), "enabled"))
+		details = append(details, installer.FromTo(installer.FieldEnabled, cmp.Or(enabled, "unknown"), "enabled"))
 	}
 	if !isActive {
-		details = append(details, fromTo(FieldState, or(active, "unknown"), "active"))
+		details = append(details, installer.FromTo(installer.FieldState, cmp.Or(active, "unknown"), "active"))
 	}
 	args := []string{"systemctl"}
 	if strings.HasPrefix(enabled, "masked") {
 		// Masked by hand: nothing can start it until it is unmasked.
-		return &Change{Action: ActionService, Details: append(details, note("unmask, enable and start")),
+		return &installer.Change{Action: installer.ActionService, Details: append(details, installer.Note("unmask, enable and start")),
 			Warn: s.Name + " is masked (systemctl mask): the run unmasks it",
-			apply: func(ctx context.Context, h *Host) error {
+			Apply: func(ctx context.Context, h *installer.Host) error {
 				if _, err := h.Run(ctx, "systemctl", "unmask", s.Name); err != nil {
 					return err
 				}
@@ -100,13 +115,13 @@ func (s *Service) Diff(p Probed) (*Change, error) {
 	default:
 		args = append(args, "start", s.Name)
 	}
-	return &Change{Action: ActionService, Details: details, apply: func(ctx context.Context, h *Host) error {
+	return &installer.Change{Action: installer.ActionService, Details: details, Apply: func(ctx context.Context, h *installer.Host) error {
 		return s.start(ctx, h, args)
 	}}, nil
 }
 
 // start runs args, and on failure adds the unit's status to the error.
-func (s *Service) start(ctx context.Context, h *Host, args []string) error {
+func (s *Service) start(ctx context.Context, h *installer.Host, args []string) error {
 	_, err := h.Run(ctx, args...)
 	if err != nil {
 		status, _ := h.Run(ctx, "sh", "-c", `systemctl status --no-pager -n 15 "$1" 2>&1 || true`, "sh", s.Name)

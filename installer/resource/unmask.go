@@ -1,9 +1,11 @@
-package installer
+package resource
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // Unmasked undoes `systemctl mask` on a unit: a masked unit can be neither
@@ -19,14 +21,14 @@ func (u *Unmasked) Probe() string {
 }
 
 // Diff implements Resource.
-func (u *Unmasked) Diff(p Probed) (*Change, error) {
+func (u *Unmasked) Diff(p installer.Probed) (*installer.Change, error) {
 	state := strings.TrimSpace(p.Out)
 	if !strings.HasPrefix(state, "masked") {
 		return nil, nil
 	}
-	return &Change{Action: "unmask", Details: []Detail{fromTo(FieldEnabled, state, "unmasked")},
+	return &installer.Change{Action: "unmask", Details: []installer.Detail{installer.FromTo(installer.FieldEnabled, state, "unmasked")},
 		Warn: u.Name + " is masked (systemctl mask): the run unmasks it, as it must start and restart it",
-		apply: func(ctx context.Context, h *Host) error {
+		Apply: func(ctx context.Context, h *installer.Host) error {
 			_, err := h.Run(ctx, "systemctl", "unmask", u.Name)
 			return err
 		}}, nil

@@ -1,10 +1,12 @@
-package installer
+package resource
 
 import (
 	"context"
 	"encoding/hex"
 	"slices"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // UFWPrune deletes the rules carrying Comment that are not declared in
@@ -26,16 +28,16 @@ func (p *UFWPrune) Probe() string { return `printf '%s\n' "$UFW_ADDED"` }
 func (p *UFWPrune) Prelude() string { return ufwPrelude }
 
 // Diff implements Resource.
-func (p *UFWPrune) Diff(pr Probed) (*Change, error) {
+func (p *UFWPrune) Diff(pr installer.Probed) (*installer.Change, error) {
 	stale := p.stale(pr.Out)
 	if len(stale) == 0 {
 		return nil, nil
 	}
-	c := &Change{Action: ActionDelete}
+	c := &installer.Change{Action: installer.ActionDelete}
 	for _, s := range stale {
-		c.Details = append(c.Details, Detail{Field: FieldRule, From: s, Text: s + " (no longer declared)"})
+		c.Details = append(c.Details, installer.Detail{Field: installer.FieldRule, From: s, Text: s + " (no longer declared)"})
 	}
-	c.apply = func(ctx context.Context, h *Host) error {
+	c.Apply = func(ctx context.Context, h *installer.Host) error {
 		for _, spec := range stale {
 			// "ufw allow from A to any port P proto T" -> "ufw delete allow ..."
 			args := append([]string{"ufw", "delete"}, strings.Fields(spec)[1:]...)

@@ -1,4 +1,4 @@
-package installer
+package resource
 
 import (
 	"crypto/sha256"
@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // probed is what File.Probe prints for a regular file holding content.
@@ -27,7 +29,7 @@ var jvbConf = &File{Path: "/etc/jitsi/videobridge/jvb.conf", Mode: 0o640, Group:
 // TestDiffExplains: each kind of drift says what it found and what is
 // declared, as Detail fields, without a host: Diff(Probed) only.
 func TestDiffExplains(t *testing.T) {
-	secrets := NewRedactor(jvbSecret)
+	secrets := installer.NewRedactor(jvbSecret)
 	edited := strings.Replace(strings.Replace(string(jvbConf.Content), jvbSecret, "handTyped-Passw0rd", 1), "8080", "8081", 1) + "# by hand\n"
 	cert := &Command{Name: "deploy the certificate", Args: []string{"deploy"}, Unless: []string{"sh", "-c", "check"}}
 	tuples := "### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=6162\n" +
@@ -37,55 +39,55 @@ func TestDiffExplains(t *testing.T) {
 	ssh := &UFWRule{Port: "22", Proto: "tcp"}
 	for _, tc := range []struct {
 		name    string
-		r       Resource
+		r       installer.Resource
 		out     string
-		action  Action
-		details []Detail // Field, Name, From, To compared; Text must not be empty unless want's is
-		diff    []string // lines the diff must have
+		action  installer.Action
+		details []installer.Detail // Field, Name, From, To compared; Text must not be empty unless want's is
+		diff    []string           // lines the diff must have
 		report  bool
 	}{
 		{name: "file content with a secret", r: jvbConf, out: probedFile("640", "root", "jitsi", edited, jvbConf),
-			action: "update", details: []Detail{{Field: FieldContent}},
+			action: "update", details: []installer.Detail{{Field: installer.FieldContent}},
 			diff: []string{`-    PASSWORD = "********"`, `+    PASSWORD = "********"`, "-  port = 8081", "+  port = 8080", "-# by hand"}},
 		{name: "file owner", r: jvbConf, out: probedFile("640", "root", "root", string(jvbConf.Content), jvbConf),
-			action: "update", details: []Detail{{Field: FieldOwner, From: "root:root", To: "root:jitsi", Text: "owner root:root -> root:jitsi"}}},
+			action: "update", details: []installer.Detail{{Field: installer.FieldOwner, From: "root:root", To: "root:jitsi", Text: "owner root:root -> root:jitsi"}}},
 		{name: "file mode", r: jvbConf, out: probedFile("644", "root", "jitsi", string(jvbConf.Content), jvbConf),
-			action: "update", details: []Detail{{Field: FieldMode, From: "0644", To: "0640", Text: "mode 0644 -> 0640"}}},
+			action: "update", details: []installer.Detail{{Field: installer.FieldMode, From: "0644", To: "0640", Text: "mode 0644 -> 0640"}}},
 		{name: "file absent", r: jvbConf, out: "absent\n", action: "create",
-			details: []Detail{{Field: FieldType, From: "absent", To: "file"}, {Field: FieldOwner, To: "root:jitsi"}, {Field: FieldMode, To: "0640"}},
+			details: []installer.Detail{{Field: installer.FieldType, From: "absent", To: "file"}, {Field: installer.FieldOwner, To: "root:jitsi"}, {Field: installer.FieldMode, To: "0640"}},
 			diff:    []string{"--- /dev/null", `+    PASSWORD = "********"`}},
 		{name: "guard", r: cert, out: "needed 1\n/etc/prosody/certs/d.crt: owner root:root, want root:prosody\n", action: "run",
-			details: []Detail{{Field: FieldGuard, Name: "unless a shell script", From: "/etc/prosody/certs/d.crt: owner root:root, want root:prosody", To: "exit 0",
+			details: []installer.Detail{{Field: installer.FieldGuard, Name: "unless a shell script", From: "/etc/prosody/certs/d.crt: owner root:root, want root:prosody", To: "exit 0",
 				Text: "guard failed: /etc/prosody/certs/d.crt: owner root:root, want root:prosody"}}},
 		{name: "guard printing a secret", r: cert, out: "needed 1\nwrong password " + jvbSecret + "\n", action: "run",
-			details: []Detail{{Field: FieldGuard, Name: "unless a shell script", From: "wrong password ********", To: "exit 0"}}},
+			details: []installer.Detail{{Field: installer.FieldGuard, Name: "unless a shell script", From: "wrong password ********", To: "exit 0"}}},
 		{name: "creates", r: &Command{Name: "cert", Args: []string{"x"}, Creates: "/etc/ssl/x.crt"}, out: "needed\n", action: "run",
-			details: []Detail{{Field: FieldGuard, Name: "creates /etc/ssl/x.crt", From: "absent", To: "present", Text: "/etc/ssl/x.crt does not exist"}}},
+			details: []installer.Detail{{Field: installer.FieldGuard, Name: "creates /etc/ssl/x.crt", From: "absent", To: "present", Text: "/etc/ssl/x.crt does not exist"}}},
 		{name: "service stopped", r: &Service{Name: "nginx"}, out: "ActiveState=inactive\nUnitFileState=enabled\n", action: "service",
-			details: []Detail{{Field: FieldState, From: "inactive", To: "active", Text: "state inactive -> active"}}},
+			details: []installer.Detail{{Field: installer.FieldState, From: "inactive", To: "active", Text: "state inactive -> active"}}},
 		{name: "service disabled and failed", r: &Service{Name: "nginx"}, out: "UnitFileState=disabled\nActiveState=failed\n", action: "service",
-			details: []Detail{{Field: FieldEnabled, From: "disabled", To: "enabled", Text: "enabled disabled -> enabled"}, {Field: FieldState, From: "failed", To: "active", Text: "state failed -> active"}}},
+			details: []installer.Detail{{Field: installer.FieldEnabled, From: "disabled", To: "enabled", Text: "enabled disabled -> enabled"}, {Field: installer.FieldState, From: "failed", To: "active", Text: "state failed -> active"}}},
 		{name: "service that should be off", r: &Service{Name: "apache2", Disabled: true}, out: "UnitFileState=enabled\nActiveState=active\n", action: "stop",
-			details: []Detail{{Field: FieldEnabled, From: "enabled", To: "disabled"}, {Field: FieldState, From: "active", To: "inactive"}}},
+			details: []installer.Detail{{Field: installer.FieldEnabled, From: "enabled", To: "disabled"}, {Field: installer.FieldState, From: "active", To: "inactive"}}},
 		{name: "ufw rule missing", r: &UFWRule{Port: "443", Proto: "tcp"}, out: tuples, action: "add",
-			details: []Detail{{Field: FieldRule, To: "ufw allow 443/tcp", Text: "missing"}}},
+			details: []installer.Detail{{Field: installer.FieldRule, To: "ufw allow 443/tcp", Text: "missing"}}},
 		{name: "ufw rules not declared", r: &UFWUndeclared{Declared: []*UFWRule{ssh}}, out: tuples, action: "report", report: true,
-			details: []Detail{{Field: FieldRule, From: "ufw allow 8888/tcp"}, {Field: FieldRule, From: "ufw allow from 10.0.0.0/8 to any port 53 proto udp"}}},
+			details: []installer.Detail{{Field: installer.FieldRule, From: "ufw allow 8888/tcp"}, {Field: installer.FieldRule, From: "ufw allow from 10.0.0.0/8 to any port 53 proto udp"}}},
 		{name: "ufw rules not declared, removed", r: &UFWUndeclared{Declared: []*UFWRule{ssh}, Remove: true}, out: tuples, action: "delete",
-			details: []Detail{{Field: FieldRule, From: "ufw allow 8888/tcp"}, {Field: FieldRule, From: "ufw allow from 10.0.0.0/8 to any port 53 proto udp"}}},
+			details: []installer.Detail{{Field: installer.FieldRule, From: "ufw allow 8888/tcp"}, {Field: installer.FieldRule, From: "ufw allow from 10.0.0.0/8 to any port 53 proto udp"}}},
 		{name: "ufw disabled", r: UFWEnabled{}, out: "Status: inactive\n", action: "enable",
-			details: []Detail{{Field: FieldState, From: "inactive", To: "active", Text: "state inactive -> active"}}},
+			details: []installer.Detail{{Field: installer.FieldState, From: "inactive", To: "active", Text: "state inactive -> active"}}},
 		{name: "package removed", r: &Packages{Names: []string{"nginx", "curl"}}, out: "curl ii\nnginx rc 1.22.1-9\ncandidate nginx 1.22.1-9+deb12u1\n", action: "install",
-			details: []Detail{{Field: FieldVersion, Name: "nginx", To: "1.22.1-9+deb12u1", Text: "nginx removed (its configuration kept) -> 1.22.1-9+deb12u1"}}},
+			details: []installer.Detail{{Field: installer.FieldVersion, Name: "nginx", To: "1.22.1-9+deb12u1", Text: "nginx removed (its configuration kept) -> 1.22.1-9+deb12u1"}}},
 		{name: "package never installed", r: &Packages{Names: []string{"jicofo"}}, out: "candidate jicofo 1.0-1100-1\n", action: "install",
-			details: []Detail{{Field: FieldVersion, Name: "jicofo", To: "1.0-1100-1", Text: "jicofo not installed -> 1.0-1100-1"}}},
+			details: []installer.Detail{{Field: installer.FieldVersion, Name: "jicofo", To: "1.0-1100-1", Text: "jicofo not installed -> 1.0-1100-1"}}},
 		{name: "symlink elsewhere", r: &Symlink{Path: "/etc/nginx/sites-enabled/d.conf", Target: "../sites-available/d.conf"}, out: "link /tmp/x\n", action: "update",
-			details: []Detail{{Field: FieldTarget, From: "/tmp/x", To: "../sites-available/d.conf"}}},
+			details: []installer.Detail{{Field: installer.FieldTarget, From: "/tmp/x", To: "../sites-available/d.conf"}}},
 		{name: "directory owner", r: &Dir{Path: "/var/lib/x", Mode: 0o700}, out: "700 prosody root\n", action: "update",
-			details: []Detail{{Field: FieldOwner, From: "prosody:root", To: "root:root", Text: "owner prosody:root -> root:root"}}},
+			details: []installer.Detail{{Field: installer.FieldOwner, From: "prosody:root", To: "root:root", Text: "owner prosody:root -> root:root"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := tc.r.Diff(Probed{Out: tc.out, Secrets: secrets})
+			c, err := tc.r.Diff(installer.Probed{Out: tc.out, Secrets: secrets})
 			if err != nil || c == nil {
 				t.Fatalf("Diff = %v, %v; want a change", c, err)
 			}
@@ -97,7 +99,7 @@ func TestDiffExplains(t *testing.T) {
 			}
 			for i, w := range tc.details {
 				g := c.Details[i]
-				if w.Field == FieldContent { // hashes: sha256:HOST -> sha256:DECLARED
+				if w.Field == installer.FieldContent { // hashes: sha256:HOST -> sha256:DECLARED
 					w.From, w.To = g.From, "sha256:"+jvbConf.sum()
 				}
 				if g.Field != w.Field || g.From != w.From || g.To != w.To || (w.Name != "" && g.Name != w.Name) || (w.Text != "" && g.Text != w.Text) {
@@ -126,7 +128,7 @@ func TestDiffExplains(t *testing.T) {
 func TestConvergedDiffsAreNil(t *testing.T) {
 	tuples := "### tuple ### allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 in comment=6162\n### tuple ### allow tcp 443 ::/0 any ::/0 in\n"
 	for _, tc := range []struct {
-		r   Resource
+		r   installer.Resource
 		out string
 	}{
 		{jvbConf, probedFile("640", "root", "jitsi", string(jvbConf.Content), jvbConf)},
@@ -139,7 +141,7 @@ func TestConvergedDiffsAreNil(t *testing.T) {
 		{&Command{Name: "c", Unless: []string{"true"}}, "done\n"},
 		{&Debconf{Package: "p", Question: "p/q"}, "installed -\n"},
 	} {
-		if c, err := tc.r.Diff(Probed{Out: tc.out}); c != nil || err != nil {
+		if c, err := tc.r.Diff(installer.Probed{Out: tc.out}); c != nil || err != nil {
 			t.Errorf("%s: %+v, %v; want converged", tc.r.Key(), c, err)
 		}
 	}
@@ -186,9 +188,9 @@ func TestMaskedDiffNeverLeaks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &File{Path: "/etc/x.conf", Content: []byte(tc.declared), Mode: 0o640, Secret: tc.secret}
-			c, err := f.Diff(Probed{Out: probedFile("640", "root", "root", tc.old, f), Secrets: NewRedactor(tc.secrets...)})
+			c, err := f.Diff(installer.Probed{Out: probedFile("640", "root", "root", tc.old, f), Secrets: installer.NewRedactor(tc.secrets...)})
 			if tc.old == "" {
-				c, err = f.Diff(Probed{Out: "absent\n", Secrets: NewRedactor(tc.secrets...)})
+				c, err = f.Diff(installer.Probed{Out: "absent\n", Secrets: installer.NewRedactor(tc.secrets...)})
 			}
 			if err != nil || c == nil {
 				t.Fatalf("Diff = %v, %v", c, err)
@@ -209,7 +211,7 @@ func TestMaskedDiffNeverLeaks(t *testing.T) {
 
 // TestSecretFileWithoutSecretsHidesContent: no Redactor, no content.
 func TestSecretFileWithoutSecretsHidesContent(t *testing.T) {
-	c, _ := jvbConf.Diff(Probed{Out: "absent\n"})
+	c, _ := jvbConf.Diff(installer.Probed{Out: "absent\n"})
 	if strings.Contains(c.Diff, jvbSecret) || !strings.Contains(c.Diff, "hidden") {
 		t.Errorf("diff: %s", c.Diff)
 	}

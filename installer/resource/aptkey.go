@@ -1,10 +1,12 @@
-package installer
+package resource
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // AptKey is a repository signing key fetched on the host, checked against an
@@ -14,7 +16,7 @@ type AptKey struct {
 	URL         string
 	Fingerprint string // 40 hex digits; empty means not pinned
 	Proxy       string // HTTP proxy for the fetch, as apt uses; empty: direct
-	Notify
+	installer.Notify
 }
 
 // Key implements Resource.
@@ -35,7 +37,7 @@ func (k *AptKey) pin() string {
 }
 
 // Diff implements Resource.
-func (k *AptKey) Diff(p Probed) (*Change, error) {
+func (k *AptKey) Diff(p installer.Probed) (*installer.Change, error) {
 	lines := strings.Fields(p.Out)
 	if len(lines) == 0 {
 		return nil, fmt.Errorf("probe %s: no output", k.Path)
@@ -46,11 +48,11 @@ func (k *AptKey) Diff(p Probed) (*Change, error) {
 			return nil, nil
 		}
 		have := strings.Join(fprs, " ")
-		c := &Change{Action: ActionReplace, Details: []Detail{{Field: FieldKey, From: have, To: k.pin(), Text: fmt.Sprintf("keyring has %s, pinned %s", have, k.pin())}}}
-		c.apply = k.fetch
+		c := &installer.Change{Action: installer.ActionReplace, Details: []installer.Detail{{Field: installer.FieldKey, From: have, To: k.pin(), Text: fmt.Sprintf("keyring has %s, pinned %s", have, k.pin())}}}
+		c.Apply = k.fetch
 		return c, nil
 	}
-	c := &Change{Action: ActionFetch, Details: []Detail{{Field: FieldKey, Name: k.URL, Text: k.URL}}}
+	c := &installer.Change{Action: installer.ActionFetch, Details: []installer.Detail{{Field: installer.FieldKey, Name: k.URL, Text: k.URL}}}
 	switch {
 	case len(fprs) == 1 && fprs[0] == "fetch-failed":
 		c.Warn = "the key could not be fetched from the host now; apply will try again"
@@ -58,18 +60,18 @@ func (k *AptKey) Diff(p Probed) (*Change, error) {
 		c.Warn = fmt.Sprintf("the key at %s has fingerprint %s, not the pinned %s: apply will refuse it", k.URL, strings.Join(fprs, " "), k.pin())
 	case k.pin() != "":
 		c.Details[0].To = k.pin()
-		c.Details = append(c.Details, note("fingerprint %s (pinned)", k.pin()))
+		c.Details = append(c.Details, installer.Note("fingerprint %s (pinned)", k.pin()))
 	default:
 		c.Details[0].To = strings.Join(fprs, " ")
-		c.Details = append(c.Details, note("fingerprint %s", strings.Join(fprs, " ")))
+		c.Details = append(c.Details, installer.Note("fingerprint %s", strings.Join(fprs, " ")))
 		c.Warn = "the key's fingerprint is not pinned: check it and set key_fingerprint"
 	}
-	c.apply = k.fetch
+	c.Apply = k.fetch
 	c.Hint = "the host must reach " + k.URL + " (through apt's proxy when one is set); or put the key where it can, and set the key URL in the answers file"
 	return c, nil
 }
 
-func (k *AptKey) fetch(ctx context.Context, h *Host) error {
+func (k *AptKey) fetch(ctx context.Context, h *installer.Host) error {
 	script := keyFprs + `
 set -e
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT

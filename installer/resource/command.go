@@ -1,9 +1,11 @@
-package installer
+package resource
 
 import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // Command runs once its guard says it is needed: when Creates does not exist,
@@ -17,7 +19,7 @@ type Command struct {
 	Unless  []string
 	// Hint tells the operator what to fix when the command fails.
 	Hint string
-	Notify
+	installer.Notify
 }
 
 // Key implements Resource.
@@ -39,7 +41,7 @@ func (c *Command) Probe() string {
 const guardLines = 8
 
 // Diff implements Resource.
-func (c *Command) Diff(p Probed) (*Change, error) {
+func (c *Command) Diff(p installer.Probed) (*installer.Change, error) {
 	head, found, _ := strings.Cut(strings.TrimRight(p.Out, "\n"), "\n")
 	f := strings.Fields(head)
 	switch {
@@ -50,14 +52,13 @@ func (c *Command) Diff(p Probed) (*Change, error) {
 	case f[0] == "noguard":
 		return nil, fmt.Errorf("command %q has no guard (creates or unless)", c.Name)
 	}
-	var d Detail
+	var d installer.Detail
 	if c.Creates != "" {
-		d = Detail{Field: FieldGuard, Name: "creates " + c.Creates, From: "absent", To: "present", Text: c.Creates + " does not exist"}
+		d = installer.Detail{Field: installer.FieldGuard, Name: "creates " + c.Creates, From: "absent", To: "present", Text: c.Creates + " does not exist"}
 	} else {
-		m := newMasker(p.Secrets, "", false)
 		var lines []string
-		for _, l := range splitLines(strings.TrimSpace(found)) {
-			if l = strings.TrimSpace(m.line(l)); l != "" {
+		for _, l := range strings.Split(strings.TrimSpace(found), "\n") {
+			if l = strings.TrimSpace(p.Secrets.MaskLine(l)); l != "" {
 				lines = append(lines, truncateLine(l, 200))
 			}
 		}
@@ -65,14 +66,14 @@ func (c *Command) Diff(p Probed) (*Change, error) {
 		if len(f) > 1 {
 			code = f[1]
 		}
-		d = Detail{Field: FieldGuard, Name: "unless " + display(c.Unless), From: strings.Join(lines, "\n"), To: "exit 0",
-			Text: "guard " + display(c.Unless) + " exited " + code}
+		d = installer.Detail{Field: installer.FieldGuard, Name: "unless " + installer.Display(c.Unless), From: strings.Join(lines, "\n"), To: "exit 0",
+			Text: "guard " + installer.Display(c.Unless) + " exited " + code}
 		if len(lines) > 0 {
 			d.Text = "guard failed: " + strings.Join(lines, "; ")
 		}
 	}
-	return &Change{Action: ActionRun, Hint: c.Hint, Details: []Detail{d}, apply: func(ctx context.Context, h *Host) error {
-		_, err := h.run(ctx, c.Stdin, c.Env, c.Args...)
+	return &installer.Change{Action: installer.ActionRun, Hint: c.Hint, Details: []installer.Detail{d}, Apply: func(ctx context.Context, h *installer.Host) error {
+		_, err := h.RunWith(ctx, c.Stdin, c.Env, c.Args...)
 		return err
 	}}, nil
 }
