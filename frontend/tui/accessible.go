@@ -14,6 +14,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/render"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 // errNoAnswers: the pipe ended while a question waited.
@@ -214,88 +215,90 @@ func (v *values) clearDashes() {
 	}
 }
 
-// planAndApply plans the answers and offers what can be done with the plan.
-// It reports whether the operator is done (rather than changing answers).
+// planAndApply runs the workflow on the answers: the plan, the operator's
+// choice of what to do with it, the apply and the checks. It reports
+// whether the operator is done (rather than changing answers).
 func planAndApply(ctx context.Context, o Options, p *prompter, v *values, res *Result) (bool, error) {
-	eng, targets, err := o.Prepare(res.Config, p)
-	if err != nil {
-		return true, err
-	}
-	text := &render.Text{W: o.Out}
-	sinks := installer.Sinks{text}
+	sinks := installer.Sinks{&render.Text{W: o.Out}}
 	if o.Log != nil {
 		sinks = append(sinks, o.Log)
 	}
-	eng.Sink = sinks
+	run, err := o.Prepare(res.Config, p, sinks)
+	if err != nil {
+		return true, err
+	}
 	fmt.Fprintln(o.Out, "\n== Plan ==")
-	plan := eng.Plan(ctx, targets)
-	defer plan.Close()
+	choice := ""
+	offer := func(plan *installer.Plan) (bool, error) {
+		choice, err = offerPlan(o, p, v, res, plan)
+		return choice == "go", err
+	}
+	r := run.Converge(ctx, workflow.Flow{DryRun: o.DryRun, Verify: true, VerifyConverged: true, Confirm: offer,
+		Phase: func(ph workflow.Phase) {
+			if ph == workflow.PhaseVerify {
+				fmt.Fprintln(o.Out, "\n== Verify ==")
+			}
+		}})
+	defer r.Plan.Close()
+	res.HostErr = r.Plan.Err()
+	if r.Err != nil {
+		return true, r.Err
+	}
+	if !r.Declined && !r.Applied && !r.Verified {
+		// A plan that failed, or a dry run: nothing to go on with.
+		if _, err := offer(r.Plan); err != nil {
+			return true, err
+		}
+	}
+	if r.Applied {
+		res.Outcome, res.Summary, res.Stopped = Applied, r.Summary, r.Stopped
+	} else if r.Verified {
+		res.Outcome = Converged
+	}
+	if r.Verified {
+		failed, _ := r.Failed()
+		res.Checks, res.ChecksFailed = len(r.Checks), failed
+		fmt.Fprintf(o.Out, "Verify: %d passed, %d failed\n", res.Checks-res.ChecksFailed, res.ChecksFailed)
+		if res.ChecksFailed == 0 && res.HostErr == nil {
+			fmt.Fprintln(o.Out, "Jitsi Meet is ready: "+res.URL)
+		}
+	}
+	return choice != "change", nil
+}
+
+// offerPlan says what the plan leaves to do and asks what now: "go" on
+// with it (apply, or run the checks), "change" the answers, or "quit";
+// saving the answers asks again.
+func offerPlan(o Options, p *prompter, v *values, res *Result, plan *installer.Plan) (string, error) {
 	for {
-		res.HostErr = plan.Err()
 		var opts []huh.Option[string]
 		switch {
-		case res.HostErr != nil:
+		case plan.Err() != nil:
 			fmt.Fprintln(o.Out, "Planning failed; see above.")
 		case !plan.HasChanges():
 			fmt.Fprintln(o.Out, "Nothing to change.")
-			opts = append(opts, huh.NewOption("run the checks", "verify"))
+			opts = append(opts, huh.NewOption("run the checks", "go"))
 		case o.DryRun:
 			fmt.Fprintln(o.Out, "Dry run: nothing is applied.")
 		default:
-			opts = append(opts, huh.NewOption("apply these changes", "apply"))
+			opts = append(opts, huh.NewOption("apply these changes", "go"))
 		}
 		opts = append(opts, huh.NewOption("save the answers", "save"), huh.NewOption("change the answers", "change"),
 			huh.NewOption("quit", "quit"))
 		choice, err := p.choose("What now?", opts...)
+		if err != nil || choice != "save" {
+			return choice, err
+		}
+		path := o.File
+		if err := p.run(huh.NewInput().Title(fmt.Sprintf("Save the answers to [%s]", path)).Value(&path)); err != nil {
+			return "", err
+		}
+		env, err := save(v, path)
 		if err != nil {
-			return true, err
+			fmt.Fprintln(o.Out, err)
+			continue
 		}
-		switch choice {
-		case "apply":
-			res.Outcome, res.Summary = Applied, eng.Apply(ctx, plan)
-			res.HostErr = plan.Err()
-			if res.Summary.Failed > 0 || res.HostErr != nil || ctx.Err() != nil {
-				res.Stopped = ctx.Err() != nil
-				return true, nil
-			}
-			verify(ctx, o.Out, eng, plan, res)
-			return true, nil
-		case "verify":
-			res.Outcome = Converged
-			verify(ctx, o.Out, eng, plan, res)
-			return true, nil
-		case "save":
-			path := o.File
-			if err := p.run(huh.NewInput().Title(fmt.Sprintf("Save the answers to [%s]", path)).Value(&path)); err != nil {
-				return true, err
-			}
-			env, err := save(v, path)
-			if err != nil {
-				fmt.Fprintln(o.Out, err)
-				continue
-			}
-			res.Saved, res.SavedEnv = path, env
-			fmt.Fprintln(o.Out, savedText(path, env))
-		case "change":
-			return false, nil
-		default:
-			return true, nil
-		}
-	}
-}
-
-// verify runs the checks and says where the meetings are.
-func verify(ctx context.Context, w io.Writer, eng *installer.Engine, plan *installer.Plan, res *Result) {
-	fmt.Fprintln(w, "\n== Verify ==")
-	for _, r := range eng.Verify(ctx, plan) {
-		res.Checks++
-		if r.Err != nil {
-			res.ChecksFailed++
-		}
-	}
-	res.HostErr = plan.Err()
-	fmt.Fprintf(w, "Verify: %d passed, %d failed\n", res.Checks-res.ChecksFailed, res.ChecksFailed)
-	if res.ChecksFailed == 0 && res.HostErr == nil {
-		fmt.Fprintln(w, "Jitsi Meet is ready: "+res.URL)
+		res.Saved, res.SavedEnv = path, env
+		fmt.Fprintln(o.Out, savedText(path, env))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -18,6 +19,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 // stage is the screen the operator is on.
@@ -35,14 +37,17 @@ const (
 
 // Messages from the engine's goroutines and from timers.
 type (
-	eventMsg      installer.Event
-	planDoneMsg   struct{ plan *installer.Plan }
-	applyDoneMsg  struct{ sum installer.Summary }
-	verifyDoneMsg struct{}
-	askMsg        struct{ q *question }
-	checkTickMsg  struct{ key issuerKey }
-	checkDoneMsg  struct{ key issuerKey }
-	refreshMsg    struct{}
+	eventMsg    installer.Event
+	planDoneMsg struct{ plan *installer.Plan }
+	phaseMsg    workflow.Phase
+	runDoneMsg  struct {
+		gen int64
+		res workflow.Result
+	}
+	askMsg       struct{ q *question }
+	checkTickMsg struct{ key issuerKey }
+	checkDoneMsg struct{ key issuerKey }
+	refreshMsg   struct{}
 )
 
 // question is something the transport waits for an answer to.
@@ -104,9 +109,13 @@ type app struct {
 	notice        string
 	problems      string
 
-	cfg     *answers.Config
-	eng     *installer.Engine
-	plan    *installer.Plan
+	cfg  *answers.Config
+	plan *installer.Plan
+	// decide answers the run's confirmation, while it waits for the
+	// operator; gen counts the runs, so the events and the end of one the
+	// operator left (planning again, changing the answers) are dropped.
+	decide  chan bool
+	gen     atomic.Int64
 	cancel  context.CancelFunc // of the plan, apply or verify under way
 	ops     sync.WaitGroup     // engine work under way
 	saveIn  textinput.Model
@@ -197,10 +206,17 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case planDoneMsg:
 		a.planned(msg.plan)
 		return a, nil
-	case applyDoneMsg:
-		return a, a.applied(msg.sum)
-	case verifyDoneMsg:
-		a.verified()
+	case phaseMsg:
+		a.phase(workflow.Phase(msg))
+		return a, nil
+	case runDoneMsg:
+		if msg.gen != a.gen.Load() {
+			if msg.res.Plan != nil && msg.res.Plan != a.plan {
+				msg.res.Plan.Close()
+			}
+			return a, nil
+		}
+		a.runDone(msg.res)
 		return a, nil
 	case lastRunMsg:
 		return a, a.lastRunDone(msg)
@@ -302,6 +318,8 @@ func (a *app) updateForm(msg tea.Msg) tea.Cmd {
 
 // backToForm closes the plan and shows the form again, answers kept.
 func (a *app) backToForm() tea.Cmd {
+	a.leave()
+	a.gen.Add(1)
 	if a.plan != nil {
 		a.plan.Close()
 		a.plan = nil
@@ -328,29 +346,73 @@ func (a *app) formDone() tea.Cmd {
 	return a.startPlan()
 }
 
+// startPlan starts the workflow: it plans, waits in confirm for the
+// operator's answer on the review (see go), applies and verifies.
 func (a *app) startPlan() tea.Cmd {
+	a.leave()
 	if a.plan != nil {
 		a.plan.Close()
 		a.plan = nil
 	}
+	gen := a.gen.Add(1)
 	ctx, cancel := context.WithCancel(a.ctx)
-	eng, targets, err := a.o.Prepare(a.cfg, &screenAsker{send: a.send, ctx: ctx})
+	sinks := installer.Sinks{installer.SinkFunc(func(e installer.Event) {
+		if a.gen.Load() == gen {
+			a.send.send(eventMsg(e))
+		}
+	})}
+	if a.o.Log != nil {
+		sinks = append(sinks, a.o.Log)
+	}
+	run, err := a.o.Prepare(a.cfg, &screenAsker{send: a.send, ctx: ctx}, sinks)
 	if err != nil {
 		cancel()
 		a.stage, a.problems = stageReview, err.Error()
 		return nil
 	}
-	sinks := installer.Sinks{installer.SinkFunc(func(e installer.Event) { a.send.send(eventMsg(e)) })}
-	if a.o.Log != nil {
-		sinks = append(sinks, a.o.Log)
-	}
-	eng.Sink = sinks
-	a.eng, a.cancel, a.review = eng, cancel, review{}
+	decide := make(chan bool, 1)
+	a.decide, a.cancel, a.review = decide, cancel, review{}
 	a.stage, a.notice, a.problems = stagePlanning, "", ""
 	a.prog.start(phasePlan)
+	flow := workflow.Flow{DryRun: a.o.DryRun, Verify: true, VerifyConverged: true,
+		Confirm: func(p *installer.Plan) (bool, error) {
+			a.send.send(planDoneMsg{plan: p})
+			select {
+			case ok := <-decide:
+				return ok, nil
+			case <-ctx.Done():
+				return false, ctx.Err()
+			}
+		},
+		Phase: func(ph workflow.Phase) { a.send.send(phaseMsg(ph)) },
+	}
 	return tea.Batch(a.spin.Tick, a.op(func() tea.Msg {
-		return planDoneMsg{plan: eng.Plan(ctx, targets)}
+		return runDoneMsg{gen: gen, res: run.Converge(ctx, flow)}
 	}))
+}
+
+// leave tells a run waiting for the operator's answer not to go on.
+func (a *app) leave() {
+	if a.decide != nil {
+		a.decide <- false
+		a.decide = nil
+	}
+}
+
+// proceed tells the run waiting on the review to go on: apply what the
+// plan needs and verify.
+func (a *app) proceed() tea.Cmd {
+	if a.decide == nil {
+		a.notice = "Press r to plan again."
+		return nil
+	}
+	a.askStop, a.stage = false, stageVerifying
+	if a.plan.NeedsApply() {
+		a.stage = stageApplying
+	}
+	a.decide <- true
+	a.decide = nil
+	return a.spin.Tick
 }
 
 func (a *app) planned(p *installer.Plan) {
@@ -358,47 +420,38 @@ func (a *app) planned(p *installer.Plan) {
 	a.res.HostErr = p.Err()
 }
 
-func (a *app) startApply() tea.Cmd {
-	ctx, cancel := context.WithCancel(a.ctx)
-	a.cancel, a.stage, a.askStop = cancel, stageApplying, false
-	a.prog.start(phaseApply)
-	p, eng := a.plan, a.eng
-	return tea.Batch(a.spin.Tick, a.op(func() tea.Msg {
-		return applyDoneMsg{sum: eng.Apply(ctx, p)}
-	}))
-}
-
-func (a *app) applied(sum installer.Summary) tea.Cmd {
-	a.res.Outcome, a.res.Summary = Applied, sum
-	if a.plan != nil {
-		a.res.HostErr = a.plan.Err()
+func (a *app) phase(ph workflow.Phase) {
+	switch ph {
+	case workflow.PhaseApply:
+		a.stage = stageApplying
+		a.prog.start(phaseApply)
+	case workflow.PhaseVerify:
+		a.stage = stageVerifying
+		a.prog.start(phaseVerify)
 	}
-	a.res.Stopped = a.stopRequested
-	if a.res.Stopped || sum.Failed > 0 || a.res.HostErr != nil {
-		a.stage, a.res.Failures = stageDone, a.prog.failures()
-		return nil
+}
+
+// runDone is the end of the workflow: a plan that went no further (failed,
+// a dry run) is for review; a run that applied or verified is done.
+func (a *app) runDone(r workflow.Result) {
+	if r.Plan != nil {
+		a.plan = r.Plan
+		a.res.HostErr = r.Plan.Err()
 	}
-	return a.startVerify()
-}
-
-func (a *app) startVerify() tea.Cmd {
-	ctx, cancel := context.WithCancel(a.ctx)
-	a.cancel, a.stage = cancel, stageVerifying
-	a.prog.start(phaseVerify)
-	p, eng := a.plan, a.eng
-	return tea.Batch(a.spin.Tick, a.op(func() tea.Msg {
-		eng.Verify(ctx, p)
-		return verifyDoneMsg{}
-	}))
-}
-
-func (a *app) verified() {
-	a.stage, a.res.Failures = stageDone, a.prog.failures()
-	a.res.Checks, a.res.ChecksFailed = len(a.prog.checks), a.prog.checksFailed()
-	if a.res.Outcome == Quit {
+	if !r.Applied && !r.Verified {
+		a.stage = stageReview
+		return
+	}
+	if r.Applied {
+		a.res.Outcome, a.res.Summary = Applied, r.Summary
+	} else if a.res.Outcome == Quit {
 		a.res.Outcome = Converged
 	}
-	a.res.HostErr = a.plan.Err()
+	a.res.Stopped = a.stopRequested
+	a.stage, a.res.Failures = stageDone, a.prog.failures()
+	if r.Verified {
+		a.res.Checks, a.res.ChecksFailed = len(a.prog.checks), a.prog.checksFailed()
+	}
 }
 
 func (a *app) updateRunning(msg tea.Msg) tea.Cmd {
@@ -481,10 +534,8 @@ func (a *app) updateReview(msg tea.Msg) tea.Cmd {
 			a.notice = "Fix what failed, then press r to plan again, or esc to change the answers."
 		case a.o.DryRun:
 			a.notice = "Dry run: nothing is applied. Press s to save the answers, q to quit."
-		case !a.plan.HasChanges():
-			return a.startVerify()
 		default:
-			return a.startApply()
+			return a.proceed()
 		}
 	case key.Matches(k, km.Quit):
 		return tea.Quit

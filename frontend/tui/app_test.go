@@ -21,10 +21,12 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 // screen drives the app in a teatest program and reads what it shows.
@@ -217,8 +219,8 @@ func fillForm(s *screen, goldens bool) {
 }
 
 func TestFormPages(t *testing.T) {
-	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker) (*installer.Engine, []installer.Target, error) {
-		return nil, nil, errors.New("not in this test")
+	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker, installer.Sink) (*workflow.Run, error) {
+		return nil, errors.New("not in this test")
 	}})
 	fillForm(s, true)
 	s.press(enter)
@@ -263,8 +265,8 @@ func (s *fileStep) Checks(*installer.Host) []installer.Check {
 // localInstall is an engine whose steps write files in dir on this machine,
 // through the local transport, for a target named 203.0.113.10 that first
 // asks the operator to trust its host key.
-func localInstall(dir string, gate string) func(*answers.Config, Asker) (*installer.Engine, []installer.Target, error) {
-	return func(cfg *answers.Config, ask Asker) (*installer.Engine, []installer.Target, error) {
+func localInstall(dir string, gate string) func(*answers.Config, Asker, installer.Sink) (*workflow.Run, error) {
+	return func(cfg *answers.Config, ask Asker, sink installer.Sink) (*workflow.Run, error) {
 		f := func(name, content string) *resource.File {
 			return &resource.File{Path: filepath.Join(dir, name), Content: []byte(content), Mode: 0o644}
 		}
@@ -279,7 +281,7 @@ func localInstall(dir string, gate string) func(*answers.Config, Asker) (*instal
 				Name: "install jitsi-meet", Creates: filepath.Join(dir, "installed"),
 				Args: []string{"sh", "-c", "while [ ! -e \"$1\" ]; do sleep 0.02; done; touch \"$2\"", "sh", gate, filepath.Join(dir, "installed")}}}}, steps[1:]...)...)
 		}
-		eng := &installer.Engine{Steps: steps, Journal: filepath.Join(dir, "journal.json"), Backups: filepath.Join(dir, "backups"), RunID: "20261125T100000Z-test"}
+		eng := &installer.Engine{Steps: steps, Sink: sink, Journal: filepath.Join(dir, "journal.json"), Backups: filepath.Join(dir, "backups"), RunID: "20261125T100000Z-test"}
 		target := installer.Target{Name: "203.0.113.10", Address: "203.0.113.10", Port: 22, User: "root",
 			Dial: func(context.Context) (transport.Transport, error) {
 				ok, err := ask.ConfirmHostKey("203.0.113.10:22", "ssh-ed25519", "SHA256:d2hhdCBhIGxvdmVseSBob3N0IGtleSB0aGlzIGlz")
@@ -288,14 +290,12 @@ func localInstall(dir string, gate string) func(*answers.Config, Asker) (*instal
 				}
 				return transport.NewLocal(), nil
 			}}
-		return eng, []installer.Target{target}, nil
+		return &workflow.Run{Engine: eng, Targets: []installer.Target{target}}, nil
 	}
 }
 
 func TestInstallFlow(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the local transport writes files as root")
-	}
+	testenv.Root(t) // the files are root's, as on a host
 	dir := t.TempDir()
 	s := startScreen(t, Options{Prepare: localInstall(dir, "")})
 	s.dir = dir
@@ -347,9 +347,7 @@ func TestHostKeyRefused(t *testing.T) {
 // Ctrl+C asks, then the run stops after the resource in progress; the next
 // resource is left for the next run, as the journal says.
 func TestStopAfterResourceInProgress(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the local transport writes files as root")
-	}
+	testenv.Root(t) // the files are root's, as on a host
 	dir := t.TempDir()
 	gate := filepath.Join(dir, "go-on")
 	s := startScreen(t, Options{Prepare: localInstall(dir, gate)})
@@ -391,8 +389,8 @@ func TestStopAfterResourceInProgress(t *testing.T) {
 
 // The progress view, fed with the events of a recorded run.
 func TestProgressView(t *testing.T) {
-	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker) (*installer.Engine, []installer.Target, error) {
-		return nil, nil, errors.New("unused")
+	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker, installer.Sink) (*workflow.Run, error) {
+		return nil, errors.New("unused")
 	}})
 	s.app.cfg = &answers.Config{Domain: "meet.example.com", Hosts: []answers.Host{{Address: "203.0.113.10"}}}
 	s.app.res.URL = "https://meet.example.com/"
@@ -421,7 +419,7 @@ func TestProgressView(t *testing.T) {
 	for _, e := range apply[cut:] {
 		s.tm.Send(eventMsg(e))
 	}
-	s.tm.Send(applyDoneMsg{sum: installer.Summary{Changed: 11, Failed: 1}})
+	s.tm.Send(runDoneMsg{res: workflow.Result{Applied: true, Summary: installer.Summary{Changed: 11, Failed: 1}}})
 	s.golden("failed", s.waitFor("✗ The install failed.", "→ "))
 }
 
@@ -455,18 +453,18 @@ func readEvents(t *testing.T, path string) []installer.Event {
 // to the connection.
 func TestPassphraseAsked(t *testing.T) {
 	got := make(chan string, 1)
-	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker) (*installer.Engine, []installer.Target, error) {
-		return nil, nil, errors.New("unused")
+	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker, installer.Sink) (*workflow.Run, error) {
+		return nil, errors.New("unused")
 	}})
-	s.app.o.Prepare = func(_ *answers.Config, ask Asker) (*installer.Engine, []installer.Target, error) {
-		return &installer.Engine{}, []installer.Target{{Name: "203.0.113.10", Dial: func(context.Context) (transport.Transport, error) {
+	s.app.o.Prepare = func(_ *answers.Config, ask Asker, sink installer.Sink) (*workflow.Run, error) {
+		return &workflow.Run{Engine: &installer.Engine{Sink: sink}, Targets: []installer.Target{{Name: "203.0.113.10", Dial: func(context.Context) (transport.Transport, error) {
 			p, err := ask.Passphrase("/home/ops/.ssh/id_ed25519")
 			got <- string(p)
 			if err != nil {
 				return nil, err
 			}
 			return nil, &transport.AuthError{User: "root", Addr: "203.0.113.10:22", Reason: "test ends here"}
-		}}}, nil
+		}}}}, nil
 	}
 	fillForm(s, false)
 	s.press(enter)
@@ -503,8 +501,8 @@ firewall:
 // run recorded on the host, after its key is confirmed.
 func TestDefaultsFromTheLastRun(t *testing.T) {
 	var asked *answers.Config
-	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker) (*installer.Engine, []installer.Target, error) {
-		return nil, nil, errors.New("not in this test")
+	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker, installer.Sink) (*workflow.Run, error) {
+		return nil, errors.New("not in this test")
 	}})
 	s.app.o.LastRun = func(_ context.Context, cfg *answers.Config, ask Asker) ([]byte, time.Time, error) {
 		asked = cfg

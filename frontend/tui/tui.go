@@ -19,6 +19,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 // Options configure Run.
@@ -34,10 +35,10 @@ type Options struct {
 	// nil data when there are none. Unless Defaults are given, the pages
 	// after the target start from them. ask confirms an unknown host key.
 	LastRun func(ctx context.Context, cfg *answers.Config, ask Asker) ([]byte, time.Time, error)
-	// Prepare builds the engine and the targets for the confirmed answers.
-	// Run sets the engine's Sink. ask shows what the SSH transport asks while
+	// Prepare builds the run of the confirmed answers (workflow.New), its
+	// events going to sink. ask shows what the SSH transport asks while
 	// connecting: an unknown host key, a key's passphrase.
-	Prepare func(cfg *answers.Config, ask Asker) (*installer.Engine, []installer.Target, error)
+	Prepare func(cfg *answers.Config, ask Asker, sink installer.Sink) (*workflow.Run, error)
 	// Log, when set, receives every event too (the --log-file).
 	Log installer.Sink
 	// Accessible asks plain prompts, one per line, instead of the full-screen
