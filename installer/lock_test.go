@@ -16,6 +16,11 @@ import (
 // dialLocal reaches this machine as the user the tests run as.
 func dialLocal(context.Context) (transport.Transport, error) { return transport.NewLocalUser(), nil }
 
+// dialFailing fails to reach the host with err.
+func dialFailing(err error) func(context.Context) (transport.Transport, error) {
+	return func(context.Context) (transport.Transport, error) { return nil, err }
+}
+
 func localTarget() []installer.Target {
 	return []installer.Target{{Name: "local", Dial: dialLocal}}
 }

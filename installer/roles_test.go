@@ -10,7 +10,6 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
-	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // coreValue is what the test's core produces for its bridges.
@@ -100,7 +99,7 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 func TestRolesPlanBlockedByCore(t *testing.T) {
 	th := newTestHost(t)
 	dial := dialLocal
-	fail := func(context.Context) (transport.Transport, error) { return nil, errors.New("refused") }
+	fail := dialFailing(errors.New("refused"))
 	declared := false
 	e, _ := th.eng()
 	e.Roles = []installer.Role{{Name: "core", Steps: []installer.Step{&testStep{name: "c", rs: func(*installer.Host) []installer.Resource { return nil }}}},

@@ -7,6 +7,9 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
+// aptProxyConf is the apt configuration that carries apt.proxy.
+const aptProxyConf = "/etc/apt/apt.conf.d/80jitsi-installer-proxy"
+
 // aptSettings points apt at the answers' proxy and makes sure package lists
 // exist before anything is installed.
 type aptSettings struct{ *env }

@@ -10,10 +10,9 @@ import (
 
 // Paths the installer owns on the host.
 const (
-	aptProxyConf = "/etc/apt/apt.conf.d/80jitsi-installer-proxy"
-	caDir        = "/usr/local/share/ca-certificates"
-	janssenCA    = caDir + "/jitsi-installer-janssen.crt"
-	acmeCA       = caDir + "/jitsi-installer-acme.crt"
+	caDir     = "/usr/local/share/ca-certificates"
+	janssenCA = caDir + "/jitsi-installer-janssen.crt"
+	acmeCA    = caDir + "/jitsi-installer-acme.crt"
 )
 
 // updateCAs rebuilds the system CA store after a certificate was added.

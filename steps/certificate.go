@@ -57,7 +57,7 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d, "-keyout", key, "-out", crt},
 			Creates: crt}), nil
 	}
-	args := []string{"certbot", "certonly", "--webroot", "-w", "/usr/share/jitsi-meet", "-d", d,
+	args := []string{"certbot", "certonly", "--webroot", "-w", assets.WebRoot, "-d", d,
 		"--cert-name", d, "--email", s.cfg.LetsEncrypt.Email, "--agree-tos", "--no-eff-email",
 		"--non-interactive", "--keep-until-expiring", "--server", s.cfg.LetsEncrypt.Server}
 	env := map[string]string{}

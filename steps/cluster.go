@@ -39,7 +39,7 @@ const (
 	wsPort        = "9090"
 )
 
-func authCertPath(domain string) string { return "/var/lib/prosody/" + authDomain(domain) + ".crt" }
+func authCertPath(domain string) string { return assets.PackageCert(authDomain(domain)) }
 
 // bridge reports whether the steps are a videobridge host's.
 func (e *env) bridge() bool { return e.role == answers.RoleVideobridge }

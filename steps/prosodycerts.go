@@ -6,15 +6,6 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
-// prosodyCerts gives Prosody (and coturn) the domain's certificate through
-// the same deploy hook certbot runs after each renewal. auth.DOMAIN's
-// certificate is never touched: Jicofo and the bridge trust it through the
-// system CA store.
-type prosodyCerts struct{ *env }
-
-func (*prosodyCerts) Name() string  { return "Certificates for Prosody" }
-func (*prosodyCerts) Group() string { return "configure" }
-
 // copiesInPlace succeeds when every copy ($2, $5, ...) equals its source
 // ($1, $4, ...) and has the stat given as MODE:OWNER:GROUP ($3, $6, ...).
 // It prints each difference, for the plan: "PATH: owner root:root, want
@@ -28,6 +19,15 @@ const copiesInPlace = `r=0; while [ $# -ge 3 ]; do
     [ "$o" = "$wo" ] || { echo "$2: owner $o, want $wo"; r=1; }
     [ "$m" = "$wm" ] || { echo "$2: mode $m, want $wm"; r=1; }
   fi; shift 3; done; exit $r`
+
+// prosodyCerts gives Prosody (and coturn) the domain's certificate through
+// the same deploy hook certbot runs after each renewal. auth.DOMAIN's
+// certificate is never touched: Jicofo and the bridge trust it through the
+// system CA store.
+type prosodyCerts struct{ *env }
+
+func (*prosodyCerts) Name() string  { return "Certificates for Prosody" }
+func (*prosodyCerts) Group() string { return "configure" }
 
 func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 	crt, key := certPaths(s.cfg)

@@ -9,15 +9,12 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
-const (
-	pluginDir = "/usr/share/jitsi-meet/prosody-plugins"
-	jwkLib    = "token/jwk.lib.lua"
-)
+const jwkLib = "token/jwk.lib.lua"
 
 const factPlugins = "prosody.plugins"
 
 // pluginsQuery lists the Prosody modules Jitsi's packages installed.
-var pluginsQuery = installer.Query{Name: factPlugins, Args: []string{"find", pluginDir, "-name", "*.lua", "-printf", "%P\\n"}}
+var pluginsQuery = installer.Query{Name: factPlugins, Args: []string{"find", assets.PluginDir, "-name", "*.lua", "-printf", "%P\\n"}}
 
 // plugins returns the installed Jitsi Prosody modules by name ("muc_lobby_rooms")
 // and libraries by path ("token/jwk.lib.lua").

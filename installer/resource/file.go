@@ -68,13 +68,7 @@ func (f *File) factKey() string { return installer.FactKey(f.Path) }
 func (f *File) Kind() string { return "file" }
 
 // Gather implements installer.Gatherer: all are Files.
-func (f *File) Gather(all []installer.Resource) string {
-	fs := make([]*File, len(all))
-	for i, r := range all {
-		fs[i] = r.(*File)
-	}
-	return filesPrelude(fs)
-}
+func (f *File) Gather(all []installer.Resource) string { return filesPrelude(kind[*File](all)) }
 
 // filesPrelude gathers mode, owner, group, size and SHA-256 of every file
 // with one stat and one sha256sum, into "$BATCH_DIR/s.KEY" and "$BATCH_DIR/h.KEY" for the

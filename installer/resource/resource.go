@@ -6,10 +6,22 @@
 // beyond probe and diff: the engine knows none of them by name.
 package resource
 
-import "github.com/jitsi-installer/jitsi-installer/pkg/transport"
+import (
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
 
 // sh quotes args into one shell command.
 func sh(args ...string) string { return transport.Join(args) }
+
+// kind is all, which Gather got for one Kind, as that kind's type.
+func kind[T installer.Resource](all []installer.Resource) []T {
+	out := make([]T, len(all))
+	for i, r := range all {
+		out[i] = r.(T)
+	}
+	return out
+}
 
 // ProbeCost implements installer.Coster: a guard runs programs of its own.
 func (c *Command) ProbeCost() int { return 20 }

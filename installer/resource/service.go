@@ -31,11 +31,7 @@ func (s *Service) Kind() string { return "service" }
 
 // Gather implements installer.Gatherer: all are Services.
 func (s *Service) Gather(all []installer.Resource) string {
-	ss := make([]*Service, len(all))
-	for i, r := range all {
-		ss[i] = r.(*Service)
-	}
-	return servicesPrelude(ss)
+	return servicesPrelude(kind[*Service](all))
 }
 
 // servicesPrelude asks systemd about every unit at once, into
