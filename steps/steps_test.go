@@ -192,7 +192,7 @@ func TestJanssenIssuerMismatchRefuses(t *testing.T) {
 		t.Fatalf("err %v, want a refusal naming the trailing slash", err)
 	}
 	st := parseJanssen(doc, cfg)
-	if st.RSAKeys != 1 || st.Doc.JWKS != "https://login.example.com/jans-auth/restv1/jwks" {
+	if st.RSAKeys != 1 || st.Doc.JWKSURI != "https://login.example.com/jans-auth/restv1/jwks" {
 		t.Errorf("parsed %+v", st)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
 // fakeJanssen serves a discovery document and a JWKS over TLS on loopback.
@@ -75,7 +77,7 @@ func TestCheckIssuer(t *testing.T) {
 		says             []string // in the lines the form shows
 	}{
 		{"reachable", good, goodCA, issuerOK, 2,
-			[]string{"✓ " + good + discoveryPath + ": 2 RSA signing key(s)", "token          " + good + "/jans-auth/restv1/token", "JWKS           " + good + "/jans-auth/restv1/jwks"}},
+			[]string{"✓ " + jwks.DiscoveryURL(good) + ": 2 RSA signing key(s)", "token          " + good + "/jans-auth/restv1/token", "JWKS           " + good + "/jans-auth/restv1/jwks"}},
 		{"trailing slash", slash + "/", slashCA, issuerMismatch, 0,
 			[]string{"trailing slash", `set the issuer to "` + slash + `"`}},
 		{"no RSA keys", noKeys, noKeysCA, issuerNoKeys, 0, []string{"no RSA signing key"}},
@@ -84,7 +86,7 @@ func TestCheckIssuer(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			k := issuerKey{Issuer: c.issuer, Discovery: defaultDiscovery(c.issuer), CA: c.ca}
+			k := issuerKey{Issuer: c.issuer, Discovery: jwks.DiscoveryURL(c.issuer), CA: c.ca}
 			res := checkIssuer(context.Background(), k)
 			if res.kind != c.kind || res.keys != c.keys {
 				t.Fatalf("kind %q with %d keys (%v), want %q with %d", res.kind, res.keys, res.err, c.kind, c.keys)

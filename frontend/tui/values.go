@@ -5,9 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
 // Choices of the form that the answers file spells differently.
@@ -22,8 +22,6 @@ const (
 	// StagingACMEServer is Let's Encrypt's staging directory: real
 	// validation, certificates no browser trusts, generous rate limits.
 	StagingACMEServer = "https://acme-staging-v02.api.letsencrypt.org/directory"
-
-	discoveryPath = "/jans-auth/.well-known/openid-configuration"
 )
 
 // values is what the form edits, as typed. The form's fields are bound to
@@ -114,7 +112,7 @@ func newValues(cfg *answers.Config) *values {
 	j := c.Janssen
 	v.Issuer, v.JanssenCA = j.Issuer, j.CABundle
 	v.Audience, v.AppID, v.ClientID = j.Audience, j.AppID, j.ClientID
-	if j.DiscoveryURL != "" && j.DiscoveryURL != defaultDiscovery(j.Issuer) {
+	if j.DiscoveryURL != "" && j.DiscoveryURL != jwks.DiscoveryURL(j.Issuer) {
 		v.discovery = j.DiscoveryURL
 	}
 
@@ -135,19 +133,12 @@ func defaultKeyFile() string {
 	return "~/.ssh/id_ed25519"
 }
 
-func defaultDiscovery(issuer string) string {
-	if issuer == "" {
-		return ""
-	}
-	return strings.TrimSuffix(issuer, "/") + discoveryPath
-}
-
 // discoveryURL is where the Janssen check and the host look for the document.
 func (v *values) discoveryURL() string {
 	if v.discovery != "" {
 		return v.discovery
 	}
-	return defaultDiscovery(v.Issuer)
+	return jwks.DiscoveryURL(v.Issuer)
 }
 
 func (v *values) root() bool { return v.User == "root" || v.User == "" }
