@@ -20,6 +20,9 @@ type Host struct {
 	T       transport.Transport
 
 	RunID string
+	// Data is what the front end knows the host by, handed on from
+	// Target.Data for the steps (the answers file's entry of the host).
+	Data any
 
 	backups  string
 	facts    map[string]Probed
@@ -29,6 +32,34 @@ type Host struct {
 	emit     func(Event)
 	step     string
 	list     []Step // the steps of the host's role
+
+	valuesMu sync.Mutex
+	values   map[any]any // HostValue's, by the HostValue's address
+}
+
+// HostValue is a value of one host for one run, kept in its Host: made by
+// the first step of the host that asks, the same for every step after it,
+// gone with the run. Its address names the value: declare one per kind of
+// value, in the steps' shared state.
+type HostValue[T any] struct{ _ byte } // not zero-sized: each has its own address
+
+// Get returns h's value, made by newValue when h has none yet. A host's
+// steps declare one after the other; newValue may ask for other values.
+func (v *HostValue[T]) Get(h *Host, newValue func() T) T {
+	h.valuesMu.Lock()
+	x, ok := h.values[v]
+	h.valuesMu.Unlock()
+	if ok {
+		return x.(T)
+	}
+	made := newValue()
+	h.valuesMu.Lock()
+	defer h.valuesMu.Unlock()
+	if h.values == nil {
+		h.values = map[any]any{}
+	}
+	h.values[v] = made
+	return made
 }
 
 // DefaultBackups is where runs keep the files they replace, by run id.

@@ -61,12 +61,11 @@ func bridgeID(address string) string {
 	return b.String()
 }
 
-// answersHost is h's entry in the answers file (the core for --host local).
+// answersHost is h's entry in the answers file, which the front end
+// handed on as the target's Data (the core when it has none: --host local).
 func (e *env) answersHost(h *installer.Host) answers.Host {
-	for _, a := range e.cfg.Hosts {
-		if a.Address == h.Address || a.Address == h.Name {
-			return a
-		}
+	if a, ok := h.Data.(answers.Host); ok {
+		return a
 	}
 	c, _ := e.cfg.Core()
 	return c

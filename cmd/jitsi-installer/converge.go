@@ -90,7 +90,7 @@ func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target
 		case isTerminal(g.stdin, g.stderr):
 			o.Passphrase = g.askPassphrase
 		}
-		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User, Role: h.Role,
+		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User, Role: h.Role, Data: h,
 			Dial: func(ctx context.Context) (transport.Transport, error) { return transport.DialSSH(ctx, o) }})
 	}
 	return ts
