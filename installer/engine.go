@@ -265,10 +265,11 @@ func (e *Engine) query(ctx context.Context, h *Host) error {
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "gather facts", Err: err}
 	}
-	h.facts = map[string]Probed{}
+	facts := map[string]Probed{}
 	for i, q := range queries {
-		h.facts[q.Name] = res[i]
+		facts[q.Name] = res[i]
 	}
+	h.setFacts(facts)
 	return nil
 }
 

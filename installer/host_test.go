@@ -20,3 +20,18 @@ func TestHostValueMadeOncePerHost(t *testing.T) {
 		t.Errorf("values = %v, want %v", got, want)
 	}
 }
+
+// A fact is parsed once however many steps read it, and again when the
+// host answers the queries again.
+func TestFactParsedOncePerAnswer(t *testing.T) {
+	parses := 0
+	f := &installer.Fact[int]{Name: "n", Parse: func(out string, code int) int { parses++; return len(out) + code }}
+	h := installertest.NewHost("h", 22, map[string]string{"n": "abc\n"})
+	if got := []int{f.Get(h), f.Get(h)}; !slices.Equal(got, []int{3, 3}) || parses != 1 {
+		t.Errorf("got %v after %d parses, want 3 twice after one", got, parses)
+	}
+	h.SetFact("n", installer.Probed{Out: "abcde", Code: 1})
+	if got := f.Get(h); got != 6 || parses != 2 {
+		t.Errorf("after a new answer: %d after %d parses, want 6 after two", got, parses)
+	}
+}

@@ -42,7 +42,7 @@ func (*preflight) Name() string { return "Preflight" }
 
 func (s *preflight) Queries(*installer.Host) []installer.Query {
 	q := []installer.Query{
-		{Name: factOS, Args: []string{"cat", "/etc/os-release"}},
+		osFact.Query(),
 		{Name: factCPUs, Args: []string{"nproc"}},
 		{Name: factMemKB, Args: []string{"awk", "/^MemTotal:/{print $2}", "/proc/meminfo"}},
 		{Name: factDiskKB, Args: []string{"sh", "-c", "df -Pk / | awk 'NR==2{print $4}'"}},
