@@ -288,6 +288,9 @@ func (e *Engine) declare(h *Host, d *declared) error {
 	default:
 		return &StepError{Host: h.Name, Step: d.step.Name(), Err: err}
 	}
+	if p, ok := d.step.(Producer); ok && d.skipped == "" {
+		p.Produce(h)
+	}
 	return nil
 }
 

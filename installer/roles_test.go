@@ -37,8 +37,8 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out installer.Output[coreValue]
-			core := &testStep{name: "core", rs: func(h *installer.Host) []installer.Resource {
-				out.Set(h, coreValue{Secret: "s3cret-" + tc.name})
+			core := &producingStep{produce: func(h *installer.Host) { out.Set(h, coreValue{Secret: "s3cret-" + tc.name}) }}
+			core.testStep = testStep{name: "core", rs: func(h *installer.Host) []installer.Resource {
 				rs := []installer.Resource{&resource.File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644}}
 				if tc.failCore {
 					rs = append(rs, &resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
@@ -236,3 +236,12 @@ func checkHosts(t *testing.T, p *installer.Plan, rec *recorder, wantErr map[stri
 		t.Errorf("one summary line per host: %v", finished)
 	}
 }
+
+// producingStep hands a value to the hosts of later roles; the engine
+// calls Produce after each Declare.
+type producingStep struct {
+	testStep
+	produce func(h *installer.Host)
+}
+
+func (s *producingStep) Produce(h *installer.Host) { s.produce(h) }

@@ -132,14 +132,16 @@ func (s *videobridges) Queries(*installer.Host) []installer.Query {
 	return append(resolveQueries(names...), installer.Query{Name: factAuthCert, Args: []string{"cat", authCertPath(s.cfg.Domain)}})
 }
 
-func (s *videobridges) Declare(h *installer.Host) ([]installer.Resource, error) {
-	sec := secretsFor(h, s.env)
+func (s *videobridges) Declare(*installer.Host) ([]installer.Resource, error) { return nil, nil }
+
+// Produce implements installer.Producer: what the videobridge hosts need
+// of the core.
+func (s *videobridges) Produce(h *installer.Host) {
 	cert := ""
 	if h.FactCode(factAuthCert) == 0 {
 		cert = strings.TrimSpace(h.Fact(factAuthCert)) + "\n"
 	}
-	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: sec.JVB, AuthCert: cert})
-	return nil, nil
+	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: secretsFor(h, s.env).JVB, AuthCert: cert})
 }
 
 func (s *videobridges) Checks(*installer.Host) []installer.Check {

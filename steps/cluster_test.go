@@ -45,6 +45,9 @@ func declared(t *testing.T, list []installer.Step, name string, h *installer.Hos
 		if err != nil && !installer.IsSkip(err) {
 			t.Fatalf("%s on %s: %v", name, h.Name, err)
 		}
+		if p, ok := s.(installer.Producer); ok && err == nil {
+			p.Produce(h) // as the engine does after Declare
+		}
 		m := map[string]installer.Resource{}
 		for _, r := range rs {
 			m[r.Key()] = r
