@@ -117,7 +117,18 @@ const (
 	WebLoopback  = "127.0.0.1:4444"
 	TURNLoopback = "127.0.0.1:4445"
 	TURNTLSPort  = 5349
+	// WebRoot is where jitsi-meet-web installs the web app: nginx's root,
+	// and certbot's webroot for the HTTP challenge.
+	WebRoot = "/usr/share/jitsi-meet"
+	// PluginDir is where jitsi-meet-prosody installs Prosody's plugins:
+	// the Prosody configuration's plugin_paths.
+	PluginDir = WebRoot + "/prosody-plugins"
 )
+
+// PackageCert is where jitsi-meet-prosody's postinst made the certificate
+// of the XMPP host: auth.DOMAIN's for good, the domain's until the
+// installer's replaces it. ProsodyCert links or copies it.
+func PackageCert(host string) string { return "/var/lib/prosody/" + host + ".crt" }
 
 // Names lists every template in a stable order.
 func Names() []string {

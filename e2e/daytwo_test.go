@@ -20,7 +20,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
-	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
@@ -117,7 +117,7 @@ func TestDayTwo(t *testing.T) {
 	defer cancel()
 	bosh := boshClient(t, tg)
 	boshURL := "https://" + tg.Address + "/http-bind"
-	token := mint(t, tg, janssen.MintRequest{Claims: meetingClaims(tg)})
+	token := mint(t, tg, janssentest.MintRequest{Claims: meetingClaims(tg)})
 	// As the web app does: sign in, bind, ask the focus for the
 	// conference, join it. The sessions stay open until the test ends.
 	room := "daytwo@conference." + tg.Domain

@@ -24,7 +24,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
-	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 )
 
 // hardening checks a converged host as an attacker and an auditor would
@@ -53,7 +53,7 @@ var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.`)
 func noTokenInLogs(t *testing.T, tg *sandbox.Target) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	tok := mint(t, tg, janssen.MintRequest{Claims: meetingClaims(tg)})
+	tok := mint(t, tg, janssentest.MintRequest{Claims: meetingClaims(tg)})
 	sig := tok[strings.LastIndexByte(tok, '.')+1:]
 	c := boshClient(t, tg)
 	base := "https://" + tg.Address

@@ -26,7 +26,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
-	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
@@ -108,7 +108,7 @@ func TestKeyServerMode(t *testing.T) {
 
 	// The token doctor, pointed at the host's key server through SSH.
 	keyServer := forwardURL(t, tg, base)
-	good := mint(t, tg, janssen.MintRequest{Kid: rotated, Claims: meetingClaims(tg)})
+	good := mint(t, tg, janssentest.MintRequest{Kid: rotated, Claims: meetingClaims(tg)})
 	check := func(token string) result {
 		return jitsi(t, false, "token", "check", "--answers", tg.AnswersFile, "--key-server", keyServer, token)
 	}
@@ -131,12 +131,12 @@ func TestKeyServerMode(t *testing.T) {
 	waitStatus(first, "404")
 	served(rotated)
 	for _, kid := range []string{first, "no-such-key"} {
-		tok := mint(t, tg, janssen.MintRequest{Kid: kid, Claims: meetingClaims(tg)})
+		tok := mint(t, tg, janssentest.MintRequest{Kid: kid, Claims: meetingClaims(tg)})
 		if r := check(tok); r.code != 1 || !strings.Contains(r.out, "FAIL  kid known") {
 			t.Errorf("token check with kid %s: exit %d, want 1 and a kid failure\n%s", kid, r.code, r.out)
 		}
 	}
-	if got := signIn(mint(t, tg, janssen.MintRequest{Kid: "no-such-key", Claims: meetingClaims(tg)})); got != "failure" {
+	if got := signIn(mint(t, tg, janssentest.MintRequest{Kid: "no-such-key", Claims: meetingClaims(tg)})); got != "failure" {
 		t.Errorf("Prosody signs in a token with an unknown kid: %s", got)
 	}
 
@@ -157,9 +157,9 @@ func warned(r result, s string) bool {
 }
 
 // admin calls the Janssen stand-in's admin API for keys.
-func admin(t *testing.T, tg *sandbox.Target, method, path string) janssen.KeysResponse {
+func admin(t *testing.T, tg *sandbox.Target, method, path string) janssentest.KeysResponse {
 	t.Helper()
-	var keys janssen.KeysResponse
+	var keys janssentest.KeysResponse
 	json.Unmarshal(call(t, method, tg.JanssenAdmin+path, nil), &keys)
 	if keys.Current == "" {
 		t.Fatalf("%s %s: no current key", method, path)
@@ -168,7 +168,7 @@ func admin(t *testing.T, tg *sandbox.Target, method, path string) janssen.KeysRe
 }
 
 // mint has the Janssen stand-in sign a token.
-func mint(t *testing.T, tg *sandbox.Target, req janssen.MintRequest) string {
+func mint(t *testing.T, tg *sandbox.Target, req janssentest.MintRequest) string {
 	t.Helper()
 	body, err := json.Marshal(req)
 	if err != nil {

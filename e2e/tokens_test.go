@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
-	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 )
 
 // loginCheck is the name verify gives its real sign-in through nginx.
@@ -60,13 +60,13 @@ func keyRotation(t *testing.T, tg *sandbox.Target) {
 	signIn := boshSignIn(ctx, t, tg)
 
 	start := time.Now()
-	unknown := signIn(mint(t, tg, janssen.MintRequest{Kid: "no-such-key", Claims: meetingClaims(tg)}))
+	unknown := signIn(mint(t, tg, janssentest.MintRequest{Kid: "no-such-key", Claims: meetingClaims(tg)}))
 	if took := time.Since(start); unknown != "failure" || took > 2*time.Second {
 		t.Errorf("a token with an unknown kid: %s after %v, want failure within 2s", unknown, took.Round(time.Millisecond))
 	}
 
 	rotated := admin(t, tg, "POST", "/rotate").Current
-	good := mint(t, tg, janssen.MintRequest{Kid: rotated, Claims: meetingClaims(tg)})
+	good := mint(t, tg, janssentest.MintRequest{Kid: rotated, Claims: meetingClaims(tg)})
 	start = time.Now()
 	for got := signIn(good); got != "success"; got = signIn(good) {
 		if time.Since(start) > 60*time.Second {

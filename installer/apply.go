@@ -250,7 +250,7 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 			if e.StopNow {
 				actx = ctx
 			}
-			aerr := c.apply(actx, h)
+			aerr := c.Apply(actx, h)
 			if aerr != nil {
 				c.failed = true
 				e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),

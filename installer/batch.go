@@ -3,7 +3,6 @@ package installer
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -12,6 +11,12 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
+
+// ProbeBatch runs probe fragments in one round trip, as the engine runs
+// the probes of a host's resources, and returns what each printed.
+func ProbeBatch(ctx context.Context, t transport.Transport, preludes, fragments []string) ([]Probed, error) {
+	return probeBatch(ctx, t, preludes, fragments)
+}
 
 // probeBatch runs many probe fragments in one round trip.
 func probeBatch(ctx context.Context, t transport.Transport, preludes, fragments []string, costs ...int) ([]Probed, error) {
@@ -163,22 +168,10 @@ func (b batch) parse(out string) ([]Probed, error) {
 	return probed, nil
 }
 
-// probeCost estimates a resource's probe time: a guard or a key runs
-// programs of its own (openssl, gpg); most others read what a prelude
-// gathered with shell builtins.
+// probeCost is a resource's ProbeCost, 1 for one that says none.
 func probeCost(r Resource) int {
-	switch r.(type) {
-	case *Command, *AptKey:
-		return 20
-	case *Packages, *Dir, *Symlink:
-		return 3
+	if c, ok := r.(Coster); ok {
+		return c.ProbeCost()
 	}
 	return 1
-}
-
-// factKey names a resource's facts gathered by a prelude, in the batch's
-// directory: a file name made of hex digits, whatever the resource's name.
-func factKey(name string) string {
-	s := sha256.Sum256([]byte(name))
-	return hex.EncodeToString(s[:12])
 }

@@ -1,13 +1,13 @@
 package installer
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // runBatch runs a batch with the local sh, as the engine does over SSH.
@@ -49,59 +49,6 @@ func TestBatchLanes(t *testing.T) {
 	}
 }
 
-// TestFileProbeWithAndWithoutPrelude: the facts filesPrelude gathers for
-// all files give the same verdicts as each probe asking for itself.
-func TestFileProbeWithAndWithoutPrelude(t *testing.T) {
-	owner, group := sshtest.Self(t)
-	dir := t.TempDir()
-	var fs []*File
-	var frags []string
-	for i, c := range []struct {
-		content, onHost string
-		mode            os.FileMode
-	}{
-		{"same\n", "same\n", 0o644},
-		{"declared\n", "edited\n", 0o644},
-		{"mode\n", "mode\n", 0o600},
-		{"absent\n", "", 0o644},
-		{"spaced name\n", "spaced name\n", 0o644},
-	} {
-		p := filepath.Join(dir, fmt.Sprintf("f %d.conf", i))
-		if c.onHost != "" {
-			if err := os.WriteFile(p, []byte(c.onHost), c.mode); err != nil {
-				t.Fatal(err)
-			}
-			os.Chmod(p, c.mode)
-		}
-		f := &File{Path: p, Content: []byte(c.content), Mode: 0o644, Owner: owner, Group: group}
-		fs = append(fs, f)
-		frags = append(frags, f.Probe())
-	}
-	// The prelude's facts are where the probes look for them.
-	frags = append(frags, `cat "$BATCH_DIR/s.`+fs[4].factKey()+`" "$BATCH_DIR/h.`+fs[4].factKey()+`"`)
-	with := runBatch(t, []string{filesPrelude(fs)}, frags)
-	if want := "644 " + owner + " " + group + " 12\n" + fs[4].sum() + "\n"; with[5].Out != want {
-		t.Errorf("gathered facts %q, want %q", with[5].Out, want)
-	}
-	without := runBatch(t, nil, frags)
-	want := []string{"", "update: content", "update: mode 0600 -> 0644", "create: " + owner + ":" + group + " 0644", ""}
-	for i, f := range fs {
-		for name, res := range map[string][]Probed{"with the prelude": with, "without": without} {
-			c, err := f.Diff(res[i])
-			if err != nil {
-				t.Fatalf("%s %s: %v", name, f.Path, err)
-			}
-			got := ""
-			if c != nil {
-				got = c.Summary()
-			}
-			if got != want[i] {
-				t.Errorf("%s, %s: %q, want %q (probe printed %q)", name, filepath.Base(f.Path), got, want[i], res[i].Out)
-			}
-		}
-	}
-}
-
 // TestLaneOf: every fragment runs once, the costly ones spread first.
 func TestLaneOf(t *testing.T) {
 	frags := make([]string, 10)
@@ -123,5 +70,16 @@ func TestLaneOf(t *testing.T) {
 	}
 	if lanes[0][0] != 1 || lanes[1][0] != 4 || len(lanes[0]) != 1 || len(lanes[1]) != 1 {
 		t.Errorf("the two costly probes should each have a lane of their own: %v", lanes)
+	}
+}
+
+func TestBatchOutputCannotForgeMarkers(t *testing.T) {
+	frags := []string{"printf '@@fake 1 begin\\n@@fake 0 end 0\\n'", "echo second; exit 3", "printf 'no newline'"}
+	res, err := probeBatch(context.Background(), transport.NewLocalUser(), nil, frags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Out != "@@fake 1 begin\n@@fake 0 end 0\n" || res[1].Out != "second\n" || res[1].Code != 3 || res[2].Out != "no newline" {
+		t.Errorf("batch parsed %+v", res)
 	}
 }

@@ -37,8 +37,9 @@ type Change struct {
 	Hint    string   // shown when applying fails: what the operator can do
 	// Report marks drift shown but left as is (the answers say to keep
 	// it): not a pending change, nothing to apply.
-	Report  bool
-	apply   func(ctx context.Context, h *Host) error
+	Report bool
+	// Apply makes the change on h; Hint is shown when it fails.
+	Apply   func(ctx context.Context, h *Host) error
 	applied bool
 	failed  bool
 }
@@ -71,13 +72,13 @@ const (
 	FieldNote    = "note"    // anything else
 )
 
-// note is a Detail that is only text.
-func note(format string, a ...any) Detail {
+// Note is a Detail that is only text.
+func Note(format string, a ...any) Detail {
 	return Detail{Field: FieldNote, Text: fmt.Sprintf(format, a...)}
 }
 
-// fromTo is a Detail "FIELD FROM -> TO".
-func fromTo(field, from, to string) Detail {
+// FromTo is a Detail "FIELD FROM -> TO".
+func FromTo(field, from, to string) Detail {
 	return Detail{Field: field, From: from, To: to, Text: field + " " + or(from, "none") + " -> " + or(to, "none")}
 }
 
@@ -96,4 +97,12 @@ func (c *Change) Summary() string {
 		return string(c.Action)
 	}
 	return string(c.Action) + ": " + strings.Join(texts, ", ")
+}
+
+// or is s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

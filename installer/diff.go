@@ -71,3 +71,14 @@ func hunkRange(i, j int) string {
 	}
 	return fmt.Sprintf("%d,%d", start, n)
 }
+
+// Diff renders old -> declared as a unified diff of the file at name, with
+// every secret of r masked; secret says the file holds secrets, so that
+// what the host has where the declared file has a secret is masked too.
+func (r *Redactor) Diff(name, old, declared string, secret bool) string {
+	return maskedDiff(name, old, declared, newMasker(r, declared, secret))
+}
+
+// MaskLine shows one line of a command's output with r's secrets, and
+// words that share six characters in a row with one, masked.
+func (r *Redactor) MaskLine(l string) string { return newMasker(r, "", false).line(l) }

@@ -25,6 +25,9 @@ type Target struct {
 	// Role selects the host's steps from Engine.Roles and its place in the
 	// run order; empty with an engine without roles.
 	Role string
+	// Data is what the front end knows the target by, for the steps: the
+	// engine hands it on as Host.Data and never reads it.
+	Data any
 	Dial func(ctx context.Context) (transport.Transport, error)
 }
 
@@ -129,7 +132,7 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 	for i, t := range targets {
 		declared[i] = make(chan struct{})
 		p.Hosts[i] = &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
-			Role: t.Role, RunID: e.RunID, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
+			Role: t.Role, Data: t.Data, RunID: e.RunID, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
 	}
 	var wg sync.WaitGroup
 	for i, t := range targets {
@@ -262,10 +265,11 @@ func (e *Engine) query(ctx context.Context, h *Host) error {
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "gather facts", Err: err}
 	}
-	h.facts = map[string]Probed{}
+	facts := map[string]Probed{}
 	for i, q := range queries {
-		h.facts[q.Name] = res[i]
+		facts[q.Name] = res[i]
 	}
+	h.setFacts(facts)
 	return nil
 }
 
@@ -284,32 +288,37 @@ func (e *Engine) declare(h *Host, d *declared) error {
 	default:
 		return &StepError{Host: h.Name, Step: d.step.Name(), Err: err}
 	}
+	if p, ok := d.step.(Producer); ok && d.skipped == "" {
+		p.Produce(h)
+	}
 	return nil
 }
 
 // probe fills in the changes of the given steps in one round trip.
 func (e *Engine) probe(ctx context.Context, h *Host, steps []*declared) error {
 	var preludes, frags []string
-	var files []*File
-	var units []*Service
 	var costs []int
+	var kinds []string
+	gathered := map[string][]Resource{}
+	first := map[string]Gatherer{}
 	for _, d := range steps {
 		for _, r := range d.resources {
 			if p, ok := r.(Preluder); ok {
 				preludes = append(preludes, p.Prelude())
 			}
-			switch r := r.(type) {
-			case *File:
-				files = append(files, r)
-			case *Service:
-				units = append(units, r)
+			if g, ok := r.(Gatherer); ok {
+				k := g.Kind()
+				if first[k] == nil {
+					first[k], kinds = g, append(kinds, k)
+				}
+				gathered[k] = append(gathered[k], r)
 			}
 			frags = append(frags, r.Probe())
 			costs = append(costs, probeCost(r))
 		}
 	}
-	for _, p := range []string{filesPrelude(files), servicesPrelude(units)} {
-		if p != "" {
+	for _, k := range kinds {
+		if p := first[k].Gather(gathered[k]); p != "" {
 			preludes = append(preludes, p)
 		}
 	}

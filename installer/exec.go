@@ -8,9 +8,10 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
-// run executes args as root and fails on a non-zero exit with the output.
+// RunWith executes args as root, with stdin and env, and fails on a
+// non-zero exit with the output.
 // The command carries the run's tag (RunTag), inherited by its children.
-func (h *Host) run(ctx context.Context, stdin []byte, env map[string]string, args ...string) (string, error) {
+func (h *Host) RunWith(ctx context.Context, stdin []byte, env map[string]string, args ...string) (string, error) {
 	tagged := map[string]string{RunTag: h.RunID}
 	for k, v := range env {
 		tagged[k] = v
@@ -24,20 +25,20 @@ func (h *Host) run(ctx context.Context, stdin []byte, env map[string]string, arg
 		if out == "" {
 			out = strings.TrimSpace(string(res.Stdout))
 		}
-		return string(res.Stdout), fmt.Errorf("%s exited %d: %s", display(args), res.ExitCode, lastLines(out, 15))
+		return string(res.Stdout), fmt.Errorf("%s exited %d: %s", Display(args), res.ExitCode, lastLines(out, 15))
 	}
 	return string(res.Stdout), nil
 }
 
 // Run executes args as root on the host and fails on a non-zero exit.
 func (h *Host) Run(ctx context.Context, args ...string) (string, error) {
-	return h.run(ctx, nil, nil, args...)
+	return h.RunWith(ctx, nil, nil, args...)
 }
 
-// display shortens a command line for messages: scripts are long.
-func display(args []string) string {
+// Display shortens a command line for messages: scripts are long.
+func Display(args []string) string {
 	if len(args) > 4 && args[0] == "sh" && args[1] == "-c" && args[2] == answersScript {
-		return display(args[4:]) // the command WithAnswers wraps
+		return Display(args[4:]) // the command WithAnswers wraps
 	}
 	if len(args) > 2 && args[0] == "sh" && args[1] == "-c" {
 		return "a shell script"

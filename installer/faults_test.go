@@ -1,4 +1,4 @@
-package installer
+package installer_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
@@ -32,13 +34,13 @@ func (r resetAfterWrite) WriteFile(ctx context.Context, f transport.File) error 
 func TestRestartOwedBeforeTheChange(t *testing.T) {
 	th := newTestHost(t)
 	conf := th.path("app.conf")
-	restart := Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
-	step := &testStep{name: "config", rs: func(*Host) []Resource {
-		return []Resource{&File{Path: conf, Content: []byte("v2\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{restart}}}}
+	restart := installer.Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
+	step := &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{&resource.File{Path: conf, Content: []byte("v2\n"), Mode: 0o644, Notify: installer.Notify{Handlers: []installer.Handler{restart}}}}
 	}}
 	e, _ := th.eng(step)
-	p := e.Plan(context.Background(), []Target{{Name: "local", Dial: func(context.Context) (transport.Transport, error) {
-		return resetAfterWrite{transport.NewLocal(), conf}, nil
+	p := e.Plan(context.Background(), []installer.Target{{Name: "local", Dial: func(context.Context) (transport.Transport, error) {
+		return resetAfterWrite{transport.NewLocalUser(), conf}, nil
 	}}})
 	e.Apply(context.Background(), p)
 	p.Close()
@@ -48,7 +50,7 @@ func TestRestartOwedBeforeTheChange(t *testing.T) {
 
 	e, rec := th.eng(step)
 	p = th.plan(e)
-	if pend := rec.of(EventResourcePending); len(pend) != 1 || pend[0].Resource != "handler restart app" {
+	if pend := rec.of(installer.EventResourcePending); len(pend) != 1 || pend[0].Resource != "handler restart app" {
 		t.Fatalf("the next run does not owe the restart: %+v", pend)
 	}
 	e.Apply(context.Background(), p)
@@ -62,15 +64,15 @@ func TestRestartOwedBeforeTheChange(t *testing.T) {
 func TestDamagedJournal(t *testing.T) {
 	th := newTestHost(t)
 	log := th.path("handler.log")
-	h := func(n string) Handler {
-		return Handler{Name: "restart " + n, Cmds: [][]string{{"sh", "-c", "echo " + n + " >> " + log}}}
+	h := func(n string) installer.Handler {
+		return installer.Handler{Name: "restart " + n, Cmds: [][]string{{"sh", "-c", "echo " + n + " >> " + log}}}
 	}
 	os.WriteFile(th.path("a.conf"), []byte("a\n"), 0o644)
 	os.WriteFile(th.path("b.conf"), []byte("b\n"), 0o644)
-	step := &testStep{name: "config", rs: func(*Host) []Resource {
-		return []Resource{
-			&File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{h("a")}}},
-			&File{Path: th.path("b.conf"), Content: []byte("b\n"), Mode: 0o644, Notify: Notify{Handlers: []Handler{h("b"), h("a")}}},
+	step := &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{
+			&resource.File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644, Notify: installer.Notify{Handlers: []installer.Handler{h("a")}}},
+			&resource.File{Path: th.path("b.conf"), Content: []byte("b\n"), Mode: 0o644, Notify: installer.Notify{Handlers: []installer.Handler{h("b"), h("a")}}},
 		}
 	}}
 	os.MkdirAll(th.path("state"), 0o700)
@@ -83,7 +85,7 @@ func TestDamagedJournal(t *testing.T) {
 		e, rec := th.eng(step)
 		e.Lock = true
 		p := th.plan(e)
-		if w := rec.of(EventWarning); len(w) != want.warnings || want.warnings == 1 && !strings.Contains(w[0].Message, "damaged") {
+		if w := rec.of(installer.EventWarning); len(w) != want.warnings || want.warnings == 1 && !strings.Contains(w[0].Message, "damaged") {
 			t.Errorf("run %d: warnings %+v", run+1, w)
 		}
 		e.Apply(context.Background(), p)
@@ -100,10 +102,10 @@ func TestFileDrift(t *testing.T) {
 	th := newTestHost(t)
 	os.MkdirAll(th.path("site.conf/junk"), 0o755)
 	os.WriteFile(th.path("good.conf"), []byte("good\n"), 0o644)
-	e, _ := th.eng(&testStep{name: "files", rs: func(*Host) []Resource {
-		return []Resource{
-			&File{Path: th.path("site.conf"), Content: []byte("site\n"), Mode: 0o640},
-			&File{Path: th.path("good.conf"), Content: []byte("bad\n"), Mode: 0o600, Validate: []string{"grep", "-q", "good", th.path("good.conf")}},
+	e, _ := th.eng(&testStep{name: "files", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{
+			&resource.File{Path: th.path("site.conf"), Content: []byte("site\n"), Mode: 0o640},
+			&resource.File{Path: th.path("good.conf"), Content: []byte("bad\n"), Mode: 0o600, Validate: []string{"grep", "-q", "good", th.path("good.conf")}},
 		}
 	}})
 	p := th.plan(e)

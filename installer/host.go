@@ -20,6 +20,9 @@ type Host struct {
 	T       transport.Transport
 
 	RunID string
+	// Data is what the front end knows the host by, handed on from
+	// Target.Data for the steps (the answers file's entry of the host).
+	Data any
 
 	backups  string
 	facts    map[string]Probed
@@ -29,6 +32,64 @@ type Host struct {
 	emit     func(Event)
 	step     string
 	list     []Step // the steps of the host's role
+
+	valuesMu sync.Mutex
+	values   map[any]any // HostValue's, by the HostValue's address
+	parsed   map[any]any // Fact's answers, by the Fact's address; cleared with facts
+}
+
+// Fact is a query whose answer the steps read as a T: parsed once per host
+// each time the engine asks the queries, however many steps read it.
+type Fact[T any] struct {
+	Name  string
+	Args  []string
+	Parse func(out string, code int) T
+}
+
+// Query is the fact's query, for a step's Queries.
+func (f *Fact[T]) Query() Query { return Query{Name: f.Name, Args: f.Args} }
+
+// Get returns the fact's answer on h, parsed.
+func (f *Fact[T]) Get(h *Host) T {
+	return h.remember(&h.parsed, f, func() any { return f.Parse(h.Fact(f.Name), h.FactCode(f.Name)) }).(T)
+}
+
+// setFacts replaces what the queries answered, and what was parsed of it.
+func (h *Host) setFacts(facts map[string]Probed) {
+	h.valuesMu.Lock()
+	defer h.valuesMu.Unlock()
+	h.facts, h.parsed = facts, nil
+}
+
+// HostValue is a value of one host for one run, kept in its Host: made by
+// the first step of the host that asks, the same for every step after it,
+// gone with the run. Its address names the value: declare one per kind of
+// value, in the steps' shared state.
+type HostValue[T any] struct{ _ byte } // not zero-sized: each has its own address
+
+// Get returns h's value, made by newValue when h has none yet. A host's
+// steps declare one after the other; newValue may ask for other values.
+func (v *HostValue[T]) Get(h *Host, newValue func() T) T {
+	return h.remember(&h.values, v, func() any { return newValue() }).(T)
+}
+
+// remember returns (*m)[key], made by newValue and kept when missing.
+// newValue runs outside the lock: it may read other values.
+func (h *Host) remember(m *map[any]any, key any, newValue func() any) any {
+	h.valuesMu.Lock()
+	v, ok := (*m)[key]
+	h.valuesMu.Unlock()
+	if ok {
+		return v
+	}
+	v = newValue()
+	h.valuesMu.Lock()
+	defer h.valuesMu.Unlock()
+	if *m == nil {
+		*m = map[any]any{}
+	}
+	(*m)[key] = v
+	return v
 }
 
 // DefaultBackups is where runs keep the files they replace, by run id.
@@ -89,4 +150,7 @@ func (h *Host) SetFact(name string, p Probed) {
 		h.facts = map[string]Probed{}
 	}
 	h.facts[name] = p
+	h.valuesMu.Lock()
+	h.parsed = nil
+	h.valuesMu.Unlock()
 }

@@ -173,10 +173,11 @@ func (e *Engine) lockAndQuery(ctx context.Context, hp *HostPlan) error {
 	if err != nil {
 		return fail(&StepError{Host: h.Name, Step: "gather facts", Err: err})
 	}
-	h.facts = map[string]Probed{}
+	facts := map[string]Probed{}
 	for i, q := range queries {
-		h.facts[q.Name] = res[i]
+		facts[q.Name] = res[i]
 	}
+	h.setFacts(facts)
 	go lk.beat(r)
 	hp.lock = lk
 	return nil

@@ -1,4 +1,4 @@
-package installer
+package installer_test
 
 import (
 	"context"
@@ -8,16 +8,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
-func localTarget() []Target {
-	return []Target{{Name: "local", Dial: func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }}}
+// dialLocal reaches this machine as the user the tests run as.
+func dialLocal(context.Context) (transport.Transport, error) { return transport.NewLocalUser(), nil }
+
+// dialFailing fails to reach the host with err.
+func dialFailing(err error) func(context.Context) (transport.Transport, error) {
+	return func(context.Context) (transport.Transport, error) { return nil, err }
+}
+
+func localTarget() []installer.Target {
+	return []installer.Target{{Name: "local", Dial: dialLocal}}
 }
 
 func fileStep(path, content string) *testStep {
-	return &testStep{name: "config", rs: func(*Host) []Resource {
-		return []Resource{&File{Path: path, Content: []byte(content), Mode: 0o644}}
+	return &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{&resource.File{Path: path, Content: []byte(content), Mode: 0o644}}
 	}}
 }
 
@@ -49,7 +59,7 @@ func TestLockRefusesOrWaits(t *testing.T) {
 			start := time.Now()
 			p2 := second.Plan(context.Background(), localTarget())
 			defer p2.Close()
-			var le *LockedError
+			var le *installer.LockedError
 			if !errors.As(p2.Err(), &le) {
 				t.Fatalf("want a LockedError, got %v", p2.Err())
 			}
@@ -59,7 +69,7 @@ func TestLockRefusesOrWaits(t *testing.T) {
 			if d := time.Since(start); d < tc.wait {
 				t.Errorf("gave up after %s, before the wait of %s", d, tc.wait)
 			}
-			if tc.wait > 0 && len(rec.of(EventWarning)) == 0 {
+			if tc.wait > 0 && len(rec.of(installer.EventWarning)) == 0 {
 				t.Error("no warning says the run waits")
 			}
 		})
@@ -92,14 +102,13 @@ func TestLockOfDeadRun(t *testing.T) {
 	p := th.plan(e)
 	// A command of the run, with a child, still running on the host.
 	h := p.Hosts[0].Host
-	if err := e.saveJournal(context.Background(), p.Hosts[0], newJournal(nil, e.RunID)); err != nil {
+	if err := installer.SaveNewJournal(context.Background(), e, p.Hosts[0]); err != nil {
 		t.Fatal(err)
 	}
 	go h.Run(context.Background(), "sh", "-c", "sleep 300 & echo $! > "+th.path("child.pid")+"; wait")
 	waitFor(t, func() bool { _, err := os.Stat(th.path("child.pid")); return err == nil })
 	// The installer dies: its end of the lock goes away without a word.
-	held := p.Hosts[0].lock.held
-	p.Hosts[0].lock = nil
+	held := installer.DropLock(p.Hosts[0])
 	go held.Close(time.Minute)
 	waitFor(t, func() bool {
 		pid := strings.TrimSpace(th.read("child.pid"))
@@ -117,7 +126,7 @@ func TestLockOfDeadRun(t *testing.T) {
 		t.Fatalf("lock of a dead run not taken over: %v", err)
 	}
 	<-held.Done()
-	if w := rec.of(EventWarning); len(w) == 0 || !strings.Contains(w[len(w)-1].Message, "run run-dead (started ") {
+	if w := rec.of(installer.EventWarning); len(w) == 0 || !strings.Contains(w[len(w)-1].Message, "run run-dead (started ") {
 		t.Errorf("warnings %+v", w)
 	}
 	// Nothing to change, but the journal no longer says "running".
@@ -147,7 +156,7 @@ func TestLockLostStopsTheRun(t *testing.T) {
 	e, _ := th.eng(fileStep(th.path("a.conf"), "a\n"))
 	e.Lock = true
 	p := th.plan(e)
-	p.Hosts[0].lock.held.Close(0)
+	installer.HeldLock(p.Hosts[0]).Close(0)
 	e.Apply(context.Background(), p)
 	if p.Err() == nil || !strings.Contains(p.Err().Error(), "gave up this run's lock") {
 		t.Fatalf("err = %v", p.Err())

@@ -1,6 +1,11 @@
 package installer
 
-import "github.com/jitsi-installer/jitsi-installer/pkg/transport"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+)
 
 // Resource is one piece of declared state on a host.
 //
@@ -21,6 +26,23 @@ type Preluder interface {
 	Prelude() string
 }
 
+// Gatherer is a resource whose facts one prelude gathers for every
+// resource of its kind in the batch (one stat of all files, one systemctl
+// for all units): the engine calls Gather once per Kind, on the first of
+// them, with all of them; their probes read what it gathered.
+type Gatherer interface {
+	Resource
+	Kind() string
+	Gather(all []Resource) string
+}
+
+// Coster is a resource whose probe takes longer than a few shell builtins
+// (it runs openssl, gpg, dpkg-query): ProbeCost estimates it, 1 being a
+// builtin's, so the batch's lanes end together.
+type Coster interface {
+	ProbeCost() int
+}
+
 // Probed is what a resource's probe printed and how it exited.
 type Probed struct {
 	Out  string
@@ -32,3 +54,11 @@ type Probed struct {
 
 // sh quotes args into one shell command.
 func sh(args ...string) string { return transport.Join(args) }
+
+// FactKey names a resource's facts gathered by a prelude, in the batch's
+// directory ("$BATCH_DIR"): a file name made of hex digits, whatever the
+// resource's name.
+func FactKey(name string) string {
+	s := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(s[:12])
+}

@@ -1,4 +1,4 @@
-package installer
+package installer_test
 
 import (
 	"context"
@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // coreValue is what the test's core produces for its bridges.
@@ -35,30 +36,30 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			var out Output[coreValue]
-			core := &testStep{name: "core", rs: func(h *Host) []Resource {
-				out.Set(h, coreValue{Secret: "s3cret-" + tc.name})
-				rs := []Resource{&File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644}}
+			var out installer.Output[coreValue]
+			core := &producingStep{produce: func(h *installer.Host) { out.Set(h, coreValue{Secret: "s3cret-" + tc.name}) }}
+			core.testStep = testStep{name: "core", rs: func(h *installer.Host) []installer.Resource {
+				rs := []installer.Resource{&resource.File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644}}
 				if tc.failCore {
-					rs = append(rs, &Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+					rs = append(rs, &resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
 				}
 				return rs
 			}}
-			bridge := &testStep{name: "bridge", rs: func(h *Host) []Resource {
+			bridge := &testStep{name: "bridge", rs: func(h *installer.Host) []installer.Resource {
 				v, from, ok := out.Get()
 				if !ok {
-					return []Resource{&Command{Name: "no core value", Args: []string{"false"}, Unless: []string{"false"}}}
+					return []installer.Resource{&resource.Command{Name: "no core value", Args: []string{"false"}, Unless: []string{"false"}}}
 				}
 				// The core's file exists before any bridge applies.
-				rs := []Resource{&Command{Name: "core first", Args: []string{"test", "-f", dir + "/core.conf"}, Unless: []string{"false"}}}
+				rs := []installer.Resource{&resource.Command{Name: "core first", Args: []string{"test", "-f", dir + "/core.conf"}, Unless: []string{"false"}}}
 				if h.Name == tc.failBridge {
-					rs = append(rs, &Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+					rs = append(rs, &resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
 				}
-				return append(rs, &File{Path: dir + "/" + h.Name + ".conf", Content: []byte(v.Secret + " from " + from + "\n"), Mode: 0o644})
+				return append(rs, &resource.File{Path: dir + "/" + h.Name + ".conf", Content: []byte(v.Secret + " from " + from + "\n"), Mode: 0o644})
 			}}
 			e, rec := th.eng()
-			e.Roles = []Role{{Name: "core", Steps: []Step{core}}, {Name: "bridge", Steps: []Step{bridge}}}
-			e.Redactor = NewRedactor("s3cret-" + tc.name)
+			e.Roles = []installer.Role{{Name: "core", Steps: []installer.Step{core}}, {Name: "bridge", Steps: []installer.Step{bridge}}}
+			e.Redactor = installer.NewRedactor("s3cret-" + tc.name)
 			// Bridges listed first: the order comes from the roles.
 			p := planAndApply(t, e, "b1", "b2", "core")
 			for _, f := range tc.wantFiles {
@@ -71,7 +72,7 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 			}
 			checkHosts(t, p, rec, tc.wantErr)
 			if tc.failCore {
-				var be *BlockedError
+				var be *installer.BlockedError
 				if !errors.As(p.Hosts[0].Err, &be) {
 					t.Errorf("b1: %v, want a BlockedError", p.Hosts[0].Err)
 				}
@@ -79,10 +80,10 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 			// The core's summary line comes before any bridge starts.
 			coreDone, bridgeStart := -1, -1
 			for i, ev := range rec.events {
-				if ev.Type == EventHostFinished && ev.Host == "core" && coreDone < 0 {
+				if ev.Type == installer.EventHostFinished && ev.Host == "core" && coreDone < 0 {
 					coreDone = i
 				}
-				if ev.Type == EventStepStarted && ev.Host != "core" && bridgeStart < 0 {
+				if ev.Type == installer.EventStepStarted && ev.Host != "core" && bridgeStart < 0 {
 					bridgeStart = i
 				}
 			}
@@ -97,15 +98,15 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 // failed to plan is blocked, not declared.
 func TestRolesPlanBlockedByCore(t *testing.T) {
 	th := newTestHost(t)
-	dial := func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }
-	fail := func(context.Context) (transport.Transport, error) { return nil, errors.New("refused") }
+	dial := dialLocal
+	fail := dialFailing(errors.New("refused"))
 	declared := false
 	e, _ := th.eng()
-	e.Roles = []Role{{Name: "core", Steps: []Step{&testStep{name: "c", rs: func(*Host) []Resource { return nil }}}},
-		{Name: "bridge", Steps: []Step{&testStep{name: "b", rs: func(*Host) []Resource { declared = true; return nil }}}}}
-	p := e.Plan(context.Background(), []Target{{Name: "core", Role: "core", Dial: fail}, {Name: "b1", Role: "bridge", Dial: dial}})
+	e.Roles = []installer.Role{{Name: "core", Steps: []installer.Step{&testStep{name: "c", rs: func(*installer.Host) []installer.Resource { return nil }}}},
+		{Name: "bridge", Steps: []installer.Step{&testStep{name: "b", rs: func(*installer.Host) []installer.Resource { declared = true; return nil }}}}}
+	p := e.Plan(context.Background(), []installer.Target{{Name: "core", Role: "core", Dial: fail}, {Name: "b1", Role: "bridge", Dial: dial}})
 	defer p.Close()
-	var be *BlockedError
+	var be *installer.BlockedError
 	if !errors.As(p.Hosts[1].Err, &be) || be.By != "core" {
 		t.Fatalf("bridge: %v, want blocked by core", p.Hosts[1].Err)
 	}
@@ -144,27 +145,27 @@ func TestRolesAhead(t *testing.T) {
 				want = dir + "/ahead-b2"
 			}
 			wait := fmt.Sprintf("for i in $(seq 100); do ls %s >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1", want)
-			core := &testStep{name: "core", rs: func(h *Host) []Resource {
-				rs := []Resource{&Command{Name: "bridges ahead", Args: []string{"sh", "-c", wait}, Unless: []string{"false"}}}
+			core := &testStep{name: "core", rs: func(h *installer.Host) []installer.Resource {
+				rs := []installer.Resource{&resource.Command{Name: "bridges ahead", Args: []string{"sh", "-c", wait}, Unless: []string{"false"}}}
 				if tc.failCore {
-					rs = append(rs, &Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+					rs = append(rs, &resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
 				}
-				return append(rs, &File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644})
+				return append(rs, &resource.File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644})
 			}}
-			ahead := &testStep{name: "ahead", rs: func(h *Host) []Resource {
+			ahead := &testStep{name: "ahead", rs: func(h *installer.Host) []installer.Resource {
 				if h.Name == tc.failAhead {
-					return []Resource{&Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}}}
+					return []installer.Resource{&resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}}}
 				}
-				return []Resource{&File{Path: dir + "/ahead-" + h.Name, Content: []byte("ahead\n"), Mode: 0o644}}
+				return []installer.Resource{&resource.File{Path: dir + "/ahead-" + h.Name, Content: []byte("ahead\n"), Mode: 0o644}}
 			}}
-			bridge := &testStep{name: "bridge", rs: func(h *Host) []Resource {
-				return []Resource{
-					&Command{Name: "core first", Args: []string{"test", "-f", dir + "/core.conf"}, Unless: []string{"false"}},
-					&File{Path: dir + "/" + h.Name + ".conf", Content: []byte("bridge\n"), Mode: 0o644},
+			bridge := &testStep{name: "bridge", rs: func(h *installer.Host) []installer.Resource {
+				return []installer.Resource{
+					&resource.Command{Name: "core first", Args: []string{"test", "-f", dir + "/core.conf"}, Unless: []string{"false"}},
+					&resource.File{Path: dir + "/" + h.Name + ".conf", Content: []byte("bridge\n"), Mode: 0o644},
 				}
 			}}
 			e, rec := th.eng()
-			e.Roles = []Role{{Name: "core", Steps: []Step{core}}, {Name: "bridge", Ahead: []Step{ahead}, Steps: []Step{bridge}}}
+			e.Roles = []installer.Role{{Name: "core", Steps: []installer.Step{core}}, {Name: "bridge", Ahead: []installer.Step{ahead}, Steps: []installer.Step{bridge}}}
 			p := planAndApply(t, e, "core", "b1", "b2")
 			for _, f := range tc.wantFiles {
 				if _, err := os.Stat(dir + "/" + f); err != nil {
@@ -177,13 +178,13 @@ func TestRolesAhead(t *testing.T) {
 			coreDone := -1
 			for i, ev := range rec.events {
 				switch {
-				case ev.Type == EventHostFinished && ev.Host == "core":
+				case ev.Type == installer.EventHostFinished && ev.Host == "core":
 					coreDone = i
-				case ev.Type == EventStepStarted && ev.Step == "bridge" && coreDone < 0:
+				case ev.Type == installer.EventStepStarted && ev.Step == "bridge" && coreDone < 0:
 					t.Errorf("%s's step after the core started before the core finished", ev.Host)
 				}
 			}
-			for _, ev := range rec.of(EventHostFinished) {
+			for _, ev := range rec.of(installer.EventHostFinished) {
 				if ev.Host == "b2" && !tc.failCore && ev.Summary.Changed != 3 {
 					t.Errorf("b2 summary: %+v, want 3 changes (1 ahead, 2 after the core)", *ev.Summary)
 				}
@@ -194,15 +195,15 @@ func TestRolesAhead(t *testing.T) {
 
 // planAndApply plans hosts (core, or b1, b2... as bridges) on this machine
 // with e, fails t when planning fails, and applies the plan.
-func planAndApply(t *testing.T, e *Engine, hosts ...string) *Plan {
+func planAndApply(t *testing.T, e *installer.Engine, hosts ...string) *installer.Plan {
 	t.Helper()
-	var targets []Target
+	var targets []installer.Target
 	for _, h := range hosts {
 		role := "bridge"
 		if h == "core" {
 			role = "core"
 		}
-		targets = append(targets, Target{Name: h, Role: role, Dial: func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }})
+		targets = append(targets, installer.Target{Name: h, Role: role, Dial: dialLocal})
 	}
 	p := e.Plan(context.Background(), targets)
 	t.Cleanup(p.Close)
@@ -216,7 +217,7 @@ func planAndApply(t *testing.T, e *Engine, hosts ...string) *Plan {
 // checkHosts checks each host's error of an applied plan against wantErr
 // (a part of it; none for a host not named) and that each host had one
 // summary line.
-func checkHosts(t *testing.T, p *Plan, rec *recorder, wantErr map[string]string) {
+func checkHosts(t *testing.T, p *installer.Plan, rec *recorder, wantErr map[string]string) {
 	t.Helper()
 	for _, hp := range p.Hosts {
 		want := wantErr[hp.Host.Name]
@@ -228,10 +229,19 @@ func checkHosts(t *testing.T, p *Plan, rec *recorder, wantErr map[string]string)
 		}
 	}
 	finished := map[string]int{}
-	for _, ev := range rec.of(EventHostFinished) {
+	for _, ev := range rec.of(installer.EventHostFinished) {
 		finished[ev.Host]++
 	}
 	if fmt.Sprint(finished) != "map[b1:1 b2:1 core:1]" {
 		t.Errorf("one summary line per host: %v", finished)
 	}
 }
+
+// producingStep hands a value to the hosts of later roles; the engine
+// calls Produce after each Declare.
+type producingStep struct {
+	testStep
+	produce func(h *installer.Host)
+}
+
+func (s *producingStep) Produce(h *installer.Host) { s.produce(h) }

@@ -1,4 +1,4 @@
-package installer
+package installer_test
 
 import (
 	"context"
@@ -6,22 +6,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 func TestRollbackRestoresTheRunsFiles(t *testing.T) {
 	th := newTestHost(t)
-	restart := Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
-	step := func(content string) Step {
-		return &testStep{name: "config", rs: func(*Host) []Resource {
-			return []Resource{
-				&File{Path: th.path("app.conf"), Content: []byte(content), Mode: 0o640, Notify: Notify{Handlers: []Handler{restart}}},
+	restart := installer.Handler{Name: "restart app", Cmds: [][]string{{"sh", "-c", "echo restarted >> " + th.path("handler.log")}}}
+	step := func(content string) installer.Step {
+		return &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+			return []installer.Resource{
+				&resource.File{Path: th.path("app.conf"), Content: []byte(content), Mode: 0o640, Notify: installer.Notify{Handlers: []installer.Handler{restart}}},
 			}
 		}}
 	}
 	apply := func(content string) string {
 		e, _ := th.eng(step(content))
-		e.RunID, e.Operator, e.Command = NewRunID()+"-"+strings.TrimSpace(content), "ops@laptop", "install"
+		e.RunID, e.Operator, e.Command = installer.NewRunID()+"-"+strings.TrimSpace(content), "ops@laptop", "install"
 		if sum := e.Apply(context.Background(), th.plan(e)); sum.Failed != 0 {
 			t.Fatalf("apply %q failed", content)
 		}
@@ -37,7 +38,7 @@ func TestRollbackRestoresTheRunsFiles(t *testing.T) {
 	// The plan names the file and its handler and changes nothing.
 	e, rec := th.eng(step("two\n"))
 	e.Operator = "ops@laptop"
-	p := e.Declare(context.Background(), []Target{{Name: "local", Dial: func(context.Context) (transport.Transport, error) { return transport.NewLocal(), nil }}})
+	p := e.Declare(context.Background(), []installer.Target{{Name: "local", Dial: dialLocal}})
 	defer p.Close()
 	rs := e.PlanRollback(context.Background(), p, second)
 	if rs[0].Err != nil {
@@ -50,8 +51,8 @@ func TestRollbackRestoresTheRunsFiles(t *testing.T) {
 		t.Errorf("handlers %v", rs[0].Handlers)
 	}
 	e.ReportRollback(rs)
-	if len(rec.of(EventResourcePending)) != 2 || th.read("app.conf") != "two\n" {
-		t.Fatalf("plan: %v; content %q", rec.of(EventResourcePending), th.read("app.conf"))
+	if len(rec.of(installer.EventResourcePending)) != 2 || th.read("app.conf") != "two\n" {
+		t.Fatalf("plan: %v; content %q", rec.of(installer.EventResourcePending), th.read("app.conf"))
 	}
 
 	// Rollback puts the bytes and mode back, restarts once, and is a run.
@@ -68,7 +69,7 @@ func TestRollbackRestoresTheRunsFiles(t *testing.T) {
 	if got := th.read("handler.log"); got != "restarted\n" {
 		t.Errorf("handler log %q", got)
 	}
-	j, err := parseJournal(th.read("state/journal.json"))
+	j, err := installer.ParseJournal(th.read("state/journal.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,14 @@ type Grouper interface {
 	Group() string
 }
 
+// Producer is a step whose host hands values to the hosts of later roles
+// (through an Output): the engine calls Produce each time the step has
+// declared on h, at plan and again during apply, so later hosts read what
+// the host has at the moment they declare.
+type Producer interface {
+	Produce(h *Host)
+}
+
 // Checker is a step that contributes post-install checks to verify.
 type Checker interface {
 	Checks(h *Host) []Check

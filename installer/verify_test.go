@@ -1,4 +1,4 @@
-package installer
+package installer_test
 
 import (
 	"context"
@@ -7,15 +7,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // checkStep is a step with checks and nothing to declare.
 type checkStep struct {
 	testStep
-	checks []Check
+	checks []installer.Check
 }
 
-func (s *checkStep) Checks(*Host) []Check { return s.checks }
+func (s *checkStep) Checks(*installer.Host) []installer.Check { return s.checks }
 
 // A check of something still starting is asked again until it passes; one
 // that cannot get better fails at once; a skipped one is reported with its
@@ -28,7 +30,7 @@ func TestVerifySettlesSkipsAndFeedsStdin(t *testing.T) {
 		time.Sleep(2 * time.Second)
 		_ = os.WriteFile(ready, nil, 0o600)
 	}()
-	step := &checkStep{testStep: testStep{name: "checks", rs: func(*Host) []Resource { return nil }}, checks: []Check{
+	step := &checkStep{testStep: testStep{name: "checks", rs: func(*installer.Host) []installer.Resource { return nil }}, checks: []installer.Check{
 		{Name: "comes up", Args: []string{"test", "-e", ready}, Eval: exitStatus, Settle: true},
 		{Name: "never", Args: []string{"false"}, Eval: exitStatus},
 		{Name: "skipped", Skip: "nothing to check with"},
@@ -60,7 +62,7 @@ func TestVerifySettlesSkipsAndFeedsStdin(t *testing.T) {
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("verify took %v: a check that passes after 2s should not hold it to the bound", took)
 	}
-	w := rec.of(EventCheckWaiting)
+	w := rec.of(installer.EventCheckWaiting)
 	if len(w) != 1 || w[0].Resource != "comes up" || !strings.Contains(w[0].Message, "asking again") {
 		t.Errorf("waiting events: %+v", w)
 	}
@@ -83,7 +85,7 @@ func TestVerifyLocalChecksFollowTheHostsChecks(t *testing.T) {
 		_ = os.WriteFile(ready, []byte("relay"), 0o600)
 	}()
 	var found string // what the host's check found, as a login hands out credentials
-	step := &checkStep{testStep: testStep{name: "checks", rs: func(*Host) []Resource { return nil }}, checks: []Check{
+	step := &checkStep{testStep: testStep{name: "checks", rs: func(*installer.Host) []installer.Resource { return nil }}, checks: []installer.Check{
 		{Name: "local first in the list", Settle: true, Local: func(context.Context) error {
 			if found != "relay" {
 				return fmt.Errorf("nothing found yet")

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // authDomain is the XMPP domain of Jicofo's and the bridges' accounts. This
@@ -55,8 +56,8 @@ func accountQueries(domain string) []installer.Query {
 func accounts(h *installer.Host, domain string, passwords map[string]string) []installer.Resource {
 	dir := prosodyData(authDomain(domain))
 	rs := []installer.Resource{
-		&installer.Dir{Path: dir, Mode: 0o750, Owner: "prosody", Group: "prosody"},
-		&installer.Dir{Path: dir + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
+		&resource.Dir{Path: dir, Mode: 0o750, Owner: "prosody", Group: "prosody"},
+		&resource.Dir{Path: dir + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
 	}
 	for _, user := range accountUsers {
 		content := h.Fact("prosody.account." + user)
@@ -68,7 +69,7 @@ func accounts(h *installer.Host, domain string, passwords map[string]string) []i
 			content = scramAccount(passwords[user])
 			registerAccountKeys(h, content)
 		}
-		rs = append(rs, &installer.File{Path: accountFile(domain, user), Mode: 0o640, Owner: "prosody", Group: "prosody",
+		rs = append(rs, &resource.File{Path: accountFile(domain, user), Mode: 0o640, Owner: "prosody", Group: "prosody",
 			Secret: true, Content: []byte(strings.TrimRight(content, "\n") + "\n")})
 	}
 	return rs

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 func TestBackupsKeepsTheLastRuns(t *testing.T) {
@@ -18,7 +19,7 @@ func TestBackupsKeepsTheLastRuns(t *testing.T) {
 	if len(rs) != 1 {
 		t.Fatalf("declared %v, want one command", rs)
 	}
-	c := rs[0].(*installer.Command)
+	c := rs[0].(*resource.Command)
 	dir := t.TempDir()
 	// The scripts take the directory as $1: point them at a temporary one.
 	at := func(args []string) []string {

@@ -5,14 +5,14 @@ import (
 	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // Paths the installer owns on the host.
 const (
-	aptProxyConf = "/etc/apt/apt.conf.d/80jitsi-installer-proxy"
-	caDir        = "/usr/local/share/ca-certificates"
-	janssenCA    = caDir + "/jitsi-installer-janssen.crt"
-	acmeCA       = caDir + "/jitsi-installer-acme.crt"
+	caDir     = "/usr/local/share/ca-certificates"
+	janssenCA = caDir + "/jitsi-installer-janssen.crt"
+	acmeCA    = caDir + "/jitsi-installer-acme.crt"
 )
 
 // updateCAs rebuilds the system CA store after a certificate was added.
@@ -53,14 +53,14 @@ func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) 
 		names = slices.DeleteFunc(names, func(n string) bool {
 			return n == "nginx" || strings.Contains(n, "certbot") || debian && n == "software-properties-common"
 		})
-		return []installer.Resource{&installer.Packages{Names: names}}, nil
+		return []installer.Resource{&resource.Packages{Names: names}}, nil
 	}
 	// TURN on port 443 routes by name in nginx's stream module, a package
 	// of its own on every release.
 	if turnHost(s.cfg) != "" {
 		names = append(names, "libnginx-mod-stream")
 	}
-	rs := []installer.Resource{&installer.Packages{Names: names}}
+	rs := []installer.Resource{&resource.Packages{Names: names}}
 	// Private CAs for Janssen and the ACME server go into the system store:
 	// Prosody, curl and certbot's renewals all read it.
 	for _, ca := range []struct{ path, pem string }{
@@ -68,7 +68,7 @@ func (s *basePackages) Declare(h *installer.Host) ([]installer.Resource, error) 
 		{acmeCA, s.ca.acme},
 	} {
 		if ca.pem != "" {
-			rs = append(rs, &installer.File{Path: ca.path, Mode: 0o644, Content: []byte(ca.pem),
+			rs = append(rs, &resource.File{Path: ca.path, Mode: 0o644, Content: []byte(ca.pem),
 				Notify: installer.Notify{Handlers: []installer.Handler{updateCAs}}})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -30,11 +31,11 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 	crt, key := certPaths(s.cfg)
 	// The deploy hook copies the certificate to Prosody and coturn, in every
 	// mode: certbot runs it after renewals, the next step runs it now.
-	hook, err := s.configFile(assets.CertbotDeployHook, data(h, s.env), installer.File{Mode: 0o755})
+	hook, err := s.configFile(assets.CertbotDeployHook, data(h, s.env), resource.File{Mode: 0o755})
 	if err != nil {
 		return nil, err
 	}
-	rs := append([]installer.Resource{&installer.Dir{Path: path.Dir(assets.Dest(assets.CertbotDeployHook, d)), Mode: 0o755}}, hook...)
+	rs := append([]installer.Resource{&resource.Dir{Path: path.Dir(assets.Dest(assets.CertbotDeployHook, d)), Mode: 0o755}}, hook...)
 	switch s.cfg.TLS.Mode {
 	case answers.TLSOwn:
 		c, err := os.ReadFile(s.cfg.TLS.CertFile)
@@ -47,12 +48,12 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 		}
 		h.Secret(string(k))
 		return append(rs,
-			&installer.Dir{Path: ownCertDir, Mode: 0o755},
-			&installer.File{Path: crt, Content: c, Mode: 0o644, Notify: notify(reloadNginx)},
-			&installer.File{Path: key, Content: k, Mode: 0o600, Secret: true, Notify: notify(reloadNginx)},
+			&resource.Dir{Path: ownCertDir, Mode: 0o755},
+			&resource.File{Path: crt, Content: c, Mode: 0o644, Notify: notify(reloadNginx)},
+			&resource.File{Path: key, Content: k, Mode: 0o600, Secret: true, Notify: notify(reloadNginx)},
 		), nil
 	case answers.TLSSelfSigned:
-		return append(rs, &installer.Command{Name: "self-signed certificate for " + d,
+		return append(rs, &resource.Command{Name: "self-signed certificate for " + d,
 			Args: []string{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825",
 				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d, "-keyout", key, "-out", crt},
 			Creates: crt}), nil
@@ -63,15 +64,15 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 	}
 	issue := certbot(s.cfg, d)
 	issue.Unless = []string{"openssl", "x509", "-checkend", strconv.Itoa(renewBefore), "-noout", "-in", crt}
-	return append(rs, issue, &installer.Service{Name: "certbot.timer"}), nil
+	return append(rs, issue, &resource.Service{Name: "certbot.timer"}), nil
 }
 
 // certbot gets the domain's certificate for names (the domain first) by
 // HTTP-01 through nginx's port 80, growing the certificate when a name is
 // new.
-func certbot(cfg *answers.Config, names ...string) *installer.Command {
+func certbot(cfg *answers.Config, names ...string) *resource.Command {
 	d := cfg.Domain
-	args := []string{"certbot", "certonly", "--webroot", "-w", "/usr/share/jitsi-meet"}
+	args := []string{"certbot", "certonly", "--webroot", "-w", assets.WebRoot}
 	for _, n := range names {
 		args = append(args, "-d", n)
 	}
@@ -92,7 +93,7 @@ func certbot(cfg *answers.Config, names ...string) *installer.Command {
 	if len(names) > 1 {
 		resolves = " resolve"
 	}
-	return &installer.Command{Name: "certbot certificate for " + list, Args: args, Env: env,
+	return &resource.Command{Name: "certbot certificate for " + list, Args: args, Env: env,
 		Hint: "the ACME server must reach " + strings.Join(urls, " and ") + " on this host: check that " + list +
 			resolves + " to it, that port 80 is open to the world, and the ACME server and email in the answers file"}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -38,7 +39,7 @@ const (
 	wsPort        = "9090"
 )
 
-func authCertPath(domain string) string { return "/var/lib/prosody/" + authDomain(domain) + ".crt" }
+func authCertPath(domain string) string { return assets.PackageCert(authDomain(domain)) }
 
 // bridge reports whether the steps are a videobridge host's.
 func (e *env) bridge() bool { return e.role == answers.RoleVideobridge }
@@ -60,12 +61,11 @@ func bridgeID(address string) string {
 	return b.String()
 }
 
-// answersHost is h's entry in the answers file (the core for --host local).
+// answersHost is h's entry in the answers file, which the front end
+// handed on as the target's Data (the core when it has none: --host local).
 func (e *env) answersHost(h *installer.Host) answers.Host {
-	for _, a := range e.cfg.Hosts {
-		if a.Address == h.Address || a.Address == h.Name {
-			return a
-		}
+	if a, ok := h.Data.(answers.Host); ok {
+		return a
 	}
 	c, _ := e.cfg.Core()
 	return c
@@ -132,14 +132,16 @@ func (s *videobridges) Queries(*installer.Host) []installer.Query {
 	return append(resolveQueries(names...), installer.Query{Name: factAuthCert, Args: []string{"cat", authCertPath(s.cfg.Domain)}})
 }
 
-func (s *videobridges) Declare(h *installer.Host) ([]installer.Resource, error) {
-	sec := secretsFor(h, s.env)
+func (s *videobridges) Declare(*installer.Host) ([]installer.Resource, error) { return nil, nil }
+
+// Produce implements installer.Producer: what the videobridge hosts need
+// of the core.
+func (s *videobridges) Produce(h *installer.Host) {
 	cert := ""
 	if h.FactCode(factAuthCert) == 0 {
 		cert = strings.TrimSpace(h.Fact(factAuthCert)) + "\n"
 	}
-	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: sec.JVB, AuthCert: cert})
-	return nil, nil
+	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: secretsFor(h, s.env).JVB, AuthCert: cert})
 }
 
 func (s *videobridges) Checks(*installer.Host) []installer.Check {
@@ -204,7 +206,7 @@ func (s *coreTrust) Declare(h *installer.Host) ([]installer.Resource, error) {
 		h.Warn("the core has no %s certificate yet: the bridge trusts it once the core is installed, later in this run", authDomain(s.cfg.Domain))
 		return nil, nil
 	}
-	return []installer.Resource{&installer.File{Path: coreAuthCA, Mode: 0o644, Content: []byte(v.AuthCert),
+	return []installer.Resource{&resource.File{Path: coreAuthCA, Mode: 0o644, Content: []byte(v.AuthCert),
 		Notify: notify(updateCAs, restartBridge)}}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -44,6 +45,9 @@ func declared(t *testing.T, list []installer.Step, name string, h *installer.Hos
 		if err != nil && !installer.IsSkip(err) {
 			t.Fatalf("%s on %s: %v", name, h.Name, err)
 		}
+		if p, ok := s.(installer.Producer); ok && err == nil {
+			p.Produce(h) // as the engine does after Declare
+		}
 		m := map[string]installer.Resource{}
 		for _, r := range rs {
 			m[r.Key()] = r
@@ -56,7 +60,7 @@ func declared(t *testing.T, list []installer.Step, name string, h *installer.Hos
 
 func content(t *testing.T, rs map[string]installer.Resource, key string) string {
 	t.Helper()
-	f, ok := rs[key].(*installer.File)
+	f, ok := rs[key].(*resource.File)
 	if !ok {
 		t.Fatalf("no %s in %v", key, keys(rs))
 	}
@@ -100,7 +104,7 @@ func TestCoreAndBridges(t *testing.T) {
 		t.Errorf("the core has steps ahead: %s", names(roles[0].Ahead))
 	}
 
-	core := installertest.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets,
+	core := answersHost(cfg, "203.0.113.10", map[string]string{factOS: bookworm, factSecrets: coreSecrets,
 		factAuthCert: "-----BEGIN CERTIFICATE-----\nAUTH\n-----END CERTIFICATE-----", factResolve + "bridge2.example.com": "198.51.100.22 STREAM bridge2.example.com"})
 	declared(t, roles[0].Steps, "Videobridges", core)
 	fw := declared(t, roles[0].Steps, "Firewall", core)
@@ -113,7 +117,7 @@ func TestCoreAndBridges(t *testing.T) {
 		t.Errorf("core: no pruning of removed bridges: %v", keys(fw))
 	}
 
-	b1 := installertest.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
+	b1 := answersHost(cfg, "203.0.113.21", map[string]string{factOS: bookworm})
 	jvb := content(t, declared(t, roles[1].All(), "Videobridge", b1), "file "+assets.Dest(assets.JVB, ""))
 	for _, want := range []string{`HOSTNAME = "203.0.113.10"`, `PASSWORD = "jvbPw2"`, `MUC_NICKNAME = "jvb-203-0-113-21"`, `server-id = "jvb-203-0-113-21"`,
 		`region = "eu-west"`, `relay-id = "jvb-203-0-113-21"`, `host = "0.0.0.0"`} {
@@ -133,10 +137,10 @@ func TestCoreAndBridges(t *testing.T) {
 	// The core's jvb password goes with the bridge's install, and is
 	// cleared from debconf after it.
 	pkgs := declared(t, roles[1].All(), "Jitsi packages", b1)
-	if p, ok := pkgs["packages jitsi-videobridge2"].(*installer.Packages); !ok || len(p.Answers) != 1 || p.Answers[0].Value != "jvbPw2" {
+	if p, ok := pkgs["packages jitsi-videobridge2"].(*resource.Packages); !ok || len(p.Answers) != 1 || p.Answers[0].Value != "jvbPw2" {
 		t.Errorf("bridge packages %v", keys(pkgs))
 	}
-	if f, ok := pkgs["debconf forget jitsi-videobridge/jvbsecret"].(*installer.DebconfForget); !ok || f.Value != "jvbPw2" || len(pkgs) != 2 {
+	if f, ok := pkgs["debconf forget jitsi-videobridge/jvbsecret"].(*resource.DebconfForget); !ok || f.Value != "jvbPw2" || len(pkgs) != 2 {
 		t.Errorf("bridge packages %v", keys(pkgs))
 	}
 	if pre := declared(t, roles[1].All(), "Debconf answers", b1); len(pre) != 1 {
@@ -157,7 +161,7 @@ func TestCoreAndBridges(t *testing.T) {
 	}
 
 	// The second bridge takes the deployment's region.
-	b2 := installertest.NewHost("bridge2.example.com", 22, map[string]string{factOS: bookworm})
+	b2 := answersHost(cfg, "bridge2.example.com", map[string]string{factOS: bookworm})
 	jvb2 := content(t, declared(t, roles[1].All(), "Videobridge", b2), "file "+assets.Dest(assets.JVB, ""))
 	if !strings.Contains(jvb2, `region = "default"`) || !strings.Contains(jvb2, `server-id = "jvb-bridge2-example-com"`) {
 		t.Errorf("second bridge:\n%s", jvb2)
@@ -166,8 +170,9 @@ func TestCoreAndBridges(t *testing.T) {
 
 // A bridge planned without its core fails, naming why.
 func TestBridgeWithoutCore(t *testing.T) {
-	roles := Roles(clusterConfig(t, ""), Options{})
-	b1 := installertest.NewHost("203.0.113.21", 22, map[string]string{factOS: bookworm})
+	cfg := clusterConfig(t, "")
+	roles := Roles(cfg, Options{})
+	b1 := answersHost(cfg, "203.0.113.21", map[string]string{factOS: bookworm})
 	for _, s := range roles[1].All() {
 		if s.Name() == "Videobridge" {
 			if _, err := s.Declare(b1); err == nil || !strings.Contains(err.Error(), "core") {
@@ -207,7 +212,7 @@ func TestBridgeID(t *testing.T) {
 func TestCoreWithoutBridge(t *testing.T) {
 	cfg := clusterConfig(t, "jitsi:\n  core_bridge: false\n")
 	core := Roles(cfg, Options{})[0].Steps
-	h := installertest.NewHost("203.0.113.10", 22, map[string]string{factOS: bookworm, factSecrets: coreSecrets})
+	h := answersHost(cfg, "203.0.113.10", map[string]string{factOS: bookworm, factSecrets: coreSecrets})
 	for k := range declared(t, core, "Jitsi packages", h) {
 		if strings.HasPrefix(k, "debconf forget ") {
 			continue // jitsi-meet-prosody reads the jvb password
@@ -227,4 +232,16 @@ func TestCoreWithoutBridge(t *testing.T) {
 			t.Errorf("service %s on a core without a bridge", k)
 		}
 	}
+}
+
+// answersHost is the host at addr of cfg, as the command line hands it to
+// the engine: with its answers file entry.
+func answersHost(cfg *answers.Config, addr string, facts map[string]string) *installer.Host {
+	h := installertest.NewHost(addr, 22, facts)
+	for _, a := range cfg.Hosts {
+		if a.Address == addr {
+			h.Data = a
+		}
+	}
+	return h
 }

@@ -3,6 +3,7 @@ package steps
 import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // configStep writes one configuration file that assets renders, and the
@@ -15,7 +16,7 @@ type configStep struct {
 	asset string
 	// file carries the mode, owner and handlers; path and content come from
 	// assets.
-	file installer.File
+	file resource.File
 	// applies, when set, says why this deployment has no such file: a
 	// SkipError, or a RefuseError for answers that cannot work.
 	applies func() error

@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
-
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
 // firewall allows the ports the host's sshd listens on first, then what
@@ -52,23 +52,23 @@ func sshdPorts(h *installer.Host) []string {
 	return ports
 }
 
-func (s *firewall) rules(h *installer.Host) []*installer.UFWRule {
-	var rules []*installer.UFWRule
+func (s *firewall) rules(h *installer.Host) []*resource.UFWRule {
+	var rules []*resource.UFWRule
 	for _, p := range sshdPorts(h) {
-		rules = append(rules, &installer.UFWRule{Port: p, Proto: "tcp", Comment: "ssh (jitsi-installer)"})
+		rules = append(rules, &resource.UFWRule{Port: p, Proto: "tcp", Comment: "ssh (jitsi-installer)"})
 	}
 	rules = append(rules,
 		httpRule(),
-		&installer.UFWRule{Port: "443", Proto: "tcp", Comment: "https (jitsi-installer)"},
-		&installer.UFWRule{Port: "10000", Proto: "udp", Comment: "jitsi media (jitsi-installer)"},
+		&resource.UFWRule{Port: "443", Proto: "tcp", Comment: "https (jitsi-installer)"},
+		&resource.UFWRule{Port: "10000", Proto: "udp", Comment: "jitsi media (jitsi-installer)"},
 	)
 	if s.cfg.Jitsi.Turn {
 		rules = append(rules,
-			&installer.UFWRule{Port: "3478", Proto: "udp", Comment: "turn (jitsi-installer)"},
-			&installer.UFWRule{Port: "5349", Proto: "tcp", Comment: "turns (jitsi-installer)"})
+			&resource.UFWRule{Port: "3478", Proto: "udp", Comment: "turn (jitsi-installer)"},
+			&resource.UFWRule{Port: "5349", Proto: "tcp", Comment: "turns (jitsi-installer)"})
 	}
 	for _, from := range s.cfg.Firewall.XMPPFrom {
-		rules = append(rules, &installer.UFWRule{Port: "5222", Proto: "tcp", From: from, Comment: xmppComment})
+		rules = append(rules, &resource.UFWRule{Port: "5222", Proto: "tcp", From: from, Comment: xmppComment})
 	}
 	if s.cfg.Firewall.OpenGuidePorts {
 		for _, p := range []struct{ port, why string }{
@@ -76,7 +76,7 @@ func (s *firewall) rules(h *installer.Host) []*installer.UFWRule {
 			{"5222", "XMPP is then open to the world; only remote videobridges need it (firewall.xmpp_from)"},
 			{"5347", "Prosody's component port is then open to the world; nothing outside the host needs it"},
 		} {
-			rules = append(rules, &installer.UFWRule{Port: p.port, Proto: "tcp", Comment: "guide (jitsi-installer)",
+			rules = append(rules, &resource.UFWRule{Port: p.port, Proto: "tcp", Comment: "guide (jitsi-installer)",
 				Warn: "firewall.open_guide_ports opens " + p.port + "/tcp to everyone: " + p.why})
 		}
 	}
@@ -104,8 +104,8 @@ func (s *firewall) Declare(h *installer.Host) ([]installer.Resource, error) {
 	}
 	prunes := s.prune(h)
 	rs = append(rs, prunes...)
-	rs = append(rs, &installer.UFWUndeclared{Declared: s.rules(h), Remove: s.cfg.Firewall.RemoveUndeclared, Owned: ownedComments()})
-	return append(rs, installer.UFWEnabled{}), nil
+	rs = append(rs, &resource.UFWUndeclared{Declared: s.rules(h), Remove: s.cfg.Firewall.RemoveUndeclared, Owned: ownedComments()})
+	return append(rs, resource.UFWEnabled{}), nil
 }
 
 func (s *firewall) Checks(h *installer.Host) []installer.Check {
@@ -116,11 +116,11 @@ func (s *firewall) Checks(h *installer.Host) []installer.Check {
 	for _, r := range s.rules(h) {
 		rs = append(rs, r)
 	}
-	rs = append(rs, installer.UFWEnabled{})
+	rs = append(rs, resource.UFWEnabled{})
 	return []installer.Check{installer.StateCheck("UFW rules as declared", rs...)}
 }
 
 // httpRule opens port 80: ACME's HTTP challenge and the redirect to HTTPS.
-func httpRule() *installer.UFWRule {
-	return &installer.UFWRule{Port: "80", Proto: "tcp", Comment: "http, ACME (jitsi-installer)"}
+func httpRule() *resource.UFWRule {
+	return &resource.UFWRule{Port: "80", Proto: "tcp", Comment: "http, ACME (jitsi-installer)"}
 }

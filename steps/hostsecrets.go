@@ -50,7 +50,7 @@ func secretQueries() []installer.Query {
 // secretsFor returns the host's secrets, made by the first step that asks
 // and kept for the rest of the run, so every step sees the same values.
 func secretsFor(h *installer.Host, e *env) secretSet {
-	return e.hostSecrets.get(h, func() secretSet { return makeSecrets(h, e) })
+	return e.hostSecrets.Get(h, func() secretSet { return makeSecrets(h, e) })
 }
 
 // makeSecrets finds the host's secrets: the installer's own record first,

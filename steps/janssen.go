@@ -8,6 +8,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
 // fetchJanssen fetches Janssen's discovery document and the JWKS it names,
@@ -26,21 +27,14 @@ jw=$(printf '%s' "$doc" | tr -d '\n' | sed -n 's/.*"jwks_uri"[[:space:]]*:[[:spa
 [ -n "$jw" ] || { echo "error: the discovery document has no jwks_uri"; exit 2; }
 curl -sS --fail --max-time 10 --cacert "$ca" --capath /etc/ssl/certs "$jw" 2>&1 || { echo; echo "error: jwks $jw: fetch failed"; exit 1; }`
 
-// discovery is the part of the OpenID discovery document the steps use.
-type discovery struct {
-	Issuer        string `json:"issuer"`
-	Authorization string `json:"authorization_endpoint"`
-	Token         string `json:"token_endpoint"`
-	EndSession    string `json:"end_session_endpoint"`
-	JWKS          string `json:"jwks_uri"`
-	Registration  string `json:"registration_endpoint"`
-}
-
 // janssenState is what the host found when it asked Janssen.
 type janssenState struct {
-	Doc     discovery
+	Doc     jwks.Discovery
 	RSAKeys int
 	Err     error // unreachable, unparsable: the steps fall back to defaults
+	// Issuer is the document's issuer check (jwks.CheckIssuer): an
+	// *jwks.IssuerMismatchError when it names another issuer.
+	Issuer error
 }
 
 func janssenQuery(e *env) installer.Query {
@@ -54,14 +48,8 @@ func janssen(h *installer.Host, cfg *answers.Config) janssenState {
 }
 
 func parseJanssen(out string, cfg *answers.Config) janssenState {
-	iss := strings.TrimSuffix(cfg.Janssen.Issuer, "/")
-	st := janssenState{Doc: discovery{
-		Issuer:        cfg.Janssen.Issuer,
-		Authorization: iss + "/jans-auth/restv1/authorize",
-		Token:         iss + "/jans-auth/restv1/token",
-		EndSession:    iss + "/jans-auth/restv1/end_session",
-		JWKS:          iss + "/jans-auth/restv1/jwks",
-	}}
+	st := janssenState{Doc: jwks.JanssenEndpoints(cfg.Janssen.Issuer)}
+	st.Doc.RegistrationEndpoint = ""
 	docText, jwksText, ok := strings.Cut(out, "@@jwks@@")
 	if i := strings.LastIndex(out, "error: "); i >= 0 {
 		st.Err = fmt.Errorf("%s", strings.TrimSpace(out[i+len("error: "):]))
@@ -69,39 +57,39 @@ func parseJanssen(out string, cfg *answers.Config) janssenState {
 			return st
 		}
 	}
-	var d discovery
+	var d jwks.Discovery
 	if err := json.Unmarshal([]byte(docText), &d); err != nil {
 		st.Err = fmt.Errorf("discovery document at %s is not JSON: %v", cfg.Janssen.DiscoveryURL, err)
 		return st
 	}
-	if d.Authorization != "" {
-		st.Doc.Authorization = d.Authorization
+	for _, f := range []struct {
+		have  *string
+		found string
+	}{
+		{&st.Doc.AuthorizationEndpoint, d.AuthorizationEndpoint}, {&st.Doc.TokenEndpoint, d.TokenEndpoint},
+		{&st.Doc.EndSessionEndpoint, d.EndSessionEndpoint}, {&st.Doc.JWKSURI, d.JWKSURI},
+	} {
+		if f.found != "" {
+			*f.have = f.found
+		}
 	}
-	if d.Token != "" {
-		st.Doc.Token = d.Token
-	}
-	if d.EndSession != "" {
-		st.Doc.EndSession = d.EndSession
-	}
-	if d.JWKS != "" {
-		st.Doc.JWKS = d.JWKS
-	}
-	st.Doc.Issuer, st.Doc.Registration = d.Issuer, d.Registration
+	st.Doc.Issuer, st.Doc.RegistrationEndpoint = d.Issuer, d.RegistrationEndpoint
+	st.Issuer = jwks.CheckIssuer(cfg.Janssen.Issuer, d.Issuer)
 	if st.Err != nil {
 		return st
 	}
-	var jwks struct {
+	var set struct {
 		Keys []struct {
 			Kty string `json:"kty"`
 			Kid string `json:"kid"`
 			Use string `json:"use"`
 		} `json:"keys"`
 	}
-	if err := json.Unmarshal([]byte(jwksText), &jwks); err != nil {
-		st.Err = fmt.Errorf("JWKS at %s is not JSON: %v", d.JWKS, err)
+	if err := json.Unmarshal([]byte(jwksText), &set); err != nil {
+		st.Err = fmt.Errorf("JWKS at %s is not JSON: %v", d.JWKSURI, err)
 		return st
 	}
-	for _, k := range jwks.Keys {
+	for _, k := range set.Keys {
 		if k.Kty == "RSA" && k.Kid != "" && (k.Use == "" || k.Use == "sig") {
 			st.RSAKeys++
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // keyServer declares where Prosody's token plugin reads Janssen's keys:
@@ -31,29 +32,29 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 	}
 	user := assets.KeyRefreshUser
 	rs := []installer.Resource{
-		&installer.Packages{Names: []string{"python3"}},
+		&resource.Packages{Names: []string{"python3"}},
 		// The refresh job's own user: it owns the keys directory only.
-		&installer.Command{Name: "add the system user " + user,
+		&resource.Command{Name: "add the system user " + user,
 			Args:   []string{"useradd", "--system", "--user-group", "--home-dir", "/nonexistent", "--no-create-home", "--shell", "/usr/sbin/nologin", user},
 			Unless: []string{"id", "-u", user}},
-		&installer.Dir{Path: assets.KeysDir, Mode: 0o755, Owner: user, Group: user},
-		&installer.Dir{Path: path.Dir(assets.Dest(assets.KeyRefresh, dom)), Mode: 0o755},
+		&resource.Dir{Path: assets.KeysDir, Mode: 0o755, Owner: user, Group: user},
+		&resource.Dir{Path: path.Dir(assets.Dest(assets.KeyRefresh, dom)), Mode: 0o755},
 	}
 	for _, f := range files {
-		r, err := s.configFile(f.name, d, installer.File{Mode: f.mode, Notify: f.notify})
+		r, err := s.configFile(f.name, d, resource.File{Mode: f.mode, Notify: f.notify})
 		if err != nil {
 			return nil, err
 		}
 		rs = append(rs, r...)
 	}
-	site, err := s.configFile(assets.KeyServerSite, d, installer.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)})
+	site, err := s.configFile(assets.KeyServerSite, d, resource.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)})
 	if err != nil {
 		return nil, err
 	}
 	rs = append(rs,
-		&installer.Command{Name: "fetch Janssen's keys", Args: []string{"runuser", "-u", user, "--", assets.Dest(assets.KeyRefresh, dom)},
+		&resource.Command{Name: "fetch Janssen's keys", Args: []string{"runuser", "-u", user, "--", assets.Dest(assets.KeyRefresh, dom)},
 			Unless: []string{"sh", "-c", "ls " + assets.KeysDir + "/*.pem >/dev/null 2>&1"}},
-		&installer.Service{Name: assets.KeyRefreshUnit + ".timer"},
+		&resource.Service{Name: assets.KeyRefreshUnit + ".timer"},
 	)
 	return append(rs, site...), nil
 }

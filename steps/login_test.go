@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 func TestForgeSignatureKeepsHeaderAndClaims(t *testing.T) {
@@ -66,7 +66,7 @@ func TestLuaLinksForProsodysLua(t *testing.T) {
 			var got []string
 			for _, r := range luaLinks(installertest.NewHost("h", 22, map[string]string{factLua: tc.fact})) {
 				k := r.Key()
-				if l, ok := r.(*installer.Symlink); ok {
+				if l, ok := r.(*resource.Symlink); ok {
 					k += " -> " + l.Target
 				}
 				got = append(got, k)

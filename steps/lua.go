@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // luaLibraries are the pure-Lua libraries Jitsi's token plugin requires
@@ -57,9 +58,9 @@ func luaLinks(h *installer.Host) []installer.Resource {
 		}
 		slices.Sort(vs)
 		if len(rs) == 0 {
-			rs = append(rs, &installer.Dir{Path: dir, Mode: 0o755})
+			rs = append(rs, &resource.Dir{Path: dir, Mode: 0o755})
 		}
-		rs = append(rs, &installer.Symlink{Path: path.Join(dir, lib+".lua"),
+		rs = append(rs, &resource.Symlink{Path: path.Join(dir, lib+".lua"),
 			Target: "/usr/share/lua/" + vs[len(vs)-1] + "/" + lib + ".lua", Notify: notify(restartProsody)})
 	}
 	return rs

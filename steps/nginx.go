@@ -3,6 +3,7 @@ package steps
 import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // nginxSite writes the domain's site: TLS as the guide sets it, CORS for
@@ -12,7 +13,7 @@ func nginxSite(e *env) *configStep {
 	domain := e.cfg.Domain
 	bosh := "https://" + domain + "/http-bind"
 	return &configStep{env: e, name: "nginx site", asset: assets.Nginx,
-		file: installer.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
+		file: resource.File{Mode: 0o644, Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)},
 		more: []installer.Resource{defaultSiteOff()},
 		checks: func(*installer.Host) []installer.Check {
 			return []installer.Check{
@@ -33,8 +34,8 @@ const debianDefaultSite = "/etc/nginx/sites-enabled/default"
 // defaultSiteOff disables Debian's default site, which answers on port 80
 // for every name without a redirect; the meeting's port-80 server takes
 // its place. The site itself stays in sites-available.
-func defaultSiteOff() *installer.Command {
-	return &installer.Command{
+func defaultSiteOff() *resource.Command {
+	return &resource.Command{
 		Name:   "disable Debian's default nginx site",
 		Args:   []string{"rm", "-f", debianDefaultSite},
 		Unless: []string{"sh", "-c", `! [ -e "$1" ] && ! [ -L "$1" ]`, "sh", debianDefaultSite},

@@ -46,7 +46,11 @@ func parseOSRelease(s string) osRelease {
 	return o
 }
 
-func hostOS(h *installer.Host) osRelease { return parseOSRelease(h.Fact(factOS)) }
+// osFact is /etc/os-release, parsed.
+var osFact = &installer.Fact[osRelease]{Name: factOS, Args: []string{"cat", "/etc/os-release"},
+	Parse: func(out string, _ int) osRelease { return parseOSRelease(out) }}
+
+func hostOS(h *installer.Host) osRelease { return osFact.Get(h) }
 
 // supported refuses releases the guide does not cover.
 func supported(o osRelease) error {

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // jitsiPackages installs Jitsi Meet, token authentication and the TURN server.
@@ -24,9 +25,9 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 	if s.bridge() {
 		names := s.packages()
 		if pv := s.only(pv, names); len(pv) > 0 {
-			rs = append(rs, &installer.PackageVersions{Packages: pv, Answers: answers})
+			rs = append(rs, &resource.PackageVersions{Packages: pv, Answers: answers})
 		} else {
-			rs = append(rs, &installer.Packages{Names: names, Answers: answers})
+			rs = append(rs, &resource.Packages{Names: names, Answers: answers})
 		}
 		return append(rs, forget(answers)...), nil
 	}
@@ -45,12 +46,12 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 	// The pin step resolved jitsi.version: every Jitsi package at its
 	// exact version (the plan shows each version change), then the rest.
 	if !s.cfg.Jitsi.CoreBridge {
-		pv = slices.DeleteFunc(pv, func(p installer.PackageVersion) bool { return p.Name == "jitsi-meet" || p.Name == "jitsi-videobridge2" })
+		pv = slices.DeleteFunc(pv, func(p resource.PackageVersion) bool { return p.Name == "jitsi-meet" || p.Name == "jitsi-videobridge2" })
 	}
 	if len(pv) > 0 {
-		rs = append(rs, &installer.PackageVersions{Packages: pv, Answers: answers})
+		rs = append(rs, &resource.PackageVersions{Packages: pv, Answers: answers})
 	}
-	rs = append(rs, &installer.Packages{Names: names, Answers: answers})
+	rs = append(rs, &resource.Packages{Names: names, Answers: answers})
 	return append(rs, forget(answers)...), nil
 }
 
@@ -62,14 +63,14 @@ func forget(answers []installer.Answer) []installer.Resource {
 		if a.Value == "" {
 			continue // the probe could not tell it from no answer
 		}
-		rs = append(rs, &installer.DebconfForget{Question: a.Question, Value: a.Value})
+		rs = append(rs, &resource.DebconfForget{Question: a.Question, Value: a.Value})
 	}
 	return rs
 }
 
 // only keeps the pinned versions of names.
-func (*jitsiPackages) only(pv []installer.PackageVersion, names []string) []installer.PackageVersion {
-	return slices.DeleteFunc(pv, func(p installer.PackageVersion) bool { return !slices.Contains(names, p.Name) })
+func (*jitsiPackages) only(pv []resource.PackageVersion, names []string) []resource.PackageVersion {
+	return slices.DeleteFunc(pv, func(p resource.PackageVersion) bool { return !slices.Contains(names, p.Name) })
 }
 
 // packages are the Jitsi packages a host of e's role has: a videobridge

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -75,7 +76,7 @@ func (s *pin) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if versions == nil {
 		return nil, installer.Skip("the repository is not read yet: the versions are pinned once it is")
 	}
-	return []installer.Resource{&installer.File{Path: PinFile, Mode: 0o644, Content: pinFile(s.cfg.Jitsi.Version, versions, JitsiPackages(s.cfg))}}, nil
+	return []installer.Resource{&resource.File{Path: PinFile, Mode: 0o644, Content: pinFile(s.cfg.Jitsi.Version, versions, JitsiPackages(s.cfg))}}, nil
 }
 
 // pinVersions is what jitsi.version means on h, from the facts the pin step
@@ -87,15 +88,15 @@ func (e *env) pinVersions(h *installer.Host) (map[string]string, error) {
 
 // pinned returns the versions the pin step holds h's packages at, in
 // package order.
-func (e *env) pinned(h *installer.Host) ([]installer.PackageVersion, error) {
+func (e *env) pinned(h *installer.Host) ([]resource.PackageVersion, error) {
 	versions, err := e.pinVersions(h)
 	if err != nil {
 		return nil, err
 	}
-	var out []installer.PackageVersion
+	var out []resource.PackageVersion
 	for _, p := range JitsiPackages(e.cfg) {
 		if v := versions[p]; v != "" {
-			out = append(out, installer.PackageVersion{Name: p, Version: v})
+			out = append(out, resource.PackageVersion{Name: p, Version: v})
 		}
 	}
 	return out, nil

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 const aptCacheTwoReleases = `Package: jitsi-meet
@@ -172,9 +172,9 @@ func TestPackagesInstallWhatIsPinned(t *testing.T) {
 				t.Fatalf("pin: %v, packages: %v", pinErr, err)
 			}
 			var got []string
-			for _, p := range rs[0].(*installer.PackageVersions).Packages {
+			for _, p := range rs[0].(*resource.PackageVersions).Packages {
 				got = append(got, p.Name+"="+p.Version)
-				if !strings.Contains(string(pinRs[0].(*installer.File).Content), "Package: "+p.Name+"\nPin: version "+p.Version+"\n") {
+				if !strings.Contains(string(pinRs[0].(*resource.File).Content), "Package: "+p.Name+"\nPin: version "+p.Version+"\n") {
 					t.Errorf("%s=%s is not what %s holds", p.Name, p.Version, PinFile)
 				}
 			}

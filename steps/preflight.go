@@ -42,7 +42,7 @@ func (*preflight) Name() string { return "Preflight" }
 
 func (s *preflight) Queries(*installer.Host) []installer.Query {
 	q := []installer.Query{
-		{Name: factOS, Args: []string{"cat", "/etc/os-release"}},
+		osFact.Query(),
 		{Name: factCPUs, Args: []string{"nproc"}},
 		{Name: factMemKB, Args: []string{"awk", "/^MemTotal:/{print $2}", "/proc/meminfo"}},
 		{Name: factDiskKB, Args: []string{"sh", "-c", "df -Pk / | awk 'NR==2{print $4}'"}},
@@ -91,11 +91,10 @@ func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
 		// Checked again once the base packages are in.
 	case j.Err != nil:
 		h.Warn("Janssen is not reachable from the host: %v; tokens cannot be checked until it is", j.Err)
-	case j.Doc.Issuer != s.cfg.Janssen.Issuer:
-		return nil, installer.Refuse("janssen.issuer is %q but Janssen's discovery document says %q: they must match exactly (a trailing slash is the usual difference), or Prosody rejects every token",
-			s.cfg.Janssen.Issuer, j.Doc.Issuer)
+	case j.Issuer != nil:
+		return nil, installer.Refuse("janssen.issuer: %v (Prosody rejects every token otherwise)", j.Issuer)
 	case j.RSAKeys == 0:
-		h.Warn("Janssen's JWKS at %s has no RSA signing key with a kid: Prosody cannot check RS256 tokens", j.Doc.JWKS)
+		h.Warn("Janssen's JWKS at %s has no RSA signing key with a kid: Prosody cannot check RS256 tokens", j.Doc.JWKSURI)
 	}
 	return nil, nil
 }
@@ -225,10 +224,10 @@ func (s *preflight) Checks(*installer.Host) []installer.Check {
 			switch {
 			case j.Err != nil:
 				return j.Err
-			case j.Doc.Issuer != s.cfg.Janssen.Issuer:
-				return fmt.Errorf("the discovery document's issuer is %q, the answers file says %q", j.Doc.Issuer, s.cfg.Janssen.Issuer)
+			case j.Issuer != nil:
+				return j.Issuer
 			case j.RSAKeys == 0:
-				return fmt.Errorf("no RSA signing key with a kid in %s", j.Doc.JWKS)
+				return fmt.Errorf("no RSA signing key with a kid in %s", j.Doc.JWKSURI)
 			}
 			return nil
 		}}}

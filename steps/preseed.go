@@ -2,6 +2,7 @@ package steps
 
 import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // The choices jitsi-meet-web-config offers for its certificate.
@@ -40,7 +41,7 @@ func (e *env) secretAnswers(h *installer.Host) ([]installer.Answer, error) {
 func (s *preseed) Declare(*installer.Host) ([]installer.Resource, error) {
 	d := s.cfg.Domain
 	q := func(pkg, question, typ, value string) installer.Resource {
-		return &installer.Debconf{Package: pkg, Question: question, Type: typ, Value: value}
+		return &resource.Debconf{Package: pkg, Question: question, Type: typ, Value: value}
 	}
 	if s.bridge() {
 		return []installer.Resource{q("jitsi-videobridge2", "jitsi-videobridge/jvb-hostname", "string", d)}, nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // prosody writes the domain's Prosody configuration: token authentication
@@ -23,7 +24,7 @@ func (s *prosody) Queries(*installer.Host) []installer.Query {
 func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {
 	d := data(h, s.env)
 	// external_service_secret is the TURN secret.
-	cfg, err := s.configFile(assets.Prosody, d, installer.File{Mode: 0o640, Group: "prosody", Secret: true, Notify: notify(restartProsody)})
+	cfg, err := s.configFile(assets.Prosody, d, resource.File{Mode: 0o640, Group: "prosody", Secret: true, Notify: notify(restartProsody)})
 	if err != nil {
 		return nil, err
 	}

@@ -5,17 +5,9 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
-
-// prosodyCerts gives Prosody (and coturn) the domain's certificate through
-// the same deploy hook certbot runs after each renewal. auth.DOMAIN's
-// certificate is never touched: Jicofo and the bridge trust it through the
-// system CA store.
-type prosodyCerts struct{ *env }
-
-func (*prosodyCerts) Name() string  { return "Certificates for Prosody" }
-func (*prosodyCerts) Group() string { return "configure" }
 
 // copiesInPlace succeeds when every copy ($2, $5, ...) equals its source
 // ($1, $4, ...) and has the stat given as MODE:OWNER:GROUP ($3, $6, ...).
@@ -38,6 +30,15 @@ const coturnReady = `
 for f in "$1" "$2"; do runuser -u turnserver -- test -r "$f" || { echo "$f: turnserver cannot read it"; r=1; }; done
 if systemctl is-active --quiet coturn && ! ss -Hltn 'sport = :5349' | grep -q .; then echo "coturn runs without its TLS listener on 5349"; r=1; fi`
 
+// prosodyCerts gives Prosody (and coturn) the domain's certificate through
+// the same deploy hook certbot runs after each renewal. auth.DOMAIN's
+// certificate is never touched: Jicofo and the bridge trust it through the
+// system CA store.
+type prosodyCerts struct{ *env }
+
+func (*prosodyCerts) Name() string  { return "Certificates for Prosody" }
+func (*prosodyCerts) Group() string { return "configure" }
+
 func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 	crt, key := certPaths(s.cfg)
 	d := s.cfg.Domain
@@ -57,10 +58,10 @@ func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 		// Declared too, so that drift shows in plan and verify; the hook
 		// sets the same, since certbot runs it without the installer.
 		rs = append(rs,
-			&installer.Dir{Path: path.Dir(path.Dir(turn.Cert)), Mode: 0o755},
-			&installer.Dir{Path: path.Dir(turn.Cert), Mode: 0o700, Owner: "turnserver", Group: "turnserver"})
+			&resource.Dir{Path: path.Dir(path.Dir(turn.Cert)), Mode: 0o755},
+			&resource.Dir{Path: path.Dir(turn.Cert), Mode: 0o700, Owner: "turnserver", Group: "turnserver"})
 	}
-	return append(rs, &installer.Command{
+	return append(rs, &resource.Command{
 		Name:   "deploy the certificate of " + d + " to Prosody",
 		Args:   []string{assets.Dest(assets.CertbotDeployHook, d)},
 		Unless: append([]string{"sh", "-c", guard, "sh"}, copies...),

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // coturn's user must pass through /etc/coturn to its copies: both
@@ -22,9 +22,9 @@ func TestProsodyCertsDeclareCoturnsDirectories(t *testing.T) {
 	var guard string
 	for _, r := range rs {
 		switch r := r.(type) {
-		case *installer.Dir:
+		case *resource.Dir:
 			got = append(got, r.Path+" "+r.Owner+" "+r.Mode.String())
-		case *installer.Command:
+		case *resource.Command:
 			guard = strings.Join(r.Unless, " ")
 		}
 	}

@@ -3,7 +3,7 @@ package steps
 import (
 	"strings"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -17,7 +17,7 @@ const AnswersFile = stateDir + "/answers.yaml"
 // writes secrets as references; a password inside a URL it keeps, so such a
 // file is not shown in diffs. Answers Marshal cannot write are not recorded:
 // they are a convenience, not worth failing the install for.
-func (s *secrets) answersFile() *installer.File {
+func (s *secrets) answersFile() *resource.File {
 	data, err := answers.Marshal(s.cfg)
 	if err != nil {
 		return nil
@@ -26,5 +26,5 @@ func (s *secrets) answersFile() *installer.File {
 	for _, v := range s.cfg.Secrets() {
 		secret = secret || strings.Contains(string(data), v)
 	}
-	return &installer.File{Path: AnswersFile, Mode: 0o600, Secret: secret, Content: data}
+	return &resource.File{Path: AnswersFile, Mode: 0o600, Secret: secret, Content: data}
 }

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 const factDpkgAudit = "dpkg.audit"
@@ -41,7 +42,7 @@ func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
 	// A masked service can be neither restarted by a handler nor started.
 	var rs []installer.Resource
 	for _, u := range (&services{s.env}).units() {
-		rs = append(rs, &installer.Unmasked{Name: u})
+		rs = append(rs, &resource.Unmasked{Name: u})
 	}
 	if h.Fact(factDpkgAudit) == "" {
 		return rs, nil
@@ -54,7 +55,7 @@ func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
 		return nil, err
 	}
 	args, stdin := installer.WithAnswers(answers, []string{"sh", "-c", finishDpkg})
-	return append(rs, &installer.Command{
+	return append(rs, &resource.Command{
 		Name: "finish the interrupted dpkg run (dpkg --configure -a)",
 		// A package unpacked before its dependencies were cannot be
 		// configured: apt-get -f install then fetches what it lacks.

@@ -5,18 +5,16 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
-const (
-	pluginDir = "/usr/share/jitsi-meet/prosody-plugins"
-	jwkLib    = "token/jwk.lib.lua"
-)
+const jwkLib = "token/jwk.lib.lua"
 
 const factPlugins = "prosody.plugins"
 
 // pluginsQuery lists the Prosody modules Jitsi's packages installed.
-var pluginsQuery = installer.Query{Name: factPlugins, Args: []string{"find", pluginDir, "-name", "*.lua", "-printf", "%P\\n"}}
+var pluginsQuery = installer.Query{Name: factPlugins, Args: []string{"find", assets.PluginDir, "-name", "*.lua", "-printf", "%P\\n"}}
 
 // plugins returns the installed Jitsi Prosody modules by name ("muc_lobby_rooms")
 // and libraries by path ("token/jwk.lib.lua").
@@ -63,8 +61,8 @@ func data(h *installer.Host, e *env) assets.Data {
 		Audience: cfg.Janssen.Audience,
 		AppID:    cfg.Janssen.AppID,
 		ClientID: cfg.Janssen.ClientID,
-		JWKSURL:  j.Doc.JWKS, KeyServerURL: assets.DefaultKeyServerURL, KeyServerMode: keyServerMode(h),
-		AuthorizeURL: j.Doc.Authorization, TokenURL: j.Doc.Token, EndSessionURL: j.Doc.EndSession,
+		JWKSURL:  j.Doc.JWKSURI, KeyServerURL: assets.DefaultKeyServerURL, KeyServerMode: keyServerMode(h),
+		AuthorizeURL: j.Doc.AuthorizationEndpoint, TokenURL: j.Doc.TokenEndpoint, EndSessionURL: j.Doc.EndSessionEndpoint,
 		JanssenOrigin: origin(cfg.Janssen.Issuer),
 		FocusPassword: sec.Focus, JVBPassword: sec.JVB, TURNSecret: sec.TURN,
 		JVBInstanceID: sec.InstanceID,
@@ -89,7 +87,7 @@ func data(h *installer.Host, e *env) assets.Data {
 // configFile declares the file the template name renders for d, where
 // assets puts it, with f's mode, owner and handlers; and the link that
 // enables it, where assets names one, notifying the same handlers.
-func (e *env) configFile(name string, d assets.Data, f installer.File) ([]installer.Resource, error) {
+func (e *env) configFile(name string, d assets.Data, f resource.File) ([]installer.Resource, error) {
 	b, err := assets.Render(name, d)
 	if err != nil {
 		return nil, err
@@ -97,7 +95,7 @@ func (e *env) configFile(name string, d assets.Data, f installer.File) ([]instal
 	f.Path, f.Content = assets.Dest(name, e.cfg.Domain), b
 	rs := []installer.Resource{&f}
 	if link := assets.Enabled(name, e.cfg.Domain); link != "" {
-		rs = append(rs, &installer.Symlink{Path: link, Target: f.Path, Notify: f.Notify})
+		rs = append(rs, &resource.Symlink{Path: link, Target: f.Path, Notify: f.Notify})
 	}
 	return rs, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 const (
@@ -13,7 +14,7 @@ const (
 	prosodyList    = "/etc/apt/sources.list.d/prosody.list"
 )
 
-var aptUpdate = installer.Notify{Handlers: []installer.Handler{installer.AptUpdate}}
+var aptUpdate = installer.Notify{Handlers: []installer.Handler{resource.AptUpdate}}
 
 // repository adds Jitsi's apt repository, and Prosody's where the release's
 // own Prosody is too old for jitsi-meet-tokens. apt-get update runs once,
@@ -31,8 +32,8 @@ func needsProsodyRepo(o osRelease) bool {
 func (s *repository) Declare(h *installer.Host) ([]installer.Resource, error) {
 	r := s.cfg.Jitsi.Repo
 	rs := []installer.Resource{
-		&installer.AptKey{Path: jitsiKeyring, URL: r.KeyURL, Fingerprint: r.KeyFingerprint, Proxy: s.cfg.APT.Proxy, Notify: aptUpdate},
-		&installer.File{Path: jitsiList, Mode: 0o644, Notify: aptUpdate,
+		&resource.AptKey{Path: jitsiKeyring, URL: r.KeyURL, Fingerprint: r.KeyFingerprint, Proxy: s.cfg.APT.Proxy, Notify: aptUpdate},
+		&resource.File{Path: jitsiList, Mode: 0o644, Notify: aptUpdate,
 			Content: fmt.Appendf(nil, "deb [signed-by=%s] %s %s\n", jitsiKeyring, r.URL, r.Suite)},
 	}
 	o := hostOS(h)
@@ -43,12 +44,12 @@ func (s *repository) Declare(h *installer.Host) ([]installer.Resource, error) {
 			suite = o.Codename
 		}
 		rs = append(rs,
-			&installer.AptKey{Path: prosodyKeyring, URL: p.KeyURL, Fingerprint: p.KeyFingerprint, Proxy: s.cfg.APT.Proxy, Notify: aptUpdate},
-			&installer.File{Path: prosodyList, Mode: 0o644, Notify: aptUpdate,
+			&resource.AptKey{Path: prosodyKeyring, URL: p.KeyURL, Fingerprint: p.KeyFingerprint, Proxy: s.cfg.APT.Proxy, Notify: aptUpdate},
+			&resource.File{Path: prosodyList, Mode: 0o644, Notify: aptUpdate,
 				Content: fmt.Appendf(nil, "deb [signed-by=%s] %s %s main\n", prosodyKeyring, p.URL, suite)})
 	}
 	if o.ubuntu() {
-		rs = append(rs, &installer.Command{Name: "enable Ubuntu's universe component",
+		rs = append(rs, &resource.Command{Name: "enable Ubuntu's universe component",
 			Args:   []string{"add-apt-repository", "-y", "universe"},
 			Unless: []string{"sh", "-c", "grep -rqsE '^[^#]*universe|Components:.*universe' /etc/apt/sources.list /etc/apt/sources.list.d/"},
 			Notify: aptUpdate})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // The installer's own state on the host, root's alone.
@@ -30,8 +31,8 @@ func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 		return nil, fmt.Errorf("record the secrets: %w", err)
 	}
 	rs := []installer.Resource{
-		&installer.Dir{Path: stateDir, Mode: 0o700},
-		&installer.File{Path: secretsFile, Mode: 0o600, Secret: true, Content: append(state, '\n')},
+		&resource.Dir{Path: stateDir, Mode: 0o700},
+		&resource.File{Path: secretsFile, Mode: 0o600, Secret: true, Content: append(state, '\n')},
 	}
 	if f := s.answersFile(); f != nil {
 		rs = append(rs, f)

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -43,10 +43,10 @@ jitsi:
 		}
 		return cfg
 	}
-	declare := func(cfg *answers.Config) *installer.File {
+	declare := func(cfg *answers.Config) *resource.File {
 		rs := mustDeclare(t, &secrets{&env{cfg: cfg}}, installertest.NewHost("h", 22, nil))
 		for _, r := range rs {
-			if f, ok := r.(*installer.File); ok && f.Path == AnswersFile {
+			if f, ok := r.(*resource.File); ok && f.Path == AnswersFile {
 				return f
 			}
 		}

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // unitNeeds is, for each service the installer manages, in the order they
@@ -55,7 +56,7 @@ func (s *services) units() []string {
 func (s *services) Declare(*installer.Host) ([]installer.Resource, error) {
 	var rs []installer.Resource
 	for _, u := range s.units() {
-		rs = append(rs, &installer.Service{Name: u})
+		rs = append(rs, &resource.Service{Name: u})
 	}
 	return rs, nil
 }

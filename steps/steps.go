@@ -25,7 +25,7 @@ type env struct {
 	core *installer.Output[coreOut]
 	// hostSecrets are each host's, once made: every step of the host must
 	// write the same passwords.
-	hostSecrets perHost[secretSet]
+	hostSecrets installer.HostValue[secretSet]
 }
 
 // Roles returns the roles of a deployment in the order they run: the core

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers/answerstest"
 )
@@ -148,7 +149,7 @@ func TestAccountKeysAreSecrets(t *testing.T) {
 	rs := accounts(h, "meet.example.com", map[string]string{"focus": "new password", "jvb": "jvb password"})
 	files := host
 	for _, r := range rs {
-		if f, ok := r.(*installer.File); ok {
+		if f, ok := r.(*resource.File); ok {
 			if !f.Secret {
 				t.Errorf("%s is not declared as holding secrets", f.Path)
 			}
@@ -204,12 +205,12 @@ func TestFirewallAllowsSSHFirstAndWarnsOnGuidePorts(t *testing.T) {
 	if rs[0].Key() != "ufw allow 2222/tcp" {
 		t.Errorf("first rule %s, want the SSH port of this run", rs[0].Key())
 	}
-	if _, ok := rs[len(rs)-1].(installer.UFWEnabled); !ok {
+	if _, ok := rs[len(rs)-1].(resource.UFWEnabled); !ok {
 		t.Error("UFW is not enabled last")
 	}
 	warned := 0
 	for _, r := range rs {
-		if u, ok := r.(*installer.UFWRule); ok && u.Warn != "" {
+		if u, ok := r.(*resource.UFWRule); ok && u.Warn != "" {
 			warned++
 		}
 	}
@@ -228,7 +229,7 @@ func TestJanssenIssuerMismatchRefuses(t *testing.T) {
 		t.Fatalf("err %v, want a refusal naming the trailing slash", err)
 	}
 	st := parseJanssen(doc, cfg)
-	if st.RSAKeys != 1 || st.Doc.JWKS != "https://login.example.com/jans-auth/restv1/jwks" {
+	if st.RSAKeys != 1 || st.Doc.JWKSURI != "https://login.example.com/jans-auth/restv1/jwks" {
 		t.Errorf("parsed %+v", st)
 	}
 }

@@ -3,6 +3,7 @@ package steps
 import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -28,10 +29,10 @@ func (s *turn443) Declare(h *installer.Host) ([]installer.Resource, error) {
 	stream := assets.Dest(assets.NginxStream, s.cfg.Domain)
 	host := turnHost(s.cfg)
 	if host == "" {
-		return []installer.Resource{&installer.Command{Name: "remove the stream block of TURN on port 443",
+		return []installer.Resource{&resource.Command{Name: "remove the stream block of TURN on port 443",
 			Args: []string{"rm", "-f", stream}, Unless: []string{"test", "!", "-e", stream}, Notify: notify(reloadNginx)}}, nil
 	}
-	rs, err := s.configFile(assets.NginxStream, data(h, s.env), installer.File{Mode: 0o644,
+	rs, err := s.configFile(assets.NginxStream, data(h, s.env), resource.File{Mode: 0o644,
 		Validate: []string{"nginx", "-t", "-q"}, Notify: notify(reloadNginx)})
 	if err != nil {
 		return nil, err
@@ -44,13 +45,13 @@ func (s *turn443) Declare(h *installer.Host) ([]installer.Resource, error) {
 
 // certificate adds host to the certificate the domain's own step made; an
 // own certificate must already have it (the answers check that).
-func (s *turn443) certificate(host string) *installer.Command {
+func (s *turn443) certificate(host string) *resource.Command {
 	d := s.cfg.Domain
 	crt, key := certPaths(s.cfg)
 	has := []string{"sh", "-c", `openssl x509 -noout -checkhost "$2" -in "$1" | grep -q 'does match'`, "sh", crt, host}
 	switch s.cfg.TLS.Mode {
 	case answers.TLSSelfSigned:
-		return &installer.Command{Name: "self-signed certificate for " + d + " and " + host,
+		return &resource.Command{Name: "self-signed certificate for " + d + " and " + host,
 			Args: []string{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825",
 				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d + ",DNS:" + host, "-keyout", key, "-out", crt},
 			Unless: has, Notify: notify(reloadNginx)}

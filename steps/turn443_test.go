@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
-	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers/answerstest"
 )
@@ -55,7 +55,7 @@ func TestTURN443(t *testing.T) {
 				}
 			}
 			for _, r := range rs {
-				if cmd, ok := r.(*installer.Command); ok && strings.Contains(cmd.Name, "certificate") {
+				if cmd, ok := r.(*resource.Command); ok && strings.Contains(cmd.Name, "certificate") {
 					if !slices.Contains(cmd.Unless, "turn.meet.example.com") {
 						t.Errorf("%s does not run only when the certificate lacks the name: %v", cmd.Name, cmd.Unless)
 					}
@@ -63,7 +63,7 @@ func TestTURN443(t *testing.T) {
 			}
 			var pkgs []string
 			for _, r := range declared(t, list, "Base packages", h) {
-				if p, ok := r.(*installer.Packages); ok {
+				if p, ok := r.(*resource.Packages); ok {
 					pkgs = append(pkgs, p.Names...)
 				}
 			}

@@ -3,6 +3,7 @@ package steps
 import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // videobridge writes the bridge's configuration: ICE on UDP 10000, the XMPP
@@ -11,7 +12,7 @@ import (
 func videobridge(e *env) *configStep {
 	s := &configStep{env: e, name: "Videobridge", asset: assets.JVB,
 		// Owned as the bridge's postinst leaves it (chown -R jvb:jitsi).
-		file: installer.File{Mode: 0o640, Owner: "jvb", Group: "jitsi", Secret: true, Notify: notify(restartJVB)},
+		file: resource.File{Mode: 0o640, Owner: "jvb", Group: "jitsi", Secret: true, Notify: notify(restartJVB)},
 		applies: func() error {
 			if !e.bridge() && !e.cfg.Jitsi.CoreBridge {
 				return installer.Skip("jitsi.core_bridge is false: the bridges run on the videobridge hosts")

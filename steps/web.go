@@ -3,13 +3,14 @@ package steps
 import (
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // web writes config.js: hosts, last-N, p2p STUN, deploymentInfo, and the
 // sign-in through Janssen.
 func web(e *env) *configStep {
 	return &configStep{env: e, name: "Web app", asset: assets.ConfigJS,
-		file: installer.File{Mode: 0o644},
+		file: resource.File{Mode: 0o644},
 		applies: func() error {
 			if e.cfg.Janssen.ClientID == "" {
 				return installer.Refuse("janssen.client_id is empty: the web app signs in with that Janssen client; " +

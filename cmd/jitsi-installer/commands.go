@@ -11,6 +11,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/steps"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 // convergeFlags are what install and repair share: they change hosts.
@@ -30,11 +31,12 @@ func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
 
 // converge opens the answers and converges their hosts as command.
 func (f *convergeFlags) converge(c *cobra.Command, g *globals, command string, o steps.Options, dryRun bool, question string) error {
-	s, err := g.open(f.file, o)
+	// Ctrl+C stops the command in progress, and what it started on the host.
+	s, err := g.open(f.file, workflow.Options{Steps: o, Command: command, Settle: f.settle,
+		Lock: !dryRun, LockWait: g.wait, StopNow: true})
 	if err != nil {
 		return err
 	}
-	s.eng.Command, s.eng.Settle = command, f.settle
 	return s.converge(c.Context(), f.yes, dryRun, f.verify, question)
 }
 
@@ -75,14 +77,14 @@ func newPlan(g *globals) *cobra.Command {
 		Short: "Show what would change on each host, with diffs; change nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := g.open(file, steps.Options{})
+			s, err := g.open(file, workflow.Options{})
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			p := s.eng.Plan(c.Context(), s.targets)
+			r := s.run.Converge(c.Context(), workflow.Flow{DryRun: true})
+			p := r.Plan
 			defer p.Close()
-			s.eng.FinishPlan(p)
 			if err := hostsFailed(p); err != nil {
 				return err
 			}
@@ -125,12 +127,11 @@ func newVerify(g *globals) *cobra.Command {
 		Short: "Run the post-install checks on every host",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, p, err := g.declare(c.Context(), file)
+			s, p, err := g.declare(c.Context(), file, workflow.Options{Settle: settle})
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			s.eng.Settle = settle
 			return s.verify(c.Context(), p)
 		},
 	}

@@ -7,19 +7,18 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/jitsi-installer/jitsi-installer/frontend/tui"
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
-	"github.com/jitsi-installer/jitsi-installer/pkg/tui"
-	"github.com/jitsi-installer/jitsi-installer/steps"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 // session is one command's view of the answers file and its hosts.
 type session struct {
-	g       *globals
-	cfg     *answers.Config
-	eng     *installer.Engine
-	targets []installer.Target
+	g   *globals
+	cfg *answers.Config
+	run *workflow.Run
 	// plan, when declare made it, closes with the session.
 	plan     *installer.Plan
 	closeLog func()
@@ -33,8 +32,9 @@ func (s *session) close() {
 	s.closeLog()
 }
 
-// open loads and checks the answers file before any host is contacted.
-func (g *globals) open(path string, o steps.Options) (*session, error) {
+// open loads and checks the answers file before any host is contacted, and
+// builds the run of its hosts with o, recorded as the operator's.
+func (g *globals) open(path string, o workflow.Options) (*session, error) {
 	if err := g.validate(); err != nil {
 		return nil, err
 	}
@@ -49,21 +49,19 @@ func (g *globals) open(path string, o steps.Options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{g: g, cfg: cfg, closeLog: closer}
-	s.eng = &installer.Engine{Roles: steps.Roles(cfg, o), Sink: sink, Redactor: installer.NewRedactor(cfg.Secrets()...), Operator: operator()}
-	s.targets = g.targets(cfg, nil)
-	return s, nil
+	o.Sink, o.Operator = sink, operator()
+	return &session{g: g, cfg: cfg, closeLog: closer, run: workflow.New(cfg, g.targets(cfg, nil), o)}, nil
 }
 
 // declare opens the answers file and declares every host's steps without
 // their facts, which is what verify and rollback need. It fails when a host
 // could not be declared. Close the session: it closes the plan.
-func (g *globals) declare(ctx context.Context, file string) (*session, *installer.Plan, error) {
-	s, err := g.open(file, steps.Options{})
+func (g *globals) declare(ctx context.Context, file string, o workflow.Options) (*session, *installer.Plan, error) {
+	s, err := g.open(file, o)
 	if err != nil {
 		return nil, nil, err
 	}
-	s.plan = s.eng.Declare(ctx, s.targets)
+	s.plan = s.run.Engine.Declare(ctx, s.run.Targets)
 	if err := hostsFailed(s.plan); err != nil {
 		s.close()
 		return nil, nil, err
@@ -92,7 +90,7 @@ func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target
 		case isTerminal(g.stdin, g.stderr):
 			o.Passphrase = g.askPassphrase
 		}
-		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User, Role: h.Role,
+		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: h.Port, User: h.User, Role: h.Role, Data: h,
 			Dial: func(ctx context.Context) (transport.Transport, error) { return transport.DialSSH(ctx, o) }})
 	}
 	return ts
@@ -124,63 +122,48 @@ func hostsFailedErr(err error) error {
 }
 
 // converge plans, asks, and applies; with verify, verify's checks follow a
-// run that changed something. dryRun stops after the plan.
+// run that changed something. dryRun stops after the plan. A plan with
+// nothing to change but a journal to bring up to date (an interrupted
+// run's owed restarts) is applied without asking.
 func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, question string) error {
 	defer s.close()
-	// Ctrl+C stops the command in progress, and what it started on the host.
-	s.eng.Lock, s.eng.LockWait, s.eng.StopNow = !dryRun, s.g.wait, true
-	p := s.eng.Plan(ctx, s.targets)
-	defer p.Close()
-	if err := hostsFailed(p); err != nil || dryRun || !p.NeedsApply() {
-		s.eng.FinishPlan(p)
-		return err
-	}
-	if !p.HasChanges() {
-		// Nothing to change, but a journal to bring up to date.
-		yes = true
-	}
-	if !yes {
-		ok, err := s.g.confirm(question)
-		if err != nil {
-			s.eng.FinishPlan(p)
-			return err
+	confirm := func(p *installer.Plan) (bool, error) {
+		if yes || !p.HasChanges() {
+			return true, nil
 		}
-		if !ok {
-			s.eng.FinishPlan(p)
-			return &exitError{code: exitFailed, err: errors.New("not applied")}
-		}
+		return s.g.confirm(question)
 	}
-	sum := s.eng.Apply(ctx, p)
-	if err := hostsFailed(p); err != nil {
+	r := s.run.Converge(ctx, workflow.Flow{DryRun: dryRun, Confirm: confirm, Verify: verify})
+	defer r.Plan.Close()
+	switch err := hostsFailed(r.Plan); {
+	case err != nil:
 		return err
-	}
-	if sum.Failed > 0 {
+	case r.Err != nil:
+		return r.Err
+	case r.Declined:
+		return &exitError{code: exitFailed, err: errors.New("not applied")}
+	case r.Summary.Failed > 0:
 		return &exitError{code: exitFailed, err: errReported}
-	}
-	if verify {
-		return s.verify(ctx, p)
+	case r.Verified:
+		return s.checked(r)
 	}
 	return nil
 }
 
-// verify runs every step's checks on the planned hosts and says how many
+// verify runs every step's checks on the declared hosts and says how many
 // passed; a failed check is exit 1.
 func (s *session) verify(ctx context.Context, p *installer.Plan) error {
-	failed, skipped := 0, 0
-	results := s.eng.Verify(ctx, p)
-	for _, r := range results {
-		switch {
-		case r.Err != nil:
-			failed++
-		case r.Skipped != "":
-			skipped++
-		}
-	}
-	if err := hostsFailed(p); err != nil {
+	return s.checked(workflow.Result{Plan: p, Verified: true, Checks: s.run.Engine.Verify(ctx, p)})
+}
+
+// checked says how many of r's checks passed; a failed check is exit 1.
+func (s *session) checked(r workflow.Result) error {
+	failed, skipped := r.Failed()
+	if err := hostsFailed(r.Plan); err != nil {
 		return err
 	}
 	if s.g.output == "text" {
-		line := fmt.Sprintf("Verify: %d passed, %d failed", len(results)-failed-skipped, failed)
+		line := fmt.Sprintf("Verify: %d passed, %d failed", len(r.Checks)-failed-skipped, failed)
 		if skipped > 0 {
 			line += fmt.Sprintf(", %d skipped", skipped)
 		}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/internal/golden"
 
-	jans "github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	jans "github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 )
 
 func TestJanssenClientGolden(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 )
 
@@ -102,7 +103,7 @@ func TestPlanUnreachableHostExit4(t *testing.T) {
 
 func TestPlanOverSSHRedactsAndCountsRoundTrips(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("the test SSH server runs the plan's read-only probes on this machine as the current user; they need root")
+		testenv.Skip(t, "the test SSH server runs the plan's read-only probes on this machine as the current user; they need root")
 	}
 	srv := sshtest.Start(t, sshtest.Options{})
 	keyFile, signer := sshtest.NewKeyFile(t, "")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/janssen"
 )
 
@@ -129,4 +131,38 @@ func TestVersionLdflags(t *testing.T) {
 	if err != nil || string(out) != "jitsi-installer 1.2.3 (commit abc1234, built 2026-11-25)\n" {
 		t.Errorf("version: %q %v", out, err)
 	}
+}
+
+// TestNoBuildOutputsTracked keeps compiled binaries and caches out of the
+// repository: what `make build`, `go build` or Python leave in the tree is
+// ignored, and nothing tracked is one.
+func TestNoBuildOutputsTracked(t *testing.T) {
+	root := filepath.Join("..", "..")
+	out, err := exec.Command("git", "-C", root, "ls-files", "-z").Output()
+	if err != nil {
+		testenv.Skip(t, fmt.Sprintf("git ls-files: %v (the test needs a git checkout)", err))
+	}
+	for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		if buildOutput(f) {
+			t.Errorf("%s is a build output and is tracked: git rm --cached it", f)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err == nil && len(b) >= 4 && string(b[:4]) == "\x7fELF" {
+			t.Errorf("%s is a compiled binary and is tracked: git rm --cached it", f)
+		}
+	}
+	for _, f := range []string{"bin/jitsi-installer", "jitsi-installer", "cmd/jitsi-installer/jitsi-installer",
+		"dist/x.tar.gz", "installer/installer.test", "assets/scripts/__pycache__/meeting-login.cpython-311.pyc"} {
+		if err := exec.Command("git", "-C", root, "check-ignore", "-q", "--no-index", f).Run(); err != nil {
+			t.Errorf(".gitignore does not ignore %s", f)
+		}
+	}
+}
+
+// buildOutput reports whether a tracked path is what a build leaves.
+func buildOutput(path string) bool {
+	base := filepath.Base(path)
+	return strings.HasPrefix(path, "bin/") || strings.HasPrefix(path, "dist/") ||
+		strings.Contains(path, "__pycache__/") || strings.HasSuffix(base, ".pyc") || strings.HasSuffix(base, ".test")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 func newRuns(g *globals) *cobra.Command {
@@ -26,8 +27,9 @@ command, and how many resources it changed; --verbose lists them.`,
 			if err != nil {
 				return err
 			}
-			eng := &installer.Engine{Redactor: installer.NewRedactor(cfg.Secrets()...)}
-			p := eng.Declare(c.Context(), g.targets(cfg, nil))
+			run := workflow.New(cfg, g.targets(cfg, nil), workflow.Options{JournalOnly: true})
+			eng := run.Engine
+			p := eng.Declare(c.Context(), run.Targets)
 			defer p.Close()
 			type hostRuns struct {
 				Host  string              `json:"host"`
@@ -104,14 +106,14 @@ answers too when the rollback is meant to last.`,
 			if !runIDPattern.MatchString(id) {
 				return inputError("%q is not a run id (like 20261201T020304Z-a1b2c3): see `jitsi-installer runs`", id)
 			}
-			s, p, err := g.declare(c.Context(), file)
+			s, p, err := g.declare(c.Context(), file, workflow.Options{Command: "rollback " + id})
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			s.eng.Command = "rollback " + id
-			rs := s.eng.PlanRollback(c.Context(), p, id)
-			s.eng.ReportRollback(rs)
+			eng := s.run.Engine
+			rs := eng.PlanRollback(c.Context(), p, id)
+			eng.ReportRollback(rs)
 			pending := false
 			for _, r := range rs {
 				if r.Err != nil {
@@ -134,7 +136,7 @@ answers too when the rollback is meant to last.`,
 					return &exitError{code: exitFailed, err: errors.New("not rolled back")}
 				}
 			}
-			if sum := s.eng.Rollback(c.Context(), rs); sum.Failed > 0 {
+			if sum := eng.Rollback(c.Context(), rs); sum.Failed > 0 {
 				return &exitError{code: exitFailed, err: errReported}
 			}
 			return nil

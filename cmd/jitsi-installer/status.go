@@ -15,6 +15,7 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 	"github.com/jitsi-installer/jitsi-installer/steps"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 func newStatus(g *globals) *cobra.Command {
@@ -161,8 +162,8 @@ func (sr *statusReader) forget(host string) {
 // with the plan's first round trip, the drift from its probe.
 func (sr *statusReader) read(ctx context.Context) *statusReport {
 	roles, st := steps.StatusRoles(sr.cfg)
-	eng := &installer.Engine{Roles: roles, Redactor: sr.redact}
-	p := eng.Plan(ctx, sr.targets)
+	run := workflow.New(sr.cfg, sr.targets, workflow.Options{Roles: roles, Redactor: sr.redact})
+	p := run.Engine.Plan(ctx, run.Targets)
 	r := &statusReport{Healthy: true}
 	for _, hp := range p.Hosts {
 		var hs *steps.HostStatus

@@ -193,7 +193,7 @@ func (f *tokenFlags) options(c *cobra.Command) (jwks.Options, []jwks.Result, err
 		return o, nil, inputError("with --issuer '*' there is no discovery document: give --discovery-url, --jwks-url or --key-server")
 	}
 	if discoveryURL == "" {
-		discoveryURL = strings.TrimSuffix(issuer, "/") + "/jans-auth/.well-known/openid-configuration"
+		discoveryURL = jwks.DiscoveryURL(issuer)
 	}
 	d, err := jwks.FetchDiscovery(c.Context(), client, discoveryURL, issuer)
 	var mismatch *jwks.IssuerMismatchError

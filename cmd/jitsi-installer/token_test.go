@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	jans "github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	jans "github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 )
 
 // cliIn runs the command in-process with stdin.

@@ -7,10 +7,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/frontend/tui"
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
-	"github.com/jitsi-installer/jitsi-installer/pkg/tui"
 	"github.com/jitsi-installer/jitsi-installer/steps"
+	"github.com/jitsi-installer/jitsi-installer/workflow"
 )
 
 // unattended explains how to install without a terminal.
@@ -61,10 +62,9 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 		LastRun: func(ctx context.Context, cfg *answers.Config, ask tui.Asker) ([]byte, time.Time, error) {
 			return installer.ReadHostFile(ctx, g.targets(cfg, ask)[0], steps.AnswersFile)
 		},
-		Prepare: func(cfg *answers.Config, ask tui.Asker) (*installer.Engine, []installer.Target, error) {
-			eng := &installer.Engine{Roles: steps.Roles(cfg, o), Redactor: installer.NewRedactor(cfg.Secrets()...), Settle: defaultSettle,
-				Operator: operator(), Command: "install", Lock: !dryRun, LockWait: g.wait}
-			return eng, g.targets(cfg, ask), nil
+		Prepare: func(cfg *answers.Config, ask tui.Asker, sink installer.Sink) (*workflow.Run, error) {
+			return workflow.New(cfg, g.targets(cfg, ask), workflow.Options{Steps: o, Sink: sink, Settle: defaultSettle,
+				Operator: operator(), Command: "install", Lock: !dryRun, LockWait: g.wait}), nil
 		},
 	})
 	if err != nil {

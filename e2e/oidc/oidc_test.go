@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/oidc"
-	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 	"github.com/jitsi-installer/jitsi-installer/internal/jwttest"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
@@ -112,29 +112,29 @@ func jitsiClaims(issuer string) map[string]any {
 }
 
 func standIn(t *testing.T) idp {
-	s, ca := janssen.StartLocal(t)
+	s, ca := janssentest.StartLocal(t)
 	initial := "stand-in-initial-" + fmt.Sprint(time.Now().UnixNano())
 	s.SetRegistrationToken(initial)
-	mint := func(o janssen.MintOptions) string {
+	mint := func(o janssentest.MintOptions) string {
 		tok, err := s.Mint(jitsiClaims(s.Issuer()), o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
-	good := mint(janssen.MintOptions{})
+	good := mint(janssentest.MintOptions{})
 	forged := map[string]string{
-		"unsigned": mint(janssen.MintOptions{Alg: "none"}),
-		"HS256":    mint(janssen.MintOptions{Alg: "HS256"}),
-		"PS256":    mint(janssen.MintOptions{Alg: "PS256"}),
-		"ES256":    mint(janssen.MintOptions{Alg: "ES256"}),
+		"unsigned": mint(janssentest.MintOptions{Alg: "none"}),
+		"HS256":    mint(janssentest.MintOptions{Alg: "HS256"}),
+		"PS256":    mint(janssentest.MintOptions{Alg: "PS256"}),
+		"ES256":    mint(janssentest.MintOptions{Alg: "ES256"}),
 		"tampered": jwttest.Tamper(t, good, "board-meeting"),
-		"at+jwt":   mint(janssen.MintOptions{Header: map[string]any{"typ": "at+jwt"}}),
+		"at+jwt":   mint(janssentest.MintOptions{Header: map[string]any{"typ": "at+jwt"}}),
 	}
 	return idp{
 		name: "janssen stand-in", initial: initial, issuer: s.Issuer(), caFile: ca,
-		discovery: s.Issuer() + janssen.DiscoveryPath,
-		answers:   answersFile(t, s.Issuer(), s.Issuer()+janssen.DiscoveryPath, ca),
+		discovery: s.Issuer() + janssentest.DiscoveryPath,
+		answers:   answersFile(t, s.Issuer(), s.Issuer()+janssentest.DiscoveryPath, ca),
 		clients: func(t *testing.T) []string {
 			var ids []string
 			for _, r := range s.Registrations() {

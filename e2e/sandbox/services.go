@@ -10,7 +10,7 @@ import (
 	"strconv"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/standin"
-	"github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	"github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 )
 
 // testClientID is the confidential Janssen client the answers file names
@@ -38,7 +38,7 @@ func startServices(ctx context.Context, t *Target, s *servers, d *daemonInfo) (h
 	// Its issuer is https://janssen.NAME.sandbox.test:8443, a name the
 	// target and this machine resolve (see JanssenHost); the certificate
 	// names the address too.
-	jans, err := janssen.New([]string{JanssenHost(t.Name), host}, janssenPort)
+	jans, err := janssentest.New([]string{JanssenHost(t.Name), host}, janssenPort)
 	if err != nil {
 		return nil, fmt.Errorf("janssen stand-in: %w", err)
 	}

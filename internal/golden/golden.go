@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	// Defines the -update flag; charm's screen tests (pkg/tui) use it too,
+	// Defines the -update flag; charm's screen tests (frontend/tui) use it too,
 	// so every test binary has the one flag.
 	_ "github.com/charmbracelet/x/exp/golden"
 )

@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
 // Host roles.
@@ -172,7 +174,6 @@ const (
 	// VersionLatest as jitsi.version: the newest release at the first
 	// install, then the release installed.
 	VersionLatest = "latest"
-	discoveryPath = "/jans-auth/.well-known/openid-configuration"
 )
 
 // applyDefaults fills what the file left out. given reports whether the file
@@ -197,7 +198,7 @@ func applyDefaults(c *Config, given func(path string) bool) {
 	def(&c.LetsEncrypt.Server, DefaultACMEServer)
 	def(&c.Janssen.Audience, "jitsi")
 	def(&c.Janssen.AppID, "jitsi")
-	def(&c.Janssen.DiscoveryURL, defaultDiscovery(c.Janssen.Issuer))
+	def(&c.Janssen.DiscoveryURL, jwks.DiscoveryURL(c.Janssen.Issuer))
 
 	j := &c.Jitsi
 	def(&j.Version, VersionLatest)
@@ -332,14 +333,6 @@ func urlPassword(kind, s string) string {
 	}
 	p, _ := u.User.Password()
 	return p
-}
-
-// defaultDiscovery is where Janssen serves its discovery document.
-func defaultDiscovery(issuer string) string {
-	if issuer == "" {
-		return ""
-	}
-	return strings.TrimSuffix(issuer, "/") + discoveryPath
 }
 
 // field is one key of the file, read from a struct field's tags.

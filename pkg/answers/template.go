@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 	"gopkg.in/yaml.v3"
 )
 
@@ -65,7 +66,7 @@ func Marshal(cfg *Config) ([]byte, error) {
 // implies, so that it follows a later change of the issuer.
 func forWriting(cfg *Config) *Config {
 	c := *cfg
-	if !c.src.given("janssen.discovery_url") && c.Janssen.DiscoveryURL == defaultDiscovery(c.Janssen.Issuer) {
+	if !c.src.given("janssen.discovery_url") && c.Janssen.DiscoveryURL == jwks.DiscoveryURL(c.Janssen.Issuer) {
 		c.Janssen.DiscoveryURL = ""
 	}
 	return &c

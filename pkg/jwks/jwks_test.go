@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	jans "github.com/jitsi-installer/jitsi-installer/internal/janssen"
+	jans "github.com/jitsi-installer/jitsi-installer/internal/janssentest"
 	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 

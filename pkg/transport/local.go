@@ -24,6 +24,7 @@ type Local struct {
 
 	root  bool
 	user  string
+	group string // with NewLocalUser: the owner of files written without one
 	trips atomic.Int64
 }
 
@@ -34,6 +35,21 @@ func NewLocal() *Local {
 	l := &Local{root: os.Geteuid() == 0, user: "root"}
 	if u, err := user.Current(); err == nil {
 		l.user = u.Username
+	}
+	return l
+}
+
+// NewLocalUser returns a local transport that runs every command as the
+// current user, those that ask for root too, and writes the files that
+// name no owner (root's) as the user's: the engine's tests converge files
+// the user owns with it, without root or sudo.
+func NewLocalUser() *Local {
+	l := NewLocal()
+	l.root, l.group = true, "root"
+	if u, err := user.Current(); err == nil {
+		if g, err := user.LookupGroupId(u.Gid); err == nil {
+			l.group = g.Name
+		}
 	}
 	return l
 }
@@ -55,6 +71,9 @@ func (l *Local) Run(ctx context.Context, c Cmd) (Result, error) {
 
 // WriteFile implements Transport with the same script as SSH.
 func (l *Local) WriteFile(ctx context.Context, f File) error {
+	if l.group != "" && f.Owner == "" && f.Group == "" {
+		f.Owner, f.Group = l.user, l.group
+	}
 	c, err := writeCmd(f)
 	if err != nil {
 		return err

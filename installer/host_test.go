@@ -1,0 +1,37 @@
+package installer_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/installer"
+	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+)
+
+// Every step of a host sees the value its first step made; another host,
+// or another kind of value, gets its own.
+func TestHostValueMadeOncePerHost(t *testing.T) {
+	var v, w installer.HostValue[int]
+	made := 0
+	next := func() int { made++; return made }
+	a, b := installertest.NewHost("a", 22, nil), installertest.NewHost("b", 22, nil)
+	got := []int{v.Get(a, next), v.Get(a, next), v.Get(b, next), v.Get(a, next), w.Get(a, next)}
+	if want := []int{1, 1, 2, 1, 3}; !slices.Equal(got, want) {
+		t.Errorf("values = %v, want %v", got, want)
+	}
+}
+
+// A fact is parsed once however many steps read it, and again when the
+// host answers the queries again.
+func TestFactParsedOncePerAnswer(t *testing.T) {
+	parses := 0
+	f := &installer.Fact[int]{Name: "n", Parse: func(out string, code int) int { parses++; return len(out) + code }}
+	h := installertest.NewHost("h", 22, map[string]string{"n": "abc\n"})
+	if got := []int{f.Get(h), f.Get(h)}; !slices.Equal(got, []int{3, 3}) || parses != 1 {
+		t.Errorf("got %v after %d parses, want 3 twice after one", got, parses)
+	}
+	h.SetFact("n", installer.Probed{Out: "abcde", Code: 1})
+	if got := f.Get(h); got != 6 || parses != 2 {
+		t.Errorf("after a new answer: %d after %d parses, want 6 after two", got, parses)
+	}
+}
