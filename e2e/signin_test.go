@@ -246,4 +246,3 @@ func setCORS(t *testing.T, tg *sandbox.Target, origins []string) {
 func randomWord() string {
 	return fmt.Sprintf("%x", time.Now().UnixNano()&0xffffff)
 }
-

@@ -101,9 +101,9 @@ func New(hosts []string, port int) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		issuer:  "https://" + net.JoinHostPort(hosts[0], strconv.Itoa(port)),
-		caPEM:   files.CA,
-		cert:    cert,
+		issuer:      "https://" + net.JoinHostPort(hosts[0], strconv.Itoa(port)),
+		caPEM:       files.CA,
+		cert:        cert,
 		clients:     map[string]client{},
 		corsOrigins: []string{"*"},
 		users:       map[string]User{},

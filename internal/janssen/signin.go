@@ -60,13 +60,13 @@ func (s *Server) setMeta(id string, meta map[string]any) {
 // authRequest is an authorization request from its check to the code
 // exchange.
 type authRequest struct {
-	id                                 string
-	clientID, redirectURI, scope       string
-	state, nonce, challenge            string
-	user                               *User
-	session                            string
-	expires                            time.Time
-	loginFailed                        bool
+	id                           string
+	clientID, redirectURI, scope string
+	state, nonce, challenge      string
+	user                         *User
+	session                      string
+	expires                      time.Time
+	loginFailed                  bool
 }
 
 // page is what the sign-in pages show of a request.
