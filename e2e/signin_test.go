@@ -55,45 +55,50 @@ func browserSignIn(t *testing.T, tg *sandbox.Target) {
 	room := "https://" + tg.Domain + "/signin" + strings.ToLower(randomWord())
 
 	t.Run("popup", func(t *testing.T) {
-		popup := openSignIn(t, ctx, room)
-		login(t, popup, sandbox.DemoUser, string(password))
-		consent(t, popup)
+		p := openSignIn(t, ctx, room)
+		login(t, p.tab(t), sandbox.DemoUser, string(password))
+		consent(t, p.tab(t))
 		waitText(t, ctx, pageStatus, "Joined signin", pageError)
 	})
 	t.Run("sign out", func(t *testing.T) {
 		click(t, ctx, signOutButton)
 		waitText(t, ctx, pageStatus, "Signed out", pageError)
 		// Janssen's session ended: signing in asks for the password again.
-		popup := openSignIn(t, ctx, "")
-		waitVisible(t, popup, loginUser)
-		chromedp.Cancel(popup)
+		p := openSignIn(t, ctx, "")
+		tab := p.tab(t)
+		waitVisible(t, tab, loginUser)
+		chromedp.Cancel(tab)
 	})
 	t.Run("CORS refused", func(t *testing.T) {
 		setCORS(t, tg, []string{"https://other.example.test"})
 		defer setCORS(t, tg, []string{"*"})
-		popup := openSignIn(t, ctx, room)
-		login(t, popup, sandbox.DemoUser, string(password))
-		consent(t, popup)
+		p := openSignIn(t, ctx, room)
+		login(t, p.tab(t), sandbox.DemoUser, string(password))
+		consent(t, p.tab(t))
 		// The browser refuses sso.html the token endpoint's answer.
 		waitText(t, ctx, pageError, "Sign-in failed: Failed to fetch", "")
-		chromedp.Cancel(popup)
 	})
 	t.Run("nonce missing", func(t *testing.T) {
-		// tokenAuthInline off: the app sends no nonce and keeps none.
-		tab, cancel := chromedp.NewContext(ctx)
-		defer cancel()
-		navigate(t, tab, room+"#config.tokenAuthInline=false")
-		click(t, tab, signInButton)
-		signInIfAsked(t, tab, string(password))
-		waitText(t, tab, pageError, "Error: No OAuth nonce found in session", "")
+		// tokenAuthInline off: the app sends no nonce and keeps none; the
+		// page itself goes to Janssen and comes back to sso.html.
+		navigate(t, ctx, room+"-plain#config.tokenAuthInline=false")
+		// As in a fresh tab: nothing kept from the sign-ins before.
+		if err := do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[any](`sessionStorage.clear()`)(ctx, tg)
+			return err
+		})); err != nil {
+			t.Fatal(err)
+		}
+		click(t, ctx, signInButton)
+		signInIfAsked(t, ctx, string(password))
+		waitText(t, ctx, pageError, "Error: No OAuth nonce found in session", "")
 	})
 	t.Run("wrong redirect URI", func(t *testing.T) {
-		tab, cancel := chromedp.NewContext(ctx)
-		defer cancel()
+		tab := ctx
 		navigate(t, tab, room)
-		authURL, err := chromedp.Run(tab, chromedp.Evaluate[string](`config.tokenAuthUrl`))
-		if err != nil {
-			t.Fatal(err)
+		authURL := text(tab, "")
+		if authURL == "" {
+			t.Fatal("the room page has no config.tokenAuthUrl")
 		}
 		sso := url.QueryEscape("https://" + tg.Domain + "/static/sso.html")
 		wrong := url.QueryEscape("https://" + tg.Domain + "/sso.html")
@@ -105,9 +110,23 @@ func browserSignIn(t *testing.T, tg *sandbox.Target) {
 	})
 }
 
+// popup is a sign-in window the room page opened. Each step attaches to
+// it afresh: a session attached before a navigation does not always follow
+// it.
+type popup struct {
+	browser context.Context
+	id      target.ID
+}
+
+func (p popup) tab(t *testing.T) context.Context {
+	ctx, cancel := chromedp.NewContext(p.browser, chromedp.WithTargetID(p.id))
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // openSignIn (on room, or the page ctx shows when room is "") clicks the
 // sign-in button and returns the popup it opens.
-func openSignIn(t *testing.T, ctx context.Context, room string) context.Context {
+func openSignIn(t *testing.T, ctx context.Context, room string) popup {
 	t.Helper()
 	if room != "" {
 		navigate(t, ctx, room)
@@ -116,12 +135,11 @@ func openSignIn(t *testing.T, ctx context.Context, room string) context.Context 
 	click(t, ctx, signInButton)
 	select {
 	case id := <-opened:
-		popup, _ := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-		return popup
+		return popup{browser: ctx, id: id}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the sign-in opened no window")
 	}
-	return nil
+	return popup{}
 }
 
 func login(t *testing.T, tab context.Context, user, password string) {
@@ -132,14 +150,14 @@ func login(t *testing.T, tab context.Context, user, password string) {
 		chromedp.SendKeys(chromedp.CSS(loginPassword), password),
 		chromedp.Click(chromedp.CSS(loginButton)),
 	); err != nil {
-		t.Fatalf("Janssen's login page: %v", err)
+		t.Fatalf("Janssen's login page: %v\n%s", err, shows(tab))
 	}
 }
 
 func consent(t *testing.T, tab context.Context) {
 	t.Helper()
 	if err := do(tab, chromedp.WaitVisible(chromedp.CSS(allowButton)), chromedp.Click(chromedp.CSS(allowButton))); err != nil {
-		t.Fatalf("Janssen's consent page: %v", err)
+		t.Fatalf("Janssen's consent page: %v\n%s", err, shows(tab))
 	}
 }
 
@@ -149,7 +167,7 @@ func signInIfAsked(t *testing.T, tab context.Context, password string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		loc, _ := chromedp.Run(tab, chromedp.Location())
+		loc := location(tab)
 		asks, allow := exists(tab, loginUser), exists(tab, allowButton)
 		switch {
 		case strings.Contains(loc, "/static/sso.html"):
@@ -174,7 +192,7 @@ func navigate(t *testing.T, tab context.Context, u string) {
 func click(t *testing.T, tab context.Context, sel string) {
 	t.Helper()
 	if err := do(tab, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel))); err != nil {
-		t.Fatalf("click %s: %v", sel, err)
+		t.Fatalf("click %s: %v\n%s", sel, err, shows(tab))
 	}
 }
 
@@ -192,7 +210,7 @@ func waitText(t *testing.T, tab context.Context, sel, want, failSel string) {
 	deadline := time.Now().Add(60 * time.Second)
 	var got, loc string
 	for time.Now().Before(deadline) {
-		loc, _ = chromedp.Run(tab, chromedp.Location())
+		loc = location(tab)
 		if got = text(tab, sel); strings.Contains(got, want) {
 			return
 		}
@@ -203,8 +221,7 @@ func waitText(t *testing.T, tab context.Context, sel, want, failSel string) {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
-	body, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-	t.Fatalf("%s: %s says %q after 60 s, want %q; the page:\n%s", loc, sel, got, want, body)
+	t.Fatalf("%s says %q after 60 s, want %q; %s", sel, got, want, shows(tab))
 }
 
 // do runs steps on tab within 30 seconds.
@@ -214,12 +231,32 @@ func do(tab context.Context, steps ...chromedp.Action[chromedp.Void]) error {
 	return chromedp.Do(ctx, steps...)
 }
 
-// text is the text of the element sel selects, "" when there is none.
+// text is the text of the element sel selects, "" when there is none; with
+// sel "", config.tokenAuthUrl.
 func text(tab context.Context, sel string) string {
 	ctx, cancel := context.WithTimeout(tab, 5*time.Second)
 	defer cancel()
-	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||""`, sel)))
+	expr := fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||""`, sel)
+	if sel == "" {
+		expr = `(window.config||{}).tokenAuthUrl||""`
+	}
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 	return s
+}
+
+// shows is where tab is and the text it shows, for a failure's message.
+func shows(tab context.Context) string {
+	ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+	defer cancel()
+	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	return "the page at " + location(tab) + " shows:\n" + body
+}
+
+func location(tab context.Context) string {
+	ctx, cancel := context.WithTimeout(tab, 5*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	return loc
 }
 
 func exists(tab context.Context, sel string) bool {
