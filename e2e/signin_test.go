@@ -54,6 +54,18 @@ func browserSignIn(t *testing.T, tg *sandbox.Target) {
 	}
 	room := "https://" + tg.Domain + "/signin" + strings.ToLower(randomWord())
 
+	t.Run("verify", func(t *testing.T) {
+		v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
+		for _, check := range []string{
+			"pass Janssen's token endpoint allows CORS from https://" + tg.Domain,
+			"pass Janssen accepts https://" + tg.Domain + "/static/sso.html as the redirect URI of client " + sandbox.WebClientID,
+			"pass https://" + tg.Domain + "/static/sso.html is served with config.js",
+		} {
+			if !strings.Contains(v.out, check) {
+				t.Errorf("verify does not say %q\n%s", check, v.out)
+			}
+		}
+	})
 	t.Run("popup", func(t *testing.T) {
 		p := openSignIn(t, ctx, room)
 		login(t, p.tab(t), sandbox.DemoUser, string(password))
@@ -77,6 +89,12 @@ func browserSignIn(t *testing.T, tg *sandbox.Target) {
 		consent(t, p.tab(t))
 		// The browser refuses sso.html the token endpoint's answer.
 		waitText(t, ctx, pageError, "Sign-in failed: Failed to fetch", "")
+		// verify says so, and which Janssen setting to change.
+		v := jitsi(t, false, "verify", "--answers", tg.AnswersFile)
+		if v.code == 0 || !strings.Contains(v.out, "FAIL Janssen's token endpoint allows CORS from https://"+tg.Domain) ||
+			!strings.Contains(v.out, "add https://"+tg.Domain+" to Janssen's corsAllowedOrigins") {
+			t.Errorf("verify with Janssen's CORS excluding the meeting: exit %d, want a failure naming corsAllowedOrigins\n%s", v.code, v.out)
+		}
 	})
 	t.Run("nonce missing", func(t *testing.T) {
 		// tokenAuthInline off: the app sends no nonce and keeps none; the

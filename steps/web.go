@@ -17,5 +17,6 @@ func web(e *env) *configStep {
 			}
 			return nil
 		},
+		checks: signInChecks(e),
 	}
 }
