@@ -4,17 +4,11 @@ package e2e
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -24,10 +18,10 @@ import (
 // popups, postMessage origins and sessionStorage as users meet them, and
 // chromedp speaks the protocol so the test need not. hosts maps names to
 // addresses ("meet.example.test" -> "10.213.1.2"); only those are reached.
-// Every certificate served at those addresses (name:port) is trusted by
-// its public key, as the sandbox's CAs are not in the system's store. The
-// browser and its profile are gone when t ends.
-func browser(t *testing.T, hosts map[string]string, servers ...string) context.Context {
+// The certificates whose public keys spki lists (sandbox.ServerSPKI) are
+// trusted, as the sandbox's CAs are not in the system's store. The browser
+// and its profile are gone when t ends.
+func browser(t *testing.T, hosts map[string]string, spki []string) context.Context {
 	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
@@ -37,10 +31,6 @@ func browser(t *testing.T, hosts map[string]string, servers ...string) context.C
 	var rules []string
 	for name, addr := range hosts {
 		rules = append(rules, "MAP "+name+" "+addr)
-	}
-	var spki []string
-	for _, s := range servers {
-		spki = append(spki, serverSPKI(t, s, hosts))
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
@@ -74,34 +64,6 @@ func browser(t *testing.T, hosts map[string]string, servers ...string) context.C
 		}
 	})
 	return ctx
-}
-
-// serverSPKI is the base64 SHA-256 of the public key of the certificate
-// served at name:port (name resolved through hosts), as Chromium's
-// --ignore-certificate-errors-spki-list wants it.
-func serverSPKI(t *testing.T, server string, hosts map[string]string) string {
-	t.Helper()
-	name, port, err := net.SplitHostPort(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := name
-	if a, ok := hosts[name]; ok {
-		addr = a
-	}
-	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", net.JoinHostPort(addr, port),
-		&tls.Config{ServerName: name, InsecureSkipVerify: true}) // only to read the key
-	if err != nil {
-		t.Fatalf("read the certificate of %s: %v", server, err)
-	}
-	defer conn.Close()
-	leaf := conn.ConnectionState().PeerCertificates[0]
-	return spkiHash(leaf)
-}
-
-func spkiHash(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
-	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // chromiumWith lists the processes whose command line names dir (the

@@ -41,13 +41,11 @@ const (
 // nonce missing (tokenAuthInline off), a redirect URI Janssen does not
 // know.
 func browserSignIn(t *testing.T, tg *sandbox.Target) {
-	janssenHost := sandbox.JanssenHost(tg.Name)
-	issuer, err := url.Parse(tg.JanssenIssuer)
+	spki, err := tg.BrowserSPKI()
 	if err != nil {
 		t.Fatal(err)
 	}
-	hosts := map[string]string{tg.Domain: tg.Address, janssenHost: tg.HostAddress}
-	ctx := browser(t, hosts, tg.Domain+":443", issuer.Host)
+	ctx := browser(t, tg.BrowserHosts(), spki)
 	password, err := os.ReadFile(tg.DemoPasswordFile)
 	if err != nil {
 		t.Fatal(err)
