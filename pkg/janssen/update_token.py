@@ -7,9 +7,10 @@
 #   aud   an audience Prosody accepts (asap_accepted_audiences)
 #   context.user {id, name, email, avatar, moderator}: shown in the meeting
 # This script adds them to the access token (when the client has
-# access_token_as_jwt) of the clients in CLIENT_IDS, and of no other: Janssen
-# runs an enabled UPDATE_TOKEN script bound to no client for every client, so
-# the script checks the client itself. ID tokens stay as Janssen issues them:
+# access_token_as_jwt) of the clients in CLIENT_IDS, and of no other: older
+# Janssen releases run an enabled UPDATE_TOKEN script bound to no client for
+# every client, newer ones do with runAllUpdateTokenScripts on, so the script
+# checks the client itself. ID tokens stay as Janssen issues them:
 # the web app signs in with the access token and reads the ID token only for
 # its nonce, and an ID token whose aud is not the client breaks OpenID Connect.
 #
