@@ -36,7 +36,7 @@ func signInChecks(e *env) func(*installer.Host) []installer.Check {
 			disc, err = jwks.FetchDiscovery(ctx, c, j.DiscoveryURL, j.Issuer)
 		}
 		if err != nil {
-			corsErr = fmt.Errorf("Janssen's discovery document: %w", err)
+			corsErr = fmt.Errorf("the discovery document of Janssen: %w", err)
 			redirectErr = corsErr
 		} else {
 			corsErr = jans.CheckCORS(ctx, c, disc.TokenEndpoint, origin, j.ClientID)

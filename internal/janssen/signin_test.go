@@ -3,7 +3,6 @@ package janssen
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -109,14 +108,7 @@ func exchange(t *testing.T, c *http.Client, base, origin string, form url.Values
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	json.NewDecoder(resp.Body).Decode(&body)
-	return resp, body
+	return callJSON(t, c, req)
 }
 
 func TestCodeFlowWithPKCE(t *testing.T) {
