@@ -4,11 +4,7 @@ package oidc_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -118,13 +114,7 @@ func serveMeeting(t *testing.T, p *oidc.Provider) *meeting {
 	if err != nil {
 		t.Fatal(err)
 	}
-	block, _ := pem.Decode(files.Cert)
-	leaf, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
-	m := &meeting{spki: base64.StdEncoding.EncodeToString(sum[:]), tokens: make(chan string, 4)}
+	m := &meeting{tokens: make(chan string, 4)}
 
 	mux := http.NewServeMux()
 	static := http.FileServer(http.Dir(webApp))
@@ -168,5 +158,8 @@ func serveMeeting(t *testing.T, p *oidc.Provider) *meeting {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
 	t.Cleanup(func() { srv.Close() })
+	if m.spki, err = sandbox.ServerSPKI(m.addr+":443", domain); err != nil {
+		t.Fatal(err)
+	}
 	return m
 }

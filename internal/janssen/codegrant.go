@@ -29,6 +29,10 @@ func (s *Server) codeGrant(w http.ResponseWriter, r *http.Request) {
 	c, known := s.clients[id]
 	req, found := s.codes[f.Get("code")]
 	delete(s.codes, f.Get("code"))
+	authTime := time.Now()
+	if found && s.sessions[req.session] != nil {
+		authTime = s.sessions[req.session].authTime
+	}
 	s.mu.Unlock()
 	if !known || (!c.public && subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) != 1) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="jans-auth"`)
@@ -72,7 +76,7 @@ func (s *Server) codeGrant(w http.ResponseWriter, r *http.Request) {
 		sum := sha256.Sum256([]byte(access))
 		idClaims := map[string]any{
 			"iss": s.issuer, "sub": u.Inum, "aud": id, "iat": now.Unix(), "exp": now.Add(AccessTokenTTL).Unix(),
-			"auth_time": now.Unix(), "at_hash": base64.RawURLEncoding.EncodeToString(sum[:16]),
+			"auth_time": authTime.Unix(), "at_hash": base64.RawURLEncoding.EncodeToString(sum[:16]),
 		}
 		if req.nonce != "" {
 			idClaims["nonce"] = req.nonce
