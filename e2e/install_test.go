@@ -218,13 +218,13 @@ func TestInstall(t *testing.T) {
 	testenv.Root(t)
 	t.Parallel()
 	for _, tt := range []struct {
-		target, suite, user string
-		tokens, dayTwo      bool
+		target, suite, user    string
+		tokens, dayTwo, signIn bool
 	}{
-		{"i-bookworm", "bookworm", "root", true, true},
-		{"i-trixie", "trixie", "root", true, false},
-		{"i-ops", "bookworm", "ops", false, false},
-		{"i-noble", "noble", "root", true, false},
+		{"i-bookworm", "bookworm", "root", true, true, true},
+		{"i-trixie", "trixie", "root", true, false, true},
+		{"i-ops", "bookworm", "ops", false, false, false},
+		{"i-noble", "noble", "root", true, false, false},
 	} {
 		t.Run(tt.target, func(t *testing.T) {
 			t.Parallel()
@@ -234,6 +234,9 @@ func TestInstall(t *testing.T) {
 				t.Run("media", func(t *testing.T) { mediaPath(t, tg) })
 				tokenLogins(t, tg)
 				t.Run("hardening", func(t *testing.T) { hardening(t, tg) })
+			}
+			if tt.signIn {
+				t.Run("browser sign-in", func(t *testing.T) { browserSignIn(t, tg) })
 			}
 			if tt.dayTwo {
 				t.Run("drift", func(t *testing.T) { drift(t, tg) })

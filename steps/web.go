@@ -18,5 +18,6 @@ func web(e *env) *configStep {
 			}
 			return nil
 		},
+		checks: signInChecks(e),
 	}
 }

@@ -62,7 +62,9 @@ standard input, or ${env:NAME}; it is never printed.`,
 			case show:
 				return showClient(c, g, cfg, file)
 			case !register:
-				script := janssen.UpdateTokenScript(janssen.ScriptParams{Domain: cfg.Domain, Audience: cfg.Janssen.Audience})
+				script := janssen.UpdateTokenScript(janssen.ScriptParams{
+					Domain: cfg.Domain, Audience: cfg.Janssen.Audience, ClientIDs: scriptClients(cfg.Janssen),
+				})
 				return printClient(g, req, script)
 			}
 			token, err := readSecretFlag("--initial-token", initialToken, g.stdin)
@@ -96,4 +98,14 @@ func printClient(g *globals, req janssen.ClientRequest, script []byte) error {
 	b.Write(script)
 	_, err := io.WriteString(g.stdout, b.String())
 	return err
+}
+
+// scriptClients are the clients the UPDATE_TOKEN script acts for: the web
+// app's and, when there is one, verify's test client.
+func scriptClients(j answers.Janssen) []string {
+	ids := []string{j.ClientID}
+	if j.TestClient.ClientID != "" && j.TestClient.ClientID != j.ClientID {
+		ids = append(ids, j.TestClient.ClientID)
+	}
+	return ids
 }

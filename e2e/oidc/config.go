@@ -28,6 +28,8 @@ type config struct {
 	Domain             string           `json:"domain"`
 	Audience           string           `json:"audience"`
 	Resource           string           `json:"resource"`
+	WebClientID        string           `json:"webClientId,omitempty"`
+	CORSOrigins        []string         `json:"corsOrigins,omitempty"`
 }
 
 // setUp writes what provider.mjs reads into p.dir: its TLS certificate and
@@ -60,6 +62,7 @@ func (p *Provider) setUp(o Options) error {
 		JWKS: keys, InitialAccessToken: p.InitialAccessToken,
 		TestClientID: p.clientID, TestClientSecret: p.clientSecret,
 		Domain: o.Domain, Audience: o.Audience, Resource: p.Resource,
+		WebClientID: o.WebClient, CORSOrigins: o.CORSOrigins,
 	})
 	return os.WriteFile(filepath.Join(p.dir, "config.json"), cfg, 0o600)
 }

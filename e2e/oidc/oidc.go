@@ -20,7 +20,14 @@ type Options struct {
 	Module   string // oidc-provider's entry module, from Install
 	Domain   string // the meeting domain: the sub of the meeting server's tokens
 	Audience string // their aud
-	Log      io.Writer
+	// WebClient, when set, registers the web app's public client with this
+	// id (redirect URI https://DOMAIN/static/sso.html) and turns on the
+	// provider's own login and consent pages.
+	WebClient string
+	// CORSOrigins the token endpoint answers browsers from: "*" (nil, the
+	// default, as Janssen's corsAllowedOrigins) or a list of origins.
+	CORSOrigins []string
+	Log         io.Writer
 }
 
 // Provider is a running oidc-provider.

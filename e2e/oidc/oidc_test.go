@@ -49,6 +49,13 @@ func cacheDir() string {
 
 func startProvider(t *testing.T) *oidc.Provider {
 	t.Helper()
+	return startProviderWith(t, oidc.Options{})
+}
+
+// startProviderWith starts a provider for the meeting domain with o's web
+// client and CORS settings.
+func startProviderWith(t *testing.T, o oidc.Options) *oidc.Provider {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	testenv.Tools(t, "apt-get install nodejs npm", "node")
@@ -56,7 +63,8 @@ func startProvider(t *testing.T) *oidc.Provider {
 	if err != nil {
 		testenv.Skip(t, err.Error())
 	}
-	p, err := oidc.Start(ctx, oidc.Options{Module: module, Domain: domain, Audience: "jitsi", Log: testenv.Log(t)})
+	o.Module, o.Domain, o.Audience, o.Log = module, domain, "jitsi", testenv.Log(t)
+	p, err := oidc.Start(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}

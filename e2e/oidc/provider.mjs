@@ -40,22 +40,41 @@ const resources = {
   'https://rfc9068.example.com': { alg: 'RS256' },
 };
 
+const clients = [{
+  client_id: cfg.testClientId,
+  client_secret: cfg.testClientSecret,
+  grant_types: ['client_credentials'],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+}];
+// The web app's client, as the installer registers it with Janssen: public
+// (PKCE), returning to sso.html and logout.html.
+if (cfg.webClientId) {
+  clients.push({
+    client_id: cfg.webClientId,
+    application_type: 'web',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [`https://${cfg.domain}/static/sso.html`],
+    post_logout_redirect_uris: [`https://${cfg.domain}/static/logout.html`],
+    token_endpoint_auth_method: 'none',
+  });
+}
+// Janssen's corsAllowedOrigins: "*" or a list of origins.
+const corsOrigins = cfg.corsOrigins ?? ['*'];
+
 const provider = new Provider(cfg.issuer, {
   adapter: Adapter,
   jwks: { keys: cfg.jwks },
-  clients: [{
-    client_id: cfg.testClientId,
-    client_secret: cfg.testClientSecret,
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
-    token_endpoint_auth_method: 'client_secret_basic',
-  }],
+  clients,
+  clientBasedCORS: (ctx, origin) => corsOrigins.includes('*') || corsOrigins.includes(origin),
   ttl: { AccessToken: 3600, ClientCredentials: 3600 },
   claims: { openid: ['sub'], profile: ['name', 'picture'], email: ['email'] },
   scopes: ['openid', 'offline_access', 'profile', 'email'],
   features: {
-    devInteractions: { enabled: false },
+    // Its login and consent pages stand for Janssen's, for the web client.
+    devInteractions: { enabled: Boolean(cfg.webClientId) },
     // Janssen publishes encryption keys too; this makes the RSA one of use.
     encryption: { enabled: true },
     clientCredentials: { enabled: true },

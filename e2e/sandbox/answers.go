@@ -76,7 +76,7 @@ func renderAnswers(s *State) ([]byte, error) {
 	a.Hosts = []answersHost{h}
 	a.LetsEncrypt = answersACME{Email: "ops@example.com", Server: s.ACMEServer, CABundle: s.ACMECABundle}
 	a.TLS.Mode = "letsencrypt"
-	a.Janssen = answersJanssen{Issuer: s.JanssenIssuer, Audience: "jitsi", AppID: "jitsi", ClientID: "jitsi-meet", CABundle: s.JanssenCA}
+	a.Janssen = answersJanssen{Issuer: s.JanssenIssuer, Audience: "jitsi", AppID: "jitsi", ClientID: WebClientID, CABundle: s.JanssenCA}
 	a.Janssen.TestClient.ClientID = s.JanssenClientID
 	if s.JanssenSecret != "" {
 		a.Janssen.TestClient.ClientSecret = "${file:" + s.JanssenSecret + "}"

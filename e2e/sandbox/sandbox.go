@@ -105,6 +105,10 @@ type Services struct {
 	JanssenCA       string `json:"janssen_ca"`
 	JanssenClientID string `json:"janssen_client_id"`
 	JanssenSecret   string `json:"janssen_client_secret_file"`
+	// DemoUser signs in on the Janssen stand-in's login page with the
+	// password in DemoPasswordFile (see registerWebClient).
+	DemoUser         string `json:"demo_user,omitempty"`
+	DemoPasswordFile string `json:"demo_password_file,omitempty"`
 }
 
 // State is what the harness records about a target in state.json.

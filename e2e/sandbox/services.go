@@ -65,6 +65,9 @@ func startServices(ctx context.Context, t *Target, s *servers, d *daemonInfo) (h
 			"user": map[string]any{"id": testClientID, "name": "Sandbox Test", "moderator": true},
 		},
 	})
+	if err := registerWebClient(jans, t, dir, d); err != nil {
+		return nil, err
+	}
 	l, err := listen(net.JoinHostPort(host, strconv.Itoa(janssenPort)))
 	if err != nil {
 		return nil, err

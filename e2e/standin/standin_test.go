@@ -347,7 +347,8 @@ func TestDebsHoldTheRealFiles(t *testing.T) {
 		},
 		"jitsi-meet-web": {
 			"usr/share/jitsi-meet/index.html", "usr/share/jitsi-meet/libs/external_api.min.js",
-			"usr/share/jitsi-meet/static/sso.html",
+			"usr/share/jitsi-meet/static/sso.html", "usr/share/jitsi-meet/static/logout.html",
+			"usr/share/jitsi-meet/libs/app.bundle.min.js",
 		},
 		"jitsi-meet-web-config": {
 			"usr/share/jitsi-meet-web-config/config.js", "usr/share/jitsi-meet-web-config/jitsi-meet.example",

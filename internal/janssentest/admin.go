@@ -38,6 +38,7 @@ type KeysResponse struct {
 //	POST /registration-token   the token as the body ("" opens registration) -> 204
 //	GET  /registrations        -> []Registration as JSON
 //	POST /jwks-cache-control   the header value as the body ("" sends none) -> 204
+//	POST /cors-allowed-origins ["https://a", ...] (corsAllowedOrigins) -> 204
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /mint", func(w http.ResponseWriter, r *http.Request) {
@@ -84,6 +85,14 @@ func (s *Server) AdminHandler() http.Handler {
 	})
 	mux.HandleFunc("POST /registration-token", setText(s.SetRegistrationToken))
 	mux.HandleFunc("POST /jwks-cache-control", setText(s.SetJWKSCacheControl))
+	mux.HandleFunc("POST /cors-allowed-origins", func(w http.ResponseWriter, r *http.Request) {
+		var origins []string
+		if !decode(w, r, &origins) {
+			return
+		}
+		s.SetCORSAllowedOrigins(origins...)
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("GET /registrations", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.Registrations())
 	})

@@ -29,14 +29,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT "+RegisterPath, s.manage)
 	mux.HandleFunc("DELETE "+RegisterPath, s.manage)
 	mux.HandleFunc("GET "+UserinfoPath, s.userinfo)
-	mux.HandleFunc("GET "+AuthorizePath, func(w http.ResponseWriter, _ *http.Request) {
-		oauthError(w, http.StatusBadRequest, "unsupported_response_type",
-			"the Janssen stand-in has no interactive sign-in")
-	})
-	mux.HandleFunc("GET "+EndSessionPath, func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(http.StatusOK)
-	})
-	return mux
+	s.signInRoutes(mux)
+	return s.cors(mux)
 }
 
 // discovery serves the OpenID Provider metadata, built as a map the way a
@@ -79,9 +73,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
 		return
 	}
-	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
+	switch gt := r.PostForm.Get("grant_type"); gt {
+	case "client_credentials":
+	case "authorization_code":
+		s.codeGrant(w, r)
+		return
+	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type",
-			fmt.Sprintf("grant_type %q: the stand-in supports client_credentials", gt))
+			fmt.Sprintf("grant_type %q: the stand-in supports client_credentials and authorization_code", gt))
 		return
 	}
 	id, secret, ok := r.BasicAuth()
@@ -150,6 +149,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	for _, f := range s.dropFields {
 		delete(req, f)
 	}
+	s.setMeta(id, req)
 	reg := Registration{Request: req, ClientID: id, token: randomHex(24)}
 	s.registrations = append(s.registrations, reg)
 	s.mu.Unlock()
@@ -211,6 +211,7 @@ func (s *Server) manage(w http.ResponseWriter, r *http.Request) {
 		}
 		reg.Request = req
 		reg.Updates++
+		s.setMeta(id, req)
 		writeJSON(w, http.StatusOK, s.clientResponse(*reg))
 	}
 }

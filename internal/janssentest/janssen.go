@@ -52,11 +52,22 @@ type Server struct {
 	registrations []Registration // one per client, oldest first
 	regEndpoint   string         // advertised instead of RegisterPath; "" none
 	dropFields    []string       // client metadata the registration ignores
+	corsOrigins   []string       // corsAllowedOrigins; "*" allows any
+	users         map[string]User
+	pending       map[string]*authRequest // by id, until the code is issued
+	codes         map[string]*authRequest // by authorization code, used once
+	sessions      map[string]*session     // by session_id cookie
 }
 
 type client struct {
 	secret string
 	claims map[string]any
+	// public clients (token_endpoint_auth_method none) sign users in with
+	// PKCE and no secret.
+	public bool
+	// meta is the client's registered metadata: redirect_uris,
+	// post_logout_redirect_uris, authorized_origins.
+	meta map[string]any
 }
 
 // Registration is one dynamic client registration the server accepted.
@@ -90,10 +101,15 @@ func New(hosts []string, port int) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		issuer:  "https://" + net.JoinHostPort(hosts[0], strconv.Itoa(port)),
-		caPEM:   files.CA,
-		cert:    cert,
-		clients: map[string]client{},
+		issuer:      "https://" + net.JoinHostPort(hosts[0], strconv.Itoa(port)),
+		caPEM:       files.CA,
+		cert:        cert,
+		clients:     map[string]client{},
+		corsOrigins: []string{"*"},
+		users:       map[string]User{},
+		pending:     map[string]*authRequest{},
+		codes:       map[string]*authRequest{},
+		sessions:    map[string]*session{},
 	}
 	if _, err := s.Rotate(); err != nil {
 		return nil, err

@@ -312,6 +312,13 @@ func mustMint(t *testing.T, s *Server, opt MintOptions) string {
 // call sends req and decodes the JSON answer.
 func call(t *testing.T, c *http.Client, req *http.Request) (int, map[string]any) {
 	t.Helper()
+	resp, body := callJSON(t, c, req)
+	return resp.StatusCode, body
+}
+
+// callJSON makes req and decodes the JSON object it answers with.
+func callJSON(t *testing.T, c *http.Client, req *http.Request) (*http.Response, map[string]any) {
+	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -319,7 +326,7 @@ func call(t *testing.T, c *http.Client, req *http.Request) (int, map[string]any)
 	defer resp.Body.Close()
 	var body map[string]any
 	json.NewDecoder(resp.Body).Decode(&body)
-	return resp.StatusCode, body
+	return resp, body
 }
 
 func postToken(t *testing.T, c *http.Client, base string, form url.Values, user, pass string) (int, map[string]any) {

@@ -74,10 +74,15 @@ var scriptTmpl = template.Must(template.New("update_token.py").Funcs(template.Fu
 type ScriptParams struct {
 	Domain   string // sub: the meeting domain Prosody verifies
 	Audience string // aud: one of Prosody's accepted audiences
+	// ClientIDs are the clients whose access tokens get the claims: the
+	// web app's client and verify's test client. The script leaves every
+	// other client's tokens alone.
+	ClientIDs []string
 }
 
 // UpdateTokenScript is the Jython UPDATE_TOKEN script to add to Janssen and
-// bind to the client: it sets room, sub, aud and context.user.
+// bind to the client: it sets room, sub, aud and context.user in the access
+// tokens of p.ClientIDs, and leaves ID tokens as Janssen issues them.
 func UpdateTokenScript(p ScriptParams) []byte {
 	var b bytes.Buffer
 	if err := scriptTmpl.Execute(&b, p); err != nil {

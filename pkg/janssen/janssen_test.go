@@ -118,13 +118,14 @@ func mustJSON(v any) string {
 }
 
 func TestUpdateTokenScript(t *testing.T) {
-	s := string(UpdateTokenScript(ScriptParams{Domain: "meet.example.com", Audience: "jitsi"}))
+	s := string(UpdateTokenScript(ScriptParams{Domain: "meet.example.com", Audience: "jitsi", ClientIDs: []string{"web-1", "tester"}}))
 	for _, want := range []string{
 		"class UpdateToken(UpdateTokenType):",
 		"def modifyAccessToken(self, accessToken, context):",
 		"def modifyIdToken(self, jsonWebResponse, context):",
 		`DOMAIN = "meet.example.com"`,
 		`AUDIENCE = "jitsi"`,
+		`CLIENT_IDS = ["web-1", "tester"]`,
 		`claims.setClaim("room", "*")`,
 	} {
 		if !strings.Contains(s, want) {

@@ -7,7 +7,12 @@
 #   aud   an audience Prosody accepts (asap_accepted_audiences)
 #   context.user {id, name, email, avatar, moderator}: shown in the meeting
 # This script adds them to the access token (when the client has
-# access_token_as_jwt) and to the ID token of every client it is bound to.
+# access_token_as_jwt) of the clients in CLIENT_IDS, and of no other: older
+# Janssen releases run an enabled UPDATE_TOKEN script bound to no client for
+# every client, newer ones do with runAllUpdateTokenScripts on, so the script
+# checks the client itself. ID tokens stay as Janssen issues them:
+# the web app signs in with the access token and reads the ID token only for
+# its nonce, and an ID token whose aud is not the client breaks OpenID Connect.
 #
 # Add it as a custom script of type UPDATE_TOKEN, language Jython, enabled,
 # and bind it to the client (the client's updateTokenScriptDns).
@@ -23,6 +28,8 @@ from org.json import JSONObject
 
 DOMAIN = {{py .Domain}}
 AUDIENCE = {{py .Audience}}
+# The Jitsi web client, and the test client verify signs in with.
+CLIENT_IDS = [{{range $i, $id := .ClientIDs}}{{if $i}}, {{end}}{{py $id}}{{end}}]
 
 # context.user field -> Janssen user attribute
 USER_ATTRIBUTES = [
@@ -54,10 +61,13 @@ class UpdateToken(UpdateTokenType):
         return 11
 
     def modifyIdToken(self, jsonWebResponse, context):
-        self.addJitsiClaims(jsonWebResponse.getClaims(), context)
         return True
 
     def modifyAccessToken(self, accessToken, context):
+        clientId = self.clientId(context)
+        if clientId not in CLIENT_IDS:
+            print("Jitsi update token: client %s is not a Jitsi client of %s; its token is left as it is; bind the script to the Jitsi client only" % (clientId, DOMAIN))
+            return True
         claims = context.getClaims()
         if claims is None:
             # Not a JWT access token: the client lacks access_token_as_jwt.
@@ -77,6 +87,12 @@ class UpdateToken(UpdateTokenType):
 
     def getAccessTokenLifetimeInSeconds(self, context):
         return 0
+
+    def clientId(self, context):
+        client = context.getClient()
+        if client is None:
+            return None
+        return client.getClientId()
 
     def addJitsiClaims(self, claims, context):
         claims.setClaim("room", "*")

@@ -64,6 +64,7 @@ In a browser here, add "%[2]s %[1]s" to /etc/hosts. From another machine, tunnel
   ssh -L 8443:%[2]s:443 root@THIS-MACHINE   then open https://%[1]s:8443/ with "127.0.0.1 %[1]s" in its hosts file.
 Remove the target with: go run ./e2e/cmd/sandbox down %[4]s
 `, t.Domain, t.Address, t.ACMERoot, t.Name)
+			signInHelp(out, t)
 			return nil
 		},
 	}
