@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds a snapshot release into dist/ with the pinned goreleaser, as a tagged
+# release would be built, and checks it the way a user would: the signature
+# of checksums.txt, then every checksum.
+#
+# Signing key: the one whose fingerprint is in GPG_FINGERPRINT (in the
+# caller's GNUPGHOME), or else a throwaway key made for this run and deleted
+# after it. Tools come from the Go module proxy only: goreleaser through
+# `go run`, cyclonedx-gomod installed into bin/tools (versions: Makefile).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+: "${GORELEASER:?the goreleaser module@version: run make release-snapshot}"
+: "${CYCLONEDX:?the cyclonedx-gomod module@version: run make release-snapshot}"
+
+start=$(date +%s)
+tools="$PWD/bin/tools"
+GOBIN="$tools" "$GO" install "$CYCLONEDX"
+export PATH="$tools:$PATH"
+
+scratch=$(mktemp -d)
+cleanup() {
+	for home in "$scratch"/*home; do
+		if [ -d "$home" ]; then gpgconf --homedir "$home" --kill all >/dev/null 2>&1 || true; fi
+	done
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+if [ -z "${GPG_FINGERPRINT:-}" ]; then
+	export GNUPGHOME="$scratch/signhome"
+	mkdir -m 0700 "$GNUPGHOME"
+	gpg --batch --quiet --passphrase '' --quick-gen-key \
+		'jitsi-installer snapshot (throwaway) <snapshot@jitsi-installer.invalid>' ed25519 sign 1d
+	GPG_FINGERPRINT=$(gpg --batch --with-colons --list-secret-keys | awk -F: '$1 == "fpr" { print $10; exit }')
+	export GPG_FINGERPRINT
+	echo "signing with a throwaway key: $GPG_FINGERPRINT"
+fi
+gpg --batch --armor --export "$GPG_FINGERPRINT" >"$scratch/key.asc"
+
+"$GO" run "$GORELEASER" release --snapshot --clean
+
+# What the README tells users to do, with a keyring holding only the key.
+verifyhome="$scratch/verifyhome"
+mkdir -m 0700 "$verifyhome"
+gpg --homedir "$verifyhome" --batch --quiet --import "$scratch/key.asc"
+gpg --homedir "$verifyhome" --batch --verify dist/checksums.txt.sig dist/checksums.txt
+(cd dist && sha256sum --check --strict checksums.txt)
+
+echo "release snapshot in dist/ after $(($(date +%s) - start)) s"
