@@ -39,7 +39,14 @@ if [ -z "${GPG_FINGERPRINT:-}" ]; then
 fi
 gpg --batch --armor --export "$GPG_FINGERPRINT" >"$scratch/key.asc"
 
-"$GO" run "$GORELEASER" release --snapshot --clean
+# GORELEASER_BIN: a goreleaser binary of that version, for a build that
+# must not share the Go build cache go run keeps it in (the reproducibility
+# test builds with an empty one).
+if [ -n "${GORELEASER_BIN:-}" ]; then
+	"$GORELEASER_BIN" release --snapshot --clean
+else
+	"$GO" run "$GORELEASER" release --snapshot --clean
+fi
 
 # What the README tells users to do, with a keyring holding only the key.
 verifyhome="$scratch/verifyhome"
