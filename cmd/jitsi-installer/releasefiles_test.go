@@ -102,9 +102,7 @@ func TestReleaseFiles(t *testing.T) {
 func TestReleaseShipsReleaseFiles(t *testing.T) {
 	var cfg struct {
 		Before struct {
-			Hooks []struct {
-				Cmd string `yaml:"cmd"`
-			} `yaml:"hooks"`
+			Hooks []string `yaml:"hooks"`
 		} `yaml:"before"`
 		Archives []struct {
 			Files []struct {
@@ -133,7 +131,7 @@ func TestReleaseShipsReleaseFiles(t *testing.T) {
 	const out = "bin/release/"
 	generated := false
 	for _, h := range cfg.Before.Hooks {
-		generated = generated || strings.Contains(h.Cmd, "./cmd/jitsi-installer release-files") && strings.HasSuffix(h.Cmd, " "+strings.TrimSuffix(out, "/"))
+		generated = generated || strings.Contains(h, "./cmd/jitsi-installer release-files") && strings.HasSuffix(h, " "+strings.TrimSuffix(out, "/"))
 	}
 	if !generated {
 		t.Errorf("no before hook runs release-files into %s", out)
