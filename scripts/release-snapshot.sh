@@ -28,6 +28,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A release is built from a commit, not from a work tree: goreleaser and
+# cyclonedx-gomod read the commit, its date and the remote from git, which
+# a fresh clone of HEAD always has (a linked work tree, for one, may lack a
+# remote, and cyclonedx-gomod cannot read its refs).
+head=$(git rev-parse HEAD)
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+	echo "building $head: uncommitted changes are not in the snapshot" >&2
+fi
+git clone --quiet --no-checkout . "$scratch/src"
+git -C "$scratch/src" checkout --quiet --detach "$head"
+
 if [ -z "${GPG_FINGERPRINT:-}" ]; then
 	export GNUPGHOME="$scratch/signhome"
 	mkdir -m 0700 "$GNUPGHOME"
@@ -43,10 +54,12 @@ gpg --batch --armor --export "$GPG_FINGERPRINT" >"$scratch/key.asc"
 # must not share the Go build cache go run keeps it in (the reproducibility
 # test builds with an empty one).
 if [ -n "${GORELEASER_BIN:-}" ]; then
-	"$GORELEASER_BIN" release --snapshot --clean
+	(cd "$scratch/src" && "$GORELEASER_BIN" release --snapshot --clean)
 else
-	"$GO" run "$GORELEASER" release --snapshot --clean
+	(cd "$scratch/src" && "$GO" run "$GORELEASER" release --snapshot --clean)
 fi
+rm -rf dist
+mv "$scratch/src/dist" dist
 
 # What the README tells users to do, with a keyring holding only the key.
 verifyhome="$scratch/verifyhome"
