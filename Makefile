@@ -24,6 +24,7 @@ vet:
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(STATICCHECK) -tags e2e ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	shellcheck scripts/*.sh
 
 unit:
 	$(GO) test -count=1 ./...
@@ -33,7 +34,7 @@ unit:
 e2e: build
 	$(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) ./e2e/...
 
-test: vet unit release-snapshot e2e
+test: vet unit release-check release-snapshot e2e
 
 fuzz:
 	$(GO) test ./pkg/answers -run '^$$' -fuzz FuzzParse -fuzztime 60s
