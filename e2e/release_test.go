@@ -3,14 +3,19 @@
 package e2e
 
 import (
+	"archive/tar"
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -208,4 +213,116 @@ func TestReleaseReproducible(t *testing.T) {
 		t.Errorf("checksums.txt differs:\n%s\n---\n%s", a, b)
 	}
 	t.Logf("%d files and checksums.txt identical (%s)", len(names), strconv.Quote(meta.Version))
+}
+
+// TestReleaseContents opens each archive of dist/: the binary for the
+// archive's platform with the release's version stamped in, the man pages
+// and completions, and an SBOM that lists exactly the modules, at exactly
+// the versions, that the Go toolchain recorded in that binary.
+func TestReleaseContents(t *testing.T) {
+	dist, meta := releaseDist(t)
+	for _, platform := range []string{"linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"} {
+		t.Run(platform, func(t *testing.T) {
+			name := "jitsi-installer_" + meta.Version + "_" + platform + ".tar.gz"
+			files := untar(t, filepath.Join(dist, name))
+			for _, want := range []string{"jitsi-installer", "README.md", "docs/releasing.md", "manpages/jitsi-installer.1.gz",
+				"manpages/jitsi-installer-install.1.gz", "completions/jitsi-installer.bash", "completions/jitsi-installer.zsh", "completions/jitsi-installer.fish"} {
+				if len(files[want]) == 0 {
+					t.Errorf("%s lacks %s", name, want)
+				}
+			}
+			bi, err := buildinfo.Read(bytes.NewReader(files["jitsi-installer"]))
+			if err != nil {
+				t.Fatalf("%s: the binary's build info: %v", name, err)
+			}
+			goos, goarch, _ := strings.Cut(platform, "_")
+			settings := map[string]string{}
+			for _, s := range bi.Settings {
+				settings[s.Key] = s.Value
+			}
+			if settings["GOOS"] != goos || settings["GOARCH"] != goarch || settings["CGO_ENABLED"] != "0" || settings["-trimpath"] != "true" {
+				t.Errorf("%s: the binary was built with %v", name, settings)
+			}
+			if platform == runtime.GOOS+"_"+runtime.GOARCH {
+				bin := filepath.Join(t.TempDir(), "jitsi-installer")
+				if err := os.WriteFile(bin, files["jitsi-installer"], 0o755); err != nil {
+					t.Fatal(err)
+				}
+				out, err := exec.Command(bin, "version").Output()
+				want := "jitsi-installer " + meta.Version + " (commit " + meta.Commit + ", built "
+				if err != nil || !strings.HasPrefix(string(out), want) || !strings.Contains(string(out), bi.GoVersion+" "+goos+"/"+goarch+")") {
+					t.Errorf("version: %q %v, want %s... %s %s/%s", out, err, want, bi.GoVersion, goos, goarch)
+				}
+			}
+
+			var sbom struct {
+				BOMFormat string `json:"bomFormat"`
+				Metadata  struct {
+					Component struct {
+						Name       string `json:"name"`
+						Properties []struct{ Name, Value string }
+					} `json:"component"`
+				} `json:"metadata"`
+				Components []struct{ Name, Version string }
+			}
+			data, err := os.ReadFile(filepath.Join(dist, name+".cdx.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, &sbom); err != nil {
+				t.Fatalf("%s.cdx.json: %v", name, err)
+			}
+			props := map[string]string{}
+			for _, p := range sbom.Metadata.Component.Properties {
+				props[p.Name] = p.Value
+			}
+			if sbom.BOMFormat != "CycloneDX" || sbom.Metadata.Component.Name != bi.Main.Path ||
+				props["cdx:gomod:build:env:GOOS"] != goos || props["cdx:gomod:build:env:GOARCH"] != goarch {
+				t.Errorf("%s.cdx.json: format %q, component %q, properties %v", name, sbom.BOMFormat, sbom.Metadata.Component.Name, props)
+			}
+			inSBOM := map[string]string{}
+			for _, c := range sbom.Components {
+				inSBOM[c.Name] = c.Version
+			}
+			for _, dep := range bi.Deps {
+				if v, ok := inSBOM[dep.Path]; !ok || v != dep.Version {
+					t.Errorf("%s.cdx.json: %s is %q, the binary has %s", name, dep.Path, v, dep.Version)
+				}
+				delete(inSBOM, dep.Path)
+			}
+			if len(inSBOM) > 0 {
+				t.Errorf("%s.cdx.json lists modules the binary does not have: %v", name, inSBOM)
+			}
+		})
+	}
+}
+
+// untar reads a .tar.gz into memory: name -> content.
+func untar(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	files := map[string][]byte{}
+	r := tar.NewReader(gz)
+	for {
+		h, err := r.Next()
+		if err == io.EOF {
+			return files
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		files[h.Name] = b
+	}
 }
