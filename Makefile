@@ -1,4 +1,6 @@
-# make test: vet and every test, the end-to-end suite too when run as root.
+# make test: vet and every test, the end-to-end suite too when run as root
+# (after a snapshot release: the suite installs its .deb and rebuilds it).
+# make release-snapshot: dist/ as a release would have it (docs/releasing.md).
 # make demo: a disposable Debian target with Jitsi Meet installed on it
 # (BRIDGES=1 make demo: and a videobridge host joined to it).
 
@@ -9,7 +11,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(shell git rev-parse --short HEAD 2>/dev/null || echo none) -X main.date=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 E2E_TIMEOUT ?= 60m
 
-.PHONY: build test unit e2e vet demo demo-down fuzz bench bench-e2e release-check clean
+.PHONY: build test unit e2e vet demo demo-down fuzz bench bench-e2e release-check release-snapshot clean
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/jitsi-installer ./cmd/jitsi-installer
@@ -22,6 +24,7 @@ vet:
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(STATICCHECK) -tags e2e ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	shellcheck scripts/*.sh
 
 unit:
 	$(GO) test -count=1 ./...
@@ -31,7 +34,7 @@ unit:
 e2e: build
 	$(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) ./e2e/...
 
-test: vet unit e2e
+test: vet unit release-check release-snapshot e2e
 
 fuzz:
 	$(GO) test ./pkg/answers -run '^$$' -fuzz FuzzParse -fuzztime 60s
@@ -52,8 +55,18 @@ demo: build
 demo-down:
 	$(GO) run ./e2e/cmd/sandbox down demo demo-b1 demo-b2 demo-b3
 
+# Release tools, pinned and built from the Go module proxy: goreleaser (its
+# go directive must not be newer than the Go in use) and the SBOM generator.
+GORELEASER ?= github.com/goreleaser/goreleaser/v2@v2.17.0
+CYCLONEDX  ?= github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
+
 release-check:
-	goreleaser check
+	$(GO) run $(GORELEASER) check
+
+# Archives, .deb and .rpm packages, SBOMs and signed checksums in dist/,
+# signed with GPG_FINGERPRINT's key or a throwaway one.
+release-snapshot:
+	GO=$(GO) GORELEASER=$(GORELEASER) CYCLONEDX=$(CYCLONEDX) scripts/release-snapshot.sh
 
 clean:
 	rm -rf bin dist

@@ -201,10 +201,10 @@ func exactArgs(n int) cobra.PositionalArgs {
 func newVersion(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version, commit and build date",
+		Short: "Print the version, commit, build date and Go version",
 		Args:  cobra.NoArgs,
 		Run: func(*cobra.Command, []string) {
-			fmt.Fprintf(g.stdout, "jitsi-installer %s (commit %s, built %s)\n", version, commit, date)
+			fmt.Fprintln(g.stdout, currentVersion())
 		},
 	}
 }

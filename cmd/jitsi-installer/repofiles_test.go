@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -128,8 +129,9 @@ func TestVersionLdflags(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	out, err := exec.Command(bin, "version").Output()
-	if err != nil || string(out) != "jitsi-installer 1.2.3 (commit abc1234, built 2026-11-25)\n" {
-		t.Errorf("version: %q %v", out, err)
+	want := "jitsi-installer 1.2.3 (commit abc1234, built 2026-11-25, " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + ")\n"
+	if err != nil || string(out) != want {
+		t.Errorf("version: %q %v, want %q", out, err, want)
 	}
 }
 

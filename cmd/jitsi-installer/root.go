@@ -89,7 +89,7 @@ and changes only that; a second run on a converged host changes nothing.
 		newAnswers(g),
 		parent("token", "Check tokens the way the meeting server's Prosody will", newTokenCheck(g)),
 		parent("janssen", "What Janssen needs for this meeting server", newJanssenClient(g)),
-		newVersion(g))
+		newVersion(g), newReleaseFiles())
 	for _, c := range root.Commands() {
 		c.Long = strings.TrimSpace(c.Long + "\n\n" + exitCodesHelp)
 	}
