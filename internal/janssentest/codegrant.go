@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"maps"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -18,13 +17,7 @@ import (
 // client_credentials.
 func (s *Server) codeGrant(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
-	id, secret, basic := r.BasicAuth()
-	if basic {
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	} else {
-		id, secret = f.Get("client_id"), f.Get("client_secret")
-	}
+	id, secret := clientCredentials(r)
 	s.mu.Lock()
 	c, known := s.clients[id]
 	req, found := s.codes[f.Get("code")]
@@ -35,8 +28,7 @@ func (s *Server) codeGrant(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if !known || (!c.public && subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) != 1) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="jans-auth"`)
-		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
+		invalidClient(w)
 		return
 	}
 	switch {

@@ -20,17 +20,31 @@ const AccessTokenTTL = time.Hour
 // Handler serves the public endpoints.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+DiscoveryPath, s.discovery)
-	mux.HandleFunc("GET "+RootDiscoverPath, s.discovery)
-	mux.HandleFunc("GET "+JWKSPath, s.serveJWKS)
-	mux.HandleFunc("POST "+TokenPath, s.token)
-	mux.HandleFunc("POST "+RegisterPath, s.register)
-	mux.HandleFunc("GET "+RegisterPath, s.manage)
-	mux.HandleFunc("PUT "+RegisterPath, s.manage)
-	mux.HandleFunc("DELETE "+RegisterPath, s.manage)
-	mux.HandleFunc("GET "+UserinfoPath, s.userinfo)
-	s.signInRoutes(mux)
+	for pattern, h := range s.routes() {
+		mux.HandleFunc(pattern, h)
+	}
 	return s.cors(mux)
+}
+
+// routes are the public endpoints by method and path.
+func (s *Server) routes() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"GET " + DiscoveryPath:    s.discovery,
+		"GET " + RootDiscoverPath: s.discovery,
+		"GET " + JWKSPath:         s.serveJWKS,
+		"POST " + TokenPath:       s.token,
+		"POST " + RegisterPath:    s.register,
+		"GET " + RegisterPath:     s.manage,
+		"PUT " + RegisterPath:     s.manage,
+		"DELETE " + RegisterPath:  s.manage,
+		"GET " + UserinfoPath:     s.userinfo,
+		"GET " + AuthorizePath:    s.authorize,
+		"GET " + LoginPath:        s.loginPage,
+		"POST " + LoginPath:       s.login,
+		"GET " + ConsentPath:      s.consentPage,
+		"POST " + ConsentPath:     s.consent,
+		"GET " + EndSessionPath:   s.endSession,
+	}
 }
 
 // discovery serves the OpenID Provider metadata, built as a map the way a
@@ -83,20 +97,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("grant_type %q: the stand-in supports client_credentials and authorization_code", gt))
 		return
 	}
-	id, secret, ok := r.BasicAuth()
-	if ok {
-		// client_secret_basic form-encodes id and secret (RFC 6749 2.3.1).
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
-	s.mu.Lock()
-	c, known := s.clients[id]
-	s.mu.Unlock()
+	id, secret := clientCredentials(r)
+	c, known := s.lookupClient(id)
 	if !known || subtle.ConstantTimeCompare([]byte(c.secret), []byte(secret)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Basic realm="jans-auth"`)
-		oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
+		invalidClient(w)
 		return
 	}
 	now := time.Now()
@@ -118,6 +122,25 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok, "token_type": "Bearer", "expires_in": int(AccessTokenTTL.Seconds()),
 	})
+}
+
+// clientCredentials reads a client's id and secret, sent with
+// client_secret_basic or client_secret_post.
+func clientCredentials(r *http.Request) (id, secret string) {
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		return r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	// client_secret_basic form-encodes id and secret (RFC 6749 2.3.1).
+	id, _ = url.QueryUnescape(id)
+	secret, _ = url.QueryUnescape(secret)
+	return id, secret
+}
+
+// invalidClient answers a token request whose client authentication fails.
+func invalidClient(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="jans-auth"`)
+	oauthError(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 }
 
 // register is OIDC dynamic client registration (RFC 7591).

@@ -143,6 +143,14 @@ func (s *Server) AddClient(id, secret string, claims map[string]any) {
 	s.clients[id] = client{secret: secret, claims: claims}
 }
 
+// lookupClient finds a configured or registered client.
+func (s *Server) lookupClient(id string) (client, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[id]
+	return c, ok
+}
+
 // SetRegistrationToken sets the initial access token that dynamic client
 // registration requires as "Authorization: Bearer"; "" leaves registration
 // open to anyone.

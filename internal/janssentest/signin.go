@@ -80,15 +80,6 @@ type session struct {
 	authTime  time.Time
 }
 
-func (s *Server) signInRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+AuthorizePath, s.authorize)
-	mux.HandleFunc("GET "+LoginPath, s.loginPage)
-	mux.HandleFunc("POST "+LoginPath, s.login)
-	mux.HandleFunc("GET "+ConsentPath, s.consentPage)
-	mux.HandleFunc("POST "+ConsentPath, s.consent)
-	mux.HandleFunc("GET "+EndSessionPath, s.endSession)
-}
-
 // authorize checks an authorization request as Janssen does: an unknown
 // client or a redirect URI the client did not register get an error page
 // (never a redirect); other errors go back to the redirect URI. Only the
@@ -96,9 +87,7 @@ func (s *Server) signInRoutes(mux *http.ServeMux) {
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	id, redirect := q.Get("client_id"), q.Get("redirect_uri")
-	s.mu.Lock()
-	c, known := s.clients[id]
-	s.mu.Unlock()
+	c, known := s.lookupClient(id)
 	if !known || id == "" {
 		errorPage(w, http.StatusUnauthorized, "unauthorized_client", "The client is not registered: client_id "+q.Get("client_id"))
 		return
@@ -247,9 +236,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	back := q.Get("post_logout_redirect_uri")
-	s.mu.Lock()
-	c, known := s.clients[id]
-	s.mu.Unlock()
+	c, known := s.lookupClient(id)
 	if back != "" && (!known || !slices.Contains(stringList(c.meta["post_logout_redirect_uris"]), back)) {
 		errorPage(w, http.StatusBadRequest, "invalid_request",
 			"post_logout_redirect_uri is not registered for the client: "+back)
