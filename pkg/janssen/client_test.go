@@ -9,6 +9,61 @@ import (
 	"testing"
 )
 
+func TestClientRequest(t *testing.T) {
+	var got map[string]any
+	if err := json.Unmarshal(NewClientRequest("meet.example.com").JSON(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"redirect_uris":                []any{"https://meet.example.com/static/sso.html"},
+		"token_endpoint_auth_method":   "none",
+		"response_types":               []any{"code"},
+		"access_token_as_jwt":          true,
+		"access_token_signing_alg":     "RS256",
+		"id_token_signed_response_alg": "RS256",
+	}
+	for k, v := range want {
+		if g, _ := json.Marshal(got[k]); string(g) != mustJSON(v) {
+			t.Errorf("%s = %s, want %s", k, g, mustJSON(v))
+		}
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestUpdateTokenScript(t *testing.T) {
+	s := string(UpdateTokenScript(ScriptParams{Domain: "meet.example.com", Audience: "jitsi", ClientIDs: []string{"web-1", "tester"}}))
+	for _, want := range []string{
+		"class UpdateToken(UpdateTokenType):",
+		"def modifyAccessToken(self, accessToken, context):",
+		"def modifyIdToken(self, jsonWebResponse, context):",
+		`DOMAIN = "meet.example.com"`,
+		`AUDIENCE = "jitsi"`,
+		`CLIENT_IDS = ["web-1", "tester"]`,
+		`claims.setClaim("room", "*")`,
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("script lacks %q", want)
+		}
+	}
+	// The script is Jython 2.7; written to parse as Python 3 too, which
+	// catches syntax errors where python3 is installed.
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 to parse the script with")
+	}
+	f := filepath.Join(t.TempDir(), "update_token.py")
+	if err := os.WriteFile(f, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(py, "-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", f).CombinedOutput(); err != nil {
+		t.Errorf("the script does not parse: %v\n%s", err, out)
+	}
+}
+
 // TestUpdateTokenScriptActsOnlyForItsClients runs the script under Python 3
 // with stand-ins for Janssen's Java classes: the Jitsi client's access
 // token gets the claims Prosody checks, another client's token is left
