@@ -27,11 +27,10 @@ func CheckCORS(ctx context.Context, c *http.Client, tokenURL, origin, clientID s
 		"grant_type": {"authorization_code"}, "code": {"jitsi-installer-cors-check"},
 		"redirect_uri": {origin + SSOPath}, "client_id": {clientID}, "code_verifier": {randomVerifier()},
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	req, err := formRequest(ctx, tokenURL, form)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", origin)
 	resp, err := c.Do(req)
 	if err != nil {
@@ -51,6 +50,48 @@ func CheckCORS(ctx context.Context, c *http.Client, tokenURL, origin, clientID s
 			"add %s to Janssen's corsAllowedOrigins (corsConfigurationFilters), or to the authorized origins of client %s",
 			tokenURL, allowed, origin, origin, clientID)
 	}
+}
+
+// ClientCredentials gets an access token for a confidential client with
+// the client_credentials grant (client_secret_basic). The secret goes only
+// into the Authorization header.
+func ClientCredentials(ctx context.Context, c *http.Client, tokenURL, clientID, secret string) (string, error) {
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"openid"}}
+	req, err := formRequest(ctx, tokenURL, form)
+	if err != nil {
+		return "", err
+	}
+	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(secret))
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("token request to %s: %w", tokenURL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var r struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	_ = json.Unmarshal(body, &r)
+	if resp.StatusCode != http.StatusOK || r.AccessToken == "" {
+		msg := strings.TrimSpace(r.Error + " " + r.Description)
+		if msg == "" {
+			msg = http.StatusText(resp.StatusCode)
+		}
+		return "", fmt.Errorf("token request to %s for client %s: %d %s", tokenURL, clientID, resp.StatusCode, msg)
+	}
+	return r.AccessToken, nil
+}
+
+// formRequest is a form POST to a token endpoint.
+func formRequest(ctx context.Context, tokenURL string, form url.Values) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req, nil
 }
 
 // CheckRedirectURI asks Janssen's authorization endpoint to start a sign-in
