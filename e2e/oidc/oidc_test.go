@@ -207,9 +207,10 @@ func unsigned(t *testing.T, tok string) string {
 	return jwttest.Encode(h, c) + "."
 }
 
-// hmacWithPublicKey is the algorithm-confusion forgery: HS256 keyed with
-// the PEM of the provider's public RSA key the token names.
-func hmacWithPublicKey(t *testing.T, p *oidc.Provider, tok string) string {
+// discover fetches p's discovery document with a client that trusts p's
+// CA.
+func discover(t *testing.T, p *oidc.Provider) (*http.Client, *jwks.Discovery) {
+	t.Helper()
 	c, err := jwks.NewClient(p.CAFile)
 	if err != nil {
 		t.Fatal(err)
@@ -218,6 +219,13 @@ func hmacWithPublicKey(t *testing.T, p *oidc.Provider, tok string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, d
+}
+
+// hmacWithPublicKey is the algorithm-confusion forgery: HS256 keyed with
+// the PEM of the provider's public RSA key the token names.
+func hmacWithPublicKey(t *testing.T, p *oidc.Provider, tok string) string {
+	c, d := discover(t, p)
 	set, err := jwks.FetchJWKS(context.Background(), c, d.JWKSURI)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@
 package oidc_test
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
@@ -21,7 +20,6 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
-	"github.com/jitsi-installer/jitsi-installer/pkg/jwks"
 )
 
 // webApp is the stand-in jitsi-meet-web package's files.
@@ -91,14 +89,7 @@ type meeting struct {
 
 func serveMeeting(t *testing.T, p *oidc.Provider) *meeting {
 	t.Helper()
-	c, err := jwks.NewClient(p.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	disc, err := jwks.FetchDiscovery(context.Background(), c, p.Discovery(), p.Issuer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, disc := discover(t, p)
 	configJS, err := assets.Render(assets.ConfigJS, assets.Data{
 		Domain: domain, ClientID: "jitsi-meet", ChannelLastN: -1,
 		AuthorizeURL: disc.AuthorizationEndpoint, TokenURL: disc.TokenEndpoint, EndSessionURL: disc.EndSessionEndpoint,
