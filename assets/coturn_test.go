@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
@@ -120,7 +121,7 @@ func loopbackCoturn(t *testing.T, conf []byte, crt, key string) []byte {
 // the test ends and returns its log and TLS port once that port accepts.
 func startCoturn(t *testing.T, conf []byte, dir string) (*syncBuffer, int) {
 	t.Helper()
-	plain, tlsPort := freePort(t), freePort(t)
+	plain, tlsPort := loopback.Port(t), loopback.Port(t)
 	p := writeTemp(t, t.TempDir(), "turnserver.conf", conf)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, "turnserver", "-c", p, "--log-file=stdout",
@@ -148,16 +149,6 @@ func startCoturn(t *testing.T, conf []byte, dir string) (*syncBuffer, int) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // syncBuffer is a log that a process writes while the test reads it.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 )
@@ -79,12 +79,7 @@ janssen:
 }
 
 func TestPlanUnreachableHostExit4(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close() // nothing listens there now
+	port := loopback.Port(t) // nothing listens there now
 	t.Setenv("TEST_APP_SECRET", "app-secret-never-shown-42")
 	keyFile, _ := sshtest.NewKeyFile(t, "")
 	file := write(t, "a.yaml", answersFor("127.0.0.1", port, keyFile, ""))

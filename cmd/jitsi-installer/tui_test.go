@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 )
 
@@ -22,18 +22,6 @@ func buildBinary(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// closedPort is a loopback port nothing listens on.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return port
 }
 
 func TestInstallWithoutTerminalExplainsUnattended(t *testing.T) {
@@ -60,7 +48,7 @@ func TestAccessibleAnsweredFromPipe(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	keyFile, _ := sshtest.NewKeyFile(t, "")
-	port := closedPort(t)
+	port := loopback.Port(t)
 	const sudoPassword = "sudo-pw-never-shown-7"
 	answersIn := strings.Join([]string{
 		// Target server, SSH key, privileges.

@@ -36,13 +36,6 @@ func certificate(t *testing.T, dir, name string) {
 	must(t, os.WriteFile(filepath.Join(dir, name+".key"), f.Key, 0o600))
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	port, err := loopback.FreePort()
-	must(t, err)
-	return port
-}
-
 // start runs a process for the rest of the test, its output in log.
 func start(t *testing.T, log string, name string, args ...string) {
 	t.Helper()
@@ -174,7 +167,7 @@ func startProsody(t *testing.T, r *Repo, o prosodyOpts) *prosodyHost {
 	cfg += "\nVirtualHost \"guest." + prosodyDomain + "\"\n    authentication = \"jitsi-anonymous\"\n    modules_enabled = { \"bosh\"; }\n"
 	must(t, os.WriteFile(hostCfg, []byte(cfg), 0o644))
 
-	p.c2s, p.httpPort = freePort(t), freePort(t)
+	p.c2s, p.httpPort = loopback.Port(t), loopback.Port(t)
 	p.log = filepath.Join(dir, "prosody.log")
 	p.main = filepath.Join(dir, "prosody.cfg.lua")
 	must(t, os.MkdirAll(filepath.Join(dir, "data"), 0o750))
@@ -193,7 +186,7 @@ admin_socket = %q
 log = { debug = %q }
 modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "posix"; }
 Include %q
-`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), p.c2s, freePort(t), p.httpPort,
+`, filepath.Join(dir, "prosody.pid"), filepath.Join(dir, "data"), p.c2s, loopback.Port(t), p.httpPort,
 		filepath.Join(dir, "admin.sock"), p.log, filepath.Join(dir, "conf.d", "*.cfg.lua"))
 	must(t, os.WriteFile(p.main, []byte(mainCfg), 0o644))
 
@@ -516,7 +509,7 @@ func TestJicofoCreatesTheRoomAndTokensAreCheckedAtJoin(t *testing.T) {
 }
 `, p.c2s, host, host)), 0o644))
 	cafile := filepath.Join(dir, "certs", "auth."+host+".crt")
-	jvbPort, jicofoPort := freePort(t), freePort(t)
+	jvbPort, jicofoPort := loopback.Port(t), loopback.Port(t)
 	start(t, filepath.Join(dir, "jvb.log"), "python3", daemon, "--role", "jvb", "--config", jvbConf,
 		"--port", strconv.Itoa(jvbPort), "--udp-port", "0", "--cafile", cafile)
 	start(t, filepath.Join(dir, "jicofo.log"), "python3", daemon, "--role", "jicofo", "--config", jicofoConf,

@@ -6,6 +6,7 @@ package loopback
 import (
 	"fmt"
 	"net"
+	"testing"
 )
 
 // FreePort is a TCP port on 127.0.0.1 that nothing listens on now. The
@@ -17,4 +18,14 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Port is FreePort for a test, which fails when there is none.
+func Port(t testing.TB) int {
+	t.Helper()
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }

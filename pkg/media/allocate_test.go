@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 	"github.com/pion/logging"
 	"github.com/pion/turn/v4"
@@ -86,7 +87,7 @@ func TestAllocate(t *testing.T) {
 	srv := newServer(t)
 	user, pass := credentials(t, sharedSecret)
 	_, wrong := credentials(t, "another secret")
-	closed := freePort(t)
+	closed := loopback.Port(t)
 	for _, c := range []struct {
 		name  string
 		s     Service
@@ -147,18 +148,6 @@ func TestAllocate(t *testing.T) {
 	}
 }
 
-// freePort is a port that nothing listens on, on TCP or UDP.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return p
-}
-
 func TestUDPPortOpen(t *testing.T) {
 	// A socket that never answers, as the bridge's to a stranger.
 	silent, err := net.ListenPacket("udp4", "127.0.0.1:0")
@@ -169,7 +158,7 @@ func TestUDPPortOpen(t *testing.T) {
 	if err := UDPPortOpen(context.Background(), "127.0.0.1", silent.LocalAddr().(*net.UDPAddr).Port, "", time.Second); err != nil {
 		t.Errorf("a silent open port: %v", err)
 	}
-	closed := freePort(t)
+	closed := loopback.Port(t)
 	err = UDPPortOpen(context.Background(), "127.0.0.1", closed, "", time.Second)
 	var f *Failure
 	if !errors.As(err, &f) || f.Stage != StageConnect || f.Addr != "127.0.0.1:"+strconv.Itoa(closed) {
