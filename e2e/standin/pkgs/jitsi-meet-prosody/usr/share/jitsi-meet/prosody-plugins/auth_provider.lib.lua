@@ -5,23 +5,16 @@ return function(module, profile)
     local new_sasl = require "util.sasl".new;
     local provider = {};
 
+    local function none()
+        return nil;
+    end
+    provider.get_password, provider.user_exists = none, none;
+    provider.create_user, provider.delete_user = none, none;
     function provider.test_password(username, password)
         return nil, "Password based auth not supported";
     end
-    function provider.get_password(username)
-        return nil;
-    end
     function provider.set_password(username, password)
         return nil, "Set password not supported";
-    end
-    function provider.user_exists(username)
-        return nil;
-    end
-    function provider.create_user(username, password)
-        return nil;
-    end
-    function provider.delete_user(username)
-        return nil;
     end
     function provider.get_sasl_handler(session)
         return new_sasl(module.host, { anonymous = function(self, message)

@@ -234,17 +234,10 @@ function Util:process_and_verify_token(session)
 	local context = claims["context"];
 	if context ~= nil then
 		session.jitsi_meet_str_tenant = context["tenant"];
-		if context["user"] ~= nil then
-			session.jitsi_meet_context_user = context["user"];
-		end
-		if context["group"] ~= nil then
-			session.jitsi_meet_context_group = context["group"];
-		end
-		if context["features"] ~= nil then
-			session.jitsi_meet_context_features = context["features"];
-		end
-		if context["room"] ~= nil then
-			session.jitsi_meet_context_room = context["room"];
+		for _, name in ipairs({ "user", "group", "features", "room" }) do
+			if context[name] ~= nil then
+				session["jitsi_meet_context_" .. name] = context[name];
+			end
 		end
 	elseif claims["user_id"] then
 		session.jitsi_meet_context_user = { id = claims["user_id"] };
