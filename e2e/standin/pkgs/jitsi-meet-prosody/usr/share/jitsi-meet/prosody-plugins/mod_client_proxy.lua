@@ -48,6 +48,14 @@ module:hook("presence/host", on_presence);
 module:hook("presence/bare", on_presence);
 module:hook("presence/full", on_presence);
 
+-- relay sends a copy of stanza with the addresses from and to.
+local function relay(stanza, from, to)
+	local copy = st.clone(stanza);
+	copy.attr.from, copy.attr.to = from, to;
+	module:send(copy);
+	return true;
+end
+
 local function some_resource()
 	for full in pairs(available) do
 		return full;
@@ -67,11 +75,7 @@ local function forward(event)
 		end
 		return true;
 	end
-	local copy = st.clone(stanza);
-	copy.attr.from = module.host .. "/" .. stanza.attr.from;
-	copy.attr.to = to;
-	module:send(copy);
-	return true;
+	return relay(stanza, module.host .. "/" .. stanza.attr.from, to);
 end
 
 -- A stanza from the target to COMPONENT/<full JID>: back to that JID.
@@ -84,11 +88,7 @@ local function back(event)
 	if not resource then
 		return;
 	end
-	local copy = st.clone(stanza);
-	copy.attr.from = module.host;
-	copy.attr.to = resource;
-	module:send(copy);
-	return true;
+	return relay(stanza, module.host, resource);
 end
 
 -- A component JID has no node, so COMPONENT/<full JID> routes as "host".
