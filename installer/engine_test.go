@@ -101,6 +101,16 @@ func newTestHost(t *testing.T) *testHost {
 
 func (th *testHost) path(p string) string { return filepath.Join(th.dir, p) }
 
+// mkdir makes the directory p below the test host's and returns its path.
+func (th *testHost) mkdir(t *testing.T, p string) string {
+	t.Helper()
+	dir := th.path(p)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func (th *testHost) read(p string) string {
 	b, err := os.ReadFile(th.path(p))
 	if err != nil {

@@ -15,33 +15,38 @@ import (
 // coreValue is what the test's core produces for its bridges.
 type coreValue struct{ Secret string }
 
+// roleCase is a run of a core and two bridges, b1 and b2.
+type roleCase struct {
+	name      string
+	failCore  bool
+	failHost  string // a bridge whose step fails
+	wantFiles []string
+	wantErr   map[string]string // host -> part of its error
+}
+
+// failing is a command that fails when applied.
+func failing() *resource.Command {
+	return &resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}}
+}
+
 // A value the core produces reaches its bridges' steps; the core applies
 // before any bridge; the bridges run in parallel; a failed bridge does not
 // stop the other; a failed core stops every bridge.
 func TestRolesOrderAndOutputs(t *testing.T) {
 	th := newTestHost(t)
-	for _, tc := range []struct {
-		name       string
-		failCore   bool
-		failBridge string
-		wantFiles  []string
-		wantErr    map[string]string // host -> part of its error
-	}{
+	for _, tc := range []roleCase{
 		{name: "all", wantFiles: []string{"core.conf", "b1.conf", "b2.conf"}},
-		{name: "bridge fails", failBridge: "b1", wantFiles: []string{"core.conf", "b2.conf"}, wantErr: map[string]string{"b1": "exit"}},
+		{name: "bridge fails", failHost: "b1", wantFiles: []string{"core.conf", "b2.conf"}, wantErr: map[string]string{"b1": "exit"}},
 		{name: "core fails", failCore: true, wantErr: map[string]string{"core": "exit", "b1": "core (core) failed first", "b2": "core (core) failed first"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := th.path(tc.name)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			dir := th.mkdir(t, tc.name)
 			var out installer.Output[coreValue]
 			core := &producingStep{produce: func(h *installer.Host) { out.Set(h, coreValue{Secret: "s3cret-" + tc.name}) }}
 			core.testStep = testStep{name: "core", rs: func(h *installer.Host) []installer.Resource {
 				rs := []installer.Resource{&resource.File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644}}
 				if tc.failCore {
-					rs = append(rs, &resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+					rs = append(rs, failing())
 				}
 				return rs
 			}}
@@ -52,8 +57,8 @@ func TestRolesOrderAndOutputs(t *testing.T) {
 				}
 				// The core's file exists before any bridge applies.
 				rs := []installer.Resource{&resource.Command{Name: "core first", Args: []string{"test", "-f", dir + "/core.conf"}, Unless: []string{"false"}}}
-				if h.Name == tc.failBridge {
-					rs = append(rs, &resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+				if h.Name == tc.failHost {
+					rs = append(rs, failing())
 				}
 				return append(rs, &resource.File{Path: dir + "/" + h.Name + ".conf", Content: []byte(v.Secret + " from " + from + "\n"), Mode: 0o644})
 			}}
@@ -121,40 +126,31 @@ func TestRolesPlanBlockedByCore(t *testing.T) {
 // bridges' steps ahead applied and the rest blocked.
 func TestRolesAhead(t *testing.T) {
 	th := newTestHost(t)
-	for _, tc := range []struct {
-		name      string
-		failCore  bool
-		failAhead string
-		wantFiles []string
-		wantErr   map[string]string // host -> part of its error
-	}{
+	for _, tc := range []roleCase{
 		{name: "overlap", wantFiles: []string{"ahead-b1", "ahead-b2", "core.conf", "b1.conf", "b2.conf"}},
-		{name: "ahead-fails", failAhead: "b1", wantFiles: []string{"ahead-b2", "core.conf", "b2.conf"}, wantErr: map[string]string{"b1": "exit"}},
+		{name: "ahead-fails", failHost: "b1", wantFiles: []string{"ahead-b2", "core.conf", "b2.conf"}, wantErr: map[string]string{"b1": "exit"}},
 		{name: "core-fails", failCore: true, wantFiles: []string{"ahead-b1", "ahead-b2"},
 			wantErr: map[string]string{"core": "exit", "b1": "core (core) failed first", "b2": "core (core) failed first"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := th.path(tc.name)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			dir := th.mkdir(t, tc.name)
 			// The core's step waits for both bridges' steps ahead (or,
 			// when one fails, for the other's).
 			want := dir + "/ahead-b1 " + dir + "/ahead-b2"
-			if tc.failAhead != "" {
+			if tc.failHost != "" {
 				want = dir + "/ahead-b2"
 			}
 			wait := fmt.Sprintf("for i in $(seq 100); do ls %s >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1", want)
 			core := &testStep{name: "core", rs: func(h *installer.Host) []installer.Resource {
 				rs := []installer.Resource{&resource.Command{Name: "bridges ahead", Args: []string{"sh", "-c", wait}, Unless: []string{"false"}}}
 				if tc.failCore {
-					rs = append(rs, &resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}})
+					rs = append(rs, failing())
 				}
 				return append(rs, &resource.File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644})
 			}}
 			ahead := &testStep{name: "ahead", rs: func(h *installer.Host) []installer.Resource {
-				if h.Name == tc.failAhead {
-					return []installer.Resource{&resource.Command{Name: "fail", Args: []string{"false"}, Unless: []string{"false"}}}
+				if h.Name == tc.failHost {
+					return []installer.Resource{failing()}
 				}
 				return []installer.Resource{&resource.File{Path: dir + "/ahead-" + h.Name, Content: []byte("ahead\n"), Mode: 0o644}}
 			}}
