@@ -86,9 +86,7 @@ func sha(t *testing.T, tg *sandbox.Target, path string) string {
 func TestDayTwo(t *testing.T) {
 	testenv.Root(t)
 	tg := up(t, "d-daytwo", "bookworm", "root")
-	if r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 {
-		t.Fatalf("install: exit %d\n%s", r.code, r.out)
-	}
+	mustInstall(t, tg.AnswersFile, "install")
 
 	// Healthy: every service up, every package at its pin, the key server's
 	// keys, the last run, no drift.
@@ -197,9 +195,7 @@ func TestDayTwo(t *testing.T) {
 	cfgPath := fmt.Sprintf(configJS, tg.Domain)
 	before := sha(t, tg, cfgPath)
 	changed := withAnswers(t, tg, "answers-lastn.yaml", "channel_last_n: 7")
-	if r := jitsi(t, false, "install", "--answers", changed, "--yes"); r.code != 0 {
-		t.Fatalf("install with channel_last_n 7: exit %d\n%s", r.code, r.out)
-	}
+	mustInstall(t, changed, "install with channel_last_n 7")
 	if sha(t, tg, cfgPath) == before {
 		t.Fatal("the install did not change config.js")
 	}
@@ -243,9 +239,7 @@ func TestPinnedUpgrade(t *testing.T) {
 	upstream := func(v string) string { return v[:strings.LastIndexByte(v, '-')] }
 
 	pinOld := withAnswers(t, tg, "answers-old.yaml", "version: "+upstream(older))
-	if r := jitsi(t, false, "install", "--answers", pinOld, "--yes"); r.code != 0 {
-		t.Fatalf("install %s: exit %d\n%s", older, r.code, r.out)
-	}
+	mustInstall(t, pinOld, "install "+older)
 	if got := strings.TrimSpace(mustSSH(t, tg, "dpkg-query -W -f '${Version}' jitsi-meet")); got != older {
 		t.Fatalf("installed jitsi-meet %s, want %s", got, older)
 	}
@@ -269,9 +263,7 @@ func TestPinnedUpgrade(t *testing.T) {
 	if p.code != 2 || !strings.Contains(p.out, "jitsi-meet "+older+" -> "+newer) {
 		t.Fatalf("plan of %s: exit %d, want 2 and jitsi-meet %s -> %s\n%s", newer, p.code, older, newer, p.out)
 	}
-	if r := jitsi(t, false, "install", "--answers", pinNew, "--yes"); r.code != 0 {
-		t.Fatalf("install %s: exit %d\n%s", newer, r.code, r.out)
-	}
+	mustInstall(t, pinNew, "install "+newer)
 	if got := strings.TrimSpace(mustSSH(t, tg, "dpkg-query -W -f '${Version}' jitsi-meet")); got != newer {
 		t.Errorf("after the upgrade jitsi-meet is %s, want %s", got, newer)
 	}

@@ -114,6 +114,15 @@ func jitsi(t *testing.T, json bool, args ...string) result {
 	return r
 }
 
+// mustInstall runs install --yes with answers and stops the test when it
+// fails; what names the run in the failure.
+func mustInstall(t *testing.T, answers, what string) {
+	t.Helper()
+	if r := jitsi(t, false, "install", "--answers", answers, "--yes"); r.code != 0 {
+		t.Fatalf("%s: exit %d\n%s", what, r.code, r.out)
+	}
+}
+
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 func mustSSH(t *testing.T, tg *sandbox.Target, cmd string) string {
@@ -427,9 +436,7 @@ func failingStep(t *testing.T, tg *sandbox.Target) {
 		t.Errorf("the failure does not say what to fix:\n%s", r.out)
 	}
 	dns(t, tg, "clear-a", `{"host":"`+d+`."}`)
-	if r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 {
-		t.Fatalf("install after the fix: exit %d\n%s", r.code, r.out)
-	}
+	mustInstall(t, tg.AnswersFile, "install after the fix")
 	if v := jitsi(t, false, "verify", "--answers", tg.AnswersFile); v.code != 0 {
 		t.Fatalf("verify after the fix: exit %d\n%s", v.code, v.out)
 	}

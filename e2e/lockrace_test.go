@@ -23,9 +23,7 @@ import (
 func TestLockRaceAndDamage(t *testing.T) {
 	testenv.Root(t)
 	tg := up(t, "f-state", "bookworm", "ops")
-	if r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 {
-		t.Fatalf("install: exit %d\n%s", r.code, r.out)
-	}
+	mustInstall(t, tg.AnswersFile, "install")
 	// The lock costs no round trip: it is taken with the facts.
 	if r := jitsi(t, true, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 || r.summary()["round_trips"].(float64) > 3 {
 		t.Errorf("converged run: exit %d, %v round trips, want at most 3", r.code, r.summary()["round_trips"])

@@ -36,9 +36,7 @@ func TestTURNOn443(t *testing.T) {
 	host := "turn." + tg.Domain
 	on := withTURN(t, tg, "answers-turn443.yaml", "tls_443_host: "+host)
 
-	if r := jitsi(t, false, "install", "--answers", on, "--yes"); r.code != 0 {
-		t.Fatalf("install with TURN on 443: exit %d\n%s", r.code, r.out)
-	}
+	mustInstall(t, on, "install with TURN on 443")
 	converged(t, tg, on)
 	if !strings.Contains(mustSSH(t, tg, "cat /etc/prosody/conf.avail/"+tg.Domain+".cfg.lua"),
 		`{ type = "turns", host = "`+host+`", port = 443, transport = "tcp"`) {
@@ -70,9 +68,7 @@ func TestTURNOn443(t *testing.T) {
 	}
 
 	// Undo: the answers without the option.
-	if r := jitsi(t, false, "install", "--answers", tg.AnswersFile, "--yes"); r.code != 0 {
-		t.Fatalf("install without TURN on 443: exit %d\n%s", r.code, r.out)
-	}
+	mustInstall(t, tg.AnswersFile, "install without TURN on 443")
 	converged(t, tg, tg.AnswersFile)
 	if out := mustSSH(t, tg, "ls /etc/nginx/modules-enabled/"); strings.Contains(out, filepath.Base(assets.Dest(assets.NginxStream, ""))) {
 		t.Errorf("the stream block is still enabled: %s", out)
