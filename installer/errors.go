@@ -71,8 +71,8 @@ func hintFor(err error) string {
 	var le *LockedError
 	var re *RefuseError
 	switch {
-	case errors.As(err, &se) && se.Step == stepConnect:
-		return "check the address, port, user and key in the answers file, and that sshd runs on the host"
+	case errors.As(err, &se) && se.Step == stepConnect, errors.Is(err, transport.ErrSudo):
+		return transport.Hint(err)
 	case errors.As(err, &re):
 		return "nothing was changed on this host"
 	case errors.As(err, &le):
