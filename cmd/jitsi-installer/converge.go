@@ -136,6 +136,8 @@ func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, questi
 	r := s.run.Converge(ctx, workflow.Flow{DryRun: dryRun, Confirm: confirm, Verify: verify})
 	defer r.Plan.Close()
 	switch err := hostsFailed(r.Plan); {
+	case r.Stopped || ctx.Err() != nil:
+		return &exitError{code: exitStopped, err: errStopped}
 	case err != nil:
 		return err
 	case r.Err != nil:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -18,6 +19,7 @@ const (
 	exitInput   = 3 // invalid input; no host was contacted (or an unknown jitsi.version)
 	exitConnect = 4 // connection, authentication or host-key failure
 	exitLocked  = 5 // another run holds a host's lock
+	exitStopped = 130 // stopped by Ctrl+C or SIGTERM, as shells report SIGINT
 )
 
 const exitCodesHelp = `Exit codes:
@@ -28,7 +30,12 @@ const exitCodesHelp = `Exit codes:
   3  invalid input (flags or answers file; no host was contacted), or a
      jitsi.version the repository does not have
   4  connection, authentication or host-key failure, or a host stopped answering
-  5  another run holds a host's lock (see --wait)`
+  5  another run holds a host's lock (see --wait)
+  130  stopped by Ctrl+C (or SIGTERM); the journal on each host records
+     what was done: run the command again to continue`
+
+// errStopped is what a command stopped by the operator says last.
+var errStopped = errors.New("stopped by the operator; the journal on the host records what was done: run the command again to continue")
 
 // exitError carries an exit code up to main.
 type exitError struct {
@@ -55,6 +62,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.Is(err, context.Canceled):
+		return exitStopped
 	case errors.As(err, &le):
 		return exitLocked
 	case errors.As(err, &probs), errors.As(err, &ve):
