@@ -13,12 +13,12 @@ import (
 
 // Exit codes, documented in the README and in --help.
 const (
-	exitOK      = 0 // success
-	exitFailed  = 1 // a step failed on a host; status: something down
-	exitPending = 2 // changes pending (plan --detailed-exitcode only)
-	exitInput   = 3 // invalid input; no host was contacted (or an unknown jitsi.version)
-	exitConnect = 4 // connection, authentication or host-key failure
-	exitLocked  = 5 // another run holds a host's lock
+	exitOK      = 0   // success
+	exitFailed  = 1   // a step failed on a host; status: something down
+	exitPending = 2   // changes pending (plan --detailed-exitcode only)
+	exitInput   = 3   // invalid input; no host was contacted (or an unknown jitsi.version)
+	exitConnect = 4   // connection, authentication or host-key failure
+	exitLocked  = 5   // another run holds a host's lock
 	exitStopped = 130 // stopped by Ctrl+C or SIGTERM, as shells report SIGINT
 )
 
