@@ -27,8 +27,9 @@ const exitCodesHelp = `Exit codes:
   1  a step failed on a host (status: a service down or the certificate
      expiring within 14 days)
   2  changes pending (plan --detailed-exitcode only)
-  3  invalid input (flags or answers file; no host was contacted), or a
-     jitsi.version the repository does not have
+  3  invalid input (flags or answers file), or no terminal on stdin to ask
+     on without --yes (no host was contacted); or a jitsi.version the
+     repository does not have
   4  connection, authentication or host-key failure, or a host stopped answering
   5  another run holds a host's lock (see --wait)
   130  stopped by Ctrl+C (or SIGTERM); the journal on each host records

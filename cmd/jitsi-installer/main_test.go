@@ -99,6 +99,9 @@ func TestPlanUnreachableHostExit4(t *testing.T) {
 	if !strings.Contains(out, "[127.0.0.1]") || !strings.Contains(out, "connection refused") {
 		t.Errorf("output does not say the connection was refused:\n%s", out)
 	}
+	if !strings.Contains(out, "nothing listens on that port") {
+		t.Errorf("the hint does not fit a refused connection:\n%s", out)
+	}
 }
 
 func TestPlanOverSSHRedactsAndCountsRoundTrips(t *testing.T) {

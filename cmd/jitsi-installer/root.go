@@ -153,9 +153,25 @@ func (g *globals) logSink() (installer.Sink, func(), error) {
 	return &render.Text{W: f, Verbose: true}, func() { _ = f.Close() }, nil
 }
 
+// canAsk reports whether a question can be answered: stdin is a terminal.
+// stdout and stderr may be pipes (| tee): the question goes to stderr.
+func (g *globals) canAsk() bool {
+	f, ok := g.stdin.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// needAsk refuses, before any host is contacted, a command that would have
+// to ask and cannot.
+func (g *globals) needAsk(yes bool) error {
+	if yes || g.canAsk() {
+		return nil
+	}
+	return inputError("no terminal on stdin to ask before changing hosts; pass --yes to apply without asking (nothing was contacted)")
+}
+
 // confirm asks a yes/no question on the terminal.
 func (g *globals) confirm(question string) (bool, error) {
-	if !isTerminal(g.stdin, g.stderr) {
+	if !g.canAsk() {
 		return false, inputError("%s: no terminal to ask on; pass --yes to apply without asking", question)
 	}
 	fmt.Fprintf(g.stderr, "%s [y/N] ", question)
