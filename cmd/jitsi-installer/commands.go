@@ -158,8 +158,17 @@ func newAnswers(g *globals) *cobra.Command {
 		Short: "Check an answers file without contacting any host",
 		Args:  exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if _, err := answers.Load(args[0]); err != nil {
+			if err := g.validate(); err != nil {
 				return err
+			}
+			cfg, err := answers.Load(args[0])
+			if err != nil {
+				return err
+			}
+			g.warnExamples(cfg)
+			if g.output == "json" {
+				writeJSON(g.stdout, answersEvent{Type: "answers.valid", File: args[0], Message: "valid"})
+				return nil
 			}
 			fmt.Fprintf(g.stdout, "%s: valid\n", args[0])
 			return nil

@@ -45,6 +45,7 @@ func (g *globals) open(path string, o workflow.Options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.warnExamples(cfg)
 	sink, closer, err := g.sink()
 	if err != nil {
 		return nil, err

@@ -48,7 +48,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code := exitCode(err)
 		// Failures on hosts were already reported by the event stream.
 		var ee *exitError
-		if !errors.As(err, &ee) || ee.err != errReported {
+		switch {
+		case errors.As(err, &ee) && ee.err == errReported:
+		case g.output == "json":
+			writeErrorJSON(stdout, err)
+		default:
 			fmt.Fprintln(stderr, "error: "+strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		}
 		return code
