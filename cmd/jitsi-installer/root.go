@@ -120,23 +120,28 @@ func isTerminal(r io.Reader, w io.Writer) bool {
 // sink builds the event renderers: text or JSON on stdout, and the plain log.
 func (g *globals) sink() (installer.Sink, func(), error) {
 	var sinks installer.Sinks
+	stop := func() {}
 	if g.output == "json" {
 		sinks = append(sinks, render.JSON{W: g.stdout})
 	} else {
-		color := !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-		if f, ok := g.stdout.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-			color = false
-		}
-		sinks = append(sinks, &render.Text{W: g.stdout, Color: color, Verbose: g.verbose})
+		f, ok := g.stdout.(*os.File)
+		terminal := ok && term.IsTerminal(int(f.Fd()))
+		color := terminal && !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+		// A resource that takes long (apt) shows it is still at work.
+		p := &render.Progress{Next: &render.Text{W: g.stdout, Color: color, Verbose: g.verbose}, W: g.stdout,
+			Terminal: terminal && os.Getenv("TERM") != "dumb"}
+		p.Start()
+		sinks, stop = append(sinks, p), p.Stop
 	}
 	log, closer, err := g.logSink()
 	if err != nil {
+		stop()
 		return nil, nil, err
 	}
 	if log != nil {
 		sinks = append(sinks, log)
 	}
-	return sinks, closer, nil
+	return sinks, func() { stop(); closer() }, nil
 }
 
 // logSink is the plain log of --log-file, appended; nil without the flag.
