@@ -351,7 +351,7 @@ func TestCancelledRunLeavesOwedHandler(t *testing.T) {
 			if tc.stopNow {
 				applied = 1
 			}
-			if len(j.Owed) != 1 || len(j.Applied) != applied || j.Status != "failed" {
+			if len(j.Owed) != 1 || len(j.Applied) != applied || j.Status != "stopped" {
 				t.Fatalf("journal after cancel: owed %v, applied %d, status %s", j.Owed, len(j.Applied), j.Status)
 			}
 

@@ -63,7 +63,7 @@ TERM=dumb) asks the same questions as plain prompts, also from a pipe.`,
 			if interactive || accessible || f.file == "" && g.host == "" {
 				return g.interactive(c.Context(), f.file, accessible, dryRun, o)
 			}
-			return f.converge(c, g, "install", o, dryRun, "Apply these changes?")
+			return f.converge(c, g, "install", o, dryRun, "Apply")
 		},
 	}
 	f.add(c, g, "apply without asking")
@@ -113,7 +113,7 @@ func newRepair(g *globals) *cobra.Command {
 resource that drifted and how, and after confirmation puts it back.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return f.converge(c, g, "repair", steps.Options{}, false, "Repair this drift?")
+			return f.converge(c, g, "repair", steps.Options{}, false, "Repair")
 		},
 	}
 	f.add(c, g, "repair without asking")

@@ -54,7 +54,7 @@ func TestDiffExplains(t *testing.T) {
 		{name: "file mode", r: jvbConf, out: probedFile("644", "root", "jitsi", string(jvbConf.Content), jvbConf),
 			action: "update", details: []installer.Detail{{Field: installer.FieldMode, From: "0644", To: "0640", Text: "mode 0644 -> 0640"}}},
 		{name: "file absent", r: jvbConf, out: "absent\n", action: "create",
-			details: []installer.Detail{{Field: installer.FieldType, From: "absent", To: "file"}, {Field: installer.FieldOwner, To: "root:jitsi"}, {Field: installer.FieldMode, To: "0640"}},
+			details: []installer.Detail{{Field: installer.FieldType, From: "absent", To: "file"}, {Field: installer.FieldOwner, To: "root:jitsi"}, {Field: installer.FieldMode, To: "0640"}, {Field: installer.FieldSize, To: "106"}},
 			diff:    []string{"--- /dev/null", `+    PASSWORD = "********"`}},
 		{name: "guard", r: cert, out: "needed 1\n/etc/prosody/certs/d.crt: owner root:root, want root:prosody\n", action: "run",
 			details: []installer.Detail{{Field: installer.FieldGuard, Name: "unless a shell script", From: "/etc/prosody/certs/d.crt: owner root:root, want root:prosody", To: "exit 0",
