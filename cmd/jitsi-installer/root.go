@@ -24,6 +24,7 @@ type globals struct {
 	logFile          string
 	noColor          bool
 	verbose          bool
+	diff             bool
 	acceptNewHostKey bool
 	knownHosts       string
 	host             string
@@ -82,6 +83,7 @@ and changes only that; a second run on a converged host changes nothing.
 	f.StringVar(&g.logFile, "log-file", "", "also write the plain log to this file")
 	f.BoolVar(&g.noColor, "no-color", false, "no colour (also with NO_COLOR set)")
 	f.BoolVarP(&g.verbose, "verbose", "v", false, "also list unchanged resources and skipped steps")
+	f.BoolVar(&g.diff, "diff", false, "in plans, show new files' whole content and certificates' PEM (default: one line each)")
 	f.BoolVar(&g.acceptNewHostKey, "accept-new-host-key", false, "trust the host key of a host not yet in known_hosts (a changed key is always refused)")
 	f.StringVar(&g.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
 	f.StringVar(&g.host, "host", "", `"local" to run on this machine instead of the answers file's hosts`)
@@ -128,7 +130,7 @@ func (g *globals) sink() (installer.Sink, func(), error) {
 		terminal := ok && term.IsTerminal(int(f.Fd()))
 		color := terminal && !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 		// A resource that takes long (apt) shows it is still at work.
-		p := &render.Progress{Next: &render.Text{W: g.stdout, Color: color, Verbose: g.verbose}, W: g.stdout,
+		p := &render.Progress{Next: &render.Text{W: g.stdout, Color: color, Verbose: g.verbose, Diff: g.diff}, W: g.stdout,
 			Terminal: terminal && os.Getenv("TERM") != "dumb"}
 		p.Start()
 		sinks, stop = append(sinks, p), p.Stop
@@ -159,7 +161,7 @@ func (g *globals) logSink() (installer.Sink, func(), error) {
 		_ = f.Close()
 		return nil, nil, inputError("--log-file: %v", err)
 	}
-	return &render.Text{W: f, Verbose: true}, func() { _ = f.Close() }, nil
+	return &render.Text{W: f, Verbose: true, Diff: true}, func() { _ = f.Close() }, nil
 }
 
 // canAsk reports whether a question can be answered: stdin is a terminal.

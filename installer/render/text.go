@@ -17,6 +17,9 @@ type Text struct {
 	W       io.Writer
 	Color   bool // only on a terminal, and never with NO_COLOR set
 	Verbose bool // also list unchanged resources
+	// Diff shows new files' whole content and certificates' PEM; without
+	// it a new file is one line and a certificate its names and expiry.
+	Diff bool
 
 	lastStep map[string]string
 }
@@ -76,7 +79,8 @@ func (t *Text) Event(e installer.Event) {
 			t.line(e.Host, t.c(cDim, "   skipped: "+e.Message))
 		}
 	case installer.EventStepFinished:
-		if t.Verbose {
+		// A step that took no time has nothing to say about it.
+		if t.Verbose && e.Duration >= 100*time.Millisecond {
 			t.line(e.Host, t.c(cDim, fmt.Sprintf("   done in %s", round(e.Duration))))
 		}
 	case installer.EventResourceOK:
@@ -107,7 +111,7 @@ func (t *Text) Event(e installer.Event) {
 			t.line(e.Host, "     "+t.c(cYellow, "warning: "+e.Warn))
 		}
 		if e.Diff != "" && e.Type == installer.EventResourcePending {
-			for _, l := range strings.Split(e.Diff, "\n") {
+			for _, l := range t.diffLines(e) {
 				t.line(e.Host, "     "+t.diffColor(l))
 			}
 		}
@@ -173,6 +177,44 @@ func (t *Text) Event(e installer.Event) {
 			t.line("", line)
 		}
 	}
+}
+
+// maxDiff is the longest diff a plan shows without --diff; a longer one
+// (a package's default file replaced) is counted instead.
+const maxDiff = 40
+
+// diffLines are the lines of e's diff the plan shows. Without Diff: none
+// for a new file (its line says path, owner, mode and size) but what its
+// certificates are; certificates by their names, not their PEM; a long
+// diff as its counts.
+func (t *Text) diffLines(e installer.Event) []string {
+	lines := strings.Split(e.Diff, "\n")
+	if t.Diff {
+		return lines
+	}
+	lines = summarizeCerts(lines)
+	if e.Action == installer.ActionCreate {
+		var certs []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "+certificate ") {
+				certs = append(certs, l)
+			}
+		}
+		return certs
+	}
+	if len(lines) > maxDiff {
+		removed, added := 0, 0
+		for _, l := range lines {
+			switch s, _ := splitSign(l); s {
+			case "-":
+				removed++
+			case "+":
+				added++
+			}
+		}
+		return []string{fmt.Sprintf("%d lines removed, %d added (--diff shows them)", removed, added)}
+	}
+	return lines
 }
 
 func (t *Text) diffColor(l string) string {

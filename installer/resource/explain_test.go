@@ -58,7 +58,7 @@ func TestDiffExplains(t *testing.T) {
 			diff:    []string{"--- /dev/null", `+    PASSWORD = "********"`}},
 		{name: "guard", r: cert, out: "needed 1\n/etc/prosody/certs/d.crt: owner root:root, want root:prosody\n", action: "run",
 			details: []installer.Detail{{Field: installer.FieldGuard, Name: "unless a shell script", From: "/etc/prosody/certs/d.crt: owner root:root, want root:prosody", To: "exit 0",
-				Text: "guard failed: /etc/prosody/certs/d.crt: owner root:root, want root:prosody"}}},
+				Text: "needed: /etc/prosody/certs/d.crt: owner root:root, want root:prosody"}}},
 		{name: "guard printing a secret", r: cert, out: "needed 1\nwrong password " + jvbSecret + "\n", action: "run",
 			details: []installer.Detail{{Field: installer.FieldGuard, Name: "unless a shell script", From: "wrong password ********", To: "exit 0"}}},
 		{name: "creates", r: &Command{Name: "cert", Args: []string{"x"}, Creates: "/etc/ssl/x.crt"}, out: "needed\n", action: "run",
