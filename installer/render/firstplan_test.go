@@ -13,8 +13,9 @@ import (
 )
 
 // firstPlan are the events of a first plan of one host, recorded as JSON
-// from `plan -o json` with the real steps, a private ACME CA's bundle
-// among the answers.
+// from `plan -o json` with the real steps (over the test SSH server, as
+// TestPlanOverSSHRedactsAndCountsRoundTrips plans, with a private ACME
+// CA's bundle among the answers), times and temporary paths made fixed.
 func firstPlan(t *testing.T) []installer.Event {
 	t.Helper()
 	f, err := os.Open("testdata/first-plan.jsonl")
@@ -45,7 +46,8 @@ func render(evs []installer.Event, diff bool) string {
 }
 
 // A first plan reads in one screenful or two: each new file one line, a
-// certificate its names and expiry, no PEM; --diff shows it all.
+// certificate its names and expiry, no PEM, the restarts listed; --diff
+// shows it all.
 func TestFirstPlanGolden(t *testing.T) {
 	evs := firstPlan(t)
 	out := render(evs, false)
@@ -71,6 +73,9 @@ func TestFirstPlanGolden(t *testing.T) {
 	}
 	if !strings.Contains(out, "certificate CN=Private ACME root, issued by CN=Private ACME root, SHA256 ") {
 		t.Error("the CA certificate is not described by its names")
+	}
+	if !strings.Contains(out, "↻ restart prosody: after ") {
+		t.Error("the services that will restart are not listed")
 	}
 	full := render(evs, true)
 	if !strings.Contains(full, "BEGIN CERTIFICATE") || strings.Count(full, "\n") <= strings.Count(out, "\n") {

@@ -137,6 +137,9 @@ func (t *Text) Event(e installer.Event) {
 		if e.Hint != "" {
 			t.line(e.Host, "     hint: "+e.Hint)
 		}
+	case installer.EventHandlerPending:
+		t.title(e)
+		t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cYellow, "↻"), strings.TrimPrefix(e.Resource, "handler "), e.Message))
 	case installer.EventHandlerRun:
 		t.title(e)
 		t.line(e.Host, fmt.Sprintf("   %s %s %s", t.c(cGreen, "↻"), strings.TrimPrefix(e.Resource, "handler "), t.c(cDim, "("+round(e.Duration).String()+")")))
