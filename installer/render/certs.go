@@ -35,10 +35,8 @@ func summarizeCerts(lines []string) []string {
 			out = append(out, l)
 		}
 	}
-	if block != nil { // a block the diff cut short: shown as it is
-		for _, b := range block {
-			out = append(out, sign+b)
-		}
+	for _, b := range block { // a block the diff cut short: shown as it is
+		out = append(out, sign+b)
 	}
 	return out
 }

@@ -4,30 +4,11 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 )
-
-// syncBuffer is a buffer the ticking goroutine and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // fakeClock drives a Progress: each Advance is one tick of its ticker.
 type fakeClock struct {
@@ -42,8 +23,8 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.p.tick(c.now)
 }
 
-func newProgress(terminal bool) (*Progress, *syncBuffer, *fakeClock) {
-	out := &syncBuffer{}
+func newProgress(terminal bool) (*Progress, *bytes.Buffer, *fakeClock) {
+	out := &bytes.Buffer{}
 	clock := &fakeClock{now: time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)}
 	p := &Progress{Next: &Text{W: out}, W: out, Terminal: terminal, Now: clock.Now}
 	clock.p = p
