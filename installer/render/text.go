@@ -6,6 +6,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,6 +94,9 @@ func (t *Text) Event(e installer.Event) {
 		mark, verb := "~", e.Message
 		if e.Action == installer.ActionCreate || e.Action == installer.ActionInstall || e.Action == installer.ActionAdd || e.Action == installer.ActionFetch {
 			mark = "+"
+		}
+		if e.Type == installer.EventResourcePending {
+			verb += size(e.Details)
 		}
 		s := fmt.Sprintf("   %s %s: %s", t.c(cYellow, mark), e.Resource, verb)
 		if e.Type == installer.EventResourceChanged {
@@ -218,6 +222,24 @@ func (t *Text) diffLines(e installer.Event) []string {
 		return []string{fmt.Sprintf("%d lines removed, %d added (--diff shows them)", removed, added)}
 	}
 	return lines
+}
+
+// size is ", 812 bytes" or ", 4.1 kB" for a new file's size detail; "" without one.
+func size(ds []installer.Detail) string {
+	for _, d := range ds {
+		if d.Field != installer.FieldSize {
+			continue
+		}
+		n, err := strconv.Atoi(d.To)
+		switch {
+		case err != nil:
+			return ""
+		case n < 1000:
+			return fmt.Sprintf(", %d bytes", n)
+		}
+		return fmt.Sprintf(", %.1f kB", float64(n)/1000)
+	}
+	return ""
 }
 
 func (t *Text) diffColor(l string) string {

@@ -41,14 +41,6 @@ func (f *File) owner() string { return cmp.Or(f.Owner, "root") }
 func (f *File) group() string { return cmp.Or(f.Group, "root") }
 
 // Key implements Resource.
-// size says n bytes the way a plan line reads: 812 bytes, 4.1 kB.
-func size(n int) string {
-	if n < 1000 {
-		return strconv.Itoa(n) + " bytes"
-	}
-	return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + " kB"
-}
-
 func (f *File) Key() string { return "file " + f.Path }
 
 func (f *File) sum() string {
@@ -115,7 +107,7 @@ func (f *File) Diff(p installer.Probed) (*installer.Change, error) {
 			{Field: installer.FieldType, From: "absent", To: "file"},
 			{Field: installer.FieldOwner, To: owner, Text: owner + " " + mode},
 			{Field: installer.FieldMode, To: mode},
-			{Field: installer.FieldSize, To: strconv.Itoa(len(f.Content)), Text: size(len(f.Content))},
+			{Field: installer.FieldSize, To: strconv.Itoa(len(f.Content))},
 		}}
 		c.Diff = f.diff(nil, false, p.Secrets)
 		c.Apply = func(ctx context.Context, h *installer.Host) error { return f.write(ctx, h, nil) }

@@ -58,7 +58,7 @@ func TestFileProbeWithAndWithoutPrelude(t *testing.T) {
 		t.Errorf("gathered facts %q, want %q", with[5].Out, want)
 	}
 	without := runBatch(t, nil, frags)
-	want := []string{"", "update: content", "update: mode 0600 -> 0644", "create: " + owner + ":" + group + " 0644, 7 bytes", ""}
+	want := []string{"", "update: content", "update: mode 0600 -> 0644", "create: " + owner + ":" + group + " 0644", ""}
 	for i, f := range fs {
 		for name, res := range map[string][]installer.Probed{"with the prelude": with, "without": without} {
 			c, err := f.Diff(res[i])
