@@ -11,6 +11,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
+	"github.com/jitsi-installer/jitsi-installer/workflow/workflowtest"
 )
 
 // Without a terminal to ask on and without --yes, install, repair and
@@ -81,4 +82,15 @@ func openPTY(t *testing.T) (*os.File, *os.File) {
 	}
 	t.Cleanup(func() { pts.Close() })
 	return ptm, pts
+}
+
+// The confirmation counts what it confirms.
+func TestConfirmationSaysTheTotals(t *testing.T) {
+	h := workflowtest.NewInterrupted(t, true) // the next run owes one restart
+	run := h.Run(nil)
+	p := run.Engine.Plan(t.Context(), run.Targets)
+	defer p.Close()
+	if got, want := totals("Apply", p), "Apply 1 change on 1 host?"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
 }
