@@ -2,6 +2,7 @@ package installer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -161,8 +162,12 @@ func (e *Engine) journaled(ctx context.Context, hp *HostPlan, command string, ru
 	}
 	j.Status, j.User, j.Command = "running", e.Operator, command
 	defer func() {
-		j.Status = "finished"
-		if err != nil {
+		switch {
+		case err == nil:
+			j.Status = "finished"
+		case errors.Is(err, context.Canceled):
+			j.Status = "stopped"
+		default:
 			j.Status = "failed"
 		}
 		if jerr := e.saveJournal(context.WithoutCancel(ctx), hp, j); jerr != nil && err == nil {
@@ -195,7 +200,7 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 	for i := lo; i < hi; i++ {
 		d := hp.steps[i]
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("stopped: %w", err)
+			return &StoppedError{Err: err}
 		}
 		// An earlier change (a package's postinst, a handler) may have
 		// changed what this step finds: ask the queries again, let the step
@@ -230,7 +235,7 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 				continue
 			}
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("stopped before %s: %w", r.Key(), err)
+				return &StoppedError{Before: r.Key(), Err: err}
 			}
 			if hp.lock.lost() {
 				return &StepError{Host: h.Name, Step: "lock", Err: fmt.Errorf("the host gave up this run's lock (no heartbeat for %s): stopped before %s; run again", lockSilence, r.Key())}

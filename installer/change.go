@@ -69,6 +69,7 @@ const (
 	FieldVersion = "version" // a package's version, Name the package
 	FieldKey     = "key"     // an apt key's fingerprints
 	FieldValue   = "value"   // a debconf answer
+	FieldSize    = "size"    // a new file's size in bytes, To only: the plan prints it
 	FieldNote    = "note"    // anything else
 )
 

@@ -363,11 +363,41 @@ func (e *Engine) reportPlan(hp *HostPlan) {
 				Action: c.Action, Message: c.Summary(), Details: c.Details, Diff: c.Diff, Warn: c.Warn})
 		}
 	}
+	e.reportHandlers(hp)
 	if hp.journal != nil {
 		for _, o := range hp.journal.Owed {
 			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: "handlers", Resource: "handler " + o.Name,
 				Action: ActionRun, Message: "owed by run " + hp.journal.RunID + " (" + hp.journal.Status + ")"})
 		}
+	}
+}
+
+// reportHandlers says which handlers (service restarts, apt-get update) the
+// pending changes notify, each once, with how many changes notify it.
+func (e *Engine) reportHandlers(hp *HostPlan) {
+	var order []string
+	count := map[string]int{}
+	for _, d := range hp.steps {
+		if d.skipped != "" {
+			continue
+		}
+		for j, r := range d.resources {
+			c := d.changes[j]
+			n, ok := r.(Notifier)
+			if c == nil || c.Report || !ok {
+				continue
+			}
+			for _, hd := range n.Notifies() {
+				if count[hd.Name] == 0 {
+					order = append(order, hd.Name)
+				}
+				count[hd.Name]++
+			}
+		}
+	}
+	for _, name := range order {
+		e.emit(Event{Type: EventHandlerPending, Host: hp.Host.Name, Step: "Restarts and refreshes", Resource: "handler " + name,
+			Action: ActionRun, Message: fmt.Sprintf("after %d change(s)", count[name])})
 	}
 }
 

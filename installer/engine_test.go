@@ -144,6 +144,10 @@ func TestPlanApplyConverge(t *testing.T) {
 	if _, err := os.Stat(th.path("etc")); !os.IsNotExist(err) {
 		t.Fatalf("plan changed the host: %v", err)
 	}
+	// The plan names the restart the two files notify, once.
+	if hs := rec.of(installer.EventHandlerPending); len(hs) != 1 || hs[0].Resource != "handler restart app" || hs[0].Message != "after 2 change(s)" {
+		t.Errorf("plan: restarts %+v, want restart app after 2 changes", hs)
+	}
 	pending := rec.of(installer.EventResourcePending)[1]
 	if !strings.Contains(pending.Diff, "+a = 1") || !strings.HasPrefix(pending.Diff, "--- /dev/null") {
 		t.Errorf("plan diff of a new file:\n%s", pending.Diff)
@@ -175,6 +179,9 @@ func TestPlanApplyConverge(t *testing.T) {
 	p = th.plan(e)
 	if p.HasChanges() {
 		t.Fatalf("second plan has changes: %+v", rec.of(installer.EventResourcePending))
+	}
+	if hs := rec.of(installer.EventHandlerPending); len(hs) != 0 {
+		t.Errorf("converged plan names restarts: %+v", hs)
 	}
 	sum = e.Apply(context.Background(), p)
 	if sum.Changed != 0 || sum.Handlers != 0 || sum.Unchanged != 5 {
@@ -361,7 +368,7 @@ func TestCancelledRunLeavesOwedHandler(t *testing.T) {
 			if tc.stopNow {
 				applied = 1
 			}
-			if len(j.Owed) != 1 || len(j.Applied) != applied || j.Status != "failed" {
+			if len(j.Owed) != 1 || len(j.Applied) != applied || j.Status != "stopped" {
 				t.Fatalf("journal after cancel: owed %v, applied %d, status %s", j.Owed, len(j.Applied), j.Status)
 			}
 

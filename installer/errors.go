@@ -54,6 +54,20 @@ func describe(err error) string {
 // stepConnect names the failure to reach a host in a StepError.
 const stepConnect = "connect"
 
+// StoppedError says the run was stopped (Ctrl+C, SIGTERM) between changes.
+type StoppedError struct {
+	Before string // the resource not started; empty between steps
+	Err    error  // the context's error
+}
+
+func (e *StoppedError) Error() string {
+	if e.Before == "" {
+		return "stopped by the operator"
+	}
+	return "stopped by the operator before " + e.Before
+}
+func (e *StoppedError) Unwrap() error { return e.Err }
+
 // BlockedError says a host was not planned or applied because a host of an
 // earlier role failed.
 type BlockedError struct {
@@ -71,17 +85,16 @@ func hintFor(err error) string {
 	var le *LockedError
 	var re *RefuseError
 	switch {
-	case errors.As(err, &se) && se.Step == stepConnect:
-		return "check the address, port, user and key in the answers file, and that sshd runs on the host"
+	case errors.Is(err, context.Canceled):
+		return "the run was stopped; the journal on the host records what was done, run again to continue"
+	case errors.As(err, &se) && se.Step == stepConnect, errors.Is(err, transport.ErrSudo):
+		return transport.Hint(err)
 	case errors.As(err, &re):
 		return "nothing was changed on this host"
 	case errors.As(err, &le):
 		return "wait for that run to finish, or pass --wait 10m to wait for it"
 	case transport.IsConnectFailure(err):
 		return "the host stopped answering; what this run still owes is in the journal on the host: run again once the host is reachable"
-	}
-	if errors.Is(err, context.Canceled) {
-		return "the run was stopped; the journal on the host records what was done, run again to continue"
 	}
 	return ""
 }

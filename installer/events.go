@@ -20,6 +20,7 @@ const (
 	EventResourceOK      EventType = "resource.unchanged"
 	EventResourceDrift   EventType = "resource.drift" // differs, and the answers say to keep it
 	EventResourceFailed  EventType = "resource.failed"
+	EventHandlerPending  EventType = "handler.pending" // would run after the changes (plan)
 	EventHandlerRun      EventType = "handler.run"
 	EventHandlerFailed   EventType = "handler.failed"
 	EventWarning         EventType = "warning"

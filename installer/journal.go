@@ -19,7 +19,7 @@ const DefaultJournal = "/var/lib/jitsi-installer/journal.json"
 type Journal struct {
 	Version  int            `json:"version"`
 	RunID    string         `json:"run_id"`
-	Status   string         `json:"status"`            // running, finished, failed
+	Status   string         `json:"status"`            // running, finished, failed, stopped
 	User     string         `json:"user,omitempty"`    // who ran it: user@machine
 	Command  string         `json:"command,omitempty"` // install, repair, rollback RUN-ID
 	Started  time.Time      `json:"started"`

@@ -31,6 +31,11 @@ func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
 
 // converge opens the answers and converges their hosts as command.
 func (f *convergeFlags) converge(c *cobra.Command, g *globals, command string, o steps.Options, dryRun bool, question string) error {
+	if !dryRun {
+		if err := g.needAsk(f.yes); err != nil {
+			return err
+		}
+	}
 	// Ctrl+C stops the command in progress, and what it started on the host.
 	s, err := g.open(f.file, workflow.Options{Steps: o, Command: command, Settle: f.settle,
 		Lock: !dryRun, LockWait: g.wait, StopNow: true})
@@ -58,7 +63,7 @@ TERM=dumb) asks the same questions as plain prompts, also from a pipe.`,
 			if interactive || accessible || f.file == "" && g.host == "" {
 				return g.interactive(c.Context(), f.file, accessible, dryRun, o)
 			}
-			return f.converge(c, g, "install", o, dryRun, "Apply these changes?")
+			return f.converge(c, g, "install", o, dryRun, "Apply")
 		},
 	}
 	f.add(c, g, "apply without asking")
@@ -108,7 +113,7 @@ func newRepair(g *globals) *cobra.Command {
 resource that drifted and how, and after confirmation puts it back.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return f.converge(c, g, "repair", steps.Options{}, false, "Repair this drift?")
+			return f.converge(c, g, "repair", steps.Options{}, false, "Repair")
 		},
 	}
 	f.add(c, g, "repair without asking")
@@ -153,8 +158,17 @@ func newAnswers(g *globals) *cobra.Command {
 		Short: "Check an answers file without contacting any host",
 		Args:  exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if _, err := answers.Load(args[0]); err != nil {
+			if err := g.validate(); err != nil {
 				return err
+			}
+			cfg, err := answers.Load(args[0])
+			if err != nil {
+				return err
+			}
+			g.warnExamples(cfg)
+			if g.output == "json" {
+				writeJSON(g.stdout, answersEvent{Type: "answers.valid", File: args[0], Message: "valid"})
+				return nil
 			}
 			fmt.Fprintf(g.stdout, "%s: valid\n", args[0])
 			return nil

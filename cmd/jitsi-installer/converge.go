@@ -45,6 +45,7 @@ func (g *globals) open(path string, o workflow.Options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.warnExamples(cfg)
 	sink, closer, err := g.sink()
 	if err != nil {
 		return nil, err
@@ -122,7 +123,7 @@ func hostsFailedErr(err error) error {
 }
 
 // converge plans, asks, and applies; with verify, verify's checks follow a
-// run that changed something. dryRun stops after the plan. A plan with
+// run that changed something. dryRun stops after the plan; question is the verb of the confirmation (Apply). A plan with
 // nothing to change but a journal to bring up to date (an interrupted
 // run's owed restarts) is applied without asking.
 func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, question string) error {
@@ -131,11 +132,13 @@ func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, questi
 		if yes || !p.HasChanges() {
 			return true, nil
 		}
-		return s.g.confirm(question)
+		return s.g.confirm(totals(question, p))
 	}
 	r := s.run.Converge(ctx, workflow.Flow{DryRun: dryRun, Confirm: confirm, Verify: verify})
 	defer r.Plan.Close()
 	switch err := hostsFailed(r.Plan); {
+	case r.Stopped || ctx.Err() != nil:
+		return &exitError{code: exitStopped, err: errStopped}
 	case err != nil:
 		return err
 	case r.Err != nil:
@@ -148,6 +151,25 @@ func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, questi
 		return s.checked(r)
 	}
 	return nil
+}
+
+// totals is the confirmation with what it confirms: "Apply 45 changes on
+// 1 host?".
+func totals(verb string, p *installer.Plan) string {
+	changes, hosts := 0, 0
+	for _, h := range p.Hosts {
+		if n := h.Changes(); n > 0 && h.Err == nil {
+			changes, hosts = changes+n, hosts+1
+		}
+	}
+	return fmt.Sprintf("%s %s on %s?", verb, plural(changes, "change"), plural(hosts, "host"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // verify runs every step's checks on the declared hosts and says how many

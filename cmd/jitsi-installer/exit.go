@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -12,12 +13,13 @@ import (
 
 // Exit codes, documented in the README and in --help.
 const (
-	exitOK      = 0 // success
-	exitFailed  = 1 // a step failed on a host; status: something down
-	exitPending = 2 // changes pending (plan --detailed-exitcode only)
-	exitInput   = 3 // invalid input; no host was contacted (or an unknown jitsi.version)
-	exitConnect = 4 // connection, authentication or host-key failure
-	exitLocked  = 5 // another run holds a host's lock
+	exitOK      = 0   // success
+	exitFailed  = 1   // a step failed on a host; status: something down
+	exitPending = 2   // changes pending (plan --detailed-exitcode only)
+	exitInput   = 3   // invalid input; no host was contacted (or an unknown jitsi.version)
+	exitConnect = 4   // connection, authentication or host-key failure
+	exitLocked  = 5   // another run holds a host's lock
+	exitStopped = 130 // stopped by Ctrl+C or SIGTERM, as shells report SIGINT
 )
 
 const exitCodesHelp = `Exit codes:
@@ -25,10 +27,16 @@ const exitCodesHelp = `Exit codes:
   1  a step failed on a host (status: a service down or the certificate
      expiring within 14 days)
   2  changes pending (plan --detailed-exitcode only)
-  3  invalid input (flags or answers file; no host was contacted), or a
-     jitsi.version the repository does not have
+  3  invalid input (flags or answers file), or no terminal on stdin to ask
+     on without --yes (no host was contacted); or a jitsi.version the
+     repository does not have
   4  connection, authentication or host-key failure, or a host stopped answering
-  5  another run holds a host's lock (see --wait)`
+  5  another run holds a host's lock (see --wait)
+  130  stopped by Ctrl+C (or SIGTERM); the journal on each host records
+     what was done: run the command again to continue`
+
+// errStopped is what a command stopped by the operator says last.
+var errStopped = errors.New("stopped by the operator; the journal on the host records what was done: run the command again to continue")
 
 // exitError carries an exit code up to main.
 type exitError struct {
@@ -55,6 +63,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
+	case errors.Is(err, context.Canceled):
+		return exitStopped
 	case errors.As(err, &le):
 		return exitLocked
 	case errors.As(err, &probs), errors.As(err, &ve):

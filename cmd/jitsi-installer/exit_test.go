@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -23,6 +24,8 @@ func TestExitCodes(t *testing.T) {
 		{"link died mid-run", &installer.StepError{Host: "h", Step: "s", Err: fmt.Errorf("run apt-get: %w", lost)}, exitConnect},
 		{"unreachable", &installer.StepError{Host: "h", Step: "connect", Err: &transport.ConnectError{Addr: "h:22", Reason: "connection refused"}}, exitConnect},
 		{"host key", fmt.Errorf("h: %w", &transport.HostKeyError{Addr: "h:22", Kind: transport.HostKeyChanged}), exitConnect},
+		{"stopped by Ctrl+C", &installer.StepError{Host: "h", Step: "s", Err: &installer.StoppedError{Before: "file /etc/x", Err: context.Canceled}}, exitStopped},
+		{"stopped while connecting", &installer.StepError{Host: "h", Step: "connect", Err: &transport.ConnectError{Addr: "h:22", Reason: "canceled", Err: context.Canceled}}, exitStopped},
 		{"bad answers", fmt.Errorf("load: %w", &answers.Problems{}), exitInput},
 	}
 	for _, tc := range tests {

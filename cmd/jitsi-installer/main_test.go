@@ -42,6 +42,12 @@ func TestAnswersInitValidates(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("validate the template: exit %d\n%s%s", code, out, errOut)
 	}
+	// Valid, but each example value left in it is named, with its line.
+	for _, want := range []string{"warning: ", ": domain: still the example value meet.example.com", "hosts[0].address: still the example value 203.0.113.10", "letsencrypt.email:", "janssen.issuer:"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("validating the unedited template does not warn %q:\n%s", want, errOut)
+		}
+	}
 	code, schema, _ := cli(t, "answers", "schema")
 	var v map[string]any
 	if code != 0 || json.Unmarshal([]byte(schema), &v) != nil {
@@ -73,6 +79,27 @@ janssen:
 			}
 		}
 	}
+	// With -o json the problems are JSON events, field and line each.
+	for _, args := range [][]string{{"answers", "validate", file, "-o", "json"}, {"plan", "--answers", file, "-o", "json"}} {
+		code, out, errOut := cli(t, args...)
+		if code != 3 || errOut != "" {
+			t.Fatalf("%v: exit %d, want 3 and nothing on stderr\n%s", args, code, errOut)
+		}
+		fields := map[string]int{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var ev struct {
+				Type, Field, Message string
+				Line                 int
+			}
+			if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Type != "answers.invalid" || ev.Message == "" || ev.Line == 0 {
+				t.Fatalf("%v: not an answers.invalid event with line and message: %q", args, line)
+			}
+			fields[ev.Field] = ev.Line
+		}
+		if fields["hosts[0].port"] != 5 || fields["letsencrypt.email"] != 8 {
+			t.Errorf("%v: fields and lines %v", args, fields)
+		}
+	}
 	if srv.Conns() != 0 {
 		t.Errorf("the host was contacted %d times", srv.Conns())
 	}
@@ -93,6 +120,9 @@ func TestPlanUnreachableHostExit4(t *testing.T) {
 	}
 	if !strings.Contains(out, "[127.0.0.1]") || !strings.Contains(out, "connection refused") {
 		t.Errorf("output does not say the connection was refused:\n%s", out)
+	}
+	if !strings.Contains(out, "nothing listens on that port") {
+		t.Errorf("the hint does not fit a refused connection:\n%s", out)
 	}
 }
 

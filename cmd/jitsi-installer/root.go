@@ -24,6 +24,7 @@ type globals struct {
 	logFile          string
 	noColor          bool
 	verbose          bool
+	diff             bool
 	acceptNewHostKey bool
 	knownHosts       string
 	host             string
@@ -48,7 +49,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code := exitCode(err)
 		// Failures on hosts were already reported by the event stream.
 		var ee *exitError
-		if !errors.As(err, &ee) || ee.err != errReported {
+		switch {
+		case errors.As(err, &ee) && ee.err == errReported:
+		case g.output == "json":
+			writeErrorJSON(stdout, err)
+		default:
 			fmt.Fprintln(stderr, "error: "+strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		}
 		return code
@@ -78,6 +83,7 @@ and changes only that; a second run on a converged host changes nothing.
 	f.StringVar(&g.logFile, "log-file", "", "also write the plain log to this file")
 	f.BoolVar(&g.noColor, "no-color", false, "no colour (also with NO_COLOR set)")
 	f.BoolVarP(&g.verbose, "verbose", "v", false, "also list unchanged resources and skipped steps")
+	f.BoolVar(&g.diff, "diff", false, "in plans, show new files' whole content and certificates' PEM (default: one line each)")
 	f.BoolVar(&g.acceptNewHostKey, "accept-new-host-key", false, "trust the host key of a host not yet in known_hosts (a changed key is always refused)")
 	f.StringVar(&g.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
 	f.StringVar(&g.host, "host", "", `"local" to run on this machine instead of the answers file's hosts`)
@@ -116,23 +122,28 @@ func isTerminal(r io.Reader, w io.Writer) bool {
 // sink builds the event renderers: text or JSON on stdout, and the plain log.
 func (g *globals) sink() (installer.Sink, func(), error) {
 	var sinks installer.Sinks
+	stop := func() {}
 	if g.output == "json" {
 		sinks = append(sinks, render.JSON{W: g.stdout})
 	} else {
-		color := !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-		if f, ok := g.stdout.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-			color = false
-		}
-		sinks = append(sinks, &render.Text{W: g.stdout, Color: color, Verbose: g.verbose})
+		f, ok := g.stdout.(*os.File)
+		terminal := ok && term.IsTerminal(int(f.Fd()))
+		color := terminal && !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+		// A resource that takes long (apt) shows it is still at work.
+		p := &render.Progress{Next: &render.Text{W: g.stdout, Color: color, Verbose: g.verbose, Diff: g.diff}, W: g.stdout,
+			Terminal: terminal && os.Getenv("TERM") != "dumb"}
+		p.Start()
+		sinks, stop = append(sinks, p), p.Stop
 	}
 	log, closer, err := g.logSink()
 	if err != nil {
+		stop()
 		return nil, nil, err
 	}
 	if log != nil {
 		sinks = append(sinks, log)
 	}
-	return sinks, closer, nil
+	return sinks, func() { stop(); closer() }, nil
 }
 
 // logSink is the plain log of --log-file, appended; nil without the flag.
@@ -150,12 +161,28 @@ func (g *globals) logSink() (installer.Sink, func(), error) {
 		_ = f.Close()
 		return nil, nil, inputError("--log-file: %v", err)
 	}
-	return &render.Text{W: f, Verbose: true}, func() { _ = f.Close() }, nil
+	return &render.Text{W: f, Verbose: true, Diff: true}, func() { _ = f.Close() }, nil
+}
+
+// canAsk reports whether a question can be answered: stdin is a terminal.
+// stdout and stderr may be pipes (| tee): the question goes to stderr.
+func (g *globals) canAsk() bool {
+	f, ok := g.stdin.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// needAsk refuses, before any host is contacted, a command that would have
+// to ask and cannot.
+func (g *globals) needAsk(yes bool) error {
+	if yes || g.canAsk() {
+		return nil
+	}
+	return inputError("no terminal on stdin to ask before changing hosts; pass --yes to apply without asking (nothing was contacted)")
 }
 
 // confirm asks a yes/no question on the terminal.
 func (g *globals) confirm(question string) (bool, error) {
-	if !isTerminal(g.stdin, g.stderr) {
+	if !g.canAsk() {
 		return false, inputError("%s: no terminal to ask on; pass --yes to apply without asking", question)
 	}
 	fmt.Fprintf(g.stderr, "%s [y/N] ", question)

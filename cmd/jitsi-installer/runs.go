@@ -106,6 +106,9 @@ answers too when the rollback is meant to last.`,
 			if !runIDPattern.MatchString(id) {
 				return inputError("%q is not a run id (like 20261201T020304Z-a1b2c3): see `jitsi-installer runs`", id)
 			}
+			if err := g.needAsk(yes); err != nil {
+				return err
+			}
 			s, p, err := g.declare(c.Context(), file, workflow.Options{Command: "rollback " + id})
 			if err != nil {
 				return err

@@ -95,7 +95,7 @@ func (g *globals) reportTUI(r tui.Result) error {
 	case r.HostErr != nil:
 		return &exitError{code: exitCode(r.HostErr), err: r.HostErr}
 	case r.Stopped:
-		return &exitError{code: exitFailed, err: errors.New("stopped by the operator; run install again to continue")}
+		return &exitError{code: exitStopped, err: errStopped}
 	case r.Summary.Failed > 0 || r.ChecksFailed > 0:
 		return &exitError{code: exitFailed, err: errReported}
 	case r.Outcome == tui.Quit && r.Saved == "":

@@ -19,8 +19,11 @@ func TestText(t *testing.T) {
 		want    string
 	}{
 		{"pending change with its diff", false, []installer.Event{
-			{Type: installer.EventResourcePending, Host: "h", Step: "nginx", Resource: "file /etc/a", Action: installer.ActionCreate, Message: "create", Diff: "+x"},
-		}, "[h] == nginx\n[h]    + file /etc/a: create\n[h]      +x\n"},
+			{Type: installer.EventResourcePending, Host: "h", Step: "nginx", Resource: "file /etc/a", Action: installer.ActionUpdate, Message: "update: content", Diff: "-y\n+x"},
+		}, "[h] == nginx\n[h]    ~ file /etc/a: update: content\n[h]      -y\n[h]      +x\n"},
+		{"new file in one line", false, []installer.Event{
+			{Type: installer.EventResourcePending, Host: "h", Step: "nginx", Resource: "file /etc/a", Action: installer.ActionCreate, Message: "create: root:root 0644, 2 bytes", Diff: "+x"},
+		}, "[h] == nginx\n[h]    + file /etc/a: create: root:root 0644, 2 bytes\n"},
 		{"unchanged only when verbose", false, []installer.Event{
 			{Type: installer.EventResourceOK, Host: "h", Step: "nginx", Resource: "file /etc/a"},
 		}, ""},

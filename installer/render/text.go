@@ -6,6 +6,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,9 @@ type Text struct {
 	W       io.Writer
 	Color   bool // only on a terminal, and never with NO_COLOR set
 	Verbose bool // also list unchanged resources
+	// Diff shows new files' whole content and certificates' PEM; without
+	// it a new file is one line and a certificate its names and expiry.
+	Diff bool
 
 	lastStep map[string]string
 }
@@ -76,7 +80,8 @@ func (t *Text) Event(e installer.Event) {
 			t.line(e.Host, t.c(cDim, "   skipped: "+e.Message))
 		}
 	case installer.EventStepFinished:
-		if t.Verbose {
+		// A step that took no time has nothing to say about it.
+		if t.Verbose && e.Duration >= 100*time.Millisecond {
 			t.line(e.Host, t.c(cDim, fmt.Sprintf("   done in %s", round(e.Duration))))
 		}
 	case installer.EventResourceOK:
@@ -89,6 +94,9 @@ func (t *Text) Event(e installer.Event) {
 		mark, verb := "~", e.Message
 		if e.Action == installer.ActionCreate || e.Action == installer.ActionInstall || e.Action == installer.ActionAdd || e.Action == installer.ActionFetch {
 			mark = "+"
+		}
+		if e.Type == installer.EventResourcePending {
+			verb += size(e.Details)
 		}
 		s := fmt.Sprintf("   %s %s: %s", t.c(cYellow, mark), e.Resource, verb)
 		if e.Type == installer.EventResourceChanged {
@@ -107,7 +115,7 @@ func (t *Text) Event(e installer.Event) {
 			t.line(e.Host, "     "+t.c(cYellow, "warning: "+e.Warn))
 		}
 		if e.Diff != "" && e.Type == installer.EventResourcePending {
-			for _, l := range strings.Split(e.Diff, "\n") {
+			for _, l := range t.diffLines(e) {
 				t.line(e.Host, "     "+t.diffColor(l))
 			}
 		}
@@ -133,6 +141,9 @@ func (t *Text) Event(e installer.Event) {
 		if e.Hint != "" {
 			t.line(e.Host, "     hint: "+e.Hint)
 		}
+	case installer.EventHandlerPending:
+		t.title(e)
+		t.line(e.Host, fmt.Sprintf("   %s %s: %s", t.c(cYellow, "↻"), strings.TrimPrefix(e.Resource, "handler "), e.Message))
 	case installer.EventHandlerRun:
 		t.title(e)
 		t.line(e.Host, fmt.Sprintf("   %s %s %s", t.c(cGreen, "↻"), strings.TrimPrefix(e.Resource, "handler "), t.c(cDim, "("+round(e.Duration).String()+")")))
@@ -173,6 +184,62 @@ func (t *Text) Event(e installer.Event) {
 			t.line("", line)
 		}
 	}
+}
+
+// maxDiff is the longest diff a plan shows without --diff; a longer one
+// (a package's default file replaced) is counted instead.
+const maxDiff = 40
+
+// diffLines are the lines of e's diff the plan shows. Without Diff: none
+// for a new file (its line says path, owner, mode and size) but what its
+// certificates are; certificates by their names, not their PEM; a long
+// diff as its counts.
+func (t *Text) diffLines(e installer.Event) []string {
+	lines := strings.Split(e.Diff, "\n")
+	if t.Diff {
+		return lines
+	}
+	lines = summarizeCerts(lines)
+	if e.Action == installer.ActionCreate {
+		var certs []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "+certificate ") {
+				certs = append(certs, l)
+			}
+		}
+		return certs
+	}
+	if len(lines) > maxDiff {
+		removed, added := 0, 0
+		for _, l := range lines {
+			switch s, _ := splitSign(l); s {
+			case "-":
+				removed++
+			case "+":
+				added++
+			}
+		}
+		return []string{fmt.Sprintf("%d lines removed, %d added (--diff shows them)", removed, added)}
+	}
+	return lines
+}
+
+// size is ", 812 bytes" or ", 4.1 kB" for a new file's size detail; "" without one.
+func size(ds []installer.Detail) string {
+	for _, d := range ds {
+		if d.Field != installer.FieldSize {
+			continue
+		}
+		n, err := strconv.Atoi(d.To)
+		switch {
+		case err != nil:
+			return ""
+		case n < 1000:
+			return fmt.Sprintf(", %d bytes", n)
+		}
+		return fmt.Sprintf(", %.1f kB", float64(n)/1000)
+	}
+	return ""
 }
 
 func (t *Text) diffColor(l string) string {

@@ -67,9 +67,9 @@ func (c *Command) Diff(p installer.Probed) (*installer.Change, error) {
 			code = f[1]
 		}
 		d = installer.Detail{Field: installer.FieldGuard, Name: "unless " + installer.Display(c.Unless), From: strings.Join(lines, "\n"), To: "exit 0",
-			Text: "guard " + installer.Display(c.Unless) + " exited " + code}
+			Text: "not done yet (its check exited " + code + ")"}
 		if len(lines) > 0 {
-			d.Text = "guard failed: " + strings.Join(lines, "; ")
+			d.Text = "needed: " + strings.Join(lines, "; ")
 		}
 	}
 	return &installer.Change{Action: installer.ActionRun, Hint: c.Hint, Details: []installer.Detail{d}, Apply: func(ctx context.Context, h *installer.Host) error {

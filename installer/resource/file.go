@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
@@ -106,6 +107,7 @@ func (f *File) Diff(p installer.Probed) (*installer.Change, error) {
 			{Field: installer.FieldType, From: "absent", To: "file"},
 			{Field: installer.FieldOwner, To: owner, Text: owner + " " + mode},
 			{Field: installer.FieldMode, To: mode},
+			{Field: installer.FieldSize, To: strconv.Itoa(len(f.Content))},
 		}}
 		c.Diff = f.diff(nil, false, p.Secrets)
 		c.Apply = func(ctx context.Context, h *installer.Host) error { return f.write(ctx, h, nil) }

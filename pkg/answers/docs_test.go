@@ -23,6 +23,10 @@ Rules the loader applies:
 - Unknown keys are errors, with line, column and a "did you mean".
 - Every problem is reported at once, each with its line and field path, e.g.
   ` + "`a.yaml:7:11: hosts[0].port: must be between 1 and 65535`" + `; exit code 3.
+- Example values of ` + "`answers init`" + ` left in the file (` + "`meet.example.com`" + `,
+  ` + "`203.0.113.10`, `ops@example.com`, `https://login.example.com`" + `) are
+  warnings, one per field with its line: the file is valid, but names no
+  server of yours.
 - Values that could break a configuration file or a shell command (quotes,
   whitespace, ` + "`;`, `$`" + `, backticks, newlines, ...) are refused by name.
 - ` + "`${env:NAME}` and `${file:PATH}`" + ` are read on the operator's machine.

@@ -21,16 +21,43 @@ const header = `# Answers file for jitsi-installer.
 
 `
 
+// The template's example values: Examples finds them left in a file.
+const (
+	exampleDomain  = "meet.example.com"
+	exampleAddress = "203.0.113.10"
+	exampleEmail   = "ops@example.com"
+	exampleIssuer  = "https://login.example.com"
+)
+
+// Examples lists the fields of c that still hold an example value of
+// Template, as problems to warn about: a file that is valid but unedited
+// would set up a server nobody can reach.
+func Examples(c *Config) []Problem {
+	var ps []Problem
+	check := func(path, got, example string) {
+		if got == example {
+			ps = append(ps, c.Problem(path, "still the example value "+example+" of `answers init`: replace it"))
+		}
+	}
+	check("domain", c.Domain, exampleDomain)
+	for i, h := range c.Hosts {
+		check(fmt.Sprintf("hosts[%d].address", i), h.Address, exampleAddress)
+	}
+	check("letsencrypt.email", c.LetsEncrypt.Email, exampleEmail)
+	check("janssen.issuer", c.Janssen.Issuer, exampleIssuer)
+	return ps
+}
+
 // Template returns a commented answers file with example values for every
 // key. Parse accepts it as it is; the example host and names are to be
 // replaced.
 func Template() []byte {
 	c := &Config{
 		Version:     1,
-		Domain:      "meet.example.com",
-		Hosts:       []Host{{Address: "203.0.113.10"}},
-		LetsEncrypt: LetsEncrypt{Email: "ops@example.com"},
-		Janssen:     Janssen{Issuer: "https://login.example.com", ClientID: "jitsi-meet"},
+		Domain:      exampleDomain,
+		Hosts:       []Host{{Address: exampleAddress}},
+		LetsEncrypt: LetsEncrypt{Email: exampleEmail},
+		Janssen:     Janssen{Issuer: exampleIssuer, ClientID: "jitsi-meet"},
 	}
 	applyDefaults(c, func(string) bool { return false })
 	c.Janssen.DiscoveryURL = "" // follows the issuer when that is edited

@@ -155,3 +155,34 @@ func TestMarshalBuiltConfig(t *testing.T) {
 		t.Error("Marshal(nil) succeeded")
 	}
 }
+
+// An unedited template is valid but names each example value left in it,
+// with its line; an edited file names none.
+func TestExamples(t *testing.T) {
+	noEnv := Options{Dir: "/nowhere", Home: "/nowhere", LookupEnv: func(string) (string, bool) { return "", false }}
+	c, err := Parse("a.yaml", Template(), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, p := range Examples(c) {
+		got[p.Path] = true
+		if p.Line == 0 || !strings.Contains(p.Msg, "example value") {
+			t.Errorf("%s: %q at line %d", p.Path, p.Msg, p.Line)
+		}
+	}
+	for _, f := range []string{"domain", "hosts[0].address", "letsencrypt.email", "janssen.issuer"} {
+		if !got[f] {
+			t.Errorf("%s not named as an example value; got %v", f, got)
+		}
+	}
+	edited := strings.NewReplacer("meet.example.com", "meet.acme.org", "203.0.113.10", "192.0.2.7",
+		"ops@example.com", "ops@acme.org", "https://login.example.com", "https://login.acme.org").Replace(string(Template()))
+	c, err = Parse("a.yaml", []byte(edited), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := Examples(c); len(ps) != 0 {
+		t.Errorf("edited file: %v", ps)
+	}
+}

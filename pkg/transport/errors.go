@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -127,4 +128,35 @@ func IsConnectFailure(err error) bool {
 	var ae *AuthError
 	var he *HostKeyError
 	return errors.As(err, &ce) || errors.As(err, &ae) || errors.As(err, &he) || errors.Is(err, ErrSudo)
+}
+
+// Hint says what to check for a connection, authentication, host-key or
+// sudo failure, by its cause; "" for any other error.
+func Hint(err error) string {
+	var ce *ConnectError
+	var ae *AuthError
+	var he *HostKeyError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, ErrSudo):
+		return "sudo on the host refused: allow the SSH user to run sudo without a password, or set hosts[].sudo_password in the answers file"
+	case errors.As(err, &he):
+		if he.Kind == HostKeyInvalid {
+			return "check hosts[].host_key in the answers file and that the known_hosts file is readable"
+		}
+		return "compare the fingerprint with the host's own, on its console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub"
+	case errors.As(err, &ae):
+		return "check hosts[].user and hosts[].key_file in the answers file, and that the key's public half is in that user's ~/.ssh/authorized_keys on the host"
+	case errors.As(err, &ce) && errors.As(err, &dnsErr):
+		return "the name does not resolve here: check hosts[].address in the answers file, or give the host's IP address"
+	case errors.As(err, &ce) && errors.Is(err, syscall.ECONNREFUSED):
+		return "the host answers but nothing listens on that port: check hosts[].port in the answers file and that sshd runs on the host"
+	case errors.As(err, &ce) && (errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)):
+		return "no route to the host from here: check hosts[].address in the answers file and this machine's network"
+	case errors.As(err, &ce) && (errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)):
+		return "the host did not answer in time: check hosts[].address, and that no firewall drops SSH on that port (or raise --connect-timeout)"
+	case errors.As(err, &ce):
+		return "check hosts[].address and hosts[].port in the answers file, and that sshd runs on the host"
+	}
+	return ""
 }

@@ -297,7 +297,8 @@ func feed(ctx context.Context, w io.WriteCloser, events <-chan sudoEvent, inv in
 }
 
 func sudoRefused(name string, esc escalation, stderr []byte) error {
-	msg := strings.TrimSpace(string(stderr))
+	// sudo starts its messages with "sudo: ", which ErrSudo already says.
+	msg := strings.TrimPrefix(strings.TrimSpace(string(stderr)), "sudo: ")
 	if msg == "" {
 		msg = "sudo exited without running the command"
 	}

@@ -128,6 +128,9 @@ func TestWrongKeyIsAuthError(t *testing.T) {
 	if !strings.Contains(ae.Error(), "key file "+other) {
 		t.Errorf("message %q does not name the key file", ae)
 	}
+	if h := Hint(err); !strings.Contains(h, "authorized_keys") {
+		t.Errorf("hint %q does not fit a refused key", h)
+	}
 }
 
 func TestEncryptedKeyFile(t *testing.T) {
@@ -352,6 +355,9 @@ func TestConnectErrors(t *testing.T) {
 		if want := fmt.Sprintf("connect 127.0.0.1:%d: connection refused", port); ce.Error() != want {
 			t.Errorf("error %q, want %q", ce, want)
 		}
+		if h := Hint(err); !strings.Contains(h, "nothing listens on that port") {
+			t.Errorf("hint %q does not fit a refused connection", h)
+		}
 	})
 
 	t.Run("no handshake", func(t *testing.T) {
@@ -374,6 +380,9 @@ func TestConnectErrors(t *testing.T) {
 		ce := asError[*ConnectError](t, err)
 		if want := fmt.Sprintf("connect 127.0.0.1:%d: timed out after 200ms", port); ce.Error() != want {
 			t.Errorf("error %q, want %q", ce, want)
+		}
+		if h := Hint(err); !strings.Contains(h, "did not answer in time") {
+			t.Errorf("hint %q does not fit a timeout", h)
 		}
 	})
 }
@@ -484,7 +493,7 @@ func TestSudoRefused(t *testing.T) {
 		name, password, want string
 	}{
 		{"wrong password", "not-the-" + password, "wrong sudo password for deploy"},
-		{"password required", "", "sudo: a password is required (set sudo_password"},
+		{"password required", "", "sudo refused: a password is required (set sudo_password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -497,6 +506,12 @@ func TestSudoRefused(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q lacks %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "sudo:") {
+				t.Errorf("error %q repeats sudo's own prefix", err)
+			}
+			if h := Hint(err); !strings.Contains(h, "sudo_password") {
+				t.Errorf("hint %q does not point at sudo_password", h)
 			}
 			if tt.password != "" && strings.Contains(err.Error(), tt.password) {
 				t.Errorf("error %q shows the password", err)

@@ -19,7 +19,7 @@ import (
 
 // Interrupted is a host (a directory on this machine, reached as the user
 // the tests run as) where a run was stopped after its last change: its
-// journal says it failed and, when the change notifies a restart, that the
+// journal says it was stopped and, when the change notifies a restart, that the
 // restart is owed. The next run has no resource to change, and the run's
 // outcome to record (and the restart to pay).
 type Interrupted struct {
@@ -44,7 +44,7 @@ func NewInterrupted(t testing.TB, owes bool) *Interrupted {
 		t.Fatalf("first run: plan: %v", err)
 	}
 	run.Engine.Apply(ctx, p)
-	if j := h.Journal(); j.Status != "failed" || len(j.Owed) != len(h.owed()) || h.Restarts() != "" {
+	if j := h.Journal(); j.Status != "stopped" || len(j.Owed) != len(h.owed()) || h.Restarts() != "" {
 		t.Fatalf("the first run was not interrupted before its restart: owed %v, restarts %q", j.Owed, h.Restarts())
 	}
 	return h

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
+	"github.com/jitsi-installer/jitsi-installer/workflow/workflowtest"
+)
+
+// Without a terminal to ask on and without --yes, install, repair and
+// rollback refuse before any host is contacted: exit 3, pointing at --yes.
+func TestNoTerminalNoYesRefusesBeforeContact(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	keyFile, _ := sshtest.NewKeyFile(t, "")
+	file := write(t, "a.yaml", answersFor(srv.Host(), srv.Port(), keyFile, srv.PinnedHostKey()))
+	for _, args := range [][]string{
+		{"install", "--answers", file},
+		{"repair", "--answers", file},
+		{"rollback", "--answers", file, "20261201T020304Z-a1b2c3"},
+	} {
+		code, out, errOut := cli(t, args...)
+		if code != exitInput {
+			t.Errorf("%v: exit %d, want 3\n%s%s", args, code, out, errOut)
+		}
+		if !strings.Contains(errOut, "pass --yes") {
+			t.Errorf("%v: no hint to pass --yes:\n%s", args, errOut)
+		}
+	}
+	if srv.Conns() != 0 {
+		t.Errorf("the host was contacted %d times", srv.Conns())
+	}
+}
+
+// With stdout and stderr piped (install 2>&1 | tee) the question is still
+// asked, and answered on the terminal on stdin.
+func TestConfirmAsksWithStdoutPiped(t *testing.T) {
+	for _, tc := range []struct {
+		answer string
+		want   bool
+	}{{"y", true}, {"yes", true}, {"n", false}, {"", false}} {
+		ptm, pts := openPTY(t)
+		if _, err := fmt.Fprintln(ptm, tc.answer); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		g := &globals{stdin: pts, stdout: &out, stderr: &out}
+		ok, err := g.confirm("Apply 45 changes on 1 host?")
+		if err != nil || ok != tc.want {
+			t.Errorf("answer %q: %v, %v; want %v", tc.answer, ok, err, tc.want)
+		}
+		if out.String() != "Apply 45 changes on 1 host? [y/N] " {
+			t.Errorf("asked %q", out.String())
+		}
+	}
+}
+
+// openPTY opens a pseudo-terminal: its controller and the terminal side.
+func openPTY(t *testing.T) (*os.File, *os.File) {
+	t.Helper()
+	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		testenv.Skip(t, "no pseudo-terminals here: "+err.Error())
+	}
+	t.Cleanup(func() { ptm.Close() })
+	if err := unix.IoctlSetPointerInt(int(ptm.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(ptm.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pts.Close() })
+	return ptm, pts
+}
+
+// The confirmation counts what it confirms.
+func TestConfirmationSaysTheTotals(t *testing.T) {
+	h := workflowtest.NewInterrupted(t, true) // the next run owes one restart
+	run := h.Run(nil)
+	p := run.Engine.Plan(t.Context(), run.Targets)
+	defer p.Close()
+	if got, want := totals("Apply", p), "Apply 1 change on 1 host?"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
