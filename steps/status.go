@@ -86,7 +86,7 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 		{Name: qNow, Args: []string{"date", "+%s"}},
 		{Name: qUnits, Args: show},
 		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, e.packages()...)},
-		{Name: qPins, Args: []string{"cat", PinFile}},
+		pinsFact.Query(),
 		{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats")},
 	}
 	if e.bridge() {
@@ -196,7 +196,7 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 		}
 		st.Services = append(st.Services, sv)
 	}
-	st.Packages = readPackages(h.Fact(qPackages), ParsePins(h.Fact(qPins)), e.packages())
+	st.Packages = readPackages(h.Fact(qPackages), pinsFact.Get(h), e.packages())
 	if n, ok := afterPrefix(h.Fact(qC2S), "Total: "); ok {
 		st.XMPP = &n
 	}
