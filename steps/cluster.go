@@ -129,19 +129,24 @@ func (s *videobridges) Queries(*installer.Host) []installer.Query {
 	for _, b := range s.cfg.Bridges() {
 		names = append(names, b.Address)
 	}
-	return append(resolveQueries(names...), installer.Query{Name: factAuthCert, Args: []string{"cat", authCertPath(s.cfg.Domain)}})
+	return append(resolveQueries(names...), installer.Query{Name: authCertFact.Name, Args: []string{"cat", authCertPath(s.cfg.Domain)}})
 }
+
+// authCertFact is Prosody's certificate for auth.DOMAIN, "" when the host
+// has none yet. Its query names the domain: the step builds it.
+var authCertFact = &installer.Fact[string]{Name: factAuthCert, Parse: func(out string, code int) string {
+	if code != 0 {
+		return ""
+	}
+	return out + "\n"
+}}
 
 func (s *videobridges) Declare(*installer.Host) ([]installer.Resource, error) { return nil, nil }
 
 // Produce implements installer.Producer: what the videobridge hosts need
 // of the core.
 func (s *videobridges) Produce(h *installer.Host) {
-	cert := ""
-	if h.FactCode(factAuthCert) == 0 {
-		cert = strings.TrimSpace(h.Fact(factAuthCert)) + "\n"
-	}
-	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: secretsFor(h, s.env).JVB, AuthCert: cert})
+	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: secretsFor(h, s.env).JVB, AuthCert: authCertFact.Get(h)})
 }
 
 func (s *videobridges) Checks(*installer.Host) []installer.Check {

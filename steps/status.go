@@ -83,18 +83,18 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 	// zone's abbreviation only.
 	show := append([]string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LoadState,ActiveState,SubState,ActiveEnterTimestamp"}, units...)
 	qs := []installer.Query{
-		{Name: qNow, Args: []string{"date", "+%s"}},
+		nowFact.Query(),
 		{Name: qUnits, Args: show},
 		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, e.packages()...)},
 		pinsFact.Query(),
-		{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats")},
+		bridgeFact.Query(),
 	}
 	if e.bridge() {
 		return qs
 	}
 	crt, _ := certPaths(s.cfg)
 	return append(qs,
-		installer.Query{Name: qC2S, Args: []string{"timeout", "5", "prosodyctl", "shell", "c2s", "count"}},
+		c2sFact.Query(),
 		installer.Query{Name: qMUC, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
 		installer.Query{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats")},
 		installer.Query{Name: qCert, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
@@ -103,6 +103,27 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 			assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"}},
 	)
 }
+
+// The status facts whose queries are the same on every host.
+var (
+	// nowFact is the host's clock; zero when it did not say.
+	nowFact = &installer.Fact[time.Time]{Name: qNow, Args: []string{"date", "+%s"}, Parse: func(out string, _ int) time.Time {
+		if sec, err := strconv.ParseInt(out, 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC()
+		}
+		return time.Time{}
+	}}
+	// c2sFact is how many clients are connected to Prosody; nil when it did not say.
+	c2sFact = &installer.Fact[*int]{Name: qC2S, Args: []string{"timeout", "5", "prosodyctl", "shell", "c2s", "count"},
+		Parse: func(out string, _ int) *int {
+			if n, ok := afterPrefix(out, "Total: "); ok {
+				return &n
+			}
+			return nil
+		}}
+	bridgeFact = &installer.Fact[*BridgeStatus]{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats"),
+		Parse: func(out string, _ int) *BridgeStatus { return readBridge(out) }}
+)
 
 // HostStatus is what status found on one host.
 type HostStatus struct {
@@ -180,9 +201,7 @@ type KeysStatus struct {
 func (s *Status) Read(h *installer.Host) *HostStatus {
 	e := s.of(h)
 	st := &HostStatus{Host: h.Name, Role: e.role, Version: s.cfg.Jitsi.Version, Drift: []string{}, Problems: []string{}}
-	if sec, err := strconv.ParseInt(h.Fact(qNow), 10, 64); err == nil {
-		st.Time = time.Unix(sec, 0).UTC()
-	}
+	st.Time = nowFact.Get(h)
 	for _, b := range showBlocks(h.Fact(qUnits)) {
 		sv := ServiceStatus{Name: strings.TrimSuffix(b["Id"], ".service"), State: b["ActiveState"], Sub: b["SubState"]}
 		if b["LoadState"] == "not-found" {
@@ -197,11 +216,9 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 		st.Services = append(st.Services, sv)
 	}
 	st.Packages = readPackages(h.Fact(qPackages), pinsFact.Get(h), e.packages())
-	if n, ok := afterPrefix(h.Fact(qC2S), "Total: "); ok {
-		st.XMPP = &n
-	}
+	st.XMPP = c2sFact.Get(h)
 	st.Conferences = readConferences(h.Fact(qJicofo), h.Fact(qMUC))
-	st.Bridge = readBridge(h.Fact(qBridge))
+	st.Bridge = bridgeFact.Get(h)
 	if st.Bridge != nil && !st.Bridge.Healthy {
 		st.Problems = append(st.Problems, "the videobridge reports itself unhealthy")
 	}
