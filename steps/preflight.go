@@ -57,6 +57,18 @@ var (
 	portsFact = &installer.Fact[[]listener]{Name: factPorts, Args: []string{"ss", "-Hlnptu"}, Parse: parseListeners}
 )
 
+// dnsFact is the addresses the domain resolves to on the host, each once.
+// Its query names the domain: the step builds it.
+var dnsFact = &installer.Fact[[]string]{Name: factDNS, Parse: func(out string, _ int) []string {
+	var resolved []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(resolved, f[0]) {
+			resolved = append(resolved, f[0])
+		}
+	}
+	return resolved
+}}
+
 // listener is a port a program listens on, from a line of ss -Hlnptu.
 type listener struct {
 	Proto string // tcp, udp
@@ -101,7 +113,7 @@ func (s *preflight) Queries(*installer.Host) []installer.Query {
 	}
 	q = append(q, janssenQuery(s.env))
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
-		q = append(q, installer.Query{Name: factDNS, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
+		q = append(q, installer.Query{Name: dnsFact.Name, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
 	}
 	return q
 }
@@ -211,12 +223,7 @@ func anyIn(s string, subs []string) bool {
 
 func dnsPointsHere(h *installer.Host, domain string) {
 	addrs := addrsFact.Get(h)
-	var resolved []string
-	for _, line := range strings.Split(h.Fact(factDNS), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(resolved, f[0]) {
-			resolved = append(resolved, f[0])
-		}
-	}
+	resolved := dnsFact.Get(h)
 	if len(resolved) == 0 {
 		h.Warn("%s does not resolve on the host: Let's Encrypt cannot validate it until its DNS points here", domain)
 		return

@@ -84,7 +84,7 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 	show := append([]string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LoadState,ActiveState,SubState,ActiveEnterTimestamp"}, units...)
 	qs := []installer.Query{
 		nowFact.Query(),
-		{Name: qUnits, Args: show},
+		{Name: unitsFact.Name, Args: show},
 		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, e.packages()...)},
 		pinsFact.Query(),
 		bridgeFact.Query(),
@@ -97,7 +97,7 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 		c2sFact.Query(),
 		installer.Query{Name: qMUC, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
 		installer.Query{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats")},
-		installer.Query{Name: qCert, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
+		installer.Query{Name: certFact.Name, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
 		installer.Query{Name: qKeys, Args: []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)}},
 		installer.Query{Name: qTimer, Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
 			assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"}},
@@ -121,6 +121,19 @@ var (
 			}
 			return nil
 		}}
+	// unitsFact is the services' systemctl show blocks; certFact the
+	// certificate's expiry, zero when unreadable. Their queries name the
+	// units and the certificate: Queries builds them.
+	unitsFact = &installer.Fact[[]map[string]string]{Name: qUnits,
+		Parse: func(out string, _ int) []map[string]string { return showBlocks(out) }}
+	certFact = &installer.Fact[time.Time]{Name: qCert, Parse: func(out string, _ int) time.Time {
+		if na, ok := strings.CutPrefix(out, "notAfter="); ok {
+			if t, err := time.Parse("Jan _2 15:04:05 2006 MST", strings.Join(strings.Fields(na), " ")); err == nil {
+				return t
+			}
+		}
+		return time.Time{}
+	}}
 	bridgeFact = &installer.Fact[*BridgeStatus]{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats"),
 		Parse: func(out string, _ int) *BridgeStatus { return readBridge(out) }}
 )
@@ -202,7 +215,7 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 	e := s.of(h)
 	st := &HostStatus{Host: h.Name, Role: e.role, Version: s.cfg.Jitsi.Version, Drift: []string{}, Problems: []string{}}
 	st.Time = nowFact.Get(h)
-	for _, b := range showBlocks(h.Fact(qUnits)) {
+	for _, b := range unitsFact.Get(h) {
 		sv := ServiceStatus{Name: strings.TrimSuffix(b["Id"], ".service"), State: b["ActiveState"], Sub: b["SubState"]}
 		if b["LoadState"] == "not-found" {
 			sv.State = "not-found"
@@ -226,16 +239,14 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 		return st
 	}
 	crt, _ := certPaths(s.cfg)
-	if na, ok := strings.CutPrefix(h.Fact(qCert), "notAfter="); ok {
-		if t, err := time.Parse("Jan _2 15:04:05 2006 MST", strings.Join(strings.Fields(na), " ")); err == nil {
-			ref := st.Time
-			if ref.IsZero() {
-				ref = time.Now()
-			}
-			st.Cert = &CertStatus{Path: crt, NotAfter: t.UTC(), DaysLeft: int(t.Sub(ref).Hours() / 24)}
-			if t.Sub(ref) < ExpiryWarning {
-				st.Problems = append(st.Problems, fmt.Sprintf("the certificate %s expires in %d day(s)", crt, st.Cert.DaysLeft))
-			}
+	if t := certFact.Get(h); !t.IsZero() {
+		ref := st.Time
+		if ref.IsZero() {
+			ref = time.Now()
+		}
+		st.Cert = &CertStatus{Path: crt, NotAfter: t.UTC(), DaysLeft: int(t.Sub(ref).Hours() / 24)}
+		if t.Sub(ref) < ExpiryWarning {
+			st.Problems = append(st.Problems, fmt.Sprintf("the certificate %s expires in %d day(s)", crt, st.Cert.DaysLeft))
 		}
 	}
 	if st.Cert == nil {
