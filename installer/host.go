@@ -54,6 +54,31 @@ func (f *Fact[T]) Get(h *Host) T {
 	return h.remember(&h.parsed, f, func() any { return f.Parse(h.Fact(f.Name), h.FactCode(f.Name)) }).(T)
 }
 
+// FactFamily is a Fact for each of several keys (a user, a host name):
+// key's query is named Prefix+key, and its answer is parsed once per host
+// and key, as a Fact's is.
+type FactFamily[T any] struct {
+	Prefix string
+	Parse  func(out string, code int) T
+}
+
+// familyKey names one member of a family among the parsed answers.
+type familyKey struct {
+	family any
+	key    string
+}
+
+// Query is key's query, for a step's Queries.
+func (f *FactFamily[T]) Query(key string, args ...string) Query {
+	return Query{Name: f.Prefix + key, Args: args}
+}
+
+// Get returns key's answer on h, parsed.
+func (f *FactFamily[T]) Get(h *Host, key string) T {
+	name := f.Prefix + key
+	return h.remember(&h.parsed, familyKey{f, key}, func() any { return f.Parse(h.Fact(name), h.FactCode(name)) }).(T)
+}
+
 // setFacts replaces what the queries answered, and what was parsed of it.
 func (h *Host) setFacts(facts map[string]Probed) {
 	h.valuesMu.Lock()

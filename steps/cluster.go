@@ -86,7 +86,7 @@ func resolveQueries(names ...string) []installer.Query {
 	var q []installer.Query
 	for _, n := range names {
 		if _, err := netip.ParseAddr(n); err != nil {
-			q = append(q, installer.Query{Name: factResolve + n, Args: []string{"getent", "ahosts", n}})
+			q = append(q, resolveFact.Query(n, "getent", "ahosts", n))
 		}
 	}
 	return q
@@ -97,11 +97,16 @@ func resolved(h *installer.Host, name string) string {
 	if _, err := netip.ParseAddr(name); err == nil {
 		return name
 	}
-	if f := strings.Fields(h.Fact(factResolve + name)); len(f) > 0 {
+	return resolveFact.Get(h, name)
+}
+
+// resolveFact is, by name, the first address the host resolves it to.
+var resolveFact = &installer.FactFamily[string]{Prefix: factResolve, Parse: func(out string, _ int) string {
+	if f := strings.Fields(out); len(f) > 0 {
 		return f[0]
 	}
 	return ""
-}
+}}
 
 // bridgeSources are the addresses of the videobridge hosts, as the core
 // resolves them: who may log in to its Prosody.
