@@ -85,7 +85,7 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 	qs := []installer.Query{
 		nowFact.Query(),
 		{Name: unitsFact.Name, Args: show},
-		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, e.packages()...)},
+		{Name: packagesFact.Name, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, e.packages()...)},
 		pinsFact.Query(),
 		bridgeFact.Query(),
 	}
@@ -95,8 +95,8 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 	crt, _ := certPaths(s.cfg)
 	return append(qs,
 		c2sFact.Query(),
-		installer.Query{Name: qMUC, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
-		installer.Query{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats")},
+		installer.Query{Name: mucFact.Name, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
+		jicofoStatsFact.Query(),
 		installer.Query{Name: certFact.Name, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
 		installer.Query{Name: qKeys, Args: []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)}},
 		installer.Query{Name: qTimer, Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
@@ -134,6 +134,14 @@ var (
 		}
 		return time.Time{}
 	}}
+	// packagesFact is dpkg's installed versions of the role's packages;
+	// mucFact Prosody's rooms. Their queries name the packages and the
+	// domain: Queries builds them.
+	packagesFact = &installer.Fact[map[string]string]{Name: qPackages,
+		Parse: func(out string, _ int) map[string]string { return installedVersions(out) }}
+	mucFact         = &installer.Fact[mucRooms]{Name: qMUC, Parse: parseMUC}
+	jicofoStatsFact = &installer.Fact[*Conferences]{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats"),
+		Parse: func(out string, _ int) *Conferences { return readJicofo(out) }}
 	bridgeFact = &installer.Fact[*BridgeStatus]{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats"),
 		Parse: func(out string, _ int) *BridgeStatus { return readBridge(out) }}
 )
@@ -228,9 +236,9 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 		}
 		st.Services = append(st.Services, sv)
 	}
-	st.Packages = readPackages(h.Fact(qPackages), pinsFact.Get(h), e.packages())
+	st.Packages = readPackages(packagesFact.Get(h), pinsFact.Get(h), e.packages())
 	st.XMPP = c2sFact.Get(h)
-	st.Conferences = readConferences(h.Fact(qJicofo), h.Fact(qMUC))
+	st.Conferences = readConferences(jicofoStatsFact.Get(h), mucFact.Get(h))
 	st.Bridge = bridgeFact.Get(h)
 	if st.Bridge != nil && !st.Bridge.Healthy {
 		st.Problems = append(st.Problems, "the videobridge reports itself unhealthy")
@@ -288,14 +296,7 @@ func afterPrefix(out, prefix string) (int, bool) {
 	return n, err == nil
 }
 
-func readPackages(out string, pins map[string]string, names []string) []PackageStatus {
-	installed := map[string]string{}
-	for _, l := range strings.Split(out, "\n") {
-		f := strings.Split(l, "\t")
-		if len(f) == 3 && strings.HasPrefix(f[2], "ii") {
-			installed[f[0]] = f[1]
-		}
-	}
+func readPackages(installed, pins map[string]string, names []string) []PackageStatus {
 	var ps []PackageStatus
 	for _, n := range names {
 		p := PackageStatus{Name: n, Installed: installed[n], Pinned: pins[n]}
@@ -315,14 +316,31 @@ func httpBody(out string) (int, string) {
 	return code, out[:i]
 }
 
-func readConferences(jicofo, muc string) *Conferences {
-	rooms, ok1 := afterPrefix(muc, "rooms ")
-	occ, ok2 := afterPrefix(muc, "occupants ")
-	c := readJicofo(jicofo)
+// mucRooms is what Prosody counts on the conference component.
+type mucRooms struct {
+	rooms, occupants int
+	ok               bool // Prosody said
+}
+
+func parseMUC(out string, _ int) mucRooms {
+	rooms, ok1 := afterPrefix(out, "rooms ")
+	occ, ok2 := afterPrefix(out, "occupants ")
+	return mucRooms{rooms, occ, ok1 && ok2}
+}
+
+// readConferences combines Jicofo's count and Prosody's, in a copy of
+// Jicofo's: the fact's value stays as parsed.
+func readConferences(jicofo *Conferences, muc mucRooms) *Conferences {
+	var c *Conferences
+	if jicofo != nil {
+		cp := *jicofo
+		c = &cp
+	}
+	rooms, occ := muc.rooms, muc.occupants
 	switch {
-	case c != nil && ok1 && ok2:
+	case c != nil && muc.ok:
 		c.Rooms, c.Occupants = &rooms, &occ
-	case ok1 && ok2:
+	case muc.ok:
 		c = &Conferences{Source: "prosody", Conferences: rooms, Participants: occ, Rooms: &rooms, Occupants: &occ}
 	}
 	return c
