@@ -98,9 +98,8 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 		installer.Query{Name: mucFact.Name, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
 		jicofoStatsFact.Query(),
 		installer.Query{Name: certFact.Name, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
-		installer.Query{Name: qKeys, Args: []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)}},
-		installer.Query{Name: qTimer, Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
-			assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"}},
+		keysFact.Query(),
+		timerFact.Query(),
 	)
 }
 
@@ -260,7 +259,7 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 	if st.Cert == nil {
 		st.Problems = append(st.Problems, "no certificate readable at "+crt)
 	}
-	st.Keys = readKeys(h.Fact(qKeys), h.FactCode(qKeys), h.Fact(qTimer))
+	st.Keys = readKeys(keysFact.Get(h), timerFact.Get(h))
 	return st
 }
 
@@ -390,7 +389,19 @@ func readBridge(out string) *BridgeStatus {
 	return b
 }
 
-func readKeys(out string, code int, timer string) *KeysStatus {
+// keysFact is the JWKS Prosody trusts, without the refresh timer's state;
+// nil when there is no file.
+var keysFact = &installer.Fact[*KeysStatus]{Name: qKeys,
+	Args:  []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)},
+	Parse: parseKeys}
+
+// timerFact is the key refresh's timer and service, as systemctl shows them.
+var timerFact = &installer.Fact[[]map[string]string]{Name: qTimer,
+	Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
+		assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"},
+	Parse: func(out string, _ int) []map[string]string { return showBlocks(out) }}
+
+func parseKeys(out string, code int) *KeysStatus {
 	if code != 0 {
 		return nil
 	}
@@ -410,7 +421,16 @@ func readKeys(out string, code int, timer string) *KeysStatus {
 		}
 		sort.Strings(k.Kids)
 	}
-	for _, b := range showBlocks(timer) {
+	return k
+}
+
+// readKeys adds the refresh timer's state to a copy of keys.
+func readKeys(keys *KeysStatus, timer []map[string]string) *KeysStatus {
+	if keys == nil {
+		return nil
+	}
+	k := *keys
+	for _, b := range timer {
 		if strings.HasSuffix(b["Id"], ".timer") {
 			k.Refreshed = systemdTime(b["LastTriggerUSec"])
 			k.Next = systemdTime(b["NextElapseUSecRealtime"])
@@ -418,7 +438,7 @@ func readKeys(out string, code int, timer string) *KeysStatus {
 			k.Result = b["Result"]
 		}
 	}
-	return k
+	return &k
 }
 
 // systemdTime parses systemctl show's "Tue 2026-12-01 02:00:00 UTC".
