@@ -204,7 +204,7 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 	if err := gather(ctx, h); err != nil {
 		return err
 	}
-	j, jerr := parseJournal(h.Fact(journalQuery))
+	j, jerr := parseJournal(h.fact(journalQuery))
 	hp.journal = j
 	if err := wait(); err != nil {
 		return err

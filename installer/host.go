@@ -51,7 +51,32 @@ func (f *Fact[T]) Query() Query { return Query{Name: f.Name, Args: f.Args} }
 
 // Get returns the fact's answer on h, parsed.
 func (f *Fact[T]) Get(h *Host) T {
-	return h.remember(&h.parsed, f, func() any { return f.Parse(h.Fact(f.Name), h.FactCode(f.Name)) }).(T)
+	return h.remember(&h.parsed, f, func() any { return f.Parse(h.fact(f.Name), h.factCode(f.Name)) }).(T)
+}
+
+// FactFamily is a Fact for each of several keys (a user, a host name):
+// key's query is named Prefix+key, and its answer is parsed once per host
+// and key, as a Fact's is.
+type FactFamily[T any] struct {
+	Prefix string
+	Parse  func(out string, code int) T
+}
+
+// familyKey names one member of a family among the parsed answers.
+type familyKey struct {
+	family any
+	key    string
+}
+
+// Query is key's query, for a step's Queries.
+func (f *FactFamily[T]) Query(key string, args ...string) Query {
+	return Query{Name: f.Prefix + key, Args: args}
+}
+
+// Get returns key's answer on h, parsed.
+func (f *FactFamily[T]) Get(h *Host, key string) T {
+	name := f.Prefix + key
+	return h.remember(&h.parsed, familyKey{f, key}, func() any { return f.Parse(h.fact(name), h.factCode(name)) }).(T)
 }
 
 // setFacts replaces what the queries answered, and what was parsed of it.
@@ -98,11 +123,12 @@ const DefaultBackups = "/var/backups/jitsi-installer"
 // BackupDir is where this run keeps the files it replaces.
 func (h *Host) BackupDir() string { return path.Join(or(h.backups, DefaultBackups), h.RunID) }
 
-// Fact returns the trimmed output of the named query.
-func (h *Host) Fact(name string) string { return strings.TrimSpace(h.facts[name].Out) }
+// fact returns the trimmed output of the named query: steps read it
+// through a Fact or FactFamily, parsed once.
+func (h *Host) fact(name string) string { return strings.TrimSpace(h.facts[name].Out) }
 
-// FactCode returns the exit status of the named query (-1 if it did not run).
-func (h *Host) FactCode(name string) int {
+// factCode returns the exit status of the named query (-1 if it did not run).
+func (h *Host) factCode(name string) int {
 	p, ok := h.facts[name]
 	if !ok {
 		return -1

@@ -35,3 +35,16 @@ func TestFactParsedOncePerAnswer(t *testing.T) {
 		t.Errorf("after a new answer: %d after %d parses, want 6 after two", got, parses)
 	}
 }
+
+// TestFactFamilyParsedOncePerKey: each key is its own query, parsed once.
+func TestFactFamilyParsedOncePerKey(t *testing.T) {
+	parses := 0
+	f := &installer.FactFamily[int]{Prefix: "len.", Parse: func(out string, code int) int { parses++; return len(out) + code }}
+	if q := f.Query("a", "cat", "/a"); q.Name != "len.a" || !slices.Equal(q.Args, []string{"cat", "/a"}) {
+		t.Errorf("query %+v, want len.a: cat /a", q)
+	}
+	h := installertest.NewHost("h", 22, map[string]string{"len.a": "abc", "len.b": "abcde"})
+	if got := []int{f.Get(h, "a"), f.Get(h, "b"), f.Get(h, "a"), f.Get(h, "c")}; !slices.Equal(got, []int{3, 5, 3, -1}) || parses != 3 {
+		t.Errorf("got %v after %d parses, want [3 5 3 -1] after three", got, parses)
+	}
+}

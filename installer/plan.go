@@ -155,7 +155,7 @@ func (hp *HostPlan) Journal() *Journal { return hp.journal }
 
 // Fact returns the trimmed output of the named query on the host: the way
 // commands built on a plan (status) read what their extra queries found.
-func (hp *HostPlan) Fact(name string) string { return hp.Host.Fact(name) }
+func (hp *HostPlan) Fact(name string) string { return hp.Host.fact(name) }
 
 // Pending lists the keys of the resources that differ from the declared
 // state, with what would change.

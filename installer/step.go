@@ -45,9 +45,10 @@ type Checker interface {
 	Checks(h *Host) []Check
 }
 
-// Query is a shell command whose output a step reads back through h.Fact(Name).
+// Query is a shell command whose output a step reads back through the
+// Fact (or FactFamily) of its Name.
 // Args are quoted by the engine. The command runs as root; its exit status is
-// available through h.FactCode.
+// passed to the Fact's Parse with its output.
 type Query struct {
 	Name string
 	Args []string

@@ -45,7 +45,7 @@ var accountUsers = []string{"focus", "jvb"}
 func accountQueries(domain string) []installer.Query {
 	var q []installer.Query
 	for _, user := range accountUsers {
-		q = append(q, installer.Query{Name: "prosody.account." + user, Args: []string{"cat", accountFile(domain, user)}})
+		q = append(q, accountFact.Query(user, "cat", accountFile(domain, user)))
 	}
 	return q
 }
@@ -60,14 +60,15 @@ func accounts(h *installer.Host, domain string, passwords map[string]string) []i
 		&resource.Dir{Path: dir + "/accounts", Mode: 0o750, Owner: "prosody", Group: "prosody"},
 	}
 	for _, user := range accountUsers {
-		content := h.Fact("prosody.account." + user)
+		acct := accountFact.Get(h, user)
+		content := acct.Text
 		// The salt and keys are derived from the password: an attacker with
 		// them can test guesses offline, so no output shows the host's
 		// nor the new ones.
-		registerAccountKeys(h, content)
-		if !scramMatches(content, passwords[user]) {
+		registerAccountKeys(h, acct)
+		if !acct.matches(passwords[user]) {
 			content = scramAccount(passwords[user])
-			registerAccountKeys(h, content)
+			registerAccountKeys(h, parseAccount(content))
 		}
 		rs = append(rs, &resource.File{Path: accountFile(domain, user), Mode: 0o640, Owner: "prosody", Group: "prosody",
 			Secret: true, Content: []byte(strings.TrimRight(content, "\n") + "\n")})
@@ -77,24 +78,43 @@ func accounts(h *installer.Host, domain string, passwords map[string]string) []i
 
 var luaField = regexp.MustCompile(`\["(\w+)"\]\s*=\s*"?([^";]*)"?\s*;`)
 
-// registerAccountKeys registers the SCRAM salt and keys of an account file
-// as secrets.
-func registerAccountKeys(h *installer.Host, file string) {
-	for _, m := range luaField.FindAllStringSubmatch(file, -1) {
+// prosodyAccount is an account file as Prosody keeps it.
+type prosodyAccount struct {
+	Text    string
+	Fields  map[string]string
+	Secrets []string // the salt, keys and password, as often as the file has them
+}
+
+// accountFact is, by user, the user's account file on the host.
+var accountFact = &installer.FactFamily[prosodyAccount]{Prefix: "prosody.account.",
+	Parse: func(out string, _ int) prosodyAccount { return parseAccount(out) }}
+
+func parseAccount(text string) prosodyAccount {
+	a := prosodyAccount{Text: text, Fields: map[string]string{}}
+	for _, m := range luaField.FindAllStringSubmatch(text, -1) {
+		a.Fields[m[1]] = m[2]
 		switch m[1] {
 		case "salt", "server_key", "stored_key", "password":
-			h.Secret(m[2])
+			a.Secrets = append(a.Secrets, m[2])
 		}
+	}
+	return a
+}
+
+// registerAccountKeys registers the SCRAM salt and keys of an account file
+// as secrets.
+func registerAccountKeys(h *installer.Host, a prosodyAccount) {
+	for _, v := range a.Secrets {
+		h.Secret(v)
 	}
 }
 
 // scramMatches reports whether Prosody's internal_hashed account file holds
 // the SCRAM-SHA-1 keys of password.
-func scramMatches(file, password string) bool {
-	f := map[string]string{}
-	for _, m := range luaField.FindAllStringSubmatch(file, -1) {
-		f[m[1]] = m[2]
-	}
+func scramMatches(file, password string) bool { return parseAccount(file).matches(password) }
+
+func (a prosodyAccount) matches(password string) bool {
+	f := a.Fields
 	iter, err := strconv.Atoi(f["iteration_count"])
 	if err != nil || f["salt"] == "" || f["stored_key"] == "" {
 		return false

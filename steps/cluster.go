@@ -86,7 +86,7 @@ func resolveQueries(names ...string) []installer.Query {
 	var q []installer.Query
 	for _, n := range names {
 		if _, err := netip.ParseAddr(n); err != nil {
-			q = append(q, installer.Query{Name: factResolve + n, Args: []string{"getent", "ahosts", n}})
+			q = append(q, resolveFact.Query(n, "getent", "ahosts", n))
 		}
 	}
 	return q
@@ -97,11 +97,16 @@ func resolved(h *installer.Host, name string) string {
 	if _, err := netip.ParseAddr(name); err == nil {
 		return name
 	}
-	if f := strings.Fields(h.Fact(factResolve + name)); len(f) > 0 {
+	return resolveFact.Get(h, name)
+}
+
+// resolveFact is, by name, the first address the host resolves it to.
+var resolveFact = &installer.FactFamily[string]{Prefix: factResolve, Parse: func(out string, _ int) string {
+	if f := strings.Fields(out); len(f) > 0 {
 		return f[0]
 	}
 	return ""
-}
+}}
 
 // bridgeSources are the addresses of the videobridge hosts, as the core
 // resolves them: who may log in to its Prosody.
@@ -129,19 +134,24 @@ func (s *videobridges) Queries(*installer.Host) []installer.Query {
 	for _, b := range s.cfg.Bridges() {
 		names = append(names, b.Address)
 	}
-	return append(resolveQueries(names...), installer.Query{Name: factAuthCert, Args: []string{"cat", authCertPath(s.cfg.Domain)}})
+	return append(resolveQueries(names...), installer.Query{Name: authCertFact.Name, Args: []string{"cat", authCertPath(s.cfg.Domain)}})
 }
+
+// authCertFact is Prosody's certificate for auth.DOMAIN, "" when the host
+// has none yet. Its query names the domain: the step builds it.
+var authCertFact = &installer.Fact[string]{Name: factAuthCert, Parse: func(out string, code int) string {
+	if code != 0 {
+		return ""
+	}
+	return out + "\n"
+}}
 
 func (s *videobridges) Declare(*installer.Host) ([]installer.Resource, error) { return nil, nil }
 
 // Produce implements installer.Producer: what the videobridge hosts need
 // of the core.
 func (s *videobridges) Produce(h *installer.Host) {
-	cert := ""
-	if h.FactCode(factAuthCert) == 0 {
-		cert = strings.TrimSpace(h.Fact(factAuthCert)) + "\n"
-	}
-	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: secretsFor(h, s.env).JVB, AuthCert: cert})
+	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: secretsFor(h, s.env).JVB, AuthCert: authCertFact.Get(h)})
 }
 
 func (s *videobridges) Checks(*installer.Host) []installer.Check {

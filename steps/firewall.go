@@ -28,8 +28,20 @@ fi
 true`}
 
 func (*firewall) Queries(*installer.Host) []installer.Query {
-	return []installer.Query{{Name: factSSHPorts, Args: sshPorts}}
+	return []installer.Query{sshPortsFact.Query()}
 }
+
+// sshPortsFact is the ports sshd listens on, each once, as the host says.
+var sshPortsFact = &installer.Fact[[]string]{Name: factSSHPorts, Args: sshPorts,
+	Parse: func(out string, _ int) []string {
+		var ports []string
+		for _, p := range strings.Fields(out) {
+			if n, err := strconv.Atoi(p); err == nil && n > 0 && n < 65536 && !slices.Contains(ports, p) {
+				ports = append(ports, p)
+			}
+		}
+		return ports
+	}}
 
 // sshdPorts are the ports to keep open for SSH: those the host's sshd
 // listens on, whatever port this run came through (a port forward, a jump
@@ -39,12 +51,7 @@ func sshdPorts(h *installer.Host) []string {
 	if run == 0 {
 		run = 22
 	}
-	var ports []string
-	for _, p := range strings.Fields(h.Fact(factSSHPorts)) {
-		if n, err := strconv.Atoi(p); err == nil && n > 0 && n < 65536 && !slices.Contains(ports, p) {
-			ports = append(ports, p)
-		}
-	}
+	ports := sshPortsFact.Get(h)
 	if len(ports) == 0 {
 		return []string{strconv.Itoa(run)}
 	}

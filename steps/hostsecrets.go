@@ -39,13 +39,56 @@ const (
 // secretQueries read what the host already has: the installer's record and
 // the configuration files the secrets are written into.
 func secretQueries() []installer.Query {
-	return []installer.Query{
-		{Name: factSecrets, Args: []string{"cat", secretsFile}},
-		{Name: factJicofo, Args: []string{"cat", assets.Dest(assets.Jicofo, "")}},
-		{Name: factJVB, Args: []string{"cat", assets.Dest(assets.JVB, "")}},
-		{Name: factTURN, Args: []string{"cat", assets.Dest(assets.TURN, "")}},
-	}
+	return []installer.Query{recordFact.Query(), jicofoFact.Query(), jvbFact.Query(), turnFact.Query()}
 }
+
+// secretRecord is the installer's record of the secrets on the host;
+// Damaged when the file has something that is not a record.
+type secretRecord struct {
+	Set     secretSet
+	Damaged bool
+}
+
+var recordFact = &installer.Fact[secretRecord]{Name: factSecrets, Args: []string{"cat", secretsFile},
+	Parse: func(out string, _ int) secretRecord {
+		var r secretRecord
+		if out != "" && json.Unmarshal([]byte(out), &r.Set) != nil {
+			return secretRecord{Damaged: true}
+		}
+		return r
+	}}
+
+// hostConf is what a configuration file on the host holds of the secrets,
+// each "" when it does not say.
+type hostConf struct {
+	Present  bool   // the file is there and not empty
+	Secret   string // the password or shared secret written into it
+	ServerID string // the bridge's instance id
+}
+
+// confFact reads the configuration file of asset a, its secret found by
+// secret and, when id is not nil, its instance id by id.
+func confFact(name, a string, secret, id *regexp.Regexp) *installer.Fact[hostConf] {
+	find := func(re *regexp.Regexp, text string) string {
+		if re == nil {
+			return ""
+		}
+		if m := re.FindStringSubmatch(text); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	return &installer.Fact[hostConf]{Name: name, Args: []string{"cat", assets.Dest(a, "")},
+		Parse: func(out string, _ int) hostConf {
+			return hostConf{Present: out != "", Secret: find(secret, out), ServerID: find(id, out)}
+		}}
+}
+
+var (
+	jicofoFact = confFact(factJicofo, assets.Jicofo, hoconPassword, nil)
+	jvbFact    = confFact(factJVB, assets.JVB, hoconPassword, jvbServerID)
+	turnFact   = confFact(factTURN, assets.TURN, turnSecret, nil)
+)
 
 // secretsFor returns the host's secrets, made by the first step that asks
 // and kept for the rest of the run, so every step sees the same values.
@@ -59,26 +102,22 @@ func secretsFor(h *installer.Host, e *env) secretSet {
 // cannot be found again is named in a warning: an identity never changes
 // silently.
 func makeSecrets(h *installer.Host, e *env) secretSet {
-	var s, recorded secretSet
-	raw := h.Fact(factSecrets)
-	damaged := raw != "" && json.Unmarshal([]byte(raw), &recorded) != nil
-	if damaged {
-		recorded = secretSet{}
-	}
+	var s secretSet
+	rec := recordFact.Get(h)
+	recorded, damaged := rec.Set, rec.Damaged
+	jvb := jvbFact.Get(h)
 	var found, lost []string
-	fill := func(name string, dst *string, re *regexp.Regexp, text string) {
-		if *dst != "" {
-			return
-		}
-		if m := re.FindStringSubmatch(text); m != nil {
-			*dst = m[1]
+	// The patterns capture at least one character: "" is not found.
+	fill := func(name string, dst *string, v string) {
+		if *dst == "" && v != "" {
+			*dst = v
 			found = append(found, name)
 		}
 	}
 	live := recorded
-	fill("focus password", &live.Focus, hoconPassword, h.Fact(factJicofo))
-	fill("jvb password", &live.JVB, hoconPassword, h.Fact(factJVB))
-	fill("TURN secret", &live.TURN, turnSecret, h.Fact(factTURN))
+	fill("focus password", &live.Focus, jicofoFact.Get(h).Secret)
+	fill("jvb password", &live.JVB, jvb.Secret)
+	fill("TURN secret", &live.TURN, turnFact.Get(h).Secret)
 	// What the host holds now is masked too: a rotation's plan shows the
 	// old values on the host's side of every diff.
 	for _, v := range []string{live.Focus, live.JVB, live.TURN, live.AppSecret} {
@@ -91,10 +130,10 @@ func makeSecrets(h *installer.Host, e *env) secretSet {
 		s.InstanceID = recorded.InstanceID
 		found = nil
 	}
-	fill("bridge instance id", &s.InstanceID, jvbServerID, h.Fact(factJVB))
+	fill("bridge instance id", &s.InstanceID, jvb.ServerID)
 	// A host with a bridge configuration had secrets: whatever is made up
 	// now replaces one the host had.
-	installed := h.Fact(factJVB) != ""
+	installed := jvb.Present
 	gen := func(name string, dst *string, v func() string) {
 		if *dst == "" {
 			*dst = v()

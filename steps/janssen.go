@@ -38,30 +38,82 @@ type janssenState struct {
 }
 
 func janssenQuery(e *env) installer.Query {
-	return installer.Query{Name: factJanssen, Args: []string{"sh", "-c", fetchJanssen, "sh", e.cfg.Janssen.DiscoveryURL, e.ca.janssen}}
+	return installer.Query{Name: janssenFact.Name, Args: []string{"sh", "-c", fetchJanssen, "sh", e.cfg.Janssen.DiscoveryURL, e.ca.janssen}}
 }
+
+// janssenAnswer is what the host fetched of Janssen, before the answers
+// are applied to it.
+type janssenAnswer struct {
+	Doc     *jwks.Discovery // nil when the host got none, or one not JSON
+	DocErr  error           // the document is not JSON
+	Err     error           // the host's error, or the JWKS is not JSON
+	RSAKeys int
+}
+
+// janssenFact is the host's fetch of Janssen. Its query names the
+// answers' discovery URL: janssenQuery builds it.
+var janssenFact = &installer.Fact[janssenAnswer]{Name: factJanssen, Parse: readJanssen}
 
 // janssen parses the discovery fact, falling back to Janssen's standard
 // endpoints under the issuer when the host could not fetch the document.
 func janssen(h *installer.Host, cfg *answers.Config) janssenState {
-	return parseJanssen(h.Fact(factJanssen), cfg)
+	return resolveJanssen(janssenFact.Get(h), cfg)
 }
 
 func parseJanssen(out string, cfg *answers.Config) janssenState {
-	st := janssenState{Doc: jwks.JanssenEndpoints(cfg.Janssen.Issuer)}
-	st.Doc.RegistrationEndpoint = ""
+	return resolveJanssen(readJanssen(out, 0), cfg)
+}
+
+func readJanssen(out string, _ int) janssenAnswer {
+	var a janssenAnswer
 	docText, jwksText, ok := strings.Cut(out, "@@jwks@@")
 	if i := strings.LastIndex(out, "error: "); i >= 0 {
-		st.Err = fmt.Errorf("%s", strings.TrimSpace(out[i+len("error: "):]))
+		a.Err = fmt.Errorf("%s", strings.TrimSpace(out[i+len("error: "):]))
 		if !ok {
-			return st
+			return a
 		}
 	}
 	var d jwks.Discovery
 	if err := json.Unmarshal([]byte(docText), &d); err != nil {
-		st.Err = fmt.Errorf("discovery document at %s is not JSON: %v", cfg.Janssen.DiscoveryURL, err)
+		a.DocErr = err
+		return a
+	}
+	a.Doc = &d
+	if a.Err != nil {
+		return a
+	}
+	var set struct {
+		Keys []struct {
+			Kty string `json:"kty"`
+			Kid string `json:"kid"`
+			Use string `json:"use"`
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal([]byte(jwksText), &set); err != nil {
+		a.Err = fmt.Errorf("JWKS at %s is not JSON: %v", d.JWKSURI, err)
+		return a
+	}
+	for _, k := range set.Keys {
+		if k.Kty == "RSA" && k.Kid != "" && (k.Use == "" || k.Use == "sig") {
+			a.RSAKeys++
+		}
+	}
+	return a
+}
+
+// resolveJanssen applies the answers to what the host fetched: the
+// standard endpoints where the document names none, the issuer check.
+func resolveJanssen(a janssenAnswer, cfg *answers.Config) janssenState {
+	st := janssenState{Doc: jwks.JanssenEndpoints(cfg.Janssen.Issuer), Err: a.Err, RSAKeys: a.RSAKeys}
+	st.Doc.RegistrationEndpoint = ""
+	if a.DocErr != nil {
+		st.Err = fmt.Errorf("discovery document at %s is not JSON: %v", cfg.Janssen.DiscoveryURL, a.DocErr)
 		return st
 	}
+	if a.Doc == nil {
+		return st
+	}
+	d := *a.Doc
 	for _, f := range []struct {
 		have  *string
 		found string
@@ -75,25 +127,6 @@ func parseJanssen(out string, cfg *answers.Config) janssenState {
 	}
 	st.Doc.Issuer, st.Doc.RegistrationEndpoint = d.Issuer, d.RegistrationEndpoint
 	st.Issuer = jwks.CheckIssuer(cfg.Janssen.Issuer, d.Issuer)
-	if st.Err != nil {
-		return st
-	}
-	var set struct {
-		Keys []struct {
-			Kty string `json:"kty"`
-			Kid string `json:"kid"`
-			Use string `json:"use"`
-		} `json:"keys"`
-	}
-	if err := json.Unmarshal([]byte(jwksText), &set); err != nil {
-		st.Err = fmt.Errorf("JWKS at %s is not JSON: %v", d.JWKSURI, err)
-		return st
-	}
-	for _, k := range set.Keys {
-		if k.Kty == "RSA" && k.Kid != "" && (k.Use == "" || k.Use == "sig") {
-			st.RSAKeys++
-		}
-	}
 	return st
 }
 

@@ -20,11 +20,18 @@ var luaLibraries = []string{"basexx", "inspect"}
 
 const factLua = "prosody.lua"
 
-// luaQuery asks which Lua Prosody runs (its shebang) and where the pure-Lua
+// prosodyLua is which Lua Prosody runs ("" before Prosody is installed)
+// and, by library, the Lua versions it is installed for, ascending.
+type prosodyLua struct {
+	Version string
+	Have    map[string][]string
+}
+
+// luaFact asks which Lua Prosody runs (its shebang) and where the pure-Lua
 // libraries are.
-var luaQuery = installer.Query{Name: factLua, Args: []string{"sh", "-c",
+var luaFact = &installer.Fact[prosodyLua]{Name: factLua, Args: []string{"sh", "-c",
 	`head -n 1 /usr/bin/prosody 2>/dev/null; for m in "$@"; do ls -1 /usr/share/lua/*/"$m".lua 2>/dev/null; done; true`,
-	"sh", "basexx", "inspect"}}
+	"sh", "basexx", "inspect"}, Parse: parseProsodyLua}
 
 var (
 	luaShebang = regexp.MustCompile(`^#!.*\blua(5\.[0-9])\s*$`)
@@ -37,17 +44,10 @@ var (
 // are plain Lua that runs on all of them. Nothing is declared before
 // Prosody is installed, or where the packages already fit.
 func luaLinks(h *installer.Host) []installer.Resource {
-	lines := strings.Split(h.Fact(factLua), "\n")
-	m := luaShebang.FindStringSubmatch(strings.TrimSpace(lines[0]))
-	if m == nil {
+	lua := luaFact.Get(h)
+	want, have := lua.Version, lua.Have
+	if want == "" {
 		return nil
-	}
-	want := m[1]
-	have := map[string][]string{} // library -> versions, ascending
-	for _, l := range lines[1:] {
-		if f := luaFile.FindStringSubmatch(strings.TrimSpace(l)); f != nil {
-			have[f[2]] = append(have[f[2]], f[1])
-		}
 	}
 	dir := "/usr/local/share/lua/" + want
 	var rs []installer.Resource
@@ -56,7 +56,6 @@ func luaLinks(h *installer.Host) []installer.Resource {
 		if len(vs) == 0 || slices.Contains(vs, want) {
 			continue
 		}
-		slices.Sort(vs)
 		if len(rs) == 0 {
 			rs = append(rs, &resource.Dir{Path: dir, Mode: 0o755})
 		}
@@ -64,4 +63,22 @@ func luaLinks(h *installer.Host) []installer.Resource {
 			Target: "/usr/share/lua/" + vs[len(vs)-1] + "/" + lib + ".lua", Notify: notify(restartProsody)})
 	}
 	return rs
+}
+
+func parseProsodyLua(out string, _ int) prosodyLua {
+	lines := strings.Split(out, "\n")
+	m := luaShebang.FindStringSubmatch(strings.TrimSpace(lines[0]))
+	if m == nil {
+		return prosodyLua{}
+	}
+	lua := prosodyLua{Version: m[1], Have: map[string][]string{}}
+	for _, l := range lines[1:] {
+		if f := luaFile.FindStringSubmatch(strings.TrimSpace(l)); f != nil {
+			lua.Have[f[2]] = append(lua.Have[f[2]], f[1])
+		}
+	}
+	for _, vs := range lua.Have {
+		slices.Sort(vs)
+	}
+	return lua
 }

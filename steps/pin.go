@@ -62,9 +62,9 @@ func (s *pin) Queries(*installer.Host) []installer.Query {
 			jitsiList, regexp.QuoteMeta(v), regexp.QuoteMeta(v))
 	}
 	return []installer.Query{
-		{Name: factAptCache, Args: append([]string{"sh", "-c", refresh + `apt-cache show "$@" 2>/dev/null; true`, "sh"}, pkgs...)},
-		{Name: factInstalled, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, pkgs...)},
-		{Name: qPins, Args: []string{"cat", PinFile}},
+		{Name: aptCacheFact.Name, Args: append([]string{"sh", "-c", refresh + `apt-cache show "$@" 2>/dev/null; true`, "sh"}, pkgs...)},
+		{Name: installedFact.Name, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, pkgs...)},
+		pinsFact.Query(),
 	}
 }
 
@@ -83,7 +83,7 @@ func (s *pin) Declare(h *installer.Host) ([]installer.Resource, error) {
 // asks: package to version, nil while the repository is not read yet.
 func (e *env) pinVersions(h *installer.Host) (map[string]string, error) {
 	return ResolvePins(e.cfg.Jitsi.Version, JitsiPackages(e.cfg),
-		parseStanzas(h.Fact(factAptCache)), installedVersions(h.Fact(factInstalled)), ParsePins(h.Fact(qPins)))
+		aptCacheFact.Get(h), installedFact.Get(h), pinsFact.Get(h))
 }
 
 // pinned returns the versions the pin step holds h's packages at, in
@@ -113,6 +113,18 @@ func pinFile(want string, versions map[string]string, pkgs []string) []byte {
 	}
 	return []byte(b.String())
 }
+
+// The pin step's facts. The queries of the repository's and dpkg's name
+// the answers' packages: the step builds them, with the facts' names.
+var (
+	aptCacheFact = &installer.Fact[[]map[string]string]{Name: factAptCache,
+		Parse: func(out string, _ int) []map[string]string { return parseStanzas(out) }}
+	installedFact = &installer.Fact[map[string]string]{Name: factInstalled,
+		Parse: func(out string, _ int) map[string]string { return installedVersions(out) }}
+	// pinsFact is PinFile, package to pinned version; status reads it too.
+	pinsFact = &installer.Fact[map[string]string]{Name: qPins, Args: []string{"cat", PinFile},
+		Parse: func(out string, _ int) map[string]string { return ParsePins(out) }}
+)
 
 // ParsePins reads PinFile: package to pinned version.
 func ParsePins(s string) map[string]string {

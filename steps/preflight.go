@@ -34,6 +34,65 @@ const (
 	floorDisk  = 5 << 20 // 5 GiB free
 )
 
+// count is a number the host reported; ok is false when it reported none.
+type count struct {
+	n  int
+	ok bool
+}
+
+func countFact(name string, args ...string) *installer.Fact[count] {
+	return &installer.Fact[count]{Name: name, Args: args, Parse: func(out string, _ int) count {
+		n, err := strconv.Atoi(out)
+		return count{n, err == nil}
+	}}
+}
+
+var (
+	cpusFact  = countFact(factCPUs, "nproc")
+	memFact   = countFact(factMemKB, "awk", "/^MemTotal:/{print $2}", "/proc/meminfo")
+	diskFact  = countFact(factDiskKB, "sh", "-c", "df -Pk / | awk 'NR==2{print $4}'")
+	addrsFact = &installer.Fact[[]string]{Name: factAddrs,
+		Args:  []string{"sh", "-c", "ip -o addr show scope global 2>/dev/null | awk '{split($4,a,\"/\"); print a[1]}'"},
+		Parse: func(out string, _ int) []string { return strings.Fields(out) }}
+	portsFact = &installer.Fact[[]listener]{Name: factPorts, Args: []string{"ss", "-Hlnptu"}, Parse: parseListeners}
+)
+
+// dnsFact is the addresses the domain resolves to on the host, each once.
+// Its query names the domain: the step builds it.
+var dnsFact = &installer.Fact[[]string]{Name: factDNS, Parse: func(out string, _ int) []string {
+	var resolved []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(resolved, f[0]) {
+			resolved = append(resolved, f[0])
+		}
+	}
+	return resolved
+}}
+
+// listener is a port a program listens on, from a line of ss -Hlnptu.
+type listener struct {
+	Proto string // tcp, udp
+	Port  string
+	Users string // the programs holding it; "" when ss could not tell
+}
+
+func parseListeners(out string, _ int) []listener {
+	var ls []listener
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		local := f[4]
+		l := listener{Proto: f[0], Port: local[strings.LastIndex(local, ":")+1:]}
+		if len(f) > 6 {
+			l.Users = strings.Join(f[6:], " ")
+		}
+		ls = append(ls, l)
+	}
+	return ls
+}
+
 // preflight refuses hosts the guide does not cover before anything changes,
 // and warns where the host is below the guide's minimums.
 type preflight struct{ *env }
@@ -43,18 +102,18 @@ func (*preflight) Name() string { return "Preflight" }
 func (s *preflight) Queries(*installer.Host) []installer.Query {
 	q := []installer.Query{
 		osFact.Query(),
-		{Name: factCPUs, Args: []string{"nproc"}},
-		{Name: factMemKB, Args: []string{"awk", "/^MemTotal:/{print $2}", "/proc/meminfo"}},
-		{Name: factDiskKB, Args: []string{"sh", "-c", "df -Pk / | awk 'NR==2{print $4}'"}},
-		{Name: factAddrs, Args: []string{"sh", "-c", "ip -o addr show scope global 2>/dev/null | awk '{split($4,a,\"/\"); print a[1]}'"}},
-		{Name: factPorts, Args: []string{"ss", "-Hlnptu"}},
+		cpusFact.Query(),
+		memFact.Query(),
+		diskFact.Query(),
+		addrsFact.Query(),
+		portsFact.Query(),
 	}
 	if s.bridge() {
 		return q // a videobridge host talks to neither Janssen nor ACME
 	}
 	q = append(q, janssenQuery(s.env))
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
-		q = append(q, installer.Query{Name: factDNS, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
+		q = append(q, installer.Query{Name: dnsFact.Name, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
 	}
 	return q
 }
@@ -99,27 +158,25 @@ func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
 	return nil, nil
 }
 
-func factInt(h *installer.Host, name string) (int, bool) {
-	n, err := strconv.Atoi(h.Fact(name))
-	return n, err == nil
-}
-
 func resources(h *installer.Host) error {
-	if n, ok := factInt(h, factCPUs); ok {
+	if c := cpusFact.Get(h); c.ok {
+		n := c.n
 		if n < floorCPUs {
 			return installer.Refuse("the host has %d CPUs; at least %d is needed", n, floorCPUs)
 		} else if n < wantCPUs {
 			h.Warn("the host has %d CPUs; the guide recommends %d for production", n, wantCPUs)
 		}
 	}
-	if kb, ok := factInt(h, factMemKB); ok {
+	if c := memFact.Get(h); c.ok {
+		kb := c.n
 		if kb < floorMemKB {
 			return installer.Refuse("the host has %s of memory; at least %s is needed", size(kb), size(floorMemKB))
 		} else if kb < wantMemKB*95/100 {
 			h.Warn("the host has %s of memory; the guide recommends %s", size(kb), size(wantMemKB))
 		}
 	}
-	if kb, ok := factInt(h, factDiskKB); ok {
+	if c := diskFact.Get(h); c.ok {
+		kb := c.n
 		if kb < floorDisk {
 			return installer.Refuse("the host has %s free on /; at least %s is needed", size(kb), size(floorDisk))
 		} else if kb < wantDiskKB {
@@ -142,27 +199,14 @@ var expectedOn = map[string][]string{
 // portsFree refuses a host where another program holds a port Jitsi needs;
 // on a videobridge host only the media port.
 func portsFree(h *installer.Host, bridge bool) error {
-	for _, line := range strings.Split(h.Fact(factPorts), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		local := f[4]
-		port := local[strings.LastIndex(local, ":")+1:]
-		key := f[0] + ":" + port
+	for _, l := range portsFact.Get(h) {
+		key := l.Proto + ":" + l.Port
 		want, ok := expectedOn[key]
-		if !ok || bridge && key != "udp:10000" {
+		if !ok || bridge && key != "udp:10000" || l.Users == "" {
 			continue
 		}
-		users := ""
-		if len(f) > 6 {
-			users = strings.Join(f[6:], " ")
-		}
-		if users == "" {
-			continue
-		}
-		if !anyIn(users, want) {
-			return installer.Refuse("%s/%s is already used by %s; Jitsi needs it for %s: stop that service first", port, f[0], users, strings.Join(want, " or "))
+		if !anyIn(l.Users, want) {
+			return installer.Refuse("%s/%s is already used by %s; Jitsi needs it for %s: stop that service first", l.Port, l.Proto, l.Users, strings.Join(want, " or "))
 		}
 	}
 	return nil
@@ -178,13 +222,8 @@ func anyIn(s string, subs []string) bool {
 }
 
 func dnsPointsHere(h *installer.Host, domain string) {
-	addrs := strings.Fields(h.Fact(factAddrs))
-	var resolved []string
-	for _, line := range strings.Split(h.Fact(factDNS), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(resolved, f[0]) {
-			resolved = append(resolved, f[0])
-		}
-	}
+	addrs := addrsFact.Get(h)
+	resolved := dnsFact.Get(h)
 	if len(resolved) == 0 {
 		h.Warn("%s does not resolve on the host: Let's Encrypt cannot validate it until its DNS points here", domain)
 		return
@@ -203,7 +242,7 @@ func dnsPointsHere(h *installer.Host, domain string) {
 // participants cannot reach (and the bridge's health check, which requires
 // a valid address, fails).
 func behindNAT(h *installer.Host) {
-	addrs := strings.Fields(h.Fact(factAddrs))
+	addrs := addrsFact.Get(h)
 	for _, a := range addrs {
 		if ip, err := netip.ParseAddr(a); err == nil && ip.IsGlobalUnicast() && !ip.IsPrivate() {
 			return

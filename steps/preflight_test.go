@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
@@ -21,5 +22,20 @@ func TestBehindNATWarnsWithoutPublicAddress(t *testing.T) {
 		if got := warned(h, "jitsi.stun_servers"); got != tc.warn {
 			t.Errorf("addresses %q: warned %v, want %v (%q)", tc.addrs, got, tc.warn, h.Warnings())
 		}
+	}
+}
+
+func TestParseListeners(t *testing.T) {
+	out := `tcp   LISTEN 0      511          0.0.0.0:80        0.0.0.0:*    users:(("nginx",pid=812,fd=6),("nginx",pid=811,fd=6))
+udp   UNCONN 0      0                  *:10000             *:*    users:(("java",pid=900,fd=120))
+tcp   LISTEN 0      128             [::]:22             [::]:*
+short line`
+	want := []listener{
+		{Proto: "tcp", Port: "80", Users: `users:(("nginx",pid=812,fd=6),("nginx",pid=811,fd=6))`},
+		{Proto: "udp", Port: "10000", Users: `users:(("java",pid=900,fd=120))`},
+		{Proto: "tcp", Port: "22"},
+	}
+	if got := parseListeners(out, 0); !slices.Equal(got, want) {
+		t.Errorf("parseListeners:\n got %q\nwant %q", got, want)
 	}
 }

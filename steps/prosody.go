@@ -18,7 +18,7 @@ func (*prosody) Name() string  { return "Prosody" }
 func (*prosody) Group() string { return "configure" }
 
 func (s *prosody) Queries(*installer.Host) []installer.Query {
-	return []installer.Query{pluginsQuery, luaQuery}
+	return []installer.Query{pluginsFact.Query(), luaFact.Query()}
 }
 
 func (s *prosody) Declare(h *installer.Host) ([]installer.Resource, error) {

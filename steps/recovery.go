@@ -35,8 +35,12 @@ type recovery struct{ *env }
 func (*recovery) Name() string { return "Recovery" }
 
 func (*recovery) Queries(*installer.Host) []installer.Query {
-	return []installer.Query{{Name: factDpkgAudit, Args: dpkgAudit}}
+	return []installer.Query{dpkgInterrupted.Query()}
 }
+
+// dpkgInterrupted is whether dpkg has something left to finish.
+var dpkgInterrupted = &installer.Fact[bool]{Name: factDpkgAudit, Args: dpkgAudit,
+	Parse: func(out string, _ int) bool { return out != "" }}
 
 func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
 	// A masked service can be neither restarted by a handler nor started.
@@ -44,7 +48,7 @@ func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
 	for _, u := range (&services{s.env}).units() {
 		rs = append(rs, &resource.Unmasked{Name: u})
 	}
-	if h.Fact(factDpkgAudit) == "" {
+	if !dpkgInterrupted.Get(h) {
 		return rs, nil
 	}
 	h.Warn("dpkg was interrupted (a run was stopped or lost its connection during a package install): `dpkg --configure -a` finishes it first")

@@ -13,14 +13,17 @@ const jwkLib = "token/jwk.lib.lua"
 
 const factPlugins = "prosody.plugins"
 
-// pluginsQuery lists the Prosody modules Jitsi's packages installed.
-var pluginsQuery = installer.Query{Name: factPlugins, Args: []string{"find", assets.PluginDir, "-name", "*.lua", "-printf", "%P\\n"}}
+// pluginsFact is the Prosody modules Jitsi's packages installed.
+var pluginsFact = &installer.Fact[map[string]bool]{Name: factPlugins,
+	Args: []string{"find", assets.PluginDir, "-name", "*.lua", "-printf", "%P\\n"}, Parse: parsePlugins}
 
 // plugins returns the installed Jitsi Prosody modules by name ("muc_lobby_rooms")
-// and libraries by path ("token/jwk.lib.lua").
-func plugins(h *installer.Host) map[string]bool {
+// and libraries by path ("token/jwk.lib.lua"). Its readers share the map.
+func plugins(h *installer.Host) map[string]bool { return pluginsFact.Get(h) }
+
+func parsePlugins(out string, _ int) map[string]bool {
 	m := map[string]bool{}
-	for _, p := range strings.Fields(h.Fact(factPlugins)) {
+	for _, p := range strings.Fields(out) {
 		m[p] = true
 		if name, ok := strings.CutPrefix(p, "mod_"); ok && !strings.Contains(name, "/") {
 			m[strings.TrimSuffix(name, ".lua")] = true

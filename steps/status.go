@@ -83,26 +83,67 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 	// zone's abbreviation only.
 	show := append([]string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LoadState,ActiveState,SubState,ActiveEnterTimestamp"}, units...)
 	qs := []installer.Query{
-		{Name: qNow, Args: []string{"date", "+%s"}},
-		{Name: qUnits, Args: show},
-		{Name: qPackages, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, e.packages()...)},
-		{Name: qPins, Args: []string{"cat", PinFile}},
-		{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats")},
+		nowFact.Query(),
+		{Name: unitsFact.Name, Args: show},
+		{Name: packagesFact.Name, Args: append([]string{"dpkg-query", "-W", "-f", "${Package}\t${Version}\t${db:Status-Abbrev}\n"}, e.packages()...)},
+		pinsFact.Query(),
+		bridgeFact.Query(),
 	}
 	if e.bridge() {
 		return qs
 	}
 	crt, _ := certPaths(s.cfg)
 	return append(qs,
-		installer.Query{Name: qC2S, Args: []string{"timeout", "5", "prosodyctl", "shell", "c2s", "count"}},
-		installer.Query{Name: qMUC, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
-		installer.Query{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats")},
-		installer.Query{Name: qCert, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
-		installer.Query{Name: qKeys, Args: []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)}},
-		installer.Query{Name: qTimer, Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
-			assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"}},
+		c2sFact.Query(),
+		installer.Query{Name: mucFact.Name, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
+		jicofoStatsFact.Query(),
+		installer.Query{Name: certFact.Name, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
+		keysFact.Query(),
+		timerFact.Query(),
 	)
 }
+
+// The status facts whose queries are the same on every host.
+var (
+	// nowFact is the host's clock; zero when it did not say.
+	nowFact = &installer.Fact[time.Time]{Name: qNow, Args: []string{"date", "+%s"}, Parse: func(out string, _ int) time.Time {
+		if sec, err := strconv.ParseInt(out, 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC()
+		}
+		return time.Time{}
+	}}
+	// c2sFact is how many clients are connected to Prosody; nil when it did not say.
+	c2sFact = &installer.Fact[*int]{Name: qC2S, Args: []string{"timeout", "5", "prosodyctl", "shell", "c2s", "count"},
+		Parse: func(out string, _ int) *int {
+			if n, ok := afterPrefix(out, "Total: "); ok {
+				return &n
+			}
+			return nil
+		}}
+	// unitsFact is the services' systemctl show blocks; certFact the
+	// certificate's expiry, zero when unreadable. Their queries name the
+	// units and the certificate: Queries builds them.
+	unitsFact = &installer.Fact[[]map[string]string]{Name: qUnits,
+		Parse: func(out string, _ int) []map[string]string { return showBlocks(out) }}
+	certFact = &installer.Fact[time.Time]{Name: qCert, Parse: func(out string, _ int) time.Time {
+		if na, ok := strings.CutPrefix(out, "notAfter="); ok {
+			if t, err := time.Parse("Jan _2 15:04:05 2006 MST", strings.Join(strings.Fields(na), " ")); err == nil {
+				return t
+			}
+		}
+		return time.Time{}
+	}}
+	// packagesFact is dpkg's installed versions of the role's packages;
+	// mucFact Prosody's rooms. Their queries name the packages and the
+	// domain: Queries builds them.
+	packagesFact = &installer.Fact[map[string]string]{Name: qPackages,
+		Parse: func(out string, _ int) map[string]string { return installedVersions(out) }}
+	mucFact         = &installer.Fact[mucRooms]{Name: qMUC, Parse: parseMUC}
+	jicofoStatsFact = &installer.Fact[*Conferences]{Name: qJicofo, Args: curlStatus("http://127.0.0.1:8888/stats"),
+		Parse: func(out string, _ int) *Conferences { return readJicofo(out) }}
+	bridgeFact = &installer.Fact[*BridgeStatus]{Name: qBridge, Args: curlStatus("http://127.0.0.1:8080/colibri/stats"),
+		Parse: func(out string, _ int) *BridgeStatus { return readBridge(out) }}
+)
 
 // HostStatus is what status found on one host.
 type HostStatus struct {
@@ -180,10 +221,8 @@ type KeysStatus struct {
 func (s *Status) Read(h *installer.Host) *HostStatus {
 	e := s.of(h)
 	st := &HostStatus{Host: h.Name, Role: e.role, Version: s.cfg.Jitsi.Version, Drift: []string{}, Problems: []string{}}
-	if sec, err := strconv.ParseInt(h.Fact(qNow), 10, 64); err == nil {
-		st.Time = time.Unix(sec, 0).UTC()
-	}
-	for _, b := range showBlocks(h.Fact(qUnits)) {
+	st.Time = nowFact.Get(h)
+	for _, b := range unitsFact.Get(h) {
 		sv := ServiceStatus{Name: strings.TrimSuffix(b["Id"], ".service"), State: b["ActiveState"], Sub: b["SubState"]}
 		if b["LoadState"] == "not-found" {
 			sv.State = "not-found"
@@ -196,12 +235,10 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 		}
 		st.Services = append(st.Services, sv)
 	}
-	st.Packages = readPackages(h.Fact(qPackages), ParsePins(h.Fact(qPins)), e.packages())
-	if n, ok := afterPrefix(h.Fact(qC2S), "Total: "); ok {
-		st.XMPP = &n
-	}
-	st.Conferences = readConferences(h.Fact(qJicofo), h.Fact(qMUC))
-	st.Bridge = readBridge(h.Fact(qBridge))
+	st.Packages = readPackages(packagesFact.Get(h), pinsFact.Get(h), e.packages())
+	st.XMPP = c2sFact.Get(h)
+	st.Conferences = readConferences(jicofoStatsFact.Get(h), mucFact.Get(h))
+	st.Bridge = bridgeFact.Get(h)
 	if st.Bridge != nil && !st.Bridge.Healthy {
 		st.Problems = append(st.Problems, "the videobridge reports itself unhealthy")
 	}
@@ -209,22 +246,20 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 		return st
 	}
 	crt, _ := certPaths(s.cfg)
-	if na, ok := strings.CutPrefix(h.Fact(qCert), "notAfter="); ok {
-		if t, err := time.Parse("Jan _2 15:04:05 2006 MST", strings.Join(strings.Fields(na), " ")); err == nil {
-			ref := st.Time
-			if ref.IsZero() {
-				ref = time.Now()
-			}
-			st.Cert = &CertStatus{Path: crt, NotAfter: t.UTC(), DaysLeft: int(t.Sub(ref).Hours() / 24)}
-			if t.Sub(ref) < ExpiryWarning {
-				st.Problems = append(st.Problems, fmt.Sprintf("the certificate %s expires in %d day(s)", crt, st.Cert.DaysLeft))
-			}
+	if t := certFact.Get(h); !t.IsZero() {
+		ref := st.Time
+		if ref.IsZero() {
+			ref = time.Now()
+		}
+		st.Cert = &CertStatus{Path: crt, NotAfter: t.UTC(), DaysLeft: int(t.Sub(ref).Hours() / 24)}
+		if t.Sub(ref) < ExpiryWarning {
+			st.Problems = append(st.Problems, fmt.Sprintf("the certificate %s expires in %d day(s)", crt, st.Cert.DaysLeft))
 		}
 	}
 	if st.Cert == nil {
 		st.Problems = append(st.Problems, "no certificate readable at "+crt)
 	}
-	st.Keys = readKeys(h.Fact(qKeys), h.FactCode(qKeys), h.Fact(qTimer))
+	st.Keys = readKeys(keysFact.Get(h), timerFact.Get(h))
 	return st
 }
 
@@ -260,14 +295,7 @@ func afterPrefix(out, prefix string) (int, bool) {
 	return n, err == nil
 }
 
-func readPackages(out string, pins map[string]string, names []string) []PackageStatus {
-	installed := map[string]string{}
-	for _, l := range strings.Split(out, "\n") {
-		f := strings.Split(l, "\t")
-		if len(f) == 3 && strings.HasPrefix(f[2], "ii") {
-			installed[f[0]] = f[1]
-		}
-	}
+func readPackages(installed, pins map[string]string, names []string) []PackageStatus {
 	var ps []PackageStatus
 	for _, n := range names {
 		p := PackageStatus{Name: n, Installed: installed[n], Pinned: pins[n]}
@@ -287,14 +315,31 @@ func httpBody(out string) (int, string) {
 	return code, out[:i]
 }
 
-func readConferences(jicofo, muc string) *Conferences {
-	rooms, ok1 := afterPrefix(muc, "rooms ")
-	occ, ok2 := afterPrefix(muc, "occupants ")
-	c := readJicofo(jicofo)
+// mucRooms is what Prosody counts on the conference component.
+type mucRooms struct {
+	rooms, occupants int
+	ok               bool // Prosody said
+}
+
+func parseMUC(out string, _ int) mucRooms {
+	rooms, ok1 := afterPrefix(out, "rooms ")
+	occ, ok2 := afterPrefix(out, "occupants ")
+	return mucRooms{rooms, occ, ok1 && ok2}
+}
+
+// readConferences combines Jicofo's count and Prosody's, in a copy of
+// Jicofo's: the fact's value stays as parsed.
+func readConferences(jicofo *Conferences, muc mucRooms) *Conferences {
+	var c *Conferences
+	if jicofo != nil {
+		cp := *jicofo
+		c = &cp
+	}
+	rooms, occ := muc.rooms, muc.occupants
 	switch {
-	case c != nil && ok1 && ok2:
+	case c != nil && muc.ok:
 		c.Rooms, c.Occupants = &rooms, &occ
-	case ok1 && ok2:
+	case muc.ok:
 		c = &Conferences{Source: "prosody", Conferences: rooms, Participants: occ, Rooms: &rooms, Occupants: &occ}
 	}
 	return c
@@ -344,7 +389,19 @@ func readBridge(out string) *BridgeStatus {
 	return b
 }
 
-func readKeys(out string, code int, timer string) *KeysStatus {
+// keysFact is the JWKS Prosody trusts, without the refresh timer's state;
+// nil when there is no file.
+var keysFact = &installer.Fact[*KeysStatus]{Name: qKeys,
+	Args:  []string{"sh", "-c", `f="$1"; [ -f "$f" ] || exit 3; stat -c %Y "$f"; head -c 65536 "$f"`, "sh", path.Join(assets.KeysDir, assets.KeysJWKS)},
+	Parse: parseKeys}
+
+// timerFact is the key refresh's timer and service, as systemctl shows them.
+var timerFact = &installer.Fact[[]map[string]string]{Name: qTimer,
+	Args: []string{"env", "TZ=UTC", "systemctl", "show", "-p", "Id,LastTriggerUSec,NextElapseUSecRealtime,Result",
+		assets.KeyRefreshUnit + ".timer", assets.KeyRefreshUnit + ".service"},
+	Parse: func(out string, _ int) []map[string]string { return showBlocks(out) }}
+
+func parseKeys(out string, code int) *KeysStatus {
 	if code != 0 {
 		return nil
 	}
@@ -364,7 +421,16 @@ func readKeys(out string, code int, timer string) *KeysStatus {
 		}
 		sort.Strings(k.Kids)
 	}
-	for _, b := range showBlocks(timer) {
+	return k
+}
+
+// readKeys adds the refresh timer's state to a copy of keys.
+func readKeys(keys *KeysStatus, timer []map[string]string) *KeysStatus {
+	if keys == nil {
+		return nil
+	}
+	k := *keys
+	for _, b := range timer {
 		if strings.HasSuffix(b["Id"], ".timer") {
 			k.Refreshed = systemdTime(b["LastTriggerUSec"])
 			k.Next = systemdTime(b["NextElapseUSecRealtime"])
@@ -372,7 +438,7 @@ func readKeys(out string, code int, timer string) *KeysStatus {
 			k.Result = b["Result"]
 		}
 	}
-	return k
+	return &k
 }
 
 // systemdTime parses systemctl show's "Tue 2026-12-01 02:00:00 UTC".
