@@ -5,7 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,12 +94,17 @@ const certMinValid = 14 * 24 * time.Hour
 // what a client behind a strict firewall gets, through the host's firewall.
 func (s *prosody) turnChecks(h *installer.Host, got *handedOut) []installer.Check {
 	o, optErr := s.mediaOptions(h)
+	unreachable := noClientRoute(h, s.cfg.Domain)
 	var cs []installer.Check
 	for _, want := range turnServices(s.cfg) {
 		uri := want.URI()
 		name := "TURN " + uri + " allocates a relay from here with Prosody's credentials"
 		if want.TLS() {
 			name += " (certificate for " + want.Host + ", 14 days or more left)"
+		}
+		if unreachable != "" {
+			cs = append(cs, installer.Check{Name: name, Skip: unreachable})
+			continue
 		}
 		if !s.hasTestClient() {
 			cs = append(cs, installer.Check{Name: name, Skip: noTestClient})
@@ -114,7 +122,7 @@ func (s *prosody) turnChecks(h *installer.Host, got *handedOut) []installer.Chec
 			return turnFailure("", allocate(ctx, svc, o))
 		}})
 	}
-	if !s.hasTestClient() {
+	if !s.hasTestClient() || unreachable != "" {
 		return cs
 	}
 	cs = append(cs, installer.Check{Name: "every TURN service Prosody hands out allocates a relay from here", Settle: true, Local: func(ctx context.Context) error {
@@ -212,11 +220,41 @@ func turnHint(f *media.Failure) string {
 	return "`journalctl -u coturn` says why coturn refused"
 }
 
+// noClientRoute says why this machine cannot reach the host as a client
+// does, or "": a client reaches it at host (the domain, or an address);
+// where host does not resolve here the checks use the SSH address, which
+// is the host's own unless SSH goes through a forward, as from behind a
+// NAT: a check aimed there would test this machine's forward.
+func noClientRoute(h *installer.Host, host string) string {
+	run := "22"
+	if h.Port != 0 {
+		run = strconv.Itoa(h.Port)
+	}
+	ports := sshdPorts(h)
+	if slices.Contains(ports, run) || net.ParseIP(host) == nil && resolvesHere(host) {
+		return ""
+	}
+	return fmt.Sprintf("SSH reaches the host through a forward (port %s; its sshd listens on %s) and %s does not resolve on this machine: "+
+		"nothing here reaches the host as a client does", run, strings.Join(ports, ", "), host)
+}
+
+// resolvesHere reports whether this machine resolves name, within 5 s.
+func resolvesHere(name string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ips, err := net.DefaultResolver.LookupHost(ctx, name)
+	return err == nil && len(ips) > 0
+}
+
 // mediaPortCheck is the bridge's media port (ICE over UDP) as a client
 // outside reaches it: not refused. The host's firewall rules (verify's UFW
 // check) tell an open port from one a firewall drops: both are silent.
-func mediaPortCheck(host, fallback string) installer.Check {
-	return installer.Check{Name: "media port 10000/udp of the bridge is not refused from here", Settle: true, Local: func(ctx context.Context) error {
+func mediaPortCheck(h *installer.Host, host, fallback string) installer.Check {
+	const name = "media port 10000/udp of the bridge is not refused from here"
+	if why := noClientRoute(h, host); why != "" {
+		return installer.Check{Name: name, Skip: why}
+	}
+	return installer.Check{Name: name, Settle: true, Local: func(ctx context.Context) error {
 		err := media.UDPPortOpen(ctx, host, 10000, fallback, 2*time.Second)
 		var f *media.Failure
 		if errors.As(err, &f) {

@@ -105,3 +105,27 @@ func TestTurnServicesOn443(t *testing.T) {
 		t.Errorf("services %v, want %s", got, want)
 	}
 }
+
+// Through a port forward the SSH address is this machine's forward, not
+// where clients reach the host: the checks from here are skipped, saying
+// why, unless the domain resolves here.
+func TestNoClientRouteThroughAForward(t *testing.T) {
+	for _, tc := range []struct {
+		port       int
+		host, want string
+	}{
+		{22, "meet.nowhere.invalid", ""},
+		{40477, "meet.nowhere.invalid", "SSH reaches the host through a forward (port 40477; its sshd listens on 22) and meet.nowhere.invalid does not resolve on this machine"},
+		{40477, "localhost", ""},
+		{40477, "10.213.1.1", "through a forward (port 40477"},
+	} {
+		h := installertest.NewHost("10.213.1.1", tc.port, map[string]string{factSSHPorts: "22"})
+		got := noClientRoute(h, tc.host)
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("port %d, %s: %q, want %q", tc.port, tc.host, got, tc.want)
+		}
+	}
+	if c := mediaPortCheck(installertest.NewHost("10.213.1.1", 40477, map[string]string{factSSHPorts: "22"}), "10.213.1.1", ""); c.Skip == "" || c.Local != nil {
+		t.Errorf("media port check through a forward: %+v", c)
+	}
+}

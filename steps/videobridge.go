@@ -23,10 +23,10 @@ func videobridge(e *env) *configStep {
 			cs := []installer.Check{httpCheck("Videobridge health", "http://127.0.0.1:8080/about/health")}
 			if e.bridge() {
 				c, _ := e.cfg.Core()
-				cs = append(cs, xmppConnected(resolved(h, c.Address)), mediaPortCheck(h.Address, ""))
+				cs = append(cs, xmppConnected(resolved(h, c.Address)), mediaPortCheck(h, h.Address, ""))
 			} else {
 				// Clients reach the core's bridge at the domain's address.
-				cs = append(cs, mediaPortCheck(e.cfg.Domain, h.Address))
+				cs = append(cs, mediaPortCheck(h, e.cfg.Domain, h.Address))
 			}
 			return cs
 		},

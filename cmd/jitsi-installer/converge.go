@@ -41,7 +41,7 @@ func (g *globals) open(path string, o workflow.Options) (*session, error) {
 	if path == "" {
 		return nil, inputError("--answers is required: create one with `jitsi-installer answers init > answers.yaml`")
 	}
-	cfg, err := answers.Load(path)
+	cfg, err := g.loadAnswers(path)
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,13 @@ func (g *globals) load(path string) (*answers.Config, error) {
 	if path == "" {
 		return nil, inputError("--answers is required: create one with `jitsi-installer answers init > answers.yaml`")
 	}
-	return answers.Load(path)
+	return g.loadAnswers(path)
+}
+
+// loadAnswers reads the answers file as this run needs it: on the host
+// itself (--host local) no SSH key file is read.
+func (g *globals) loadAnswers(path string) (*answers.Config, error) {
+	return answers.LoadWith(path, answers.Options{Local: g.host == "local"})
 }
 
 // operator names who runs the installer, for the hosts' journals.

@@ -76,15 +76,22 @@ type Options struct {
 	// SkipFileChecks leaves the certificate and key files named in the
 	// answers unread; ${file:...} references are still read.
 	SkipFileChecks bool
+	// Local: the installer runs on the host itself (--host local), so the
+	// hosts' SSH key files are not read.
+	Local bool
 }
 
 // Load reads and checks the answers file at path.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return LoadWith(path, Options{}) }
+
+// LoadWith is Load with opts, for a run that needs less of the file (a
+// local run reads no SSH key).
+func LoadWith(path string, opts Options) (*Config, error) {
 	data, err := readLimited(os.ReadFile, path)
 	if err != nil {
 		return nil, &Problems{List: []Problem{{File: path, Msg: err.Error()}}}
 	}
-	return Parse(path, data, Options{})
+	return Parse(path, data, opts)
 }
 
 // Parse decodes and checks an answers file; name is used in messages and,

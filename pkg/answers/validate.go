@@ -490,6 +490,9 @@ func (d *decoder) checkFile(file, kind string) string {
 	case "certs", "privkey":
 		return d.checkPEM(file, kind)
 	case "sshkey":
+		if d.opts.Local {
+			return ""
+		}
 		return d.checkSSHKey(file)
 	}
 	return ""

@@ -162,3 +162,16 @@ func TestSSHKeyFile(t *testing.T) {
 		}
 	}
 }
+
+// On the host itself (--host local) the SSH key file is not used, and a
+// path of the operator's machine is no error there.
+func TestSSHKeyFileNotReadLocally(t *testing.T) {
+	doc := []byte("version: 1\ndomain: meet.example.com\nhosts:\n  - address: 203.0.113.10\n    key_file: /home/op/.ssh/no-such-key\n" +
+		"letsencrypt:\n  email: ops@example.com\njanssen:\n  issuer: https://login.example.com\n")
+	if _, err := Parse("answers.yaml", doc, Options{}); err == nil || !strings.Contains(err.Error(), "hosts[0].key_file") {
+		t.Errorf("a missing key file over SSH: %v", err)
+	}
+	if _, err := Parse("answers.yaml", doc, Options{Local: true}); err != nil {
+		t.Errorf("a missing key file for a local run: %v", err)
+	}
+}
