@@ -47,16 +47,28 @@ var sshPortsFact = &installer.Fact[[]string]{Name: factSSHPorts, Args: sshPorts,
 // listens on, whatever port this run came through (a port forward, a jump
 // host's mapping); the run's own port when the host cannot tell.
 func sshdPorts(h *installer.Host) []string {
-	run := h.Port
-	if run == 0 {
-		run = 22
-	}
 	ports := sshPortsFact.Get(h)
 	if len(ports) == 0 {
-		return []string{strconv.Itoa(run)}
+		return []string{runPort(h)}
 	}
+	ports = slices.Clone(ports) // the fact's answer is shared by its readers
 	slices.SortFunc(ports, func(a, b string) int { x, _ := strconv.Atoi(a); y, _ := strconv.Atoi(b); return x - y })
 	return ports
+}
+
+// runPort is the port this run reaches the host's sshd on.
+func runPort(h *installer.Host) string {
+	if h.Port == 0 {
+		return "22"
+	}
+	return strconv.Itoa(h.Port)
+}
+
+// throughForward reports whether this run reaches the host through a port
+// forward or NAT (its port is not one sshd listens on), with both.
+func throughForward(h *installer.Host) (run string, sshd []string, forwarded bool) {
+	run, sshd = runPort(h), sshdPorts(h)
+	return run, sshd, !slices.Contains(sshd, run)
 }
 
 func (s *firewall) rules(h *installer.Host) []*resource.UFWRule {
@@ -94,11 +106,7 @@ func (s *firewall) Declare(h *installer.Host) ([]installer.Resource, error) {
 	if !s.cfg.Firewall.Enabled {
 		return nil, installer.Skip("firewall.enabled is false")
 	}
-	run := "22"
-	if h.Port != 0 {
-		run = strconv.Itoa(h.Port)
-	}
-	if ports := sshdPorts(h); !slices.Contains(ports, run) {
+	if run, ports, fwd := throughForward(h); fwd {
 		h.Warn("this run reaches the host on port %s, but its sshd listens on %s: UFW allows %s, not %s (a port forward or NAT in between?)",
 			run, strings.Join(ports, ", "), strings.Join(ports, ", "), run)
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -226,12 +224,8 @@ func turnHint(f *media.Failure) string {
 // is the host's own unless SSH goes through a forward, as from behind a
 // NAT: a check aimed there would test this machine's forward.
 func noClientRoute(h *installer.Host, host string) string {
-	run := "22"
-	if h.Port != 0 {
-		run = strconv.Itoa(h.Port)
-	}
-	ports := sshdPorts(h)
-	if slices.Contains(ports, run) || net.ParseIP(host) == nil && resolvesHere(host) {
+	run, ports, fwd := throughForward(h)
+	if !fwd || net.ParseIP(host) == nil && resolvesHere(host) {
 		return ""
 	}
 	return fmt.Sprintf("SSH reaches the host through a forward (port %s; its sshd listens on %s) and %s does not resolve on this machine: "+
