@@ -176,11 +176,11 @@ const journalQuery = "installer.journal"
 func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool, wait func() error, done func(declared bool)) error {
 	defer done(false)
 	h := hp.Host
-	list, ahead, err := e.stepsFor(t.Role)
+	list, stages, err := e.stepsFor(t.Role)
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "plan", Err: err}
 	}
-	h.list, hp.ahead = list, ahead
+	h.list, hp.stages = list, stages
 	tr, err := t.Dial(ctx)
 	if err == nil && tr == nil {
 		err = errors.New("no transport")

@@ -28,9 +28,13 @@ type HostPlan struct {
 	// record: the journal must be written even with nothing to change (the
 	// last run did not finish, or the journal was damaged).
 	record bool
-	// ahead counts the first steps that may apply while the hosts of
-	// earlier roles apply (Role.Ahead); done, those already applied so.
-	ahead, done int
+	// stages are the host's steps in runs, with what each waits for
+	// (Role.Waits): the first may apply while the hosts of earlier roles
+	// apply.
+	stages []stage
+	// passed is called during Apply as each step is done with (applied,
+	// converged or skipped), by index.
+	passed func(i int)
 	// run is this run's record in the host's journal, once apply began:
 	// the steps applied ahead and the rest are one run.
 	run *Journal
