@@ -2,6 +2,7 @@ package installer
 
 import (
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -112,15 +113,22 @@ func (p *Plan) NeedsApply() bool {
 	return false
 }
 
-// Close releases every lock and closes every connection.
+// Close releases every lock and closes every connection, every host at
+// once: a release waits for the host to stop what is left of the run.
 func (p *Plan) Close() {
+	var wg sync.WaitGroup
 	for _, h := range p.Hosts {
-		h.lock.release()
-		h.lock = nil
-		if h.Host.T != nil {
-			_ = h.Host.T.Close()
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.lock.release()
+			h.lock = nil
+			if h.Host.T != nil {
+				_ = h.Host.T.Close()
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 func (hp *HostPlan) summary(planOnly bool) Summary {
