@@ -190,6 +190,15 @@ func TestScaleOut(t *testing.T) {
 		if h["role"] != role || fmt.Sprint(h["problems"]) != "[]" || fmt.Sprint(h["drift"]) != "[]" {
 			t.Errorf("status of %v: role %v (want %s), problems %v, drift %v", h["host"], h["role"], role, h["problems"], h["drift"])
 		}
+		// The core's XMPP sessions: Jicofo's, and every bridge's (its own
+		// and the two others'); a bridge shows its own bridge's stats.
+		x, _ := h["xmpp_of"].(map[string]any)
+		switch {
+		case role == "core" && (x == nil || x["jicofo"] != 1.0 || x["bridges"] != float64(1+len(bridges))):
+			t.Errorf("status of the core: XMPP sessions %v of %v, want Jicofo 1, bridges %d", h["xmpp_sessions"], x, 1+len(bridges))
+		case role == "videobridge" && (h["bridge"] == nil || h["xmpp_sessions"] != nil || h["certificate"] != nil):
+			t.Errorf("status of bridge %v: bridge %v, xmpp %v, certificate %v", h["host"], h["bridge"], h["xmpp_sessions"], h["certificate"])
+		}
 	}
 	noSecretsIn(t, core, r.out, v.out, again.out)
 
