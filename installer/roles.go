@@ -109,8 +109,10 @@ func (e *Engine) stepsFor(role string) ([]Step, []stage, error) {
 			lo := ss[len(ss)-1].hi
 			ss = append(ss, stage{lo: lo, hi: lo + len(w.Steps), waits: w.For})
 		}
-		lo := ss[len(ss)-1].hi
-		return all, append(ss, stage{lo: lo, hi: len(all), after: true}), nil
+		if lo := ss[len(ss)-1].hi; lo < len(all) {
+			ss = append(ss, stage{lo: lo, hi: len(all), after: true})
+		}
+		return all, ss, nil
 	}
 	return nil, nil, fmt.Errorf("no steps for role %q", role)
 }

@@ -259,7 +259,8 @@ func (s *certStep) Produce(h *installer.Host) { s.out.Set(h, s.fact.Get(h)) }
 // what they wait for, while the core goes on (here the core waits for the
 // bridges' first stage: without the overlap it fails); the second stage
 // reads the value as the core has it then, not as planned; a core that
-// fails stops only the stages that wait for what it had not set yet.
+// fails stops only the stages that wait for what it had not set yet (none,
+// when it fails after setting everything).
 func TestRolesWaits(t *testing.T) {
 	th := newTestHost(t)
 	for _, tc := range []struct {
@@ -271,6 +272,8 @@ func TestRolesWaits(t *testing.T) {
 		{name: "overlap", wantFiles: []string{"secret", "cert", "core.conf", "stage1-b1", "stage1-b2", "b1.conf", "b2.conf"}},
 		{name: "core-fails-after-secret", failAt: "wait", wantFiles: []string{"secret", "stage1-b1", "stage1-b2"},
 			wantErr: map[string]string{"core": "exit", "b1": "core (core) failed first", "b2": "core (core) failed first"}},
+		{name: "core-fails-last", failAt: "last", wantFiles: []string{"secret", "cert", "stage1-b1", "stage1-b2", "b1.conf", "b2.conf"},
+			wantErr: map[string]string{"core": "exit"}},
 		{name: "core-fails-first", failAt: "secret",
 			wantErr: map[string]string{"core": "exit", "b1": "core (core) failed first", "b2": "core (core) failed first"}},
 	} {
@@ -297,7 +300,7 @@ func TestRolesWaits(t *testing.T) {
 				}},
 				&certStep{testStep: testStep{name: "cert", rs: func(*installer.Host) []installer.Resource { return nil }},
 					fact: &installer.Fact[string]{Name: "cert", Args: []string{"cat", dir + "/cert"}, Parse: func(out string, _ int) string { return out }}, out: cert},
-				&testStep{name: "last", rs: func(*installer.Host) []installer.Resource { return []installer.Resource{file("core.conf", "core\n")} }},
+				&testStep{name: "last", rs: func(*installer.Host) []installer.Resource { return fails("last", file("core.conf", "core\n")) }},
 			}
 			stage1 := &testStep{name: "stage1", rs: func(h *installer.Host) []installer.Resource {
 				return []installer.Resource{
@@ -319,7 +322,7 @@ func TestRolesWaits(t *testing.T) {
 					t.Errorf("%s: exists %v, want %v", f, err == nil, want)
 				}
 			}
-			if got := readOr(dir + "/b1.conf"); tc.failAt == "" && got != "c-"+tc.name+"\n" {
+			if got := readOr(dir + "/b1.conf"); (tc.failAt == "" || tc.failAt == "last") && got != "c-"+tc.name+"\n" {
 				t.Errorf("b1.conf = %q, want the core's certificate as applied", got)
 			}
 			checkHosts(t, p, rec, tc.wantErr)
