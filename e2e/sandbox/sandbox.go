@@ -62,6 +62,9 @@ type Options struct {
 	// Network, when set, puts the target on a shared network with the other
 	// targets of that name (see network.go); its Address is then there.
 	Network string
+	// Behind, when set, names a running target through which alone this
+	// one's SSH is reached (see behind.go); its Address is then there.
+	Behind string
 	// CPUs caps the target's CPU time (1.5: one and a half CPUs' worth;
 	// 0: no cap), so that targets sharing this machine's CPUs behave like
 	// hosts of their own that size: what the scale-out benchmark needs.
@@ -84,6 +87,8 @@ type Info struct {
 	Domain           string `json:"domain"`
 	AnswersFile      string `json:"answers_file"`
 	HostAddress      string `json:"host_address"`
+	// Bastion is the target SSH goes through (Options.Behind).
+	Bastion *BastionInfo `json:"bastion,omitempty"`
 	Services
 }
 
@@ -177,6 +182,15 @@ func validate(o *Options) error {
 	}
 	if err := validNetwork(o.Network); err != nil {
 		errs = append(errs, err)
+	}
+	if o.Behind != "" && o.Network != "" {
+		errs = append(errs, errors.New("a target behind a bastion is on no shared network"))
+	}
+	if o.Behind != "" && o.Suite == "noble" {
+		errs = append(errs, errors.New("a target behind a bastion runs Debian: Ubuntu's sshd is socket-activated and ignores ListenAddress"))
+	}
+	if o.Behind == o.Name {
+		errs = append(errs, fmt.Errorf("target %s cannot be its own bastion", o.Name))
 	}
 	if !slices.Contains(Users, o.User) {
 		errs = append(errs, fmt.Errorf("user %q: want one of %s", o.User, strings.Join(Users, ", ")))
