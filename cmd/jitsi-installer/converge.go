@@ -1,11 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/jitsi-installer/jitsi-installer/frontend/tui"
 	"github.com/jitsi-installer/jitsi-installer/installer"
@@ -106,14 +110,13 @@ func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target
 		if err == nil {
 			o, err = sc.Apply(o)
 		}
-		port, user := o.Port, o.User
-		if port == 0 {
-			port = 22
-		}
-		if user == "" {
-			user = "root"
+		port, user := cmp.Or(o.Port, 22), cmp.Or(o.User, "root")
+		var via []string
+		for _, j := range o.Jump {
+			via = append(via, net.JoinHostPort(j.Address, strconv.Itoa(cmp.Or(j.Port, 22))))
 		}
 		ts = append(ts, installer.Target{Name: h.Address, Address: h.Address, Port: port, User: user, Role: h.Role, Data: h,
+			Via: strings.Join(via, " -> "),
 			Dial: func(ctx context.Context) (transport.Transport, error) {
 				if err != nil {
 					return nil, &transport.ConnectError{Addr: h.Address, Reason: err.Error(), Err: err}

@@ -30,13 +30,8 @@ import (
 
 // BastionInfo is how to reach a target's bastion.
 type BastionInfo struct {
-	Name       string `json:"name"`
-	Address    string `json:"address"`
-	Port       int    `json:"port"`
-	User       string `json:"user"`
-	KeyFile    string `json:"key_file"`
-	HostKey    string `json:"host_key"`
-	KnownHosts string `json:"known_hosts"`
+	Name string `json:"name"`
+	SSHAccess
 }
 
 // behindAddrs are the bastion's and the target's ends of the private link.
@@ -58,8 +53,7 @@ func bastionFor(o Options) (*BastionInfo, error) {
 	if b.Bastion != nil {
 		return nil, fmt.Errorf("bastion %s is itself behind %s: chains are not supported", b.Name, b.Bastion.Name)
 	}
-	return &BastionInfo{Name: b.Name, Address: b.Address, Port: b.Port, User: b.User,
-		KeyFile: b.KeyFile, HostKey: b.HostKey, KnownHosts: b.KnownHosts}, nil
+	return &BastionInfo{Name: b.Name, SSHAccess: b.SSHAccess}, nil
 }
 
 // behindFiles are the files a target behind a bastion needs before boot:
@@ -143,7 +137,7 @@ func leaveBastion(ctx context.Context, st State) error {
 // proxyCommand is ssh's ProxyCommand that goes through the bastion.
 func (t *Target) proxyCommand() string {
 	b := t.Bastion
-	hop := &Target{State: State{Info: Info{Address: b.Address, Port: b.Port, User: b.User, KeyFile: b.KeyFile, KnownHosts: b.KnownHosts}}}
+	hop := &Target{State: State{Info: Info{SSHAccess: b.SSHAccess}}}
 	args := hop.SSHArgs()
 	dest := args[len(args)-1]
 	q := []string{"ssh"}

@@ -64,10 +64,8 @@ func reserve(o Options, rootfs string) (*Target, error) {
 		Info: Info{
 			Name:        o.Name,
 			Suite:       o.Suite,
-			User:        o.User,
-			Address:     addr,
+			SSHAccess:   SSHAccess{User: o.User, Address: addr, Port: 22},
 			HostAddress: fmt.Sprintf("10.213.%d.1", n),
-			Port:        22,
 			Domain:      o.Name + DomainSuffix,
 			Bastion:     bastion,
 		},

@@ -75,14 +75,9 @@ type Options struct {
 // Info is what a user of a target needs; `sandbox up` prints it as JSON.
 // Secrets are only ever referenced by file, never held here.
 type Info struct {
-	Name             string `json:"name"`
-	Suite            string `json:"suite"`
-	Address          string `json:"address"`
-	Port             int    `json:"port"`
-	User             string `json:"user"`
-	KeyFile          string `json:"key_file"`
-	HostKey          string `json:"host_key"`
-	KnownHosts       string `json:"known_hosts"`
+	Name  string `json:"name"`
+	Suite string `json:"suite"`
+	SSHAccess
 	SudoPasswordFile string `json:"sudo_password_file,omitempty"`
 	Domain           string `json:"domain"`
 	AnswersFile      string `json:"answers_file"`
@@ -90,6 +85,17 @@ type Info struct {
 	// Bastion is the target SSH goes through (Options.Behind).
 	Bastion *BastionInfo `json:"bastion,omitempty"`
 	Services
+}
+
+// SSHAccess is how to log in to a target: the key is in KeyFile, and
+// KnownHosts holds its HostKey.
+type SSHAccess struct {
+	Address    string `json:"address"`
+	Port       int    `json:"port"`
+	User       string `json:"user"`
+	KeyFile    string `json:"key_file"`
+	HostKey    string `json:"host_key"`
+	KnownHosts string `json:"known_hosts"`
 }
 
 // Services are what a target's daemon serves on the host side of its veth.

@@ -220,26 +220,12 @@ func TestJumpDeadLinkEndsCommands(t *testing.T) {
 // connect timeout, though a channel takes no deadline.
 func TestJumpHandshakeTimeout(t *testing.T) {
 	hop := newJumpHost(t, true)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // accepts, says nothing
-		}
-	}()
 	o := hop.opts
-	o.Port = ln.Addr().(*net.TCPAddr).Port
+	o.Port = silentPort(t)
 	o.ConnectTimeout = 300 * time.Millisecond
 	o.Jump = []SSHOptions{hop.hopOf()}
 	start := time.Now()
-	_, err = DialSSH(t.Context(), o)
+	_, err := DialSSH(t.Context(), o)
 	ce := asError[*ConnectError](t, err)
 	if !errors.Is(err, os.ErrDeadlineExceeded) || !strings.Contains(ce.Reason, "timed out") {
 		t.Errorf("err %v", err)
