@@ -25,6 +25,9 @@ type Target struct {
 	// Role selects the host's steps from Engine.Roles and its place in the
 	// run order; empty with an engine without roles.
 	Role string
+	// Via names the jump hosts SSH goes through ("host:port", several
+	// joined by " -> "); empty when it goes straight to Address.
+	Via string
 	// Data is what the front end knows the target by, for the steps: the
 	// engine hands it on as Host.Data and never reads it.
 	Data any
@@ -132,7 +135,7 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 	for i, t := range targets {
 		declared[i] = make(chan struct{})
 		p.Hosts[i] = &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
-			Role: t.Role, Data: t.Data, RunID: e.RunID, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
+			Role: t.Role, Via: t.Via, Data: t.Data, RunID: e.RunID, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
 	}
 	var wg sync.WaitGroup
 	for i, t := range targets {

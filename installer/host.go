@@ -17,6 +17,7 @@ type Host struct {
 	Port    int // the SSH port this run is connected through
 	User    string
 	Role    string // the role whose steps this host runs; empty without roles
+	Via     string // the jump hosts SSH goes through (Target.Via); empty: none
 	T       transport.Transport
 
 	RunID string

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/render"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // globals are the flags every command shares.
@@ -27,6 +28,7 @@ type globals struct {
 	diff             bool
 	acceptNewHostKey bool
 	knownHosts       string
+	sshConfig        string
 	host             string
 	connectTimeout   time.Duration
 	wait             time.Duration
@@ -86,6 +88,7 @@ and changes only that; a second run on a converged host changes nothing.
 	f.BoolVar(&g.diff, "diff", false, "in plans, show new files' whole content and certificates' PEM (default: one line each)")
 	f.BoolVar(&g.acceptNewHostKey, "accept-new-host-key", false, "trust the host key of a host not yet in known_hosts (a changed key is always refused)")
 	f.StringVar(&g.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
+	f.StringVarP(&g.sshConfig, "ssh-config", "F", transport.DefaultSSHConfig, `ssh_config file for host aliases, users, ports, keys and ProxyJump ("none": no file)`)
 	f.StringVar(&g.host, "host", "", `"local" to run on this machine instead of the answers file's hosts`)
 	f.DurationVar(&g.connectTimeout, "connect-timeout", 10*time.Second, "SSH connect timeout")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

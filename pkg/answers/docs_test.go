@@ -33,6 +33,19 @@ Rules the loader applies:
   Secrets (` + "`sudo_password`, `janssen.test_client.client_secret`, `jitsi.app_secret`" + `)
   are never echoed in messages, plans, logs or JSON.
 
+Hosts are reached as ` + "`ssh`" + ` would reach them. ` + "`hosts[].address`" + ` may be a
+` + "`Host`" + ` alias of ` + "`~/.ssh/config`" + ` (another file with ` + "`--ssh-config FILE`, none with\n`--ssh-config none`" + `):
+its ` + "`HostName`" + ` is dialled, and its ` + "`User`, `Port`, `IdentityFile` and `ProxyJump`" + `
+apply where the answers file leaves the key out (files of ` + "`Include`" + ` count).
+A host behind a bastion takes ` + "`bastion`" + ` (like ` + "`ssh -J`" + `), or the ` + "`ProxyJump`" + `
+of its alias; a chain of jump hosts is the bastion's own ` + "`ProxyJump`" + ` in
+` + "`~/.ssh/config`" + `. Each jump host has its own user, key (or the SSH agent) and
+host key check (pinned ` + "`host_key`" + `, else known_hosts with ` + "`--accept-new-host-key`" + `
+or the question, as for the hosts); it needs only TCP forwarding
+(` + "`AllowTcpForwarding`" + `, on by default) and runs nothing. The keepalives hold
+through it: a dead link to the bastion ends the run with exit code 4 as a
+dead link to the host does.
+
 Every key, with its default or an example value:
 
 ` + "```yaml\n" + string(Template()) + "```\n"

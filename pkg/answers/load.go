@@ -144,6 +144,10 @@ type source struct {
 	raw  map[string]rawValue // text as written, where a reference or ~ changed it
 }
 
+// Given reports whether the file gave the key at path (such as
+// "hosts[0].user") a value, rather than leaving it to its default.
+func (c *Config) Given(path string) bool { return c.src.given(path) }
+
 // given reports whether the file set path; false without a file.
 func (s *source) given(path string) bool {
 	return s != nil && s.set[path]
