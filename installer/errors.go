@@ -90,7 +90,10 @@ func hintFor(err error) string {
 	var se *StepError
 	var le *LockedError
 	var re *RefuseError
+	var be *BlockedError
 	switch {
+	case errors.As(err, &be):
+		return "" // the line of the host that blocked it says why
 	case errors.Is(err, context.Canceled):
 		return "the run was stopped; the journal on the host records what was done, run again to continue"
 	case errors.As(err, &se) && se.Step == stepConnect, errors.Is(err, transport.ErrSudo):

@@ -83,7 +83,8 @@ func TestReadOnlyTargetFeedsLaterRoles(t *testing.T) {
 		t.Fatalf("b1: %v, want blocked by the core, a connection failure", p.Err())
 	}
 	failed := rec.of(installer.EventResourceFailed)
-	if len(failed) != 2 || failed[0].Host != "core" || failed[1].Error != "not run: its values from core (core) could not be read" {
+	if len(failed) != 2 || failed[0].Host != "core" || failed[0].Hint == "" ||
+		failed[1].Error != "not run: its values from core (core) could not be read" || failed[1].Hint != "" {
 		t.Errorf("failure events: %+v", failed)
 	}
 }
