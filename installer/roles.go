@@ -22,6 +22,10 @@ type Role struct {
 	// Steps run after Ahead, once every host of the earlier roles has
 	// converged.
 	Steps []Step
+	// Read are the steps that produce the role's Outputs from a host's
+	// facts alone, for a ReadOnly target of the role: the core read for
+	// its videobridges when a run is limited to them.
+	Read []Step
 }
 
 // Output carries a value that the steps of one host produce for the steps
@@ -69,6 +73,16 @@ func (e *Engine) stepsFor(role string) ([]Step, int, error) {
 		}
 	}
 	return nil, 0, fmt.Errorf("no steps for role %q", role)
+}
+
+// readSteps returns the Read steps of role.
+func (e *Engine) readSteps(role string) ([]Step, error) {
+	for _, r := range e.Roles {
+		if r.Name == role && len(r.Read) > 0 {
+			return r.Read, nil
+		}
+	}
+	return nil, fmt.Errorf("role %q has nothing to read", role)
 }
 
 // rank is the position of role in the run order (0 without roles).

@@ -34,8 +34,9 @@ func Roles(cfg *answers.Config, o Options) []installer.Role {
 	core := &installer.Output[coreOut]{}
 	ca := readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)
 	bridge := &env{cfg: cfg, opts: o, ca: ca, role: answers.RoleVideobridge, core: core}
+	ce := &env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core}
 	return []installer.Role{
-		{Name: answers.RoleCore, Steps: coreSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core})},
+		{Name: answers.RoleCore, Steps: coreSteps(ce), Read: []installer.Step{&coreRead{ce}}},
 		{Name: answers.RoleVideobridge, Ahead: bridgeAhead(bridge), Steps: bridgeSteps(bridge)},
 	}
 }

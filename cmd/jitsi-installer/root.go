@@ -32,6 +32,7 @@ type globals struct {
 	host             string
 	connectTimeout   time.Duration
 	wait             time.Duration
+	limit            []string // --limit; nil without it
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -111,6 +112,9 @@ func (g *globals) validate() error {
 	}
 	if g.host != "" && g.host != "local" {
 		return inputError(`--host: only "local" is supported; other hosts go in the answers file`)
+	}
+	if g.limit != nil && g.host == "local" {
+		return inputError("--limit: not with --host local, which runs on this machine only")
 	}
 	return nil
 }
