@@ -43,6 +43,9 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 				if err == nil {
 					err = e.applyWave(ctx, hp, changed || hp.done > 0)
 				}
+				if err == nil && e.Remove != nil {
+					err = e.retire(ctx, hp)
+				}
 				if err == nil && last < len(p.Hosts) {
 					err = e.redeclare(ctx, hp)
 				}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -70,6 +71,10 @@ type Engine struct {
 	// progress finishes first (the TUI's "stop after"). Either way the
 	// lock's release stops on the host whatever the run left running.
 	StopNow bool
+	// Remove, when set, makes the plan uninstall's: every step's resources
+	// become their removals (Remover), steps and resources in reverse
+	// order, and Retire ends the installer's own state afterwards.
+	Remove *RemoveOptions
 
 	mu sync.Mutex
 }
@@ -223,6 +228,9 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 		return &StepError{Host: h.Name, Step: "plan", Err: err}
 	}
 	h.list, hp.ahead = list, ahead
+	if e.Remove != nil {
+		hp.ahead = 0 // removal runs last step first: nothing runs ahead
+	}
 	tr, err := dial(ctx, t)
 	if err != nil {
 		return err
@@ -251,6 +259,11 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 		return nil
 	}
 	e.checkJournal(hp, jerr)
+	if e.Remove != nil && e.Lock {
+		// The lock lives in the installer's state directory: an
+		// uninstall ends it even when nothing else is left to remove.
+		hp.record = true
+	}
 
 	// Round trip: every resource's facts.
 	if err := e.probe(ctx, h, hp.steps); err != nil {
@@ -274,6 +287,14 @@ func (e *Engine) declareAll(h *Host, hp *HostPlan) error {
 		hp.steps = append(hp.steps, d)
 	}
 	h.step = ""
+	if e.Remove != nil {
+		slices.Reverse(hp.steps)
+		var held []Resource
+		for _, d := range hp.steps {
+			held = append(held, d.held...)
+		}
+		hp.steps = withHeld(hp.steps, held)
+	}
 	return nil
 }
 
@@ -318,16 +339,25 @@ func (e *Engine) declare(h *Host, d *declared) error {
 	rs, err := d.step.Declare(h)
 	d.resources, d.changes, d.skipped = rs, nil, ""
 	var skip *SkipError
+	var refuse *RefuseError
 	switch {
 	case err == nil:
 	case errors.As(err, &skip):
 		d.skipped = skip.Reason
 		d.resources = nil
+	case e.Remove != nil && errors.As(err, &refuse):
+		// What makes a host unfit to install on (too little memory, an
+		// answer missing) must not keep uninstall from the rest.
+		h.Warn("uninstall leaves what this step installed: %s", refuse.Reason)
+		d.skipped, d.resources = refuse.Reason, nil
 	default:
 		return &StepError{Host: h.Name, Step: d.step.Name(), Err: err}
 	}
 	if p, ok := d.step.(Producer); ok && d.skipped == "" {
 		p.Produce(h)
+	}
+	if e.Remove != nil {
+		d.held = removals(d, *e.Remove)
 	}
 	return nil
 }
@@ -402,6 +432,7 @@ func (e *Engine) reportPlan(hp *HostPlan) {
 		}
 	}
 	e.reportHandlers(hp)
+	e.reportRetire(hp)
 	if hp.journal != nil {
 		for _, o := range hp.journal.Owed {
 			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: "handlers", Resource: "handler " + o.Name,

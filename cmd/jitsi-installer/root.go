@@ -95,7 +95,7 @@ and changes only that; a second run on a converged host changes nothing.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitInput, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
-	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newStatus(g), newLogs(g), newRuns(g), newRollback(g),
+	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newStatus(g), newLogs(g), newRuns(g), newRollback(g), newUninstall(g),
 		newAnswers(g),
 		parent("token", "Check tokens the way the meeting server's Prosody will", newTokenCheck(g)),
 		parent("janssen", "What Janssen needs for this meeting server", newJanssenClient(g)),
