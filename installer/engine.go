@@ -223,14 +223,11 @@ func dial(ctx context.Context, t Target) (transport.Transport, error) {
 func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool, wait func() error, done func(declared bool)) error {
 	defer done(false)
 	h := hp.Host
-	list, ahead, err := e.stepsFor(t.Role)
+	list, stages, err := e.stepsFor(t.Role)
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "plan", Err: err}
 	}
-	h.list, hp.ahead = list, ahead
-	if e.Remove != nil {
-		hp.ahead = 0 // removal runs last step first: nothing runs ahead
-	}
+	h.list, hp.stages = list, stages
 	tr, err := dial(ctx, t)
 	if err != nil {
 		return err
@@ -294,6 +291,8 @@ func (e *Engine) declareAll(h *Host, hp *HostPlan) error {
 			held = append(held, d.held...)
 		}
 		hp.steps = withHeld(hp.steps, held)
+		// Removal runs last step first and needs nothing of other hosts.
+		hp.stages = []stage{{hi: len(hp.steps)}}
 	}
 	return nil
 }

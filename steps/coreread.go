@@ -31,7 +31,8 @@ func (s *coreRead) Declare(h *installer.Host) ([]installer.Resource, error) {
 func (s *coreRead) Produce(h *installer.Host) {
 	jvb := s.jvbPassword(h)
 	h.Secret(jvb)
-	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: jvb, AuthCert: authCertFact.Get(h)})
+	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: jvb})
+	s.coreCert.Set(h, authCertFact.Get(h))
 }
 
 // jvbPassword is the core's jvb password: the installer's record first,
