@@ -59,6 +59,31 @@ func TestRestartOwedBeforeTheChange(t *testing.T) {
 	}
 }
 
+// A run that died without writing its end (killed, cut off) is named in
+// the next run's warning and listed as interrupted, not as running.
+func TestDeadRunListedAsInterrupted(t *testing.T) {
+	th := newTestHost(t)
+	step := &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{&resource.File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644}}
+	}}
+	os.MkdirAll(th.path("state"), 0o700)
+	os.WriteFile(th.path("state/journal.json"), []byte(`{"version":1,"run_id":"dead","status":"running","started":"2026-12-01T00:00:00Z"}`), 0o600)
+	e, rec := th.eng(step)
+	p := th.plan(e)
+	if w := rec.of(installer.EventWarning); len(w) != 1 || !strings.Contains(w[0].Message, "run dead") {
+		t.Errorf("warnings %+v", w)
+	}
+	e.Apply(context.Background(), p)
+	p.Close()
+	e, _ = th.eng(step)
+	p = th.plan(e)
+	defer p.Close()
+	runs := p.Hosts[0].Journal().Runs()
+	if len(runs) != 2 || runs[0].Status != "finished" || runs[1].ID != "dead" || runs[1].Status != "interrupted" {
+		t.Errorf("runs %+v, want this one finished and dead interrupted", runs)
+	}
+}
+
 // A damaged journal is rebuilt once; as what it owed is unknown, every
 // declared handler runs once, and the warning is not repeated.
 func TestDamagedJournal(t *testing.T) {
