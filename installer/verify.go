@@ -44,7 +44,7 @@ func (e *Engine) Verify(ctx context.Context, p *Plan) []CheckResult {
 		errs, err := e.settle(ctx, h, checks)
 		if err != nil {
 			hp.Err = &StepError{Host: h.Name, Step: "verify", Err: err}
-			e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: "verify", Error: hp.Err.Error()})
+			e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: "verify", Error: describe(hp.Err), Hint: hintFor(hp.Err)})
 			continue
 		}
 		for i, c := range checks {

@@ -138,6 +138,8 @@ func Hint(err error) string {
 	var he *HostKeyError
 	var dnsErr *net.DNSError
 	switch {
+	case errors.Is(err, ErrSudoPassword):
+		return "sudo on the host asked again: hosts[].sudo_password in the answers file is not that user's password there"
 	case errors.Is(err, ErrSudo):
 		return "sudo on the host refused: allow the SSH user to run sudo without a password, or set hosts[].sudo_password in the answers file"
 	case errors.As(err, &he):
