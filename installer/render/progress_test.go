@@ -82,3 +82,18 @@ func TestProgressOnTerminalStatusLine(t *testing.T) {
 		t.Errorf("status line not cleared before the next line: %q", out)
 	}
 }
+
+// On a terminal narrower than the status line, the line is cut to the
+// width (the resource gives way, the elapsed time stays): a wrapped line
+// could not be redrawn in place.
+func TestProgressStatusLineFitsTheTerminal(t *testing.T) {
+	p, out, clock := newProgress(true)
+	p.Width = func() int { return 60 }
+	const pkgs = "package versions jitsi-meet jitsi-videobridge2 jicofo jitsi-meet-web jitsi-meet-web-config jitsi-meet-prosody"
+	p.Event(installer.Event{Type: installer.EventResourceStarted, Host: "10.213.1.2", Step: "Jitsi packages", Resource: pkgs, Action: installer.ActionInstall})
+	clock.Advance(12 * time.Second)
+	last := out.String()[strings.LastIndex(out.String(), "\r\x1b[K")+len("\r\x1b[K"):]
+	if n := len([]rune(last)); n >= 60 || !strings.HasPrefix(last, "... [10.213.1.2] installing package versions") || !strings.HasSuffix(last, "… (12s)") {
+		t.Errorf("status line of %d columns on a 60-column terminal: %q", n, last)
+	}
+}
