@@ -17,6 +17,7 @@ import (
 // Without a terminal to ask on and without --yes, install, repair and
 // rollback refuse before any host is contacted: exit 3, pointing at --yes.
 func TestNoTerminalNoYesRefusesBeforeContact(t *testing.T) {
+	t.Setenv("TEST_APP_SECRET", "app-secret-never-shown-42")
 	srv := sshtest.Start(t, sshtest.Options{})
 	keyFile, _ := sshtest.NewKeyFile(t, "")
 	file := write(t, "a.yaml", answersFor(srv.Host(), srv.Port(), keyFile, srv.PinnedHostKey()))
@@ -35,6 +36,12 @@ func TestNoTerminalNoYesRefusesBeforeContact(t *testing.T) {
 	}
 	if srv.Conns() != 0 {
 		t.Errorf("the host was contacted %d times", srv.Conns())
+	}
+	// A wrong answers file is said first: it is what to mend first.
+	bad := write(t, "bad.yaml", strings.Replace(answersFor(srv.Host(), srv.Port(), keyFile, srv.PinnedHostKey()), keyFile, keyFile+".missing", 1))
+	code, out, errOut := cli(t, "install", "--answers", bad)
+	if code != exitInput || !strings.Contains(errOut, "hosts[0].key_file") || strings.Contains(errOut, "pass --yes") {
+		t.Errorf("install with a missing key_file and no terminal: exit %d\n%s%s", code, out, errOut)
 	}
 }
 
