@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 	"github.com/jitsi-installer/jitsi-installer/workflow/workflowtest"
 )
@@ -99,5 +100,23 @@ func TestConfirmationSaysTheTotals(t *testing.T) {
 	defer p.Close()
 	if got, want := totals("Apply", p), "Apply 1 change on 1 host?"; got != want {
 		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+// A run that converged the host ends with where the meetings are; a dry
+// run does not.
+func TestRunEndsWithTheMeetingURL(t *testing.T) {
+	for _, dryRun := range []bool{true, false} {
+		h := workflowtest.NewInterrupted(t, true)
+		var out bytes.Buffer
+		s := &session{g: &globals{stdout: &out, stderr: &out, output: "text"}, cfg: &answers.Config{Domain: "meet.example.com"},
+			run: h.Run(nil), closeLog: func() {}}
+		if err := s.converge(t.Context(), true, dryRun, false, "Apply"); err != nil {
+			t.Fatalf("dry run %v: %v\n%s", dryRun, err, out.String())
+		}
+		const ready = "Jitsi Meet is ready: https://meet.example.com/\n"
+		if got := strings.HasSuffix(out.String(), ready); got == dryRun {
+			t.Errorf("dry run %v: ends with %q: %v\n%s", dryRun, ready, got, out.String())
+		}
 	}
 }
