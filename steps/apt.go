@@ -17,9 +17,10 @@ type aptSettings struct{ *env }
 func (*aptSettings) Name() string  { return "APT settings" }
 func (*aptSettings) Group() string { return "apt" }
 
-// aptListsFact says whether the host has package lists: exit 0 when it has.
+// aptListsFact says whether the host has package lists: it has unless the
+// query said it has none (an unasked query, -1, counts as having them).
 var aptListsFact = &installer.Fact[bool]{Name: "apt.lists", Args: []string{"sh", "-c", hasAptLists},
-	Parse: func(_ string, code int) bool { return code == 0 }}
+	Parse: func(_ string, code int) bool { return code <= 0 }}
 
 const hasAptLists = "ls /var/lib/apt/lists/ | grep -q _Packages"
 
