@@ -32,16 +32,19 @@ func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
 
 // converge opens the answers and converges their hosts as command.
 func (f *convergeFlags) converge(c *cobra.Command, g *globals, command string, o steps.Options, dryRun bool, question string) error {
-	if !dryRun {
-		if err := g.needAsk(f.yes); err != nil {
-			return err
-		}
-	}
 	// Ctrl+C stops the command in progress, and what it started on the host.
 	s, err := g.open(f.file, workflow.Options{Steps: o, Command: command, Settle: f.settle,
 		Lock: !dryRun, LockWait: g.wait, StopNow: true})
 	if err != nil {
 		return err
+	}
+	// The answers first: with no terminal to ask on, mending them is still
+	// the first thing to do.
+	if !dryRun {
+		if err := g.needAsk(f.yes); err != nil {
+			s.close()
+			return err
+		}
 	}
 	return s.converge(c.Context(), f.yes, dryRun, f.verify, question)
 }

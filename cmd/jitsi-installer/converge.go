@@ -188,7 +188,13 @@ func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, questi
 	case r.Summary.Failed > 0:
 		return &exitError{code: exitFailed, err: errReported}
 	case r.Verified:
-		return s.checked(r)
+		if err := s.checked(r); err != nil {
+			return err
+		}
+	}
+	if !dryRun && s.g.output == "text" {
+		// The run ends with where the meetings are, as the form's does.
+		fmt.Fprintf(s.g.stdout, "Jitsi Meet is ready: %s\n", s.cfg.MeetingURL())
 	}
 	return nil
 }

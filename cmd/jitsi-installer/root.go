@@ -139,6 +139,12 @@ func (g *globals) sink() (installer.Sink, func(), error) {
 		// A resource that takes long (apt) shows it is still at work.
 		p := &render.Progress{Next: &render.Text{W: g.stdout, Color: color, Verbose: g.verbose, Diff: g.diff}, W: g.stdout,
 			Terminal: terminal && os.Getenv("TERM") != "dumb"}
+		if terminal {
+			p.Width = func() int {
+				w, _, _ := term.GetSize(int(f.Fd()))
+				return w
+			}
+		}
 		p.Start()
 		sinks, stop = append(sinks, p), p.Stop
 	}

@@ -259,6 +259,9 @@ func (c *Config) Region(h Host) string {
 	return c.Jitsi.Deployment.Region
 }
 
+// MeetingURL is where the meetings are held.
+func (c *Config) MeetingURL() string { return "https://" + c.Domain + "/" }
+
 // Core returns the host with role core.
 func (c *Config) Core() (Host, bool) {
 	for _, h := range c.Hosts {
