@@ -96,6 +96,9 @@ func (e *Engine) applyHost(ctx context.Context, r *applyRun, hp *HostPlan) error
 			return &StepError{Host: hp.Host.Name, Step: "journal", Err: err}
 		}
 	}
+	if e.Remove != nil {
+		return e.retire(ctx, hp)
+	}
 	if r.later(hp) {
 		return e.redeclare(ctx, hp)
 	}
@@ -230,8 +233,12 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 			aerr := c.Apply(actx, h)
 			if aerr != nil {
 				c.failed = true
+				msg, hint := aerr.Error(), c.Hint
+				if ctx.Err() != nil && errors.Is(aerr, context.Canceled) {
+					msg, hint = "stopped by the operator while it ran", hintFor(aerr)
+				}
 				e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
-					Action: c.Action, Error: aerr.Error(), Hint: c.Hint, Duration: time.Since(rstart)})
+					Action: c.Action, Error: msg, Hint: hint, Duration: time.Since(rstart)})
 				return &StepError{Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Err: aerr, shown: true}
 			}
 			c.applied, dirty = true, true

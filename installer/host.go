@@ -3,6 +3,7 @@ package installer
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -17,6 +18,7 @@ type Host struct {
 	Port    int // the SSH port this run is connected through
 	User    string
 	Role    string // the role whose steps this host runs; empty without roles
+	Via     string // the jump hosts SSH goes through (Target.Via); empty: none
 	T       transport.Transport
 
 	RunID string
@@ -154,9 +156,14 @@ func (h *Host) factCode(name string) int {
 func (h *Host) Warn(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
 	h.mu.Lock()
-	h.warnings = append(h.warnings, msg)
+	// A step declared again after an earlier change (the run asks the
+	// host again) says the same once.
+	said := slices.Contains(h.warnings, msg)
+	if !said {
+		h.warnings = append(h.warnings, msg)
+	}
 	h.mu.Unlock()
-	if h.emit != nil {
+	if h.emit != nil && !said {
 		h.emit(Event{Type: EventWarning, Host: h.Name, Step: h.step, Message: msg})
 	}
 }

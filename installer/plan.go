@@ -13,6 +13,8 @@ type declared struct {
 	resources []Resource
 	changes   []*Change // parallel to resources; nil = converged
 	skipped   string
+	// held are the removals that wait for the plan's last step (Holder).
+	held []Resource
 }
 
 // HostPlan is what would change on one host.

@@ -29,6 +29,10 @@ type Role struct {
 	// Steps run after Ahead and Waits, once every host of the earlier
 	// roles has converged.
 	Steps []Step
+	// Read are the steps that produce the role's Outputs from a host's
+	// facts alone, for a ReadOnly target of the role: the core read for
+	// its videobridges when a run is limited to them.
+	Read []Step
 }
 
 // Wait is a stage of a later role's steps and the Outputs they need.
@@ -115,6 +119,16 @@ func (e *Engine) stepsFor(role string) ([]Step, []stage, error) {
 		return all, ss, nil
 	}
 	return nil, nil, fmt.Errorf("no steps for role %q", role)
+}
+
+// readSteps returns the Read steps of role.
+func (e *Engine) readSteps(role string) ([]Step, error) {
+	for _, r := range e.Roles {
+		if r.Name == role && len(r.Read) > 0 {
+			return r.Read, nil
+		}
+	}
+	return nil, fmt.Errorf("role %q has nothing to read", role)
 }
 
 // rank is the position of role in the run order (0 without roles).

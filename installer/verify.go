@@ -65,7 +65,7 @@ func (e *Engine) verifyHost(ctx context.Context, hp *HostPlan) []CheckResult {
 	errs, err := e.settle(ctx, h, checks)
 	if err != nil {
 		hp.Err = &StepError{Host: h.Name, Step: "verify", Err: err}
-		e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: "verify", Error: hp.Err.Error()})
+		e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: "verify", Error: describe(hp.Err), Hint: hintFor(hp.Err)})
 		return all
 	}
 	for i, c := range checks {

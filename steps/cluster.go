@@ -138,7 +138,12 @@ func (s *videobridges) Queries(*installer.Host) []installer.Query {
 	for _, b := range s.cfg.Bridges() {
 		names = append(names, b.Address)
 	}
-	return append(resolveQueries(names...), installer.Query{Name: authCertFact.Name, Args: []string{"cat", authCertPath(s.cfg.Domain)}})
+	return append(resolveQueries(names...), authCertQuery(s.cfg.Domain))
+}
+
+// authCertQuery reads Prosody's auth.DOMAIN certificate on the core.
+func authCertQuery(domain string) installer.Query {
+	return installer.Query{Name: authCertFact.Name, Args: []string{"cat", authCertPath(domain)}}
 }
 
 // authCertFact is Prosody's certificate for auth.DOMAIN, "" when the host

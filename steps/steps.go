@@ -38,8 +38,9 @@ func Roles(cfg *answers.Config, o Options) []installer.Role {
 	core, cert := &installer.Output[coreOut]{}, &installer.Output[string]{}
 	ca := readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)
 	bridge := &env{cfg: cfg, opts: o, ca: ca, role: answers.RoleVideobridge, core: core, coreCert: cert}
+	ce := &env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core, coreCert: cert}
 	return []installer.Role{
-		{Name: answers.RoleCore, Steps: coreSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core, coreCert: cert})},
+		{Name: answers.RoleCore, Steps: coreSteps(ce), Read: []installer.Step{&coreRead{ce}}},
 		{Name: answers.RoleVideobridge, Ahead: bridgeAhead(bridge), Waits: []installer.Wait{
 			{For: []installer.Source{core}, Steps: bridgePackages(bridge)},
 			{For: []installer.Source{cert}, Steps: bridgeSteps(bridge)},
