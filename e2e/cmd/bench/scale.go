@@ -69,8 +69,20 @@ func runScale(ctx context.Context, o opts, sizes []int) error {
 	for _, n := range sizes {
 		c, err := measureCluster(ctx, o, n)
 		if err != nil {
+			// A fresh cluster again, once: a mirror that failed to
+			// answer apt is not what the bench measures. The failure
+			// is printed, and its events kept.
+			fmt.Printf("core + %d: %v; measuring a fresh cluster again\n", n, err)
+			c, err = measureCluster(ctx, o, n)
+		}
+		if err != nil {
+			if len(cs) > 0 {
+				printScale(cs, o, load, loadavg())
+			}
 			return fmt.Errorf("core + %d: %w", n, err)
 		}
+		fmt.Fprintf(os.Stderr, "bench: core + %d: install %.1f s, plan %.3f s\n", n, c.install.wall.Seconds(),
+			median(c.plans, func(r result) float64 { return r.wall.Seconds() }))
 		cs = append(cs, c)
 	}
 	printScale(cs, o, load, loadavg())
@@ -110,7 +122,7 @@ func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 		return nil, err
 	}
 	if c.install.code != 0 {
-		return nil, fmt.Errorf("install: exit %d: %s", c.install.code, failures(c.install))
+		return nil, fmt.Errorf("install: exit %d: %s (events in %s)", c.install.code, failures(c.install), keep(n, "install", c.install))
 	}
 	for i, t := range ts {
 		u := t.Usage()
@@ -286,15 +298,27 @@ func readStatus(ctx context.Context, bin, answers string, ts []*sandbox.Target) 
 	return fmt.Sprintf("healthy %v; %s; %d of %d bridges read as healthy videobridges", st.Healthy, xmpp, bridges, len(ts)-1), nil
 }
 
+// keep writes r's events to a file for a look after the bench, and
+// returns its path.
+func keep(n int, what string, r result) string {
+	f, err := os.CreateTemp("", fmt.Sprintf("scale-bench-core+%d-%s-*.json", n, what))
+	if err != nil {
+		return "not kept: " + err.Error()
+	}
+	defer f.Close()
+	_, _ = f.WriteString(r.out)
+	return f.Name()
+}
+
 // failures are the errors of a run's events, for a failed run.
 func failures(r result) string {
 	var out []string
 	for _, e := range r.events {
 		if e.Error != "" {
-			out = append(out, e.Host+": "+e.Error)
+			out = append(out, e.Host+": "+e.Step+": "+e.Resource+": "+e.Error)
 		}
 	}
-	return lastLine(strings.Join(out, "\n"))
+	return strings.Join(out, "; ")
 }
 
 func printScale(cs []*cluster, o opts, before, after string) {
