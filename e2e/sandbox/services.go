@@ -22,8 +22,15 @@ const testClientID = "sandbox-test"
 // handler for the apt proxy to serve as well.
 func startServices(ctx context.Context, t *Target, s *servers, d *daemonInfo) (http.Handler, error) {
 	host := t.HostAddress
-	// One repository for all targets: built once, signed with one key.
-	repo, err := standin.BuildRepo(ctx, filepath.Join(cacheDir(), "standin"))
+	// One repository for all targets of the same stand-in sources: built
+	// once, signed with one key. Other sources (another checkout's run on
+	// this machine) build their own beside it, never over it while its
+	// targets install from it.
+	hash, err := standin.SourceHash()
+	if err != nil {
+		return nil, err
+	}
+	repo, err := standin.BuildRepo(ctx, filepath.Join(cacheDir(), "standin-"+hash[:16]))
 	if err != nil {
 		return nil, fmt.Errorf("build the stand-in Jitsi repository: %w", err)
 	}

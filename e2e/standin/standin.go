@@ -151,6 +151,11 @@ func cached(dir string, repo *Repo, hash string) (string, bool) {
 	return strings.TrimSpace(string(fpr)), true
 }
 
+// SourceHash identifies the embedded package sources: a cache of the
+// repository kept under a name with it is never rebuilt from other sources
+// under a server that still serves it (another checkout's e2e run).
+func SourceHash() (string, error) { return sourceHash() }
+
 // sourceHash identifies the embedded package sources.
 func sourceHash() (string, error) {
 	h := sha256.New()
