@@ -36,7 +36,8 @@ const (
 )
 
 // TestSignIn installs on Debian 12 and 13 and signs in there with
-// Chromium, on targets of its own so that it runs beside TestInstall.
+// Chromium, on targets of its own so that it runs beside TestInstall; on
+// Debian 12 also with oidc-provider as the issuer.
 func TestSignIn(t *testing.T) {
 	t.Parallel()
 	testenv.Root(t)
@@ -50,6 +51,9 @@ func TestSignIn(t *testing.T) {
 			tg := up(t, tt.target, tt.suite, "root")
 			mustInstall(t, tg.AnswersFile, "install")
 			browserSignIn(t, tg)
+			if tt.suite == "bookworm" {
+				t.Run("oidc-provider", func(t *testing.T) { providerSignIn(t, tg) })
+			}
 		})
 	}
 }
