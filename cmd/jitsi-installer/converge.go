@@ -74,7 +74,8 @@ func (g *globals) declare(ctx context.Context, file string, o workflow.Options) 
 	return s, s.plan, nil
 }
 
-// targets are the answers' hosts, or this machine with --host local. ask,
+// targets are the answers' hosts (those of --limit), or this machine with
+// --host local. ask,
 // when set, answers the host-key and passphrase questions (the TUI);
 // otherwise a passphrase is asked on the terminal, if there is one.
 func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target {
@@ -125,7 +126,8 @@ func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target
 				return transport.DialSSH(ctx, o)
 			}})
 	}
-	return ts
+	// A core left out of --limit is read, not changed, for its bridges.
+	return g.limiter().apply(ts, true)
 }
 
 // loadSSHConfig reads --ssh-config; nil without one.
@@ -187,7 +189,13 @@ func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, questi
 	case r.Summary.Failed > 0:
 		return &exitError{code: exitFailed, err: errReported}
 	case r.Verified:
-		return s.checked(r)
+		if err := s.checked(r); err != nil {
+			return err
+		}
+	}
+	if !dryRun && s.g.output == "text" {
+		// The run ends with where the meetings are, as the form's does.
+		fmt.Fprintf(s.g.stdout, "Jitsi Meet is ready: %s\n", s.cfg.MeetingURL())
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ type globals struct {
 	host             string
 	connectTimeout   time.Duration
 	wait             time.Duration
+	limit            []string // --limit; nil without it
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -94,7 +95,7 @@ and changes only that; a second run on a converged host changes nothing.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitInput, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
-	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newStatus(g), newLogs(g), newRuns(g), newRollback(g),
+	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newStatus(g), newLogs(g), newRuns(g), newRollback(g), newUninstall(g),
 		newAnswers(g),
 		parent("token", "Check tokens the way the meeting server's Prosody will", newTokenCheck(g)),
 		parent("janssen", "What Janssen needs for this meeting server", newJanssenClient(g)),
@@ -111,6 +112,9 @@ func (g *globals) validate() error {
 	}
 	if g.host != "" && g.host != "local" {
 		return inputError(`--host: only "local" is supported; other hosts go in the answers file`)
+	}
+	if g.limit != nil && g.host == "local" {
+		return inputError("--limit: not with --host local, which runs on this machine only")
 	}
 	return nil
 }
@@ -135,6 +139,12 @@ func (g *globals) sink() (installer.Sink, func(), error) {
 		// A resource that takes long (apt) shows it is still at work.
 		p := &render.Progress{Next: &render.Text{W: g.stdout, Color: color, Verbose: g.verbose, Diff: g.diff}, W: g.stdout,
 			Terminal: terminal && os.Getenv("TERM") != "dumb"}
+		if terminal {
+			p.Width = func() int {
+				w, _, _ := term.GetSize(int(f.Fd()))
+				return w
+			}
+		}
 		p.Start()
 		sinks, stop = append(sinks, p), p.Stop
 	}

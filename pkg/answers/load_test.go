@@ -264,8 +264,8 @@ func TestReferences(t *testing.T) {
 		{"missing env", "    sudo_password: ${env:NOPE}\n", nil, nil, "environment variable NOPE is not set"},
 		{"missing file", "    sudo_password: ${file:nope}\n", nil, nil, "open /answers/nope: file does not exist"},
 		{"only one newline dropped", "    sudo_password: ${file:two-lines}\n", nil, nil, "contains a newline"},
-		{"unterminated", "    user: ${env:PW\n", nil, nil, `has "${" without a closing "}"; write ${env:NAME} or ${file:PATH}`},
-		{"unknown source", "    user: ${vault:x}\n", nil, nil, `unknown reference "${vault}"; write ${env:NAME} or ${file:PATH}`},
+		{"unterminated", "    user: ${env:PW\n", nil, nil, `has "${" without a closing "}"; write ${env:NAME}, ${file:PATH} or ${cmd:COMMAND}`},
+		{"unknown source", "    user: ${vault:x}\n", nil, nil, `unknown reference "${vault}"; write ${env:NAME}, ${file:PATH} or ${cmd:COMMAND}`},
 		{"not an integer", "    port: ${env:PW}\n", nil, nil, `expected an integer, got "from-env" from ${env:PW}`},
 	}
 	for _, tt := range tests {

@@ -151,6 +151,8 @@ func Hint(err error) string {
 			strings.ReplaceAll(Hint(je.Err), "hosts[].", "hosts[].bastion.")
 	case errors.As(err, &ce) && ce.Via != "" && errors.As(err, new(*ssh.OpenChannelError)):
 		return "the jump host " + ce.Via + " could not open the connection: check hosts[].address and hosts[].port as the jump host sees them, and that its sshd allows TCP forwarding (AllowTcpForwarding)"
+	case errors.Is(err, ErrSudoPassword):
+		return "sudo on the host asked again: hosts[].sudo_password in the answers file is not that user's password there"
 	case errors.Is(err, ErrSudo):
 		return "sudo on the host refused: allow the SSH user to run sudo without a password, or set hosts[].sudo_password in the answers file"
 	case errors.As(err, &he):

@@ -526,10 +526,10 @@ func TestSudoRefused(t *testing.T) {
 	const password = "sudo-secret-2"
 	h := newSudoHost(t, password)
 	tests := []struct {
-		name, password, want string
+		name, password, want, hint string
 	}{
-		{"wrong password", "not-the-" + password, "wrong sudo password for deploy"},
-		{"password required", "", "sudo refused: a password is required (set sudo_password"},
+		{"wrong password", "not-the-" + password, "wrong sudo password for deploy", "is not that user's password"},
+		{"password required", "", "sudo refused: a password is required", "allow the SSH user to run sudo without a password, or set hosts[].sudo_password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -546,8 +546,8 @@ func TestSudoRefused(t *testing.T) {
 			if strings.Contains(err.Error(), "sudo:") {
 				t.Errorf("error %q repeats sudo's own prefix", err)
 			}
-			if h := Hint(err); !strings.Contains(h, "sudo_password") {
-				t.Errorf("hint %q does not point at sudo_password", h)
+			if h := Hint(err); !strings.Contains(h, tt.hint) {
+				t.Errorf("hint %q lacks %q", h, tt.hint)
 			}
 			if tt.password != "" && strings.Contains(err.Error(), tt.password) {
 				t.Errorf("error %q shows the password", err)
