@@ -101,6 +101,7 @@ var pinned = regexp.MustCompile(`(?m)^\s*host_key:.*\n`)
 // confirmed, the answers saved, the plan applied; the host ends converged and
 // the saved file is one `answers validate` and an unattended run accept.
 func TestInteractiveInstall(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	tg := up(t, "tui-bookworm", "bookworm", "ops")
 	dir := t.TempDir()
