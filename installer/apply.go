@@ -230,7 +230,11 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 		}
 		h.step = d.step.Name()
 		start := time.Now()
-		e.emit(Event{Type: EventStepStarted, Host: h.Name, Step: d.step.Name()})
+		// A step with nothing declared (most of them, when uninstall
+		// removes what they made elsewhere) has no title to show.
+		if len(d.resources) > 0 {
+			e.emit(Event{Type: EventStepStarted, Host: h.Name, Step: d.step.Name()})
+		}
 		for k, r := range d.resources {
 			c := d.changes[k]
 			if c == nil || c.Report {
@@ -275,7 +279,9 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 			e.emit(Event{Type: EventResourceChanged, Host: h.Name, Step: d.step.Name(), Resource: r.Key(),
 				Action: c.Action, Message: c.Summary(), Details: c.Details, Diff: c.Diff, Duration: time.Since(rstart)})
 		}
-		e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: d.step.Name(), Duration: time.Since(start)})
+		if len(d.resources) > 0 {
+			e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: d.step.Name(), Duration: time.Since(start)})
+		}
 		for _, hd := range owed[i] {
 			pending = appendHandler(pending, hd)
 		}
