@@ -26,7 +26,13 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	ahead := e.startAhead(ctx, p)
 	var failed *HostPlan
 	changed, last := false, 0
-	for _, wave := range e.waves(p) {
+	waves := e.waves(p)
+	if e.Remove != nil {
+		// Uninstall takes the later roles away first: a bridge's removal
+		// is declared from what its core has, which must still be there.
+		slices.Reverse(waves)
+	}
+	for _, wave := range waves {
 		last += len(wave) // hosts in this wave and those before
 		var wg sync.WaitGroup
 		for _, hp := range wave {
