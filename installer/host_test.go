@@ -1,11 +1,13 @@
 package installer_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 // Every step of a host sees the value its first step made; another host,
@@ -46,5 +48,25 @@ func TestFactFamilyParsedOncePerKey(t *testing.T) {
 	h := installertest.NewHost("h", 22, map[string]string{"len.a": "abc", "len.b": "abcde"})
 	if got := []int{f.Get(h, "a"), f.Get(h, "b"), f.Get(h, "a"), f.Get(h, "c")}; !slices.Equal(got, []int{3, 5, 3, -1}) || parses != 3 {
 		t.Errorf("got %v after %d parses, want [3 5 3 -1] after three", got, parses)
+	}
+}
+
+// A step declared again during the run (an earlier change made the host be
+// asked again) does not repeat its warning.
+func TestWarningSaidOnce(t *testing.T) {
+	th := newTestHost(t)
+	first := &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{&resource.File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644}}
+	}}
+	second := &testStep{name: "check", rs: func(h *installer.Host) []installer.Resource {
+		h.Warn("the host has 2 CPUs")
+		return nil
+	}}
+	e, rec := th.eng(first, second)
+	p := th.plan(e)
+	e.Apply(context.Background(), p)
+	p.Close()
+	if w := rec.of(installer.EventWarning); len(w) != 1 {
+		t.Errorf("warnings %+v, want one", w)
 	}
 }

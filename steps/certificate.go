@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"strconv"
@@ -95,10 +96,17 @@ func certbot(cfg *answers.Config, names ...string) *resource.Command {
 	if len(names) > 1 {
 		resolves = " resolve"
 	}
-	return &resource.Command{Name: "certbot certificate for " + list, Args: args, Env: env,
-		Hint: "the ACME server must reach " + strings.Join(urls, " and ") + " on this host: check that " + list +
-			resolves + " to it, that port 80 is open to the world, and the ACME server and email in the answers file"}
+	hint := "the ACME server must reach " + strings.Join(urls, " and ") + " on this host: check that " + list +
+		resolves + " to it, that port 80 is open to the world, and the ACME server and email in the answers file"
+	if privateACME(cfg) {
+		hint += "; certbot trusts the private ACME server through letsencrypt.ca_bundle: " + acmeBundleNeeds
+	}
+	return &resource.Command{Name: "certbot certificate for " + list, Args: args, Env: env, Hint: hint}
 }
+
+// acmeBundleNeeds is what letsencrypt.ca_bundle holds, in the answers
+// file's words.
+const acmeBundleNeeds = "both the CA of the server's own HTTPS certificate and the root of the certificates it issues"
 
 func (s *certificate) Checks(*installer.Host) []installer.Check {
 	d := s.cfg.Domain
@@ -106,10 +114,20 @@ func (s *certificate) Checks(*installer.Host) []installer.Check {
 	if s.cfg.TLS.Mode != answers.TLSSelfSigned {
 		verify = "1"
 	}
+	eval := exitZero("certificate served on 127.0.0.1:443")
+	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt && privateACME(s.cfg) {
+		eval = func(out string, code int) error {
+			err := exitZero("certificate served on 127.0.0.1:443")(out, code)
+			if err != nil && strings.Contains(out, "the chain does not verify") {
+				return fmt.Errorf("%w; the host trusts the private ACME server's certificates through letsencrypt.ca_bundle: %s", err, acmeBundleNeeds)
+			}
+			return err
+		}
+	}
 	return []installer.Check{{
 		Name: "served certificate is valid for " + d + " for 14 days or more",
 		Args: []string{"sh", "-c", servedCert, "sh", d, verify},
-		Eval: exitZero("certificate served on 127.0.0.1:443"),
+		Eval: eval,
 	}}
 }
 

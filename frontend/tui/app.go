@@ -352,7 +352,7 @@ func (a *app) formDone() tea.Cmd {
 	}
 	a.cfg = cfg
 	a.res.Config = cfg
-	a.res.URL = meetingURL(cfg)
+	a.res.URL = cfg.MeetingURL()
 	return a.startPlan()
 }
 

@@ -24,6 +24,10 @@ type Progress struct {
 	Interval time.Duration
 	// Now replaces the clock in tests; nil: time.Now.
 	Now func() time.Time
+	// Width is the terminal's width in columns, asked at each redraw (the
+	// window may change); nil or 0: not known. A status line longer than the
+	// terminal would wrap, and \r would then clear only its last row.
+	Width func() int
 
 	mu      sync.Mutex
 	running map[string]started // by host
@@ -128,13 +132,39 @@ func (p *Progress) draw(now time.Time) {
 	if !p.Terminal || len(p.running) == 0 {
 		return
 	}
+	hosts := p.hosts()
+	width := 0
+	if p.Width != nil {
+		width = p.Width()
+	}
 	var parts []string
-	for _, host := range p.hosts() {
+	for _, host := range hosts {
 		s := p.running[host]
-		parts = append(parts, fmt.Sprintf("[%s] %s %s (%s)", host, doing(s.action), s.resource, now.Sub(s.since).Truncate(time.Second)))
+		head := fmt.Sprintf("[%s] %s ", host, doing(s.action))
+		tail := fmt.Sprintf(" (%s)", now.Sub(s.since).Truncate(time.Second))
+		what := s.resource
+		if width > 0 {
+			// Each host its share of the row, less "... " and the gaps;
+			// the resource gives way, the elapsed time stays.
+			room := (width-1-len("... "))/len(hosts) - 2 - len([]rune(head)) - len([]rune(tail))
+			what = shorten(what, room)
+		}
+		parts = append(parts, head+what+tail)
 	}
 	fmt.Fprint(p.W, "\r\x1b[K... "+strings.Join(parts, "  "))
 	p.status = true
+}
+
+// shorten cuts s to n runes, the last an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	switch {
+	case len(r) <= n:
+		return s
+	case n < 1:
+		return ""
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // clear removes the status line, so the next line starts at the margin.

@@ -78,7 +78,22 @@ func TestProgressOnTerminalStatusLine(t *testing.T) {
 	}
 	p.Event(installer.Event{Type: installer.EventResourceChanged, Host: "meet", Step: "Base packages", Resource: "packages nginx", Action: installer.ActionInstall, Message: "install", Duration: 3 * time.Second})
 	// The normal line starts at the margin: the status line was cleared first.
-	if !regexp.MustCompile(`\(3s\)\r\x1b\[K\[meet\] == Base packages\n\[meet\]    ✓ packages nginx: install`).MatchString(out.String()) {
+	if !regexp.MustCompile(`^\[meet\] == Base packages\n.*\(3s\)\r\x1b\[K\[meet\]    ✓ packages nginx: install`).MatchString(out.String()) {
 		t.Errorf("status line not cleared before the next line: %q", out)
+	}
+}
+
+// On a terminal narrower than the status line, the line is cut to the
+// width (the resource gives way, the elapsed time stays): a wrapped line
+// could not be redrawn in place.
+func TestProgressStatusLineFitsTheTerminal(t *testing.T) {
+	p, out, clock := newProgress(true)
+	p.Width = func() int { return 60 }
+	const pkgs = "package versions jitsi-meet jitsi-videobridge2 jicofo jitsi-meet-web jitsi-meet-web-config jitsi-meet-prosody"
+	p.Event(installer.Event{Type: installer.EventResourceStarted, Host: "10.213.1.2", Step: "Jitsi packages", Resource: pkgs, Action: installer.ActionInstall})
+	clock.Advance(12 * time.Second)
+	last := out.String()[strings.LastIndex(out.String(), "\r\x1b[K")+len("\r\x1b[K"):]
+	if n := len([]rune(last)); n >= 60 || !strings.HasPrefix(last, "... [10.213.1.2] installing package versions") || !strings.HasSuffix(last, "… (12s)") {
+		t.Errorf("status line of %d columns on a 60-column terminal: %q", n, last)
 	}
 }

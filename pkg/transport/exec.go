@@ -257,7 +257,7 @@ func execute(ctx context.Context, c Cmd, esc escalation, timeout time.Duration, 
 	errOut, marked, prompts := stderr.result()
 	switch {
 	case prompts > 1:
-		return Result{}, fmt.Errorf("run %s: %w: wrong sudo password for %s", name, ErrSudo, esc.user)
+		return Result{}, fmt.Errorf("run %s: %w for %s", name, ErrSudoPassword, esc.user)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return Result{}, fmt.Errorf("run %s: timed out after %s: %w", name, timeout, ctx.Err())
 	case ctx.Err() != nil:
@@ -301,9 +301,6 @@ func sudoRefused(name string, esc escalation, stderr []byte) error {
 	msg := strings.TrimPrefix(strings.TrimSpace(string(stderr)), "sudo: ")
 	if msg == "" {
 		msg = "sudo exited without running the command"
-	}
-	if esc.password == "" && strings.Contains(msg, "password is required") {
-		msg += " (set sudo_password in the answers file, or allow " + esc.user + " to sudo without a password)"
 	}
 	return fmt.Errorf("run %s: %w: %s", name, ErrSudo, msg)
 }

@@ -68,6 +68,27 @@ func (h *testHost) mustDial(t *testing.T, edit func(*SSHOptions)) *SSH {
 	return s
 }
 
+// silentPort is a port on 127.0.0.1 that accepts connections and never
+// speaks, until the test ends.
+func silentPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
 // needRoot skips a test that cannot run without root, saying why (fails
 // it under CI=true).
 func needRoot(t *testing.T, why string) {
@@ -361,22 +382,8 @@ func TestConnectErrors(t *testing.T) {
 	})
 
 	t.Run("no handshake", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				t.Cleanup(func() { c.Close() }) // accept, never speak
-			}
-		}()
-		port := ln.Addr().(*net.TCPAddr).Port
-		_, err = DialSSH(t.Context(), SSHOptions{Address: "127.0.0.1", Port: port, KeyFile: keyFile, ConnectTimeout: 200 * time.Millisecond})
+		port := silentPort(t)
+		_, err := DialSSH(t.Context(), SSHOptions{Address: "127.0.0.1", Port: port, KeyFile: keyFile, ConnectTimeout: 200 * time.Millisecond})
 		ce := asError[*ConnectError](t, err)
 		if want := fmt.Sprintf("connect 127.0.0.1:%d: timed out after 200ms", port); ce.Error() != want {
 			t.Errorf("error %q, want %q", ce, want)
@@ -490,10 +497,10 @@ func TestSudoRefused(t *testing.T) {
 	const password = "sudo-secret-2"
 	h := newSudoHost(t, password)
 	tests := []struct {
-		name, password, want string
+		name, password, want, hint string
 	}{
-		{"wrong password", "not-the-" + password, "wrong sudo password for deploy"},
-		{"password required", "", "sudo refused: a password is required (set sudo_password"},
+		{"wrong password", "not-the-" + password, "wrong sudo password for deploy", "is not that user's password"},
+		{"password required", "", "sudo refused: a password is required", "allow the SSH user to run sudo without a password, or set hosts[].sudo_password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -510,8 +517,8 @@ func TestSudoRefused(t *testing.T) {
 			if strings.Contains(err.Error(), "sudo:") {
 				t.Errorf("error %q repeats sudo's own prefix", err)
 			}
-			if h := Hint(err); !strings.Contains(h, "sudo_password") {
-				t.Errorf("hint %q does not point at sudo_password", h)
+			if h := Hint(err); !strings.Contains(h, tt.hint) {
+				t.Errorf("hint %q lacks %q", h, tt.hint)
 			}
 			if tt.password != "" && strings.Contains(err.Error(), tt.password) {
 				t.Errorf("error %q shows the password", err)

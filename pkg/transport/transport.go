@@ -13,6 +13,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 	"time"
@@ -80,6 +81,9 @@ type Transport interface {
 
 // ErrSudo is returned when privilege escalation is refused.
 var ErrSudo = errors.New("sudo refused")
+
+// ErrSudoPassword is ErrSudo when sudo asked again: the password is wrong.
+var ErrSudoPassword = fmt.Errorf("%w: wrong sudo password", ErrSudo)
 
 // Quote returns s quoted for a POSIX shell.
 func Quote(s string) string {
