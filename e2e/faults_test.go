@@ -55,6 +55,7 @@ func converges(t *testing.T, tg *sandbox.Target, round string) result {
 // its link mid-run; the runs after converge and pay the restarts owed, and
 // nothing a killed run started keeps running on the host.
 func TestFaultInjection(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	tg := up(t, "f-kill", "bookworm", "root")
 	seed := time.Now().UnixNano()

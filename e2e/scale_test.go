@@ -56,6 +56,7 @@ func eventTime(t *testing.T, e map[string]any) time.Time {
 // at most 3 round trips per host; a bridge removed from the answers file
 // loses the core's XMPP port.
 func TestScaleOut(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	const network = "x-scale"
 	core := upOn(t, "x-core", "bookworm", network)
