@@ -84,6 +84,7 @@ func sha(t *testing.T, tg *sandbox.Target, path string) string {
 // logins, logs --follow showing a login as it happens, a stopped bridge,
 // runs and the rollback of the last run.
 func TestDayTwo(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	tg := up(t, "d-daytwo", "bookworm", "root")
 	mustInstall(t, tg.AnswersFile, "install")
@@ -229,6 +230,7 @@ func TestDayTwo(t *testing.T) {
 // TestPinnedUpgrade pins release N, installs, checks that apt-get upgrade
 // leaves it, pins N+1, and checks the plan, the upgrade and verify.
 func TestPinnedUpgrade(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	tg := up(t, "d-pin", "bookworm", "root")
 	releases := repoReleases(t, tg)

@@ -350,6 +350,7 @@ func drift(t *testing.T, tg *sandbox.Target) {
 // installed, named by JITSI_E2E_DRIFT_TARGET (TestInstallBookworm runs it
 // on its own target).
 func TestDriftOnTarget(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	name := os.Getenv("JITSI_E2E_DRIFT_TARGET")
 	if name == "" {

@@ -38,6 +38,7 @@ import (
 // under the exact URL Prosody derives from its kid, within its period (30
 // seconds), and drop a retired one.
 func TestKeyServerMode(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

@@ -21,6 +21,7 @@ import (
 // is held through sudo), runs racing for it, a port forward, and each kind
 // of damaged state an operator finds on a bad day.
 func TestLockRaceAndDamage(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	tg := up(t, "f-state", "bookworm", "ops")
 	mustInstall(t, tg.AnswersFile, "install")

@@ -163,6 +163,7 @@ func makeVar(t *testing.T, name string) string {
 // same as dist/'s: archives, packages, SBOMs, checksums.txt. Only the
 // signature differs, as it records when it was made.
 func TestReleaseReproducible(t *testing.T) {
+	t.Parallel()
 	testenv.Tools(t, "apt-get install gnupg make git", "gpg", "make", "git")
 	dist, meta := releaseDist(t)
 
@@ -224,6 +225,7 @@ func TestReleaseReproducible(t *testing.T) {
 // and completions, and an SBOM that lists exactly the modules, at exactly
 // the versions, that the Go toolchain recorded in that binary.
 func TestReleaseContents(t *testing.T) {
+	t.Parallel()
 	dist, meta := releaseDist(t)
 	for _, platform := range []string{"linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"} {
 		t.Run(platform, func(t *testing.T) {
@@ -337,6 +339,7 @@ func untar(t *testing.T, path string) map[string][]byte {
 // release of a later commit) and purges it: nothing of the package may be
 // left, and nothing the host had before may be gone.
 func TestDebPackage(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	testenv.Tools(t, "apt-get install dpkg-dev make git gnupg", "dpkg-deb", "make", "git", "gpg")
 	dist, meta := releaseDist(t)

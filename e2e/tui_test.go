@@ -94,15 +94,47 @@ func (m *tmux) next(want ...string) {
 	}
 }
 
+// refuse answers the focused field (wait for its "┃ " first: a field of
+// the same page is on the screen before it has the focus) with bad and sees
+// it refused, goes back
+// with Shift+Tab to the field before (on this page or the one before: prev
+// is what the screen shows then), comes forward with Enter to find bad kept,
+// and mends it with good. The caller answers it.
+func (m *tmux) refuse(field, bad, good string, prev ...string) {
+	m.t.Helper()
+	m.keys("C-u")
+	if bad != "" {
+		m.keys("-l", bad)
+	}
+	m.keys("Enter")
+	deadline := time.Now().Add(time.Minute)
+	for s := m.screen(); !formError.MatchString(s) || !strings.Contains(s, "┃ "+field); s = m.screen() {
+		if time.Now().After(deadline) {
+			m.t.Fatalf("%q accepts %q:\n%s", field, bad, s)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	m.keys("BTab")
+	m.waitFor(time.Minute, prev)
+	m.keys("Enter")
+	m.waitFor(time.Minute, []string{"┃ " + field, "> " + bad})
+	m.keys("C-u")
+	m.keys("-l", good)
+	m.waitFor(time.Minute, []string{"┃ " + field, "> " + good})
+}
+
 var pinned = regexp.MustCompile(`(?m)^\s*host_key:.*\n`)
 
-// The whole interactive install in a real terminal: every page answered from
-// the sandbox's answers file (--answers --interactive), the unknown host key
-// confirmed, the answers saved, the plan applied; the host ends converged and
-// the saved file is one `answers validate` and an unattended run accept.
+// The whole interactive install in a real terminal on a fresh target: every
+// page answered from the sandbox's answers file (--answers --interactive),
+// on each page that can hold one a wrong answer refused, left with
+// Shift+Tab and mended, the unknown host key confirmed, the answers saved,
+// the plan applied and verified; the host ends converged and the saved file
+// is one `answers validate` and an unattended run accept.
 func TestInteractiveInstall(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
-	tg := up(t, "tui-bookworm", "bookworm", "ops")
+	tg := up(t, "fh-tui", "bookworm", "ops")
 	dir := t.TempDir()
 
 	// Without the pinned key, the installer must ask about the host key.
@@ -123,38 +155,37 @@ func TestInteractiveInstall(t *testing.T) {
 	m := newTmux(t, "jitsi-tui-e2e", 120, 45, command)
 
 	// Target server: address, port, user; then the key file and the sudo
-	// password, all from the answers file.
+	// password, all from the answers file. Each page with a field that can
+	// be wrong gets a wrong answer first.
 	m.waitFor(time.Minute, []string{"Target server", "> " + tg.Address})
-	m.next("SSH port")
+	m.next("┃ SSH port")
+	m.refuse("SSH port", "99999", strconv.Itoa(tg.Port), "┃ Address")
 	m.next("SSH user")
-	m.next("SSH key file")
+	m.next("┃ SSH key file")
+	m.refuse("SSH key file", "/nonexistent/id_ed25519", tg.KeyFile, "┃ SSH user")
 	m.next("sudo password")
 	m.next("Meeting domain")
 	// Jitsi Meet: the domain is checked as it stands.
 	m.waitFor(time.Minute, []string{"✓ meetings at https://" + tg.Domain + "/"})
-	// A wrong domain, then back a page and forward again: the answer is
-	// kept, refused until it is mended, and no page is left without focus.
-	m.keys("C-u", "bad;domain")
-	m.keys("BTab")
-	m.waitFor(time.Minute, []string{"┃ sudo password"})
-	m.keys("Enter")
-	m.waitFor(time.Minute, []string{"┃ Meeting domain", "> bad;domain"})
-	m.keys("Enter")
-	m.waitFor(time.Minute, []string{"┃ Meeting domain", `* contains ";"`})
-	m.keys("C-u", tg.Domain)
+	m.refuse("Meeting domain", "bad;domain", tg.Domain, "┃ sudo password")
 	m.waitFor(time.Minute, []string{"✓ meetings at https://" + tg.Domain + "/"})
 	m.next("┃ Certificate")
 	m.next("Contact address of the ACME account")
+	m.refuse("Email", "not an email", "ops@example.com", "┃ Certificate")
 	m.next("ACME server")
 	m.next("ACME directory URL") // Pebble is a private ACME server
-	m.next("CA bundle")
+	m.refuse("ACME directory URL", "ftp://"+tg.HostAddress, tg.ACMEServer, "┃ ACME server")
+	m.next("┃ CA bundle")
+	m.refuse("CA bundle", "/nonexistent/bundle.pem", tg.ACMECABundle, "┃ ACME directory URL")
 	m.next("Issuer URL")
+	m.refuse("Issuer URL", "http://"+tg.JanssenHost, tg.JanssenIssuer, "Private ACME server", "┃ CA bundle")
 	// Janssen, checked live from this machine.
 	m.waitFor(time.Minute, []string{"RSA signing key(s)", "JWKS"}, "✗ ")
 	m.next("CA bundle")
 	m.next("Audience")
 	m.next("App id")
-	m.next("Client id")
+	m.next("┃ Client id")
+	m.refuse("Client id", "", "jitsi-meet", "┃ App id")
 	m.next("Manage the firewall (UFW)?")
 	m.next("Ports opened to everyone", "10000/udp")
 	m.next("Change the advanced settings?")
@@ -163,10 +194,12 @@ func TestInteractiveInstall(t *testing.T) {
 	m.keys("y")
 	m.waitFor(time.Minute, []string{"┃ Jitsi release", "> latest"})
 	m.next("┃ Repository URL", "> "+tg.RepoURL)
+	m.refuse("Repository URL", "ftp://"+tg.HostAddress, tg.RepoURL, "┃ Jitsi release")
 	m.next("┃ Suite", "> "+tg.RepoSuite)
 	m.next("┃ Signing key URL", "> "+tg.RepoKeyURL)
 	m.next("┃ Signing key fingerprint")
 	m.next("┃ apt proxy", "> "+tg.AptProxy)
+	m.refuse("apt proxy", "not-a-url", tg.AptProxy, "┃ Signing key fingerprint")
 	m.next("┃ Test client id", "> "+tg.JanssenClientID)
 	m.next("┃ Test client secret")
 	m.keys("Enter")

@@ -31,6 +31,7 @@ import (
 // port 443 with that name succeeds with credentials minted as Prosody mints
 // them, and turning the option off puts the web server back on 443.
 func TestTURNOn443(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t)
 	tg := up(t, "t443", "bookworm", "root")
 	host := "turn." + tg.Domain

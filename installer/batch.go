@@ -27,7 +27,7 @@ func probeBatch(ctx context.Context, t transport.Transport, preludes, fragments 
 	// The script goes on stdin: it may be larger than a command line allows.
 	res, err := t.Run(ctx, transport.Cmd{Args: []string{"sh", "-s"}, Stdin: []byte(b.script), Sudo: true})
 	if err != nil {
-		return nil, fmt.Errorf("gather facts: %w", err)
+		return nil, err // the callers say what the batch was for
 	}
 	probed, err := b.parse(string(res.Stdout))
 	if err != nil {

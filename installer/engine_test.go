@@ -348,12 +348,19 @@ func TestCancelledRunLeavesOwedHandler(t *testing.T) {
 					}
 				}}
 			}
-			e, _ := th.eng(step(true))
+			e, rec := th.eng(step(true))
 			e.StopNow = tc.stopNow
 			p := th.plan(e)
 			e.Apply(ctx, p)
 			if p.Err() == nil || !errors.Is(p.Err(), context.Canceled) {
 				t.Fatalf("want a stopped run, got %v", p.Err())
+			}
+			if tc.stopNow {
+				// The command stopped says so in words, not as a Go error.
+				f := rec.of(installer.EventResourceFailed)
+				if len(f) != 1 || f[0].Resource != "command slow" || f[0].Error != "stopped by the operator while it ran" || !strings.Contains(f[0].Hint, "run again to continue") {
+					t.Errorf("the stopped command is reported as %+v", f)
+				}
 			}
 			_, err := os.Stat(th.path("b"))
 			if finished := err == nil; finished == tc.stopNow {

@@ -3,6 +3,7 @@ package installer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -27,6 +28,32 @@ func (r resetAfterWrite) WriteFile(ctx context.Context, f transport.File) error 
 		return errors.New("connection reset by peer")
 	}
 	return nil
+}
+
+// sudoWrong is a host whose sudo takes not the password given.
+type sudoWrong struct{ *transport.Local }
+
+func (sudoWrong) Run(context.Context, transport.Cmd) (transport.Result, error) {
+	return transport.Result{}, fmt.Errorf("run sh: %w for ops", transport.ErrSudoPassword)
+}
+
+// A host whose sudo refuses the password fails once, says where, and gets
+// the hint of that cause.
+func TestSudoRefusedSaidOnce(t *testing.T) {
+	th := newTestHost(t)
+	step := &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{&resource.File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644}}
+	}}
+	e, rec := th.eng(step)
+	p := e.Plan(context.Background(), []installer.Target{{Name: "local", Dial: func(context.Context) (transport.Transport, error) {
+		return sudoWrong{transport.NewLocalUser()}, nil
+	}}})
+	p.Close()
+	f := rec.of(installer.EventResourceFailed)
+	if len(f) != 1 || f[0].Error != "gather facts: run sh: sudo refused: wrong sudo password for ops" ||
+		!strings.Contains(f[0].Hint, "hosts[].sudo_password in the answers file is not that user's password") {
+		t.Errorf("the refusal is reported as %+v", f)
+	}
 }
 
 // The restart a change owes is in the journal before the change is made: a
@@ -56,6 +83,31 @@ func TestRestartOwedBeforeTheChange(t *testing.T) {
 	e.Apply(context.Background(), p)
 	if got := th.read("handler.log"); got != "restarted\n" {
 		t.Errorf("handler log %q", got)
+	}
+}
+
+// A run that died without writing its end (killed, cut off) is named in
+// the next run's warning and listed as interrupted, not as running.
+func TestDeadRunListedAsInterrupted(t *testing.T) {
+	th := newTestHost(t)
+	step := &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{&resource.File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644}}
+	}}
+	os.MkdirAll(th.path("state"), 0o700)
+	os.WriteFile(th.path("state/journal.json"), []byte(`{"version":1,"run_id":"dead","status":"running","started":"2026-12-01T00:00:00Z"}`), 0o600)
+	e, rec := th.eng(step)
+	p := th.plan(e)
+	if w := rec.of(installer.EventWarning); len(w) != 1 || !strings.Contains(w[0].Message, "run dead") {
+		t.Errorf("warnings %+v", w)
+	}
+	e.Apply(context.Background(), p)
+	p.Close()
+	e, _ = th.eng(step)
+	p = th.plan(e)
+	defer p.Close()
+	runs := p.Hosts[0].Journal().Runs()
+	if len(runs) != 2 || runs[0].Status != "finished" || runs[1].ID != "dead" || runs[1].Status != "interrupted" {
+		t.Errorf("runs %+v, want this one finished and dead interrupted", runs)
 	}
 }
 

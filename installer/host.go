@@ -3,6 +3,7 @@ package installer
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -17,6 +18,7 @@ type Host struct {
 	Port    int // the SSH port this run is connected through
 	User    string
 	Role    string // the role whose steps this host runs; empty without roles
+	Via     string // the jump hosts SSH goes through (Target.Via); empty: none
 	T       transport.Transport
 
 	RunID string
@@ -32,10 +34,24 @@ type Host struct {
 	emit     func(Event)
 	step     string
 	list     []Step // the steps of the host's role
+	// sets are the Outputs the host's steps set, by the step that sets
+	// each; written only from the host's own goroutine.
+	sets map[Source]string
 
 	valuesMu sync.Mutex
 	values   map[any]any // HostValue's, by the HostValue's address
 	parsed   map[any]any // Fact's answers, by the Fact's address; cleared with facts
+}
+
+// produced records that the step declaring on h sets o.
+func (h *Host) produced(o Source) {
+	if h.step == "" {
+		return
+	}
+	if h.sets == nil {
+		h.sets = map[Source]string{}
+	}
+	h.sets[o] = h.step
 }
 
 // Fact is a query whose answer the steps read as a T: parsed once per host
@@ -140,10 +156,23 @@ func (h *Host) factCode(name string) int {
 func (h *Host) Warn(format string, a ...any) {
 	msg := fmt.Sprintf(format, a...)
 	h.mu.Lock()
-	h.warnings = append(h.warnings, msg)
+	// A step declared again after an earlier change (the run asks the
+	// host again) says the same once.
+	said := slices.Contains(h.warnings, msg)
+	if !said {
+		h.warnings = append(h.warnings, msg)
+	}
 	h.mu.Unlock()
-	if h.emit != nil {
+	if h.emit != nil && !said {
 		h.emit(Event{Type: EventWarning, Host: h.Name, Step: h.step, Message: msg})
+	}
+}
+
+// Progress says how far the resource being applied is, in its own words
+// (apt's "42% Unpacking jicofo"); the terminal's status line shows it.
+func (h *Host) Progress(msg string) {
+	if h.emit != nil {
+		h.emit(Event{Type: EventResourceProgress, Host: h.Name, Step: h.step, Message: msg})
 	}
 }
 

@@ -19,7 +19,7 @@ const DefaultJournal = "/var/lib/jitsi-installer/journal.json"
 type Journal struct {
 	Version  int            `json:"version"`
 	RunID    string         `json:"run_id"`
-	Status   string         `json:"status"`            // running, finished, failed, stopped
+	Status   string         `json:"status"`            // running, finished, failed, stopped; interrupted once a later run starts
 	User     string         `json:"user,omitempty"`    // who ran it: user@machine
 	Command  string         `json:"command,omitempty"` // install, repair, rollback RUN-ID
 	Started  time.Time      `json:"started"`
@@ -150,7 +150,12 @@ func newJournal(prev *Journal, runID string) *Journal {
 	j := &Journal{Version: 1, RunID: runID, Status: "running", Started: time.Now().UTC()}
 	if prev != nil {
 		j.Owed = append(j.Owed, prev.Owed...)
-		j.Previous = append(j.Previous, RunRecord{RunID: prev.RunID, Status: prev.Status, Started: prev.Started, Applied: len(prev.Applied),
+		status := prev.Status
+		if status == "running" {
+			// It never wrote its end: stopped without a word, or cut off.
+			status = "interrupted"
+		}
+		j.Previous = append(j.Previous, RunRecord{RunID: prev.RunID, Status: status, Started: prev.Started, Applied: len(prev.Applied),
 			User: prev.User, Command: prev.Command, Updated: prev.Updated, Changes: prev.Applied})
 		j.Previous = append(j.Previous, prev.Previous...)
 		if len(j.Previous) > keepRuns {

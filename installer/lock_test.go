@@ -129,12 +129,13 @@ func TestLockOfDeadRun(t *testing.T) {
 	if w := rec.of(installer.EventWarning); len(w) == 0 || !strings.Contains(w[len(w)-1].Message, "run run-dead (started ") {
 		t.Errorf("warnings %+v", w)
 	}
-	// Nothing to change, but the journal no longer says "running".
+	// Nothing to change, but the journal no longer says "running": the dead
+	// run is interrupted.
 	if !p2.NeedsApply() || p2.HasChanges() {
 		t.Fatalf("needs apply %v, changes %v", p2.NeedsApply(), p2.HasChanges())
 	}
 	next.Apply(context.Background(), p2)
-	if j := th.read("state/journal.json"); !strings.Contains(j, `"status": "finished"`) || !strings.Contains(j, `"status": "running"`) {
+	if j := th.read("state/journal.json"); !strings.Contains(j, `"status": "finished"`) || !strings.Contains(j, `"status": "interrupted"`) {
 		t.Errorf("journal after the next run:\n%s", j)
 	}
 }

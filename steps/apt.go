@@ -17,16 +17,33 @@ type aptSettings struct{ *env }
 func (*aptSettings) Name() string  { return "APT settings" }
 func (*aptSettings) Group() string { return "apt" }
 
-func (s *aptSettings) Declare(*installer.Host) ([]installer.Resource, error) {
+// aptListsFact says whether the host has package lists: it has unless the
+// query said it has none (an unasked query, -1, counts as having them).
+var aptListsFact = &installer.Fact[bool]{Name: "apt.lists", Args: []string{"sh", "-c", hasAptLists},
+	Parse: func(_ string, code int) bool { return code <= 0 }}
+
+const hasAptLists = "ls /var/lib/apt/lists/ | grep -q _Packages"
+
+func (s *aptSettings) Queries(*installer.Host) []installer.Query {
+	return []installer.Query{aptListsFact.Query()}
+}
+
+func (s *aptSettings) Declare(h *installer.Host) ([]installer.Resource, error) {
 	var rs []installer.Resource
+	// Without package lists the update below runs after the proxy is set:
+	// a second one for the proxy would fetch the same lists again.
+	lists := aptListsFact.Get(h)
 	if p := s.cfg.APT.Proxy; p != "" {
-		rs = append(rs, &resource.File{Path: aptProxyConf, Mode: 0o644,
-			Content: fmt.Appendf(nil, "// Managed by jitsi-installer.\nAcquire::http::Proxy %q;\n", p),
-			Notify:  installer.Notify{Handlers: []installer.Handler{resource.AptUpdate}}})
+		f := &resource.File{Path: aptProxyConf, Mode: 0o644,
+			Content: fmt.Appendf(nil, "// Managed by jitsi-installer.\nAcquire::http::Proxy %q;\n", p)}
+		if lists {
+			f.Notify = installer.Notify{Handlers: []installer.Handler{resource.AptUpdate}}
+		}
+		rs = append(rs, f)
 	}
 	// A fresh host may have no package lists at all.
 	rs = append(rs, &resource.Command{Name: "apt-get update (no package lists yet)",
 		Args:   []string{"apt-get", "-q", "update"},
-		Unless: []string{"sh", "-c", "ls /var/lib/apt/lists/ | grep -q _Packages"}})
+		Unless: []string{"sh", "-c", hasAptLists}})
 	return rs, nil
 }

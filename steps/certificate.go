@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"fmt"
 	"os"
 	"path"
 	"strconv"
@@ -56,7 +57,7 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 		return append(rs, &resource.Command{Name: "self-signed certificate for " + d,
 			Args: []string{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825",
 				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d, "-keyout", key, "-out", crt},
-			Creates: crt}), nil
+			Creates: crt, Undo: []string{"rm", "-f", "--", crt, key}}), nil
 	}
 	// A firewall that is already on must let the ACME server in first.
 	if s.cfg.Firewall.Enabled {
@@ -64,7 +65,9 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 	}
 	issue := certbot(s.cfg, d)
 	issue.Unless = []string{"openssl", "x509", "-checkend", strconv.Itoa(renewBefore), "-noout", "-in", crt}
-	return append(rs, issue, &resource.Service{Name: "certbot.timer"}), nil
+	// certbot's certificate and timer stay: issuing it again after an
+	// uninstall counts against Let's Encrypt's rate limits.
+	return append(rs, issue, &resource.Service{Name: "certbot.timer", Keep: true}), nil
 }
 
 // certbot gets the domain's certificate for names (the domain first) by
@@ -93,10 +96,17 @@ func certbot(cfg *answers.Config, names ...string) *resource.Command {
 	if len(names) > 1 {
 		resolves = " resolve"
 	}
-	return &resource.Command{Name: "certbot certificate for " + list, Args: args, Env: env,
-		Hint: "the ACME server must reach " + strings.Join(urls, " and ") + " on this host: check that " + list +
-			resolves + " to it, that port 80 is open to the world, and the ACME server and email in the answers file"}
+	hint := "the ACME server must reach " + strings.Join(urls, " and ") + " on this host: check that " + list +
+		resolves + " to it, that port 80 is open to the world, and the ACME server and email in the answers file"
+	if privateACME(cfg) {
+		hint += "; certbot trusts the private ACME server through letsencrypt.ca_bundle: " + acmeBundleNeeds
+	}
+	return &resource.Command{Name: "certbot certificate for " + list, Args: args, Env: env, Hint: hint}
 }
+
+// acmeBundleNeeds is what letsencrypt.ca_bundle holds, in the answers
+// file's words.
+const acmeBundleNeeds = "both the CA of the server's own HTTPS certificate and the root of the certificates it issues"
 
 func (s *certificate) Checks(*installer.Host) []installer.Check {
 	d := s.cfg.Domain
@@ -104,10 +114,20 @@ func (s *certificate) Checks(*installer.Host) []installer.Check {
 	if s.cfg.TLS.Mode != answers.TLSSelfSigned {
 		verify = "1"
 	}
+	eval := exitZero("certificate served on 127.0.0.1:443")
+	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt && privateACME(s.cfg) {
+		eval = func(out string, code int) error {
+			err := exitZero("certificate served on 127.0.0.1:443")(out, code)
+			if err != nil && strings.Contains(out, "the chain does not verify") {
+				return fmt.Errorf("%w; the host trusts the private ACME server's certificates through letsencrypt.ca_bundle: %s", err, acmeBundleNeeds)
+			}
+			return err
+		}
+	}
 	return []installer.Check{{
 		Name: "served certificate is valid for " + d + " for 14 days or more",
 		Args: []string{"sh", "-c", servedCert, "sh", d, verify},
-		Eval: exitZero("certificate served on 127.0.0.1:443"),
+		Eval: eval,
 	}}
 }
 

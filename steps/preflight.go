@@ -21,6 +21,7 @@ const (
 	factDNS     = "host.dns"
 	factPorts   = "host.ports"
 	factJanssen = "janssen.discovery"
+	factACME    = "acme.directory"
 )
 
 // What the guide asks for, and the floors below which the installer refuses:
@@ -114,8 +115,59 @@ func (s *preflight) Queries(*installer.Host) []installer.Query {
 	q = append(q, janssenQuery(s.env))
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
 		q = append(q, installer.Query{Name: dnsFact.Name, Args: []string{"getent", "ahostsv4", s.cfg.Domain}})
+		if privateACME(s.cfg) {
+			q = append(q, installer.Query{Name: acmeFact.Name, Args: []string{"sh", "-c", fetchACME, "sh", s.cfg.LetsEncrypt.Server, s.ca.acme}})
+		}
 	}
 	return q
+}
+
+// fetchACME fetches the ACME directory $1 on the host the way certbot will:
+// trusting only the CA bundle $2 when there is one (certbot gets it as
+// REQUESTS_CA_BUNDLE), else the system's CAs. It exits with curl's code
+// (127: no curl yet) and prints curl's error.
+const fetchACME = `command -v curl >/dev/null || exit 127
+url=$1
+if [ -n "$2" ]; then ca=$(mktemp); trap 'rm -f "$ca"' EXIT; printf '%s\n' "$2" > "$ca"; set -- --cacert "$ca" --capath /nonexistent; else set --; fi
+out=$(curl -sS --fail --max-time 10 -o /dev/null "$@" "$url" 2>&1); code=$?
+printf '%s\n' "$out" | head -n1; exit $code`
+
+// acmeAnswer is how the host's fetch of the ACME directory went: curl's
+// exit code and error.
+type acmeAnswer struct {
+	code int
+	err  string
+}
+
+var acmeFact = &installer.Fact[acmeAnswer]{Name: factACME, Parse: func(out string, code int) acmeAnswer {
+	return acmeAnswer{code: code, err: strings.TrimSpace(out)}
+}}
+
+// privateACME reports whether the answers' ACME server is not Let's
+// Encrypt's: only then may the host lack its CA.
+func privateACME(cfg *answers.Config) bool {
+	return !strings.HasSuffix(strings.SplitN(strings.TrimPrefix(cfg.LetsEncrypt.Server, "https://"), "/", 2)[0], ".api.letsencrypt.org")
+}
+
+// acmeReachable refuses a host where certbot could not trust the private
+// ACME server's HTTPS certificate, naming letsencrypt.ca_bundle; one that
+// cannot reach the server at all is a warning.
+func acmeReachable(h *installer.Host, cfg *answers.Config) error {
+	a := acmeFact.Get(h)
+	server := cfg.LetsEncrypt.Server
+	switch a.code {
+	case 0, 127: // fetched, or no curl yet (certbot will say)
+		return nil
+	case 60, 77, 35: // the certificate does not verify; the CA file is unusable; the TLS handshake failed
+		if cfg.LetsEncrypt.CABundle == "" {
+			return installer.Refuse("letsencrypt.server %s: the host does not trust its HTTPS certificate (%s): set letsencrypt.ca_bundle to %s",
+				server, a.err, acmeBundleNeeds)
+		}
+		return installer.Refuse("letsencrypt.server %s: its HTTPS certificate does not verify against letsencrypt.ca_bundle %s (%s): the bundle needs %s",
+			server, cfg.LetsEncrypt.CABundle, a.err, acmeBundleNeeds)
+	}
+	h.Warn("the ACME server %s is not reachable from the host (%s): certbot cannot get the certificate until it is", server, a.err)
+	return nil
 }
 
 func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
@@ -140,6 +192,11 @@ func (s *preflight) Declare(h *installer.Host) ([]installer.Resource, error) {
 	}
 	if s.cfg.TLS.Mode == answers.TLSLetsEncrypt {
 		dnsPointsHere(h, s.cfg.Domain)
+		if privateACME(s.cfg) {
+			if err := acmeReachable(h, s.cfg); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if len(s.cfg.Jitsi.STUNServers) == 0 {
 		behindNAT(h)

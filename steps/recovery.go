@@ -11,6 +11,12 @@ const factDpkgAudit = "dpkg.audit"
 // or not configured, and journal entries dpkg has not replayed yet.
 var dpkgAudit = []string{"sh", "-c", `dpkg --audit 2>/dev/null; ls -A /var/lib/dpkg/updates 2>/dev/null`}
 
+// halfInstalled lists the packages dpkg cannot configure until they are
+// unpacked again: half installed (status H), or marked reinst-required
+// (error flag R: dpkg was killed while it unpacked them, "package is in a
+// very bad inconsistent state").
+const halfInstalled = `dpkg-query -W -f='${db:Status-Abbrev} ${binary:Package}\n' 2>/dev/null | awk 'substr($1, 2, 1) == "H" || substr($1, 3, 1) == "R" { print $2 }'`
+
 // finishDpkg finishes what dpkg left: packages left half unpacked are
 // unpacked again (from apt's cache first: apt itself may be one of them),
 // what is unpacked is configured, and what a package still lacks (it was
@@ -18,7 +24,7 @@ var dpkgAudit = []string{"sh", "-c", `dpkg --audit 2>/dev/null; ls -A /var/lib/d
 const finishDpkg = `export DEBIAN_FRONTEND=noninteractive
 f='--force-confdef --force-confold'
 o='-o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold'
-half() { dpkg-query -W -f='${db:Status-Abbrev} ${binary:Package}\n' 2>/dev/null | awk 'substr($1, 2, 1) == "H" { print $2 }'; }
+half() { ` + halfInstalled + `; }
 for p in $(half); do
 	d=$(ls -t /var/cache/apt/archives/"${p%%:*}"_*.deb 2>/dev/null | head -n1)
 	[ -z "$d" ] || dpkg $f --unpack "$d" || true

@@ -1,6 +1,10 @@
 package steps
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,5 +30,25 @@ func TestRecoveryFinishesDpkg(t *testing.T) {
 		if got != tc.want || got != (len(h.Warnings()) == 1) {
 			t.Errorf("audit %q: dpkg command %v, warnings %v", tc.audit, got, h.Warnings())
 		}
+	}
+}
+
+// The packages unpacked again are those dpkg left half installed and those
+// it marks reinst-required (dpkg killed while it unpacked them), as
+// dpkg-query reports them; the others are left alone.
+func TestRecoveryUnpacksAgain(t *testing.T) {
+	dir := t.TempDir()
+	fake := "#!/bin/sh\nprintf '%s\\n' 'ii  libc6:amd64' 'iUR libuv1:amd64' 'iHR rake' 'iH  ruby3.1' 'iU  jicofo' 'iF  prosody' 'rc  old-pkg'\n"
+	if err := os.WriteFile(filepath.Join(dir, "dpkg-query"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", halfInstalled)
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Fields(string(out)), []string{"libuv1:amd64", "rake", "ruby3.1"}; !slices.Equal(got, want) {
+		t.Errorf("unpacked again: %v, want %v", got, want)
 	}
 }

@@ -23,6 +23,7 @@ type convergeFlags struct {
 
 func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
 	c.Flags().StringVarP(&f.file, "answers", "a", "", "answers file (jitsi-installer answers init writes one)")
+	limitFlag(c, g)
 	c.Flags().BoolVarP(&f.yes, "yes", "y", false, yes)
 	waitFlag(c, g)
 	c.Flags().BoolVar(&f.verify, "verify", true, "after applying changes, run verify's checks")
@@ -31,16 +32,19 @@ func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
 
 // converge opens the answers and converges their hosts as command.
 func (f *convergeFlags) converge(c *cobra.Command, g *globals, command string, o steps.Options, dryRun bool, question string) error {
-	if !dryRun {
-		if err := g.needAsk(f.yes); err != nil {
-			return err
-		}
-	}
 	// Ctrl+C stops the command in progress, and what it started on the host.
 	s, err := g.open(f.file, workflow.Options{Steps: o, Command: command, Settle: f.settle,
 		Lock: !dryRun, LockWait: g.wait, StopNow: true})
 	if err != nil {
 		return err
+	}
+	// The answers first: with no terminal to ask on, mending them is still
+	// the first thing to do.
+	if !dryRun {
+		if err := g.needAsk(f.yes); err != nil {
+			s.close()
+			return err
+		}
 	}
 	return s.converge(c.Context(), f.yes, dryRun, f.verify, question)
 }
@@ -100,6 +104,7 @@ func newPlan(g *globals) *cobra.Command {
 		},
 	}
 	answersFlag(c, &file)
+	limitFlag(c, g)
 	c.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when changes are pending")
 	return c
 }
@@ -142,6 +147,7 @@ func newVerify(g *globals) *cobra.Command {
 	}
 	c.Flags().DurationVar(&settle, "settle", defaultSettle, "how long to keep asking health checks and logins that still fail (services just restarted)")
 	answersFlag(c, &file)
+	limitFlag(c, g)
 	return c
 }
 

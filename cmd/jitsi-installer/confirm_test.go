@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
+	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 	"github.com/jitsi-installer/jitsi-installer/workflow/workflowtest"
 )
@@ -17,6 +19,7 @@ import (
 // Without a terminal to ask on and without --yes, install, repair and
 // rollback refuse before any host is contacted: exit 3, pointing at --yes.
 func TestNoTerminalNoYesRefusesBeforeContact(t *testing.T) {
+	t.Setenv("TEST_APP_SECRET", "app-secret-never-shown-42")
 	srv := sshtest.Start(t, sshtest.Options{})
 	keyFile, _ := sshtest.NewKeyFile(t, "")
 	file := write(t, "a.yaml", answersFor(srv.Host(), srv.Port(), keyFile, srv.PinnedHostKey()))
@@ -35,6 +38,12 @@ func TestNoTerminalNoYesRefusesBeforeContact(t *testing.T) {
 	}
 	if srv.Conns() != 0 {
 		t.Errorf("the host was contacted %d times", srv.Conns())
+	}
+	// A wrong answers file is said first: it is what to mend first.
+	bad := write(t, "bad.yaml", strings.Replace(answersFor(srv.Host(), srv.Port(), keyFile, srv.PinnedHostKey()), keyFile, keyFile+".missing", 1))
+	code, out, errOut := cli(t, "install", "--answers", bad)
+	if code != exitInput || !strings.Contains(errOut, "hosts[0].key_file") || strings.Contains(errOut, "pass --yes") {
+		t.Errorf("install with a missing key_file and no terminal: exit %d\n%s%s", code, out, errOut)
 	}
 }
 
@@ -92,5 +101,41 @@ func TestConfirmationSaysTheTotals(t *testing.T) {
 	defer p.Close()
 	if got, want := totals("Apply", p), "Apply 1 change on 1 host?"; got != want {
 		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+// A run that converged the host ends with where the meetings are; a dry
+// run does not.
+func TestRunEndsWithTheMeetingURL(t *testing.T) {
+	for _, dryRun := range []bool{true, false} {
+		h := workflowtest.NewInterrupted(t, true)
+		var out bytes.Buffer
+		s := &session{g: &globals{stdout: &out, stderr: &out, output: "text"}, cfg: &answers.Config{Domain: "meet.example.com"},
+			run: h.Run(nil), closeLog: func() {}}
+		if err := s.converge(t.Context(), true, dryRun, false, "Apply"); err != nil {
+			t.Fatalf("dry run %v: %v\n%s", dryRun, err, out.String())
+		}
+		const ready = "Jitsi Meet is ready: https://meet.example.com/\n"
+		if got := strings.HasSuffix(out.String(), ready); got == dryRun {
+			t.Errorf("dry run %v: ends with %q: %v\n%s", dryRun, ready, got, out.String())
+		}
+	}
+}
+
+// Ctrl+C (the command's context cancelled) ends the run as stopped: exit
+// 130 and the words that say the journal has it, not "context canceled".
+func TestStoppedRunExits130(t *testing.T) {
+	h := workflowtest.NewInterrupted(t, true)
+	var out bytes.Buffer
+	s := &session{g: &globals{stdout: &out, stderr: &out, output: "text"}, cfg: &answers.Config{Domain: "meet.example.com"},
+		run: h.Run(nil), closeLog: func() {}}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := s.converge(ctx, true, false, false, "Apply")
+	if code := exitCode(err); code != exitStopped || !strings.Contains(err.Error(), "stopped by the operator") || strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("exit %d: %v", code, err)
+	}
+	if strings.Contains(out.String(), "is ready") {
+		t.Errorf("a stopped run says the meeting is ready:\n%s", out.String())
 	}
 }

@@ -175,7 +175,7 @@ func runAccessible(ctx context.Context, o Options) (Result, error) {
 			fmt.Fprintf(o.Out, "\nThese answers cannot be used:\n%v\n", err)
 			continue
 		}
-		res.Config, res.URL = cfg, meetingURL(cfg)
+		res.Config, res.URL = cfg, cfg.MeetingURL()
 		done, err := planAndApply(ctx, o, p, v, &res)
 		if done || err != nil {
 			return res, err

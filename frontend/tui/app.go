@@ -352,7 +352,7 @@ func (a *app) formDone() tea.Cmd {
 	}
 	a.cfg = cfg
 	a.res.Config = cfg
-	a.res.URL = meetingURL(cfg)
+	a.res.URL = cfg.MeetingURL()
 	return a.startPlan()
 }
 
@@ -499,8 +499,8 @@ func (a *app) current() string {
 	for _, h := range a.prog.hosts {
 		for _, s := range h.steps {
 			if s.state == stepRunning {
-				if r := s.inProgress(); r != "" {
-					return r
+				if s.current != "" {
+					return s.current
 				}
 				return s.name
 			}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -418,6 +419,9 @@ func TestProgressView(t *testing.T) {
 	s.typeText("l")
 	s.golden("running-log", s.waitFor("[203.0.113.10] == Jitsi packages"))
 	s.typeText("l")
+	// apt's own progress shows on the step's line.
+	s.tm.Send(eventMsg(installer.Event{Type: installer.EventResourceProgress, Host: "203.0.113.10", Step: "Jitsi packages", Message: "42% Unpacking jicofo"}))
+	s.waitFor("• Jitsi packages", "42% Unpacking jicofo · packages")
 	for _, e := range apply[cut:] {
 		s.tm.Send(eventMsg(e))
 	}
@@ -564,5 +568,43 @@ func TestNoDefaultsFromTheLastRun(t *testing.T) {
 				t.Errorf("more than one line about the last run:\n%s", v)
 			}
 		})
+	}
+}
+
+// A sudo refusal while reading the last run's answers says where to mend
+// it; the sudo password mended, the answers are read again.
+func TestLastRunReadAgainAfterSudoMended(t *testing.T) {
+	s := startScreen(t, Options{Prepare: func(*answers.Config, Asker, installer.Sink) (*workflow.Run, error) {
+		return nil, errors.New("not in this test")
+	}})
+	var reads atomic.Int32
+	s.app.o.LastRun = func(_ context.Context, cfg *answers.Config, _ Asker) ([]byte, time.Time, error) {
+		reads.Add(1)
+		if cfg.Hosts[0].SudoPassword != "right" {
+			return nil, time.Time{}, fmt.Errorf("read /var/lib/jitsi-installer/answers.yaml: run sh: %w for ops", transport.ErrSudoPassword)
+		}
+		return []byte(recordedAnswers), time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC), nil
+	}
+	s.waitFor("Target server", "┃ Address")
+	s.typeText("203.0.113.10")
+	s.pressAndWait(enter)
+	s.pressAndWait(enter)
+	s.press(bs, bs, bs, bs)
+	s.typeText("ops")
+	s.pressAndWait(enter)
+	s.pressAndWait(enter) // log in with the agent
+	s.waitFor("┃ sudo password")
+	s.typeText("wrong")
+	s.press(enter)
+	s.waitFor("┃ Meeting domain", "No defaults from the last run on 203.0.113.10:", "wrong sudo password for ops.",
+		"go back (shift+tab) to the sudo password")
+	s.shiftTab()
+	s.waitFor("┃ sudo password")
+	s.press(bs, bs, bs, bs, bs)
+	s.typeText("right")
+	s.press(enter)
+	s.waitFor("Defaults from the last run on 203.0.113.10 (2026-11-24 09:30).", "> meet.example.org")
+	if n := reads.Load(); n != 2 {
+		t.Errorf("the last run was read %d times, want 2", n)
 	}
 }

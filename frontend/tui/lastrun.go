@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // unresolved stands in for a reference of the last run's answers that
@@ -32,9 +34,10 @@ func (o Options) wantsLastRun(v *values, read string) bool {
 	return o.LastRun != nil && o.Defaults == nil && v.Address != "" && v.targetKey() != read
 }
 
-// targetKey identifies the target the last run's answers come from.
+// targetKey identifies the target the last run's answers come from, and
+// how they are read: a sudo password mended after a refusal reads again.
 func (v *values) targetKey() string {
-	return strings.Join([]string{v.Address, v.Port, v.User, v.Auth, v.KeyFile}, "\x00")
+	return strings.Join([]string{v.Address, v.Port, v.User, v.Auth, v.KeyFile, v.SudoPassword}, "\x00")
 }
 
 // target is the answers for connecting to the host the form edits only.
@@ -51,6 +54,9 @@ func readLastRun(ctx context.Context, o Options, target *answers.Config, ask Ask
 	host := target.Hosts[0].Address
 	data, when, err := o.LastRun(ctx, target, ask)
 	switch {
+	case err != nil && errors.Is(err, transport.ErrSudo):
+		return lastRunMsg{note: fmt.Sprintf("No defaults from the last run on %s: %s. Every change needs sudo: go back (shift+tab) to the sudo password.",
+			host, firstLine(strings.TrimSpace(err.Error())))}
 	case err != nil:
 		return lastRunMsg{note: fmt.Sprintf("No defaults from the last run on %s: %s", host, firstLine(strings.TrimSpace(err.Error())))}
 	case data == nil:

@@ -120,11 +120,6 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return runScreen(ctx, o)
 }
 
-// meetingURL is where the meetings of cfg are held.
-func meetingURL(cfg *answers.Config) string {
-	return "https://" + cfg.Domain + "/"
-}
-
 // save writes the answers to path, readable by the owner only since a file
 // reference may sit next to secrets, and returns the environment variables
 // the file refers to for secrets typed in the form.

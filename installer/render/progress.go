@@ -24,6 +24,10 @@ type Progress struct {
 	Interval time.Duration
 	// Now replaces the clock in tests; nil: time.Now.
 	Now func() time.Time
+	// Width is the terminal's width in columns, asked at each redraw (the
+	// window may change); nil or 0: not known. A status line longer than the
+	// terminal would wrap, and \r would then clear only its last row.
+	Width func() int
 
 	mu      sync.Mutex
 	running map[string]started // by host
@@ -37,6 +41,7 @@ type started struct {
 	action   installer.Action
 	since    time.Time
 	said     time.Time // last progress line off a terminal
+	detail   string    // how far it is, in its own words (apt's)
 }
 
 // Start begins ticking; Stop ends it.
@@ -89,6 +94,17 @@ func (p *Progress) now() time.Time {
 func (p *Progress) Event(e installer.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if e.Type == installer.EventResourceProgress {
+		// Not a line of its own: the status line (or the next line
+		// off a terminal) shows it.
+		if s, ok := p.running[e.Host]; ok {
+			s.detail = e.Message
+			p.running[e.Host] = s
+			p.clear()
+			p.draw(p.now())
+		}
+		return
+	}
 	p.clear()
 	p.Next.Event(e)
 	if p.running == nil {
@@ -119,7 +135,11 @@ func (p *Progress) tick(now time.Time) {
 		}
 		s.said = now
 		p.running[host] = s
-		fmt.Fprintf(p.W, "[%s] ... still %s %s (%s)\n", host, doing(s.action), s.resource, now.Sub(s.since).Truncate(time.Second))
+		line := fmt.Sprintf("[%s] ... still %s %s (%s)", host, doing(s.action), s.resource, now.Sub(s.since).Truncate(time.Second))
+		if s.detail != "" {
+			line += ": " + s.detail
+		}
+		fmt.Fprintln(p.W, line)
 	}
 }
 
@@ -128,13 +148,48 @@ func (p *Progress) draw(now time.Time) {
 	if !p.Terminal || len(p.running) == 0 {
 		return
 	}
+	hosts := p.hosts()
+	width := 0
+	if p.Width != nil {
+		width = p.Width()
+	}
 	var parts []string
-	for _, host := range p.hosts() {
+	for _, host := range hosts {
 		s := p.running[host]
-		parts = append(parts, fmt.Sprintf("[%s] %s %s (%s)", host, doing(s.action), s.resource, now.Sub(s.since).Truncate(time.Second)))
+		head := fmt.Sprintf("[%s] %s ", host, doing(s.action))
+		tail := fmt.Sprintf(" (%s)", now.Sub(s.since).Truncate(time.Second))
+		if s.detail != "" {
+			tail += " " + s.detail
+		}
+		what := s.resource
+		if width > 0 {
+			// Each host its share of the row, less "... " and the gaps;
+			// the resource gives way first, then the detail; the
+			// elapsed time stays.
+			share := (width-1-len("... "))/len(hosts) - 2
+			room := share - len([]rune(head)) - len([]rune(tail))
+			if room < 12 {
+				tail = shorten(tail, max(len(" (0s)"), share-len([]rune(head))-12))
+				room = share - len([]rune(head)) - len([]rune(tail))
+			}
+			what = shorten(what, room)
+		}
+		parts = append(parts, head+what+tail)
 	}
 	fmt.Fprint(p.W, "\r\x1b[K... "+strings.Join(parts, "  "))
 	p.status = true
+}
+
+// shorten cuts s to n runes, the last an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	switch {
+	case len(r) <= n:
+		return s
+	case n < 1:
+		return ""
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // clear removes the status line, so the next line starts at the margin.

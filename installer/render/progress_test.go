@@ -78,7 +78,45 @@ func TestProgressOnTerminalStatusLine(t *testing.T) {
 	}
 	p.Event(installer.Event{Type: installer.EventResourceChanged, Host: "meet", Step: "Base packages", Resource: "packages nginx", Action: installer.ActionInstall, Message: "install", Duration: 3 * time.Second})
 	// The normal line starts at the margin: the status line was cleared first.
-	if !regexp.MustCompile(`\(3s\)\r\x1b\[K\[meet\] == Base packages\n\[meet\]    ✓ packages nginx: install`).MatchString(out.String()) {
+	if !regexp.MustCompile(`^\[meet\] == Base packages\n.*\(3s\)\r\x1b\[K\[meet\]    ✓ packages nginx: install`).MatchString(out.String()) {
 		t.Errorf("status line not cleared before the next line: %q", out)
+	}
+}
+
+// On a terminal narrower than the status line, the line is cut to the
+// width (the resource gives way, the elapsed time stays): a wrapped line
+// could not be redrawn in place.
+func TestProgressStatusLineFitsTheTerminal(t *testing.T) {
+	p, out, clock := newProgress(true)
+	p.Width = func() int { return 60 }
+	const pkgs = "package versions jitsi-meet jitsi-videobridge2 jicofo jitsi-meet-web jitsi-meet-web-config jitsi-meet-prosody"
+	p.Event(installer.Event{Type: installer.EventResourceStarted, Host: "10.213.1.2", Step: "Jitsi packages", Resource: pkgs, Action: installer.ActionInstall})
+	clock.Advance(12 * time.Second)
+	last := out.String()[strings.LastIndex(out.String(), "\r\x1b[K")+len("\r\x1b[K"):]
+	if n := len([]rune(last)); n >= 60 || !strings.HasPrefix(last, "... [10.213.1.2] installing package versions") || !strings.HasSuffix(last, "… (12s)") {
+		t.Errorf("status line of %d columns on a 60-column terminal: %q", n, last)
+	}
+}
+
+// apt's own progress shows on the status line after the elapsed time, and
+// off a terminal at the end of the next line; it is never a line of its own.
+func TestProgressShowsAptsOwn(t *testing.T) {
+	for _, terminal := range []bool{true, false} {
+		p, out, clock := newProgress(terminal)
+		p.Event(installer.Event{Type: installer.EventResourceStarted, Host: "meet", Step: "Jitsi packages", Resource: "packages jicofo", Action: installer.ActionInstall})
+		p.Event(installer.Event{Type: installer.EventResourceProgress, Host: "meet", Step: "Jitsi packages", Message: "42% Unpacking jicofo (1.0-1)"})
+		for range 10 {
+			clock.Advance(time.Second)
+		}
+		want := "\r\x1b[K... [meet] installing packages jicofo (10s) 42% Unpacking jicofo (1.0-1)"
+		if !terminal {
+			want = "[meet] ... still installing packages jicofo (10s): 42% Unpacking jicofo (1.0-1)\n"
+		}
+		if !strings.HasSuffix(out.String(), want) {
+			t.Errorf("terminal %v: %q does not end with %q", terminal, out.String(), want)
+		}
+		if n := strings.Count(out.String(), "42%"); !terminal && n != 1 {
+			t.Errorf("off a terminal the progress shows %d times:\n%s", n, out.String())
+		}
 	}
 }

@@ -33,6 +33,14 @@ func TestText(t *testing.T) {
 		{"failure with its hint", false, []installer.Event{
 			{Type: installer.EventResourceFailed, Host: "h", Error: "connect h:22: refused\nsecond line", Hint: "check sshd"},
 		}, "[h]    ✗ failed: connect h:22: refused\n[h]      second line\n[h]      hint: check sshd\n"},
+		{"a step that changes nothing has no title", false, []installer.Event{
+			{Type: installer.EventStepStarted, Host: "h", Step: "Preflight"},
+			{Type: installer.EventResourceOK, Host: "h", Step: "Preflight", Resource: "file /etc/a"},
+			{Type: installer.EventStepFinished, Host: "h", Step: "Preflight"},
+			{Type: installer.EventStepStarted, Host: "h", Step: "Base packages"},
+			{Type: installer.EventResourceStarted, Host: "h", Step: "Base packages", Resource: "packages nginx", Action: installer.ActionInstall},
+			{Type: installer.EventResourceChanged, Host: "h", Step: "Base packages", Resource: "packages nginx", Action: installer.ActionInstall, Message: "install", Duration: time.Second},
+		}, "[h] == Base packages\n[h]    ✓ packages nginx: install (1s)\n"},
 		{"check", false, []installer.Event{
 			{Type: installer.EventCheck, Host: "h", Resource: "https", Passed: &passed},
 		}, "[h]    pass https\n"},

@@ -73,6 +73,12 @@ func (t *Text) Event(e installer.Event) {
 	case installer.EventHostConnected:
 		t.line(e.Host, e.Message)
 	case installer.EventStepStarted:
+		// A step with nothing to change has nothing to say: its title
+		// waits for its first change (or, verbose, for anything).
+		if t.Verbose {
+			t.title(e)
+		}
+	case installer.EventResourceStarted:
 		t.title(e)
 	case installer.EventStepSkipped:
 		if t.Verbose {

@@ -12,6 +12,9 @@ import (
 type Packages struct {
 	Names   []string
 	Answers []installer.Answer // in debconf for the install only
+	// Purge are the packages of Names uninstall --purge-packages purges
+	// (the Jitsi packages, not the libraries they came with).
+	Purge []string
 	installer.Notify
 }
 
@@ -78,8 +81,6 @@ func (p *Packages) Diff(pr installer.Probed) (*installer.Change, error) {
 		args := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends",
 			"-o", "DPkg::Lock::Timeout=300",
 			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, missing...)
-		args, in := installer.WithAnswers(p.Answers, args)
-		_, err := h.RunWith(ctx, in, aptEnv, args...)
-		return err
+		return aptInstall(ctx, h, p.Answers, args)
 	}}, nil
 }

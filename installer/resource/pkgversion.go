@@ -19,6 +19,8 @@ type PackageVersion struct {
 type PackageVersions struct {
 	Packages []PackageVersion
 	Answers  []installer.Answer // in debconf for the apt run only
+	// Purge are the packages uninstall --purge-packages purges.
+	Purge []string
 	installer.Notify
 }
 
@@ -76,8 +78,6 @@ func (p *PackageVersions) Diff(pr installer.Probed) (*installer.Change, error) {
 		for _, pv := range p.Packages {
 			args = append(args, pv.Name+"="+pv.Version)
 		}
-		args, in := installer.WithAnswers(p.Answers, args)
-		_, err := h.RunWith(ctx, in, aptEnv, args...)
-		return err
+		return aptInstall(ctx, h, p.Answers, args)
 	}}, nil
 }

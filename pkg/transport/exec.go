@@ -238,8 +238,14 @@ func execute(ctx context.Context, c Cmd, esc escalation, timeout time.Duration, 
 	defer abort()
 
 	var stdout bytes.Buffer
+	var out io.Writer = &stdout
+	if c.Progress != nil {
+		lw := &lineWriter{each: c.Progress}
+		defer lw.flush()
+		out = io.MultiWriter(&stdout, lw)
+	}
 	stderr := newStderrFilter(inv, abort)
-	p, err := start(inv.line, &stdout, stderr)
+	p, err := start(inv.line, out, stderr)
 	if err != nil {
 		return Result{}, fmt.Errorf("run %s: %w", name, err)
 	}
@@ -257,7 +263,7 @@ func execute(ctx context.Context, c Cmd, esc escalation, timeout time.Duration, 
 	errOut, marked, prompts := stderr.result()
 	switch {
 	case prompts > 1:
-		return Result{}, fmt.Errorf("run %s: %w: wrong sudo password for %s", name, ErrSudo, esc.user)
+		return Result{}, fmt.Errorf("run %s: %w for %s", name, ErrSudoPassword, esc.user)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return Result{}, fmt.Errorf("run %s: timed out after %s: %w", name, timeout, ctx.Err())
 	case ctx.Err() != nil:
@@ -302,8 +308,31 @@ func sudoRefused(name string, esc escalation, stderr []byte) error {
 	if msg == "" {
 		msg = "sudo exited without running the command"
 	}
-	if esc.password == "" && strings.Contains(msg, "password is required") {
-		msg += " (set sudo_password in the answers file, or allow " + esc.user + " to sudo without a password)"
-	}
 	return fmt.Errorf("run %s: %w: %s", name, ErrSudo, msg)
+}
+
+// lineWriter calls each with every complete line written to it.
+type lineWriter struct {
+	each    func(string)
+	pending []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.pending = append(w.pending, p...)
+	for {
+		i := bytes.IndexByte(w.pending, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.each(strings.TrimRight(string(w.pending[:i]), "\r"))
+		w.pending = w.pending[i+1:]
+	}
+}
+
+// flush passes on a last line without a newline.
+func (w *lineWriter) flush() {
+	if len(w.pending) > 0 {
+		w.each(string(w.pending))
+		w.pending = nil
+	}
 }

@@ -27,7 +27,8 @@ func TestHint(t *testing.T) {
 		{"dns", connectError("meet.invalid:22", &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "meet.invalid"}}, time.Second), "does not resolve"},
 		{"authentication", &AuthError{User: "deploy", Addr: "203.0.113.10:22", Reason: "no key accepted"}, "authorized_keys"},
 		{"host key", &HostKeyError{Addr: "203.0.113.10:22", Kind: HostKeyUnknown}, "fingerprint"},
-		{"sudo", fmt.Errorf("run apt-get: %w: a password is required", ErrSudo), "sudo_password"},
+		{"sudo", fmt.Errorf("run apt-get: %w: a password is required", ErrSudo), "allow the SSH user to run sudo without a password, or set hosts[].sudo_password"},
+		{"sudo password wrong", fmt.Errorf("run apt-get: %w for deploy", ErrSudoPassword), "hosts[].sudo_password in the answers file is not"},
 		{"other", fmt.Errorf("run apt-get: exit status 100"), ""},
 	}
 	for _, tt := range tests {

@@ -83,11 +83,11 @@ func hold(ctx context.Context, c Cmd, esc escalation, start starter) (*Held, err
 		case <-wrong:
 			p.stop()
 			<-h.done
-			return nil, fmt.Errorf("run %s: %w: wrong sudo password for %s", c.Args[0], ErrSudo, esc.user)
+			return nil, fmt.Errorf("run %s: %w for %s", c.Args[0], ErrSudoPassword, esc.user)
 		case <-h.done:
 			errOut, _, prompts := filter.result()
 			if prompts > 1 {
-				return nil, fmt.Errorf("run %s: %w: wrong sudo password for %s", c.Args[0], ErrSudo, esc.user)
+				return nil, fmt.Errorf("run %s: %w for %s", c.Args[0], ErrSudoPassword, esc.user)
 			}
 			if h.err != nil {
 				return nil, fmt.Errorf("run %s: %w", c.Args[0], h.err)

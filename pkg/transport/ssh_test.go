@@ -68,6 +68,27 @@ func (h *testHost) mustDial(t *testing.T, edit func(*SSHOptions)) *SSH {
 	return s
 }
 
+// silentPort is a port on 127.0.0.1 that accepts connections and never
+// speaks, until the test ends.
+func silentPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
 // needRoot skips a test that cannot run without root, saying why (fails
 // it under CI=true).
 func needRoot(t *testing.T, why string) {
@@ -200,6 +221,35 @@ func TestAgentAuth(t *testing.T) {
 	_, err = h.dial(t, func(o *SSHOptions) { o.KeyFile = "" })
 	if ae := asError[*AuthError](t, err); !strings.Contains(ae.Error(), "SSH_AUTH_SOCK is not set") {
 		t.Errorf("without agent: %q", ae)
+	}
+}
+
+// An encrypted key file whose key the agent holds is used through the
+// agent, as ssh does: no passphrase is asked, also where none could be.
+func TestEncryptedKeyFromTheAgent(t *testing.T) {
+	h := newTestHost(t, sshtest.Options{})
+	keyFile, signer := sshtest.NewKeyFile(t, "correct horse")
+	h.srv.AuthorizedKey(signer.PublicKey())
+	data, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ssh.ParseRawPrivateKeyWithPassphrase(data, []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSH_AUTH_SOCK", sshtest.StartAgent(t, agent.AddedKey{PrivateKey: key}))
+	s := h.mustDial(t, func(o *SSHOptions) {
+		o.KeyFile = keyFile
+		o.Passphrase = func(string) ([]byte, error) { t.Error("the passphrase was asked"); return nil, errors.New("no") }
+	})
+	mustRun(t, s, Cmd{Args: []string{"true"}})
+
+	// An agent without that key changes nothing: no terminal, no key.
+	t.Setenv("SSH_AUTH_SOCK", sshtest.StartAgent(t, agent.AddedKey{PrivateKey: ed25519.NewKeyFromSeed(make([]byte, 32))}))
+	_, err = h.dial(t, func(o *SSHOptions) { o.KeyFile = keyFile })
+	if ae := asError[*AuthError](t, err); !strings.Contains(ae.Error(), "ssh-add") {
+		t.Errorf("err %v", ae)
 	}
 }
 
@@ -361,22 +411,8 @@ func TestConnectErrors(t *testing.T) {
 	})
 
 	t.Run("no handshake", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				t.Cleanup(func() { c.Close() }) // accept, never speak
-			}
-		}()
-		port := ln.Addr().(*net.TCPAddr).Port
-		_, err = DialSSH(t.Context(), SSHOptions{Address: "127.0.0.1", Port: port, KeyFile: keyFile, ConnectTimeout: 200 * time.Millisecond})
+		port := silentPort(t)
+		_, err := DialSSH(t.Context(), SSHOptions{Address: "127.0.0.1", Port: port, KeyFile: keyFile, ConnectTimeout: 200 * time.Millisecond})
 		ce := asError[*ConnectError](t, err)
 		if want := fmt.Sprintf("connect 127.0.0.1:%d: timed out after 200ms", port); ce.Error() != want {
 			t.Errorf("error %q, want %q", ce, want)
@@ -490,10 +526,10 @@ func TestSudoRefused(t *testing.T) {
 	const password = "sudo-secret-2"
 	h := newSudoHost(t, password)
 	tests := []struct {
-		name, password, want string
+		name, password, want, hint string
 	}{
-		{"wrong password", "not-the-" + password, "wrong sudo password for deploy"},
-		{"password required", "", "sudo refused: a password is required (set sudo_password"},
+		{"wrong password", "not-the-" + password, "wrong sudo password for deploy", "is not that user's password"},
+		{"password required", "", "sudo refused: a password is required", "allow the SSH user to run sudo without a password, or set hosts[].sudo_password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -510,8 +546,8 @@ func TestSudoRefused(t *testing.T) {
 			if strings.Contains(err.Error(), "sudo:") {
 				t.Errorf("error %q repeats sudo's own prefix", err)
 			}
-			if h := Hint(err); !strings.Contains(h, "sudo_password") {
-				t.Errorf("hint %q does not point at sudo_password", h)
+			if h := Hint(err); !strings.Contains(h, tt.hint) {
+				t.Errorf("hint %q lacks %q", h, tt.hint)
 			}
 			if tt.password != "" && strings.Contains(err.Error(), tt.password) {
 				t.Errorf("error %q shows the password", err)

@@ -13,6 +13,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type Cmd struct {
 	Sudo bool
 	// Env is set for the command only (values are quoted like Args).
 	Env map[string]string
+	// Progress, when set, gets each line of stdout as it arrives (apt's
+	// status lines); Result.Stdout still has them all.
+	Progress func(line string)
 }
 
 // Result is what a command printed and how it exited.
@@ -80,6 +84,9 @@ type Transport interface {
 
 // ErrSudo is returned when privilege escalation is refused.
 var ErrSudo = errors.New("sudo refused")
+
+// ErrSudoPassword is ErrSudo when sudo asked again: the password is wrong.
+var ErrSudoPassword = fmt.Errorf("%w: wrong sudo password", ErrSudo)
 
 // Quote returns s quoted for a POSIX shell.
 func Quote(s string) string {
