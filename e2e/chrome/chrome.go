@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -27,15 +29,27 @@ import (
 // fails t.
 func Start(t testing.TB, hosts map[string]string, spki []string) context.Context {
 	t.Helper()
+	var rules []string
+	for name, addr := range hosts {
+		rules = append(rules, "MAP "+name+" "+addr)
+	}
+	return StartArgs(t, []string{
+		"--host-resolver-rules=" + strings.Join(rules, ", ") + ", EXCLUDE localhost",
+		"--ignore-certificate-errors-spki-list=" + strings.Join(spki, ","),
+	})
+}
+
+// StartArgs is Start with the command-line switches a person would give
+// chromium ("--name=value" or "--name"), as a printed command line has
+// them; the profile is always the test's own (--user-data-dir is ignored),
+// and anything else than a switch fails t.
+func StartArgs(t testing.TB, args []string) context.Context {
+	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatal("chromium is needed (Debian's chromium package)")
 	}
 	profile := t.TempDir()
-	var rules []string
-	for name, addr := range hosts {
-		rules = append(rules, "MAP "+name+" "+addr)
-	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.UserDataDir(profile),
@@ -48,8 +62,18 @@ func Start(t testing.TB, hosts map[string]string, spki []string) context.Context
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")+", EXCLUDE localhost"),
-		chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(spki, ",")),
+	}
+	for _, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		switch {
+		case !strings.HasPrefix(a, "--") || name == "":
+			t.Fatalf("chromium argument %q is not a switch", a)
+		case name == "user-data-dir":
+		case hasValue:
+			opts = append(opts, chromedp.Flag(name, value))
+		default:
+			opts = append(opts, chromedp.Flag(name, true))
+		}
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
@@ -123,6 +147,17 @@ func Fill(t testing.TB, tab context.Context, fields [][2]string, submit string) 
 	steps = append(steps, chromedp.Click(chromedp.CSS(submit)))
 	if err := Do(tab, steps...); err != nil {
 		t.Fatalf("fill the form: %v\n%s", err, Shows(tab))
+	}
+}
+
+// ClearCookies forgets every cookie of the browser, as a new browser would
+// have none: the provider's session too.
+func ClearCookies(t testing.TB, tab context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatalf("clear the cookies: %v", err)
 	}
 }
 

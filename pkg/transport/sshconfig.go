@@ -58,6 +58,19 @@ func (c *SSHConfig) Apply(o SSHOptions) (SSHOptions, error) {
 	return c.resolve(o, true, nil)
 }
 
+// HostName is the HostName the file gives alias, with %h expanded; "" when
+// it gives none (or c has no file).
+func (c *SSHConfig) HostName(alias string) string {
+	if c == nil || c.cfg == nil || alias == "" {
+		return ""
+	}
+	h, err := c.cfg.Get(alias, "HostName")
+	if err != nil || strings.TrimSpace(h) == "" {
+		return ""
+	}
+	return tokens(strings.TrimSpace(h), alias, "")
+}
+
 // resolve applies the file to o; jumps says whether o's ProxyJump counts
 // (not for the later hosts of a ProxyJump list, reached through the one
 // before). seen are the aliases on the way, to stop a loop.
@@ -91,12 +104,18 @@ func (c *SSHConfig) resolve(o SSHOptions, jumps bool, seen []string) (SSHOptions
 	if u := get("User"); u != "" && o.User == "" {
 		o.User = u
 	}
-	if k := get("IdentityFile"); k != "" && o.KeyFile == "" {
-		k, err := expandHome(tokens(k, o.Address, o.User))
+	if o.KeyFile == "" {
+		// The first that exists, as ssh skips missing ones.
+		keys, err := c.cfg.GetAll(alias, "IdentityFile")
 		if err != nil {
-			return o, err
+			errs = append(errs, err)
 		}
-		o.KeyFile = k
+		for _, k := range keys {
+			if k, err := expandHome(tokens(strings.TrimSpace(k), o.Address, o.User)); err == nil && k != "" && exists(k) {
+				o.KeyFile = k
+				break
+			}
+		}
 	}
 	pj := get("ProxyJump")
 	if err := errors.Join(errs...); err != nil {
@@ -123,6 +142,11 @@ func (c *SSHConfig) resolve(o SSHOptions, jumps bool, seen []string) (SSHOptions
 		o.Jump = append(o.Jump, r)
 	}
 	return o, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // parseProxyJump reads "[user@]host[:port][,...]".
