@@ -93,17 +93,24 @@ func (r *applyRun) finish(hp *HostPlan) {
 
 // wait blocks until what stage st of hp waits for is ready, and reports
 // whether the hosts it waited for changed anything. An Output that no host
-// of the plan sets is waited for as every host of the earlier roles.
+// of an earlier role sets is waited for as every host of the earlier roles.
 func (r *applyRun) wait(ctx context.Context, hp *HostPlan, st stage) (bool, error) {
 	var gs []*gate
 	after := st.after
+	rank := r.e.rank(hp.Host.Role)
 	for _, src := range st.waits {
-		if len(r.gates[src]) == 0 {
+		n := len(gs)
+		for _, g := range r.gates[src] {
+			// Only earlier roles' hosts: hosts of one role never wait
+			// for each other.
+			if r.e.rank(g.hp.Host.Role) < rank {
+				gs = append(gs, g)
+			}
+		}
+		if len(gs) == n {
 			after = true
 		}
-		gs = append(gs, r.gates[src]...)
 	}
-	rank := r.e.rank(hp.Host.Role)
 	for _, q := range r.p.Hosts {
 		switch qr := r.e.rank(q.Host.Role); {
 		case r.e.Remove != nil && qr > rank:
