@@ -100,6 +100,9 @@ func uninstallAndCheck(t *testing.T, tg *sandbox.Target, declared []string, purg
 		t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
 	}
 	t.Logf("%v:\n%s", args, lastLines(r.out, 12))
+	if !strings.Contains(r.out, "Uninstalled: the backups stay") || strings.Contains(r.out, "is ready") {
+		t.Errorf("uninstall does not end saying what it did:\n%s", lastLines(r.out, 3))
+	}
 
 	var left []string
 	for _, k := range declared {
