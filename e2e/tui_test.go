@@ -94,7 +94,9 @@ func (m *tmux) next(want ...string) {
 	}
 }
 
-// refuse answers the focused field with bad and sees it refused, goes back
+// refuse answers the focused field (wait for its "┃ " first: a field of
+// the same page is on the screen before it has the focus) with bad and sees
+// it refused, goes back
 // with Shift+Tab to the field before (on this page or the one before: prev
 // is what the screen shows then), comes forward with Enter to find bad kept,
 // and mends it with good. The caller answers it.
@@ -156,10 +158,10 @@ func TestInteractiveInstall(t *testing.T) {
 	// password, all from the answers file. Each page with a field that can
 	// be wrong gets a wrong answer first.
 	m.waitFor(time.Minute, []string{"Target server", "> " + tg.Address})
-	m.next("SSH port")
+	m.next("┃ SSH port")
 	m.refuse("SSH port", "99999", strconv.Itoa(tg.Port), "┃ Address")
 	m.next("SSH user")
-	m.next("SSH key file")
+	m.next("┃ SSH key file")
 	m.refuse("SSH key file", "/nonexistent/id_ed25519", tg.KeyFile, "┃ SSH user")
 	m.next("sudo password")
 	m.next("Meeting domain")
@@ -173,7 +175,7 @@ func TestInteractiveInstall(t *testing.T) {
 	m.next("ACME server")
 	m.next("ACME directory URL") // Pebble is a private ACME server
 	m.refuse("ACME directory URL", "ftp://"+tg.HostAddress, tg.ACMEServer, "┃ ACME server")
-	m.next("CA bundle")
+	m.next("┃ CA bundle")
 	m.refuse("CA bundle", "/nonexistent/bundle.pem", tg.ACMECABundle, "┃ ACME directory URL")
 	m.next("Issuer URL")
 	m.refuse("Issuer URL", "http://"+tg.JanssenHost, tg.JanssenIssuer, "Private ACME server", "┃ CA bundle")
@@ -182,7 +184,7 @@ func TestInteractiveInstall(t *testing.T) {
 	m.next("CA bundle")
 	m.next("Audience")
 	m.next("App id")
-	m.next("Client id")
+	m.next("┃ Client id")
 	m.refuse("Client id", "", "jitsi-meet", "┃ App id")
 	m.next("Manage the firewall (UFW)?")
 	m.next("Ports opened to everyone", "10000/udp")

@@ -2,12 +2,13 @@ package installer
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // fakeDebconf puts debconf-set-selections and debconf-communicate on PATH
@@ -50,14 +51,7 @@ func TestWithAnswers(t *testing.T) {
 		}
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Env, cmd.Stdin = env, bytes.NewReader(stdin)
-		out, err := cmd.Output()
-		code := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
+		out, code := testenv.Output(t, cmd)
 		if code != tc.code || len(out) != 0 {
 			t.Errorf("%s: exit %d, output %q; want exit %d and no answer on the command's stdin", tc.cmd, code, out, tc.code)
 		}

@@ -124,6 +124,10 @@ func (e *Engine) redeclare(ctx context.Context, hp *HostPlan) error {
 	return e.declareAll(hp.Host, &HostPlan{Host: hp.Host})
 }
 
+// StepHandlers names the restarts and refreshes the changes cause, in
+// plans and runs alike.
+const StepHandlers = "Restarts and refreshes"
+
 // journaled runs run as one run of hp's host in its journal, as command:
 // recorded as running before, and finished or failed after. The journal is
 // written even when ctx is cancelled: it must say what this run owes.
@@ -323,12 +327,12 @@ func (e *Engine) runHandlers(ctx context.Context, hp *HostPlan, j *Journal, hs [
 			}
 		}
 		if err != nil {
-			e.emit(Event{Type: EventHandlerFailed, Host: h.Name, Step: "handlers", Resource: "handler " + hd.Name, Error: err.Error(), Duration: time.Since(start)})
-			return &StepError{Host: h.Name, Step: "handlers", Resource: hd.Name, Err: err, shown: true}
+			e.emit(Event{Type: EventHandlerFailed, Host: h.Name, Step: StepHandlers, Resource: "handler " + hd.Name, Error: err.Error(), Duration: time.Since(start)})
+			return &StepError{Host: h.Name, Step: StepHandlers, Resource: hd.Name, Err: err, shown: true}
 		}
 		hp.handlers++
 		j.paid(hd.Name)
-		e.emit(Event{Type: EventHandlerRun, Host: h.Name, Step: "handlers", Resource: "handler " + hd.Name, Duration: time.Since(start)})
+		e.emit(Event{Type: EventHandlerRun, Host: h.Name, Step: StepHandlers, Resource: "handler " + hd.Name, Duration: time.Since(start)})
 		if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
 			return &StepError{Host: h.Name, Step: "journal", Err: err}
 		}

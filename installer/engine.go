@@ -434,7 +434,7 @@ func (e *Engine) reportPlan(hp *HostPlan) {
 	e.reportRetire(hp)
 	if hp.journal != nil {
 		for _, o := range hp.journal.Owed {
-			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: "handlers", Resource: "handler " + o.Name,
+			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: StepHandlers, Resource: "handler " + o.Name,
 				Action: ActionRun, Message: "owed by run " + hp.journal.RunID + " (" + hp.journal.Status + ")"})
 		}
 	}
@@ -464,7 +464,7 @@ func (e *Engine) reportHandlers(hp *HostPlan) {
 		}
 	}
 	for _, name := range order {
-		e.emit(Event{Type: EventHandlerPending, Host: hp.Host.Name, Step: "Restarts and refreshes", Resource: "handler " + name,
+		e.emit(Event{Type: EventHandlerPending, Host: hp.Host.Name, Step: StepHandlers, Resource: "handler " + name,
 			Action: ActionRun, Message: fmt.Sprintf("after %d change(s)", count[name])})
 	}
 }

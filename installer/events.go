@@ -9,25 +9,26 @@ import (
 type EventType string
 
 const (
-	EventRunStarted      EventType = "run.started"
-	EventHostConnected   EventType = "host.connected"
-	EventStepStarted     EventType = "step.started"
-	EventStepSkipped     EventType = "step.skipped"
-	EventStepFinished    EventType = "step.finished"
-	EventResourceStarted EventType = "resource.started" // being applied
-	EventResourceChanged EventType = "resource.changed" // applied
-	EventResourcePending EventType = "resource.pending" // would change (plan)
-	EventResourceOK      EventType = "resource.unchanged"
-	EventResourceDrift   EventType = "resource.drift" // differs, and the answers say to keep it
-	EventResourceFailed  EventType = "resource.failed"
-	EventHandlerPending  EventType = "handler.pending" // would run after the changes (plan)
-	EventHandlerRun      EventType = "handler.run"
-	EventHandlerFailed   EventType = "handler.failed"
-	EventWarning         EventType = "warning"
-	EventCheck           EventType = "check"
-	EventCheckWaiting    EventType = "check.waiting" // failing for now; verify asks again until its settle bound
-	EventHostFinished    EventType = "host.finished"
-	EventRunFinished     EventType = "run.finished"
+	EventRunStarted       EventType = "run.started"
+	EventHostConnected    EventType = "host.connected"
+	EventStepStarted      EventType = "step.started"
+	EventStepSkipped      EventType = "step.skipped"
+	EventStepFinished     EventType = "step.finished"
+	EventResourceStarted  EventType = "resource.started"  // being applied
+	EventResourceProgress EventType = "resource.progress" // how far the resource being applied is, in its own words (apt's)
+	EventResourceChanged  EventType = "resource.changed"  // applied
+	EventResourcePending  EventType = "resource.pending"  // would change (plan)
+	EventResourceOK       EventType = "resource.unchanged"
+	EventResourceDrift    EventType = "resource.drift" // differs, and the answers say to keep it
+	EventResourceFailed   EventType = "resource.failed"
+	EventHandlerPending   EventType = "handler.pending" // would run after the changes (plan)
+	EventHandlerRun       EventType = "handler.run"
+	EventHandlerFailed    EventType = "handler.failed"
+	EventWarning          EventType = "warning"
+	EventCheck            EventType = "check"
+	EventCheckWaiting     EventType = "check.waiting" // failing for now; verify asks again until its settle bound
+	EventHostFinished     EventType = "host.finished"
+	EventRunFinished      EventType = "run.finished"
 )
 
 // Event is one thing that happened on one host. Text fields are redacted

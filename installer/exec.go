@@ -12,11 +12,17 @@ import (
 // non-zero exit with the output.
 // The command carries the run's tag (RunTag), inherited by its children.
 func (h *Host) RunWith(ctx context.Context, stdin []byte, env map[string]string, args ...string) (string, error) {
+	return h.RunProgress(ctx, stdin, env, nil, args...)
+}
+
+// RunProgress is RunWith, passing each line of stdout to progress as it
+// arrives (nil: none).
+func (h *Host) RunProgress(ctx context.Context, stdin []byte, env map[string]string, progress func(line string), args ...string) (string, error) {
 	tagged := map[string]string{RunTag: h.RunID}
 	for k, v := range env {
 		tagged[k] = v
 	}
-	res, err := h.T.Run(ctx, transport.Cmd{Args: args, Stdin: stdin, Sudo: true, Env: tagged})
+	res, err := h.T.Run(ctx, transport.Cmd{Args: args, Stdin: stdin, Sudo: true, Env: tagged, Progress: progress})
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", args[0], err)
 	}

@@ -168,6 +168,14 @@ func (h *Host) Warn(format string, a ...any) {
 	}
 }
 
+// Progress says how far the resource being applied is, in its own words
+// (apt's "42% Unpacking jicofo"); the terminal's status line shows it.
+func (h *Host) Progress(msg string) {
+	if h.emit != nil {
+		h.emit(Event{Type: EventResourceProgress, Host: h.Name, Step: h.step, Message: msg})
+	}
+}
+
 // Secret registers a value that must never appear in output.
 func (h *Host) Secret(v string) {
 	if h.redactor != nil {

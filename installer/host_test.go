@@ -70,3 +70,27 @@ func TestWarningSaidOnce(t *testing.T) {
 		t.Errorf("warnings %+v, want one", w)
 	}
 }
+
+// The restarts a change causes are under one title in the plan and in the
+// run.
+func TestHandlersOneTitle(t *testing.T) {
+	th := newTestHost(t)
+	restart := installer.Handler{Name: "restart app", Cmds: [][]string{{"true"}}}
+	step := &testStep{name: "config", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{&resource.File{Path: th.path("a.conf"), Content: []byte("a\n"), Mode: 0o644,
+			Notify: installer.Notify{Handlers: []installer.Handler{restart}}}}
+	}}
+	e, rec := th.eng(step)
+	p := th.plan(e)
+	e.Apply(context.Background(), p)
+	p.Close()
+	evs := append(rec.of(installer.EventHandlerPending), rec.of(installer.EventHandlerRun)...)
+	if len(evs) != 2 {
+		t.Fatalf("handler events %+v, want one pending and one run", evs)
+	}
+	for _, ev := range evs {
+		if ev.Step != "Restarts and refreshes" {
+			t.Errorf("%s under %q", ev.Type, ev.Step)
+		}
+	}
+}

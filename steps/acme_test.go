@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -51,17 +50,10 @@ func TestPrivateACMEServerCheckedBeforeInstall(t *testing.T) {
 			if tc.bundle != "" {
 				cfg.LetsEncrypt.CABundle = "/home/ops/acme-ca.pem"
 			}
-			out, err := exec.Command("sh", "-c", fetchACME, "sh", tc.server, tc.bundle).Output()
-			code := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			out, code := testenv.Output(t, exec.Command("sh", "-c", fetchACME, "sh", tc.server, tc.bundle))
 			h := installertest.NewHost("h", 22, nil)
 			h.SetFact(factACME, installer.Probed{Out: string(out), Code: code})
-			err = acmeReachable(h, cfg)
+			err := acmeReachable(h, cfg)
 			for _, w := range tc.refuse {
 				if err == nil || !strings.Contains(err.Error(), w) {
 					t.Errorf("refusal %v lacks %q", err, w)

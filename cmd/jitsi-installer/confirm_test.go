@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -118,5 +119,23 @@ func TestRunEndsWithTheMeetingURL(t *testing.T) {
 		if got := strings.HasSuffix(out.String(), ready); got == dryRun {
 			t.Errorf("dry run %v: ends with %q: %v\n%s", dryRun, ready, got, out.String())
 		}
+	}
+}
+
+// Ctrl+C (the command's context cancelled) ends the run as stopped: exit
+// 130 and the words that say the journal has it, not "context canceled".
+func TestStoppedRunExits130(t *testing.T) {
+	h := workflowtest.NewInterrupted(t, true)
+	var out bytes.Buffer
+	s := &session{g: &globals{stdout: &out, stderr: &out, output: "text"}, cfg: &answers.Config{Domain: "meet.example.com"},
+		run: h.Run(nil), closeLog: func() {}}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := s.converge(ctx, true, false, false, "Apply")
+	if code := exitCode(err); code != exitStopped || !strings.Contains(err.Error(), "stopped by the operator") || strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("exit %d: %v", code, err)
+	}
+	if strings.Contains(out.String(), "is ready") {
+		t.Errorf("a stopped run says the meeting is ready:\n%s", out.String())
 	}
 }

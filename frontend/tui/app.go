@@ -499,8 +499,8 @@ func (a *app) current() string {
 	for _, h := range a.prog.hosts {
 		for _, s := range h.steps {
 			if s.state == stepRunning {
-				if r := s.inProgress(); r != "" {
-					return r
+				if s.current != "" {
+					return s.current
 				}
 				return s.name
 			}

@@ -419,6 +419,9 @@ func TestProgressView(t *testing.T) {
 	s.typeText("l")
 	s.golden("running-log", s.waitFor("[203.0.113.10] == Jitsi packages"))
 	s.typeText("l")
+	// apt's own progress shows on the step's line.
+	s.tm.Send(eventMsg(installer.Event{Type: installer.EventResourceProgress, Host: "203.0.113.10", Step: "Jitsi packages", Message: "42% Unpacking jicofo"}))
+	s.waitFor("• Jitsi packages", "42% Unpacking jicofo · packages")
 	for _, e := range apply[cut:] {
 		s.tm.Send(eventMsg(e))
 	}

@@ -223,7 +223,7 @@ func (f *form) privateACMEFields() []huh.Field {
 	v := f.v
 	return []huh.Field{
 		f.input("letsencrypt.server", "ACME directory URL", "", &v.ACMEServer),
-		f.input("letsencrypt.ca_bundle", "CA bundle", answers.Doc("letsencrypt.ca_bundle")+" Empty: the system's roots.", &v.ACMECABundle),
+		f.input("letsencrypt.ca_bundle", "CA bundle", answers.Doc("letsencrypt.ca_bundle")+systemRoots, &v.ACMECABundle),
 	}
 }
 
@@ -240,8 +240,8 @@ func (f *form) janssenFields() []huh.Field {
 	fields := []huh.Field{
 		f.described(f.text("janssen.issuer", "Issuer URL", issuerText, &v.Issuer,
 			func(s string) error { return f.gate(s, v.JanssenCA) }), issuerText),
-		f.described(f.text("janssen.ca_bundle", "CA bundle", caText, &v.JanssenCA,
-			func(s string) error { return f.gate(v.Issuer, s) }), caText),
+		f.described(f.text("janssen.ca_bundle", "CA bundle", janssenCAText, &v.JanssenCA,
+			func(s string) error { return f.gate(v.Issuer, s) }), janssenCAText),
 	}
 	if !f.accessible {
 		f.janssen = huh.NewNote().Title("Discovery")
@@ -324,6 +324,11 @@ func (f *form) portsFields() []huh.Field {
 	}
 }
 
+// The CA bundles in the answers file's words.
+const systemRoots = " Empty: the system's roots."
+
+var janssenCAText = answers.Doc("janssen.ca_bundle") + systemRoots
+
 const (
 	clientIDText     = "The OpenID client the web app signs in with."
 	clientIDRequired = "is required: the web app signs in with this Janssen client; register it with " +
@@ -332,7 +337,6 @@ const (
 		"Most installs keep them as they are."
 	testClientText = "Empty: verify skips the sign-in check."
 	issuerText     = "Exactly as Janssen's discovery document says it, e.g. https://login.example.com."
-	caText         = "Only for a Janssen with a private CA: its PEM certificate(s) on this machine."
 	firewallText   = "Allow SSH first, then what Jitsi needs from the world, and enable UFW."
 	guidePortsText = "Not advised: the videobridge no longer listens on 4443, XMPP on 5222 is only for remote " +
 		"videobridges (better limited to their addresses), and 5347 is Prosody's component port, " +

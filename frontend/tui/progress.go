@@ -52,10 +52,16 @@ type stepRow struct {
 	failed    string // resource or handler that failed
 	err, hint string
 	current   string // the resource being applied
+	detail    string // how far it is, in its own words (apt's)
 }
 
 // inProgress is the resource being applied, as the engine reported it.
-func (s *stepRow) inProgress() string { return s.current }
+func (s *stepRow) inProgress() string {
+	if s.detail != "" {
+		return s.detail + " · " + s.current
+	}
+	return s.current
+}
 
 // hostRows is what happened on one host.
 type hostRows struct {
@@ -179,11 +185,14 @@ func (p *progress) event(e installer.Event) {
 		s := h.step(e.Step)
 		s.state, s.started = stepRunning, e.Time
 	case installer.EventResourceStarted:
-		h.step(e.Step).current = e.Resource
+		s := h.step(e.Step)
+		s.current, s.detail = e.Resource, ""
+	case installer.EventResourceProgress:
+		h.step(e.Step).detail = e.Message
 	case installer.EventResourceChanged:
 		s := h.step(e.Step)
 		s.applied++
-		s.current = ""
+		s.current, s.detail = "", ""
 		for _, c := range s.changes {
 			if c.key == e.Resource && !c.done {
 				c.done = true

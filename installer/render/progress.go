@@ -41,6 +41,7 @@ type started struct {
 	action   installer.Action
 	since    time.Time
 	said     time.Time // last progress line off a terminal
+	detail   string    // how far it is, in its own words (apt's)
 }
 
 // Start begins ticking; Stop ends it.
@@ -93,6 +94,17 @@ func (p *Progress) now() time.Time {
 func (p *Progress) Event(e installer.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if e.Type == installer.EventResourceProgress {
+		// Not a line of its own: the status line (or the next line
+		// off a terminal) shows it.
+		if s, ok := p.running[e.Host]; ok {
+			s.detail = e.Message
+			p.running[e.Host] = s
+			p.clear()
+			p.draw(p.now())
+		}
+		return
+	}
 	p.clear()
 	p.Next.Event(e)
 	if p.running == nil {
@@ -123,7 +135,11 @@ func (p *Progress) tick(now time.Time) {
 		}
 		s.said = now
 		p.running[host] = s
-		fmt.Fprintf(p.W, "[%s] ... still %s %s (%s)\n", host, doing(s.action), s.resource, now.Sub(s.since).Truncate(time.Second))
+		line := fmt.Sprintf("[%s] ... still %s %s (%s)", host, doing(s.action), s.resource, now.Sub(s.since).Truncate(time.Second))
+		if s.detail != "" {
+			line += ": " + s.detail
+		}
+		fmt.Fprintln(p.W, line)
 	}
 }
 
@@ -142,11 +158,20 @@ func (p *Progress) draw(now time.Time) {
 		s := p.running[host]
 		head := fmt.Sprintf("[%s] %s ", host, doing(s.action))
 		tail := fmt.Sprintf(" (%s)", now.Sub(s.since).Truncate(time.Second))
+		if s.detail != "" {
+			tail += " " + s.detail
+		}
 		what := s.resource
 		if width > 0 {
 			// Each host its share of the row, less "... " and the gaps;
-			// the resource gives way, the elapsed time stays.
-			room := (width-1-len("... "))/len(hosts) - 2 - len([]rune(head)) - len([]rune(tail))
+			// the resource gives way first, then the detail; the
+			// elapsed time stays.
+			share := (width-1-len("... "))/len(hosts) - 2
+			room := share - len([]rune(head)) - len([]rune(tail))
+			if room < 12 {
+				tail = shorten(tail, max(len(" (0s)"), share-len([]rune(head))-12))
+				room = share - len([]rune(head)) - len([]rune(tail))
+			}
 			what = shorten(what, room)
 		}
 		parts = append(parts, head+what+tail)

@@ -97,3 +97,26 @@ func TestProgressStatusLineFitsTheTerminal(t *testing.T) {
 		t.Errorf("status line of %d columns on a 60-column terminal: %q", n, last)
 	}
 }
+
+// apt's own progress shows on the status line after the elapsed time, and
+// off a terminal at the end of the next line; it is never a line of its own.
+func TestProgressShowsAptsOwn(t *testing.T) {
+	for _, terminal := range []bool{true, false} {
+		p, out, clock := newProgress(terminal)
+		p.Event(installer.Event{Type: installer.EventResourceStarted, Host: "meet", Step: "Jitsi packages", Resource: "packages jicofo", Action: installer.ActionInstall})
+		p.Event(installer.Event{Type: installer.EventResourceProgress, Host: "meet", Step: "Jitsi packages", Message: "42% Unpacking jicofo (1.0-1)"})
+		for range 10 {
+			clock.Advance(time.Second)
+		}
+		want := "\r\x1b[K... [meet] installing packages jicofo (10s) 42% Unpacking jicofo (1.0-1)"
+		if !terminal {
+			want = "[meet] ... still installing packages jicofo (10s): 42% Unpacking jicofo (1.0-1)\n"
+		}
+		if !strings.HasSuffix(out.String(), want) {
+			t.Errorf("terminal %v: %q does not end with %q", terminal, out.String(), want)
+		}
+		if n := strings.Count(out.String(), "42%"); !terminal && n != 1 {
+			t.Errorf("off a terminal the progress shows %d times:\n%s", n, out.String())
+		}
+	}
+}

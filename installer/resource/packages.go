@@ -81,8 +81,6 @@ func (p *Packages) Diff(pr installer.Probed) (*installer.Change, error) {
 		args := append([]string{"apt-get", "install", "-y", "-q", "--no-install-recommends",
 			"-o", "DPkg::Lock::Timeout=300",
 			"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, missing...)
-		args, in := installer.WithAnswers(p.Answers, args)
-		_, err := h.RunWith(ctx, in, aptEnv, args...)
-		return err
+		return aptInstall(ctx, h, p.Answers, args)
 	}}, nil
 }

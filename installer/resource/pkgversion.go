@@ -78,8 +78,6 @@ func (p *PackageVersions) Diff(pr installer.Probed) (*installer.Change, error) {
 		for _, pv := range p.Packages {
 			args = append(args, pv.Name+"="+pv.Version)
 		}
-		args, in := installer.WithAnswers(p.Answers, args)
-		_, err := h.RunWith(ctx, in, aptEnv, args...)
-		return err
+		return aptInstall(ctx, h, p.Answers, args)
 	}}, nil
 }

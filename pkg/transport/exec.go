@@ -238,8 +238,14 @@ func execute(ctx context.Context, c Cmd, esc escalation, timeout time.Duration, 
 	defer abort()
 
 	var stdout bytes.Buffer
+	var out io.Writer = &stdout
+	if c.Progress != nil {
+		lw := &lineWriter{each: c.Progress}
+		defer lw.flush()
+		out = io.MultiWriter(&stdout, lw)
+	}
 	stderr := newStderrFilter(inv, abort)
-	p, err := start(inv.line, &stdout, stderr)
+	p, err := start(inv.line, out, stderr)
 	if err != nil {
 		return Result{}, fmt.Errorf("run %s: %w", name, err)
 	}
@@ -303,4 +309,30 @@ func sudoRefused(name string, esc escalation, stderr []byte) error {
 		msg = "sudo exited without running the command"
 	}
 	return fmt.Errorf("run %s: %w: %s", name, ErrSudo, msg)
+}
+
+// lineWriter calls each with every complete line written to it.
+type lineWriter struct {
+	each    func(string)
+	pending []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.pending = append(w.pending, p...)
+	for {
+		i := bytes.IndexByte(w.pending, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.each(strings.TrimRight(string(w.pending[:i]), "\r"))
+		w.pending = w.pending[i+1:]
+	}
+}
+
+// flush passes on a last line without a newline.
+func (w *lineWriter) flush() {
+	if len(w.pending) > 0 {
+		w.each(string(w.pending))
+		w.pending = nil
+	}
 }

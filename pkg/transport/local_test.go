@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,22 @@ func TestLocalTimeout(t *testing.T) {
 	_, err := l.Run(t.Context(), Cmd{Args: []string{"sh", "-c", "sleep 60; echo done"}})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want a timeout", err)
+	}
+}
+
+// Progress gets each line of stdout as it comes, the last one without its
+// newline too; the result still has all of stdout.
+func TestRunProgressLines(t *testing.T) {
+	var lines []string
+	res, err := NewLocalUser().Run(t.Context(), Cmd{Args: []string{"sh", "-c", `printf 'pmstatus:a:10:one\r\n'; sleep 0.1; printf 'two\nthr'; printf 'ee'`},
+		Progress: func(l string) { lines = append(lines, l) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"pmstatus:a:10:one", "two", "three"}; !slices.Equal(lines, want) {
+		t.Errorf("lines %q, want %q", lines, want)
+	}
+	if string(res.Stdout) != "pmstatus:a:10:one\r\ntwo\nthree" {
+		t.Errorf("stdout %q", res.Stdout)
 	}
 }

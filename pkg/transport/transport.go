@@ -42,6 +42,9 @@ type Cmd struct {
 	Sudo bool
 	// Env is set for the command only (values are quoted like Args).
 	Env map[string]string
+	// Progress, when set, gets each line of stdout as it arrives (apt's
+	// status lines); Result.Stdout still has them all.
+	Progress func(line string)
 }
 
 // Result is what a command printed and how it exited.
