@@ -132,17 +132,7 @@ func TestFaultInjection(t *testing.T) {
 			l.kill()
 			nothingOutlives(t, tg, round)
 		} else {
-			cut := time.Now()
-			link(t, tg, "down")
-			select {
-			case <-l.done:
-			case <-time.After(150 * time.Second):
-				l.kill()
-				link(t, tg, "up")
-				t.Fatalf("%s: still running 150 s after the link died", round)
-			}
-			took := time.Since(cut)
-			link(t, tg, "up")
+			took := cutLink(t, l, tg, round)
 			out := l.output()
 			if l.code != 4 || !strings.Contains(out, "connection lost") {
 				t.Errorf("%s: exit %d after %s, want 4 and the connection named:\n%s", round, l.code, took, lastLines(out, 10))
@@ -190,6 +180,24 @@ func nothingOutlives(t *testing.T, tg *sandbox.Target, round string) {
 		}
 	}
 	t.Errorf("%s: the killed run's commands still run on the host:\n%s", round, out)
+}
+
+// cutLink takes tg's link down while l runs, waits for l to end (150 s at
+// most), brings the link back and returns how long l took to end.
+func cutLink(t *testing.T, l *live, tg *sandbox.Target, what string) time.Duration {
+	t.Helper()
+	cut := time.Now()
+	link(t, tg, "down")
+	select {
+	case <-l.done:
+	case <-time.After(150 * time.Second):
+		l.kill()
+		link(t, tg, "up")
+		t.Fatalf("%s: still running 150 s after the link died", what)
+	}
+	took := time.Since(cut)
+	link(t, tg, "up")
+	return took
 }
 
 // link takes the target's network link down or up: a dead route, with no

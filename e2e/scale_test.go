@@ -50,9 +50,33 @@ func eventTime(t *testing.T, e map[string]any) time.Time {
 	return at
 }
 
+// stepStarted and stepFinished are when host's step started and finished
+// in r's event stream.
+func stepStarted(t *testing.T, r result, host, step string) time.Time {
+	t.Helper()
+	return stepEvent(t, r, host, step, "step.started")
+}
+
+func stepFinished(t *testing.T, r result, host, step string) time.Time {
+	t.Helper()
+	return stepEvent(t, r, host, step, "step.finished")
+}
+
+func stepEvent(t *testing.T, r result, host, step, typ string) time.Time {
+	t.Helper()
+	for _, e := range hostEvents(r, host, typ) {
+		if e["step"] == step {
+			return eventTime(t, e)
+		}
+	}
+	t.Fatalf("%s: no %s of %s", host, typ, step)
+	return time.Time{}
+}
+
 // A core and two videobridges on other Debian releases, in two regions, on
 // one network: one run installs them, the core first and the bridges in
-// parallel; verify names both bridges; a converged re-run plans nothing in
+// parallel, their packages as soon as the core has its secrets; verify
+// names both bridges; a converged re-run plans nothing in
 // at most 3 round trips per host; a bridge removed from the answers file
 // loses the core's XMPP port.
 func TestScaleOut(t *testing.T) {
@@ -68,6 +92,7 @@ func TestScaleOut(t *testing.T) {
 		t.Fatalf("install: exit %d\n%s", r.code, lastLines(r.out, 40))
 	}
 	coreDone := eventTime(t, hostEvents(r, core.Address, "host.finished")[0])
+	secretsDone := stepFinished(t, r, core.Address, "Secrets")
 	var starts, ends []time.Time
 	for _, b := range bridges {
 		fin := hostEvents(r, b.Address, "host.finished")
@@ -84,11 +109,25 @@ func TestScaleOut(t *testing.T) {
 		if !start.Before(coreDone) {
 			t.Errorf("%s: its steps ahead started at %s, after the core finished (%s)", b.Address, start, coreDone)
 		}
-		for _, e := range first {
-			if e["step"] == "Debconf answers" && eventTime(t, e).Before(coreDone) {
-				t.Errorf("%s: Debconf answers (the core's password) started at %s, before the core finished (%s)", b.Address, eventTime(t, e), coreDone)
-			}
+		// Its packages wait for the core's secrets (the jvb password),
+		// not for the rest of the core: they start once the core's
+		// Secrets step is done (or its own steps ahead are), before the
+		// core finishes.
+		ready := secretsDone
+		if aheadDone := stepFinished(t, r, b.Address, "Jitsi repository"); aheadDone.After(ready) {
+			ready = aheadDone
 		}
+		pkgs := stepStarted(t, r, b.Address, "Debconf answers")
+		switch {
+		case pkgs.Before(secretsDone):
+			t.Errorf("%s: Debconf answers (the core's password) started at %s, before the core's secrets (%s)", b.Address, pkgs, secretsDone)
+		case pkgs.Sub(ready) > 3*time.Second:
+			t.Errorf("%s: Debconf answers started %s after the core's secrets and its own steps ahead were done", b.Address, pkgs.Sub(ready))
+		case !pkgs.Before(coreDone):
+			t.Errorf("%s: Debconf answers started at %s, after the core finished (%s)", b.Address, pkgs, coreDone)
+		}
+		t.Logf("%s: packages start %s after the core's secrets (its steps ahead done %s after them), %s before the core finished",
+			b.Address, pkgs.Sub(secretsDone).Round(time.Millisecond), ready.Sub(secretsDone).Round(time.Millisecond), coreDone.Sub(pkgs).Round(time.Millisecond))
 		var last map[string]any
 		for _, e := range r.events {
 			if e["host"] == b.Address && e["type"] != "host.finished" {
@@ -151,6 +190,15 @@ func TestScaleOut(t *testing.T) {
 		}
 		if h["role"] != role || fmt.Sprint(h["problems"]) != "[]" || fmt.Sprint(h["drift"]) != "[]" {
 			t.Errorf("status of %v: role %v (want %s), problems %v, drift %v", h["host"], h["role"], role, h["problems"], h["drift"])
+		}
+		// The core's XMPP sessions: Jicofo's, and every bridge's (its own
+		// and the two others'); a bridge shows its own bridge's stats.
+		x, _ := h["xmpp_of"].(map[string]any)
+		switch {
+		case role == "core" && (x == nil || x["jicofo"] != 1.0 || x["bridges"] != float64(1+len(bridges))):
+			t.Errorf("status of the core: XMPP sessions %v of %v, want Jicofo 1, bridges %d", h["xmpp_sessions"], x, 1+len(bridges))
+		case role == "videobridge" && (h["bridge"] == nil || h["xmpp_sessions"] != nil || h["certificate"] != nil):
+			t.Errorf("status of bridge %v: bridge %v, xmpp %v, certificate %v", h["host"], h["bridge"], h["xmpp_sessions"], h["certificate"])
 		}
 	}
 	noSecretsIn(t, core, r.out, v.out, again.out)

@@ -12,65 +12,40 @@ import (
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
-// Apply carries out p on every host that planned without error: role after
-// role (Engine.Roles), the hosts of a role in parallel. A host with nothing
-// to change is not touched, unless its journal must record that the last
-// run did not finish or was damaged. The steps of a later role's hosts that
-// need nothing from earlier roles (Role.Ahead) are applied at once, while
-// the earlier roles apply. When a host of an earlier role fails, the rest
-// of the later roles' hosts is not applied; when one changed something,
-// they are declared and probed again first (what it produced may have
-// changed). Cancelling ctx stops each host after the resource in progress,
-// or at once with StopNow.
+// Apply carries out p on every host that planned without error, each host
+// in its own goroutine, in stages (Engine.Roles): the first role's hosts
+// and a later role's steps Ahead at once; a later role's Waits once the
+// hosts that set the Outputs they wait for have applied the step that sets
+// them; its Steps once every host of the earlier roles is done. A host
+// with nothing to change is not touched, unless its journal must record
+// that the last run did not finish or was damaged. When a host of an
+// earlier role fails, the later hosts' stages that wait for it are not
+// applied; when it changed something, they are declared and probed again
+// first (what it produced may have changed). Cancelling ctx stops each
+// host after the resource in progress, or at once with StopNow.
 func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
-	ahead := e.startAhead(ctx, p)
-	var failed *HostPlan
-	changed, last := false, 0
-	for _, wave := range e.waves(p) {
-		last += len(wave) // hosts in this wave and those before
-		var wg sync.WaitGroup
-		for _, hp := range wave {
-			if hp.Err != nil {
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := <-ahead[hp] // a failure ahead is the host's own
-				if err == nil && failed != nil {
-					err = &BlockedError{Host: hp.Host.Name, By: failed.Host.Name, Role: failed.Host.Role}
-				}
-				if err == nil {
-					err = e.applyWave(ctx, hp, changed || hp.done > 0)
-				}
-				if err == nil && last < len(p.Hosts) {
-					err = e.redeclare(ctx, hp)
-				}
-				if err != nil {
+	r := newApplyRun(e, p)
+	var wg sync.WaitGroup
+	for _, hp := range p.Hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if hp.Err == nil {
+				if err := e.applyHost(ctx, r, hp); err != nil {
 					hp.Err = err
 					e.hostFailed(hp.Host.Name, err)
 				}
-			}()
-		}
-		wg.Wait()
-		// Each host's summary line as soon as its role is done.
-		for _, hp := range wave {
+			}
 			s := hp.summary(false)
 			msg := ""
 			if hp.Err == nil && s.Changed == 0 && s.Handlers == 0 {
 				msg = "No changes: " + hp.Host.Name + " is converged."
 			}
 			e.emit(Event{Type: EventHostFinished, Host: hp.Host.Name, Summary: &s, Duration: s.Duration, Message: msg, Error: errString(hp.Err)})
-		}
-		for _, hp := range wave {
-			if hp.Err != nil && failed == nil {
-				failed = hp
-			}
-			if s := hp.summary(false); s.Changed > 0 || s.Handlers > 0 {
-				changed = true
-			}
-		}
+			r.finish(hp)
+		}()
 	}
+	wg.Wait()
 	var total Summary
 	for _, hp := range p.Hosts {
 		total.add(hp.summary(false))
@@ -80,68 +55,67 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) Summary {
 	return total
 }
 
-// startAhead applies, on every host of a later role that planned changes
-// there, the steps that may run ahead of the earlier roles (Role.Ahead),
-// each host in its own goroutine. Each host's channel yields the outcome
-// once: nil at once for a host with nothing to apply ahead.
-func (e *Engine) startAhead(ctx context.Context, p *Plan) map[*HostPlan]chan error {
-	out := map[*HostPlan]chan error{}
-	for _, hp := range p.Hosts {
-		ch := make(chan error, 1)
-		out[hp] = ch
-		if hp.Err != nil || hp.ahead == 0 || hp.changesIn(0, hp.ahead) == 0 {
-			ch <- nil
-			continue
-		}
-		go func() {
-			err := e.applySteps(ctx, hp, 0, hp.ahead)
-			hp.done = hp.ahead
-			ch <- err
-		}()
-	}
-	return out
-}
-
-// applyWave applies hp's steps not applied ahead; with replan (a host of an
-// earlier role changed something, or hp's own steps ahead did) it first
-// declares and probes them again.
-func (e *Engine) applyWave(ctx context.Context, hp *HostPlan, replan bool) error {
-	if replan {
-		if err := e.query(ctx, hp.Host); err != nil {
+// applyHost applies hp's stages in order, each once what it waits for is
+// ready: declared and probed again first when that changed something, or
+// hp's own earlier stages did.
+func (e *Engine) applyHost(ctx context.Context, r *applyRun, hp *HostPlan) error {
+	hp.passed = func(i int) { r.passed(hp, i) }
+	defer func() { hp.passed = nil }()
+	for k, st := range hp.stages {
+		changed, err := r.wait(ctx, hp, st)
+		if err != nil {
 			return err
 		}
-		rest := hp.steps[hp.done:]
-		for _, d := range rest {
-			if err := e.declare(hp.Host, d); err != nil {
+		if k > 0 && (changed || hp.changed()) {
+			if err := e.query(ctx, hp.Host); err != nil {
+				return err
+			}
+			rest := hp.steps[st.lo:st.hi]
+			for _, d := range rest {
+				if err := e.declare(hp.Host, d); err != nil {
+					return err
+				}
+			}
+			if err := e.probe(ctx, hp.Host, rest); err != nil {
 				return err
 			}
 		}
-		if err := e.probe(ctx, hp.Host, rest); err != nil {
+		if hp.changesIn(st.lo, st.hi) == 0 && len(hp.owed()) == 0 {
+			r.passed(hp, st.hi-1)
+			continue
+		}
+		if err := e.applySteps(ctx, hp, st.lo, st.hi); err != nil {
 			return err
 		}
 	}
-	if hp.changesIn(hp.done, len(hp.steps)) == 0 && len(hp.owed()) == 0 {
-		if hp.run != nil {
-			return nil // the run is recorded: its steps ahead changed the host
+	if hp.run == nil && hp.record {
+		// Only the outcome to record: the last run did not finish.
+		j := newJournal(hp.journal, e.RunID)
+		j.Status = "finished"
+		if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
+			return &StepError{Host: hp.Host.Name, Step: "journal", Err: err}
 		}
-		if hp.record {
-			// Only the outcome to record: the last run did not finish.
-			j := newJournal(hp.journal, e.RunID)
-			j.Status = "finished"
-			if err := e.saveJournal(context.WithoutCancel(ctx), hp, j); err != nil {
-				return &StepError{Host: hp.Host.Name, Step: "journal", Err: err}
-			}
-		}
-		return nil
 	}
-	return e.applySteps(ctx, hp, hp.done, len(hp.steps))
+	if e.Remove != nil {
+		return e.retire(ctx, hp)
+	}
+	if r.later(hp) {
+		return e.redeclare(ctx, hp)
+	}
+	return nil
+}
+
+// changed reports whether this run changed anything on hp so far.
+func (hp *HostPlan) changed() bool {
+	s := hp.summary(false)
+	return s.Changed > 0 || s.Handlers > 0
 }
 
 // redeclare asks a host that changed something its queries again and lets
 // its steps declare again, so that the values they produce for the hosts of
 // later roles describe the host as it is now. What hp planned is kept.
 func (e *Engine) redeclare(ctx context.Context, hp *HostPlan) error {
-	if s := hp.summary(false); s.Changed == 0 && s.Handlers == 0 {
+	if !hp.changed() {
 		return nil
 	}
 	if err := e.query(ctx, hp.Host); err != nil {
@@ -227,6 +201,7 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 			for _, hd := range owed[i] {
 				pending = appendHandler(pending, hd)
 			}
+			hp.pass(i)
 			continue
 		}
 		h.step = d.step.Name()
@@ -281,6 +256,7 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 				Action: c.Action, Message: c.Summary(), Details: c.Details, Diff: c.Diff, Duration: time.Since(rstart)})
 		}
 		e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: d.step.Name(), Duration: time.Since(start)})
+		hp.pass(i)
 		for _, hd := range owed[i] {
 			pending = appendHandler(pending, hd)
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,10 +26,18 @@ type Target struct {
 	// Role selects the host's steps from Engine.Roles and its place in the
 	// run order; empty with an engine without roles.
 	Role string
+	// Via names the jump hosts SSH goes through ("host:port", several
+	// joined by " -> "); empty when it goes straight to Address.
+	Via string
 	// Data is what the front end knows the target by, for the steps: the
 	// engine hands it on as Host.Data and never reads it.
 	Data any
 	Dial func(ctx context.Context) (transport.Transport, error)
+	// ReadOnly: the host is only read, by its role's Read steps, for the
+	// values it produces for the hosts of later roles. It takes no lock,
+	// is not planned, applied or verified, gets no journal, and is not
+	// one of the plan's hosts.
+	ReadOnly bool
 }
 
 // Engine converges hosts to what Steps declare.
@@ -62,6 +71,10 @@ type Engine struct {
 	// progress finishes first (the TUI's "stop after"). Either way the
 	// lock's release stops on the host whatever the run left running.
 	StopNow bool
+	// Remove, when set, makes the plan uninstall's: every step's resources
+	// become their removals (Remover), steps and resources in reverse
+	// order, and Retire ends the installer's own state afterwards.
+	Remove *RemoveOptions
 
 	mu sync.Mutex
 }
@@ -124,19 +137,23 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 	}
 	p := &Plan{start: time.Now()}
 	e.emit(Event{Type: EventRunStarted, Message: "run " + e.RunID})
-	p.Hosts = make([]*HostPlan, len(targets))
 	// declared[i] closes when host i has declared (or failed): hosts of a
 	// later role declare after it, reading what it produced.
 	declared := make([]chan struct{}, len(targets))
 	ok := make([]bool, len(targets)) // written before declared[i] closes
+	readErr := make([]error, len(targets))
+	hps := make([]*HostPlan, len(targets))
 	for i, t := range targets {
 		declared[i] = make(chan struct{})
-		p.Hosts[i] = &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
-			Role: t.Role, Data: t.Data, RunID: e.RunID, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
+		hps[i] = &HostPlan{start: time.Now(), Host: &Host{Name: t.Name, Address: t.Address, Port: t.Port, User: t.User,
+			Role: t.Role, Via: t.Via, Data: t.Data, RunID: e.RunID, redactor: e.Redactor, emit: e.emit, backups: e.Backups}}
+		if !t.ReadOnly {
+			p.Hosts = append(p.Hosts, hps[i])
+		}
 	}
 	var wg sync.WaitGroup
 	for i, t := range targets {
-		hp := p.Hosts[i]
+		hp := hps[i]
 		wait := func() error {
 			for j, u := range targets {
 				if e.rank(u.Role) >= e.rank(t.Role) {
@@ -144,10 +161,23 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 				}
 				<-declared[j]
 				if !ok[j] {
-					return &BlockedError{Host: t.Name, By: u.Name, Role: u.Role}
+					return &BlockedError{Host: t.Name, By: u.Name, Role: u.Role, Err: readErr[j]}
 				}
 			}
 			return nil
+		}
+		if t.ReadOnly {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				readErr[i] = e.readHost(ctx, t, hp.Host)
+				if readErr[i] != nil {
+					e.hostFailed(t.Name, readErr[i])
+				}
+				ok[i] = readErr[i] == nil
+				close(declared[i])
+			}()
+			continue
 		}
 		wg.Add(1)
 		go func() {
@@ -171,16 +201,8 @@ func (e *Engine) prepare(ctx context.Context, targets []Target, probe bool) *Pla
 
 const journalQuery = "installer.journal"
 
-// planHost connects, queries, waits for the hosts of earlier roles to have
-// declared, declares (then calls done) and, with probe, probes.
-func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool, wait func() error, done func(declared bool)) error {
-	defer done(false)
-	h := hp.Host
-	list, ahead, err := e.stepsFor(t.Role)
-	if err != nil {
-		return &StepError{Host: h.Name, Step: "plan", Err: err}
-	}
-	h.list, hp.ahead = list, ahead
+// dial connects to t.
+func dial(ctx context.Context, t Target) (transport.Transport, error) {
 	tr, err := t.Dial(ctx)
 	if err == nil && tr == nil {
 		err = errors.New("no transport")
@@ -191,7 +213,24 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 		if !transport.IsConnectFailure(err) {
 			err = &transport.ConnectError{Reason: err.Error(), Err: err}
 		}
-		return &StepError{Host: h.Name, Step: stepConnect, Err: err}
+		return nil, &StepError{Host: t.Name, Step: stepConnect, Err: err}
+	}
+	return tr, nil
+}
+
+// planHost connects, queries, waits for the hosts of earlier roles to have
+// declared, declares (then calls done) and, with probe, probes.
+func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe bool, wait func() error, done func(declared bool)) error {
+	defer done(false)
+	h := hp.Host
+	list, stages, err := e.stepsFor(t.Role)
+	if err != nil {
+		return &StepError{Host: h.Name, Step: "plan", Err: err}
+	}
+	h.list, hp.stages = list, stages
+	tr, err := dial(ctx, t)
+	if err != nil {
+		return err
 	}
 	h.T = tr
 	e.emit(Event{Type: EventHostConnected, Host: h.Name, Message: fmt.Sprintf("connected as %s", t.User)})
@@ -217,6 +256,11 @@ func (e *Engine) planHost(ctx context.Context, t Target, hp *HostPlan, probe boo
 		return nil
 	}
 	e.checkJournal(hp, jerr)
+	if e.Remove != nil && e.Lock {
+		// The lock lives in the installer's state directory: an
+		// uninstall ends it even when nothing else is left to remove.
+		hp.record = true
+	}
 
 	// Round trip: every resource's facts.
 	if err := e.probe(ctx, h, hp.steps); err != nil {
@@ -240,6 +284,16 @@ func (e *Engine) declareAll(h *Host, hp *HostPlan) error {
 		hp.steps = append(hp.steps, d)
 	}
 	h.step = ""
+	if e.Remove != nil {
+		slices.Reverse(hp.steps)
+		var held []Resource
+		for _, d := range hp.steps {
+			held = append(held, d.held...)
+		}
+		hp.steps = withHeld(hp.steps, held)
+		// Removal runs last step first and needs nothing of other hosts.
+		hp.stages = []stage{{hi: len(hp.steps)}}
+	}
 	return nil
 }
 
@@ -256,7 +310,11 @@ func (e *Engine) queries(h *Host) []Query {
 
 // query answers every step's queries and reads the journal: one round trip.
 func (e *Engine) query(ctx context.Context, h *Host) error {
-	queries := e.queries(h)
+	return e.answer(ctx, h, e.queries(h))
+}
+
+// answer asks queries in one round trip and keeps their answers as h's facts.
+func (e *Engine) answer(ctx context.Context, h *Host, queries []Query) error {
 	frags := make([]string, len(queries))
 	for i, q := range queries {
 		frags[i] = sh(q.Args...)
@@ -280,16 +338,25 @@ func (e *Engine) declare(h *Host, d *declared) error {
 	rs, err := d.step.Declare(h)
 	d.resources, d.changes, d.skipped = rs, nil, ""
 	var skip *SkipError
+	var refuse *RefuseError
 	switch {
 	case err == nil:
 	case errors.As(err, &skip):
 		d.skipped = skip.Reason
 		d.resources = nil
+	case e.Remove != nil && errors.As(err, &refuse):
+		// What makes a host unfit to install on (too little memory, an
+		// answer missing) must not keep uninstall from the rest.
+		h.Warn("uninstall leaves what this step installed: %s", refuse.Reason)
+		d.skipped, d.resources = refuse.Reason, nil
 	default:
 		return &StepError{Host: h.Name, Step: d.step.Name(), Err: err}
 	}
 	if p, ok := d.step.(Producer); ok && d.skipped == "" {
 		p.Produce(h)
+	}
+	if e.Remove != nil {
+		d.held = removals(d, *e.Remove)
 	}
 	return nil
 }
@@ -364,6 +431,7 @@ func (e *Engine) reportPlan(hp *HostPlan) {
 		}
 	}
 	e.reportHandlers(hp)
+	e.reportRetire(hp)
 	if hp.journal != nil {
 		for _, o := range hp.journal.Owed {
 			e.emit(Event{Type: EventResourcePending, Host: h.Name, Step: StepHandlers, Resource: "handler " + o.Name,

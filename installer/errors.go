@@ -41,6 +41,8 @@ func describe(err error) string {
 	var se *StepError
 	var be *BlockedError
 	switch {
+	case errors.As(err, &be) && be.Err != nil:
+		return fmt.Sprintf("not run: its values from %s (%s) could not be read", be.By, be.Role)
 	case errors.As(err, &be):
 		return fmt.Sprintf("not run: %s (%s) failed first", be.By, be.Role)
 	case errors.As(err, &se) && se.Step == stepConnect:
@@ -72,7 +74,11 @@ func (e *StoppedError) Unwrap() error { return e.Err }
 // earlier role failed.
 type BlockedError struct {
 	Host, By, Role string
+	// Err is why By could not be read, when it was a ReadOnly target.
+	Err error
 }
+
+func (e *BlockedError) Unwrap() error { return e.Err }
 
 func (e *BlockedError) Error() string {
 	return fmt.Sprintf("%s: not run: %s (%s) failed first", e.Host, e.By, e.Role)
@@ -84,7 +90,10 @@ func hintFor(err error) string {
 	var se *StepError
 	var le *LockedError
 	var re *RefuseError
+	var be *BlockedError
 	switch {
+	case errors.As(err, &be):
+		return "" // the line of the host that blocked it says why
 	case errors.Is(err, context.Canceled):
 		return "the run was stopped; the journal on the host records what was done, run again to continue"
 	case errors.As(err, &se) && se.Step == stepConnect, errors.Is(err, transport.ErrSudo):

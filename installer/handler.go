@@ -11,6 +11,10 @@ type Handler struct {
 	Name string
 	// Cmds run in order as root; the first that fails fails the handler.
 	Cmds [][]string
+	// AfterRemoval: the handler is owed also when uninstall removes what
+	// notifies it (a reload that drops a site, apt-get update after a
+	// source went); a restart of what uninstall stops is not.
+	AfterRemoval bool `json:",omitempty"`
 }
 
 // Restart returns the usual handler for a systemd unit.
@@ -30,3 +34,15 @@ type Notify struct {
 
 // Notifies implements Notifier.
 func (n Notify) Notifies() []Handler { return n.Handlers }
+
+// Removed are the handlers still owed when uninstall removes what notifies
+// them (Handler.AfterRemoval).
+func (n Notify) Removed() Notify {
+	var out Notify
+	for _, h := range n.Handlers {
+		if h.AfterRemoval {
+			out.Handlers = append(out.Handlers, h)
+		}
+	}
+	return out
+}

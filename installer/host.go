@@ -18,6 +18,7 @@ type Host struct {
 	Port    int // the SSH port this run is connected through
 	User    string
 	Role    string // the role whose steps this host runs; empty without roles
+	Via     string // the jump hosts SSH goes through (Target.Via); empty: none
 	T       transport.Transport
 
 	RunID string
@@ -33,10 +34,24 @@ type Host struct {
 	emit     func(Event)
 	step     string
 	list     []Step // the steps of the host's role
+	// sets are the Outputs the host's steps set, by the step that sets
+	// each; written only from the host's own goroutine.
+	sets map[Source]string
 
 	valuesMu sync.Mutex
 	values   map[any]any // HostValue's, by the HostValue's address
 	parsed   map[any]any // Fact's answers, by the Fact's address; cleared with facts
+}
+
+// produced records that the step declaring on h sets o.
+func (h *Host) produced(o Source) {
+	if h.step == "" {
+		return
+	}
+	if h.sets == nil {
+		h.sets = map[Source]string{}
+	}
+	h.sets[o] = h.step
 }
 
 // Fact is a query whose answer the steps read as a T: parsed once per host

@@ -40,7 +40,12 @@ type LogTail struct {
 	Host    string
 	T       transport.Transport
 	Sources []LogSource
-	Since   time.Time
+	// Since is where the first poll starts; zero: as far back as Last
+	// lines go.
+	Since time.Time
+	// Last, when above zero, keeps only the last so many lines of the
+	// first poll (journalctl -n, tail -n).
+	Last int
 	// SecretsFile is a JSON object on the host whose string values are
 	// masked too (keys ending in _id are not secrets); read on the first
 	// poll, never printed.
@@ -109,11 +114,14 @@ func (lt *LogTail) Poll(ctx context.Context) ([]LogLine, error) {
 		}
 		lines = kept
 	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.Before(lines[j].Time) })
+	if !lt.started && lt.Last > 0 {
+		lines = LastLines(lines, lt.Last)
+	}
 	lt.started = true
 	for i := range lines {
 		lines[i].Line = MaskTokens(lt.Redactor.String(lines[i].Line))
 	}
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Time.Before(lines[j].Time) })
 	return lines, nil
 }
 
@@ -138,12 +146,29 @@ func (lt *LogTail) journalCmd(units []string) string {
 	for _, u := range units {
 		args = append(args, "-u", u)
 	}
-	if lt.cursor != "" {
+	switch {
+	case lt.cursor != "":
 		args = append(args, "--after-cursor", lt.cursor)
-	} else {
-		args = append(args, "--since", "@"+strconv.FormatInt(lt.Since.Unix(), 10))
+	case lt.started:
+		// Nothing was logged before: from the first poll on.
+		args = append(args, "--since", "@"+strconv.FormatInt(lt.now.Unix(), 10))
+	default:
+		if !lt.Since.IsZero() {
+			args = append(args, "--since", "@"+strconv.FormatInt(lt.Since.Unix(), 10))
+		}
+		if lt.Last > 0 {
+			args = append(args, "-n", strconv.Itoa(lt.Last))
+		}
 	}
 	return sh(args...)
+}
+
+// LastLines is the last n of lines, which are in time order.
+func LastLines(lines []LogLine, n int) []LogLine {
+	if n > 0 && len(lines) > n {
+		return lines[len(lines)-n:]
+	}
+	return lines
 }
 
 func (lt *LogTail) journal(out string) []LogLine {

@@ -114,3 +114,48 @@ func TestMaskTokens(t *testing.T) {
 		}
 	}
 }
+
+// Last keeps the last lines of the first poll, however old when Since is
+// zero, across files in time order; the journal is asked for as many; later
+// polls bring only new lines.
+func TestLogTailLast(t *testing.T) {
+	dir := t.TempDir()
+	pros, jic := filepath.Join(dir, "prosody.log"), filepath.Join(dir, "jicofo.log")
+	now := time.Now().UTC()
+	stamp := func(d time.Duration, layout string) string { return now.Add(d).Format(layout) }
+	if err := os.WriteFile(pros, []byte(stamp(-2*time.Hour, "Jan 02 15:04:05")+" oldest\n"+stamp(-90*time.Minute, "Jan 02 15:04:05")+" second\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(jic, []byte("Jicofo "+stamp(-time.Hour, "2006-01-02 15:04:05.000")+" third\nJicofo "+stamp(-30*time.Minute, "2006-01-02 15:04:05.000")+" fourth\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", sshtest.FakeSudo(t, ""))
+	lt := &LogTail{Host: "h", T: transport.NewLocal(), Last: 3, Redactor: NewRedactor(),
+		Sources: []LogSource{{Component: "prosody", Units: []string{"prosody"}, Files: []string{pros}}, {Component: "jicofo", Files: []string{jic}}}}
+	if cmd := lt.journalCmd([]string{"prosody"}); !strings.Contains(cmd, "'-n' '3'") && !strings.Contains(cmd, "-n 3") || strings.Contains(cmd, "--since") {
+		t.Errorf("the first journal read: %s", cmd)
+	}
+	lines, err := lt.Poll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, l.Line[strings.LastIndexByte(l.Line, ' ')+1:])
+	}
+	if strings.Join(got, " ") != "second third fourth" {
+		t.Fatalf("first poll with Last 3: %q", got)
+	}
+	f, err := os.OpenFile(pros, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString(stamp(0, "Jan 02 15:04:05") + " fifth\n")
+	f.Close()
+	if lines, _ = lt.Poll(context.Background()); len(lines) != 1 || !strings.HasSuffix(lines[0].Line, "fifth") {
+		t.Fatalf("second poll: %+v", lines)
+	}
+	if cmd := lt.journalCmd([]string{"prosody"}); strings.Contains(cmd, "'-n'") || !strings.Contains(cmd, "--since") {
+		t.Errorf("a later journal read without a cursor: %s", cmd)
+	}
+}

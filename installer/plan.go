@@ -2,6 +2,7 @@ package installer
 
 import (
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -12,6 +13,8 @@ type declared struct {
 	resources []Resource
 	changes   []*Change // parallel to resources; nil = converged
 	skipped   string
+	// held are the removals that wait for the plan's last step (Holder).
+	held []Resource
 }
 
 // HostPlan is what would change on one host.
@@ -28,9 +31,13 @@ type HostPlan struct {
 	// record: the journal must be written even with nothing to change (the
 	// last run did not finish, or the journal was damaged).
 	record bool
-	// ahead counts the first steps that may apply while the hosts of
-	// earlier roles apply (Role.Ahead); done, those already applied so.
-	ahead, done int
+	// stages are the host's steps in runs, with what each waits for
+	// (Role.Waits): the first may apply while the hosts of earlier roles
+	// apply.
+	stages []stage
+	// passed is called during Apply as each step is done with (applied,
+	// converged or skipped), by index.
+	passed func(i int)
 	// run is this run's record in the host's journal, once apply began:
 	// the steps applied ahead and the rest are one run.
 	run *Journal
@@ -108,15 +115,22 @@ func (p *Plan) NeedsApply() bool {
 	return false
 }
 
-// Close releases every lock and closes every connection.
+// Close releases every lock and closes every connection, every host at
+// once: a release waits for the host to stop what is left of the run.
 func (p *Plan) Close() {
+	var wg sync.WaitGroup
 	for _, h := range p.Hosts {
-		h.lock.release()
-		h.lock = nil
-		if h.Host.T != nil {
-			_ = h.Host.T.Close()
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.lock.release()
+			h.lock = nil
+			if h.Host.T != nil {
+				_ = h.Host.T.Close()
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 func (hp *HostPlan) summary(planOnly bool) Summary {

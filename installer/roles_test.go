@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -241,3 +242,95 @@ type producingStep struct {
 }
 
 func (s *producingStep) Produce(h *installer.Host) { s.produce(h) }
+
+// certStep produces what the host has at path, as read by its query.
+type certStep struct {
+	testStep
+	fact *installer.Fact[string]
+	out  *installer.Output[string]
+}
+
+func (s *certStep) Queries(*installer.Host) []installer.Query {
+	return []installer.Query{s.fact.Query()}
+}
+func (s *certStep) Produce(h *installer.Host) { s.out.Set(h, s.fact.Get(h)) }
+
+// A later role's Waits start once the core has applied the step that sets
+// what they wait for, while the core goes on (here the core waits for the
+// bridges' first stage: without the overlap it fails); the second stage
+// reads the value as the core has it then, not as planned; a core that
+// fails stops only the stages that wait for what it had not set yet (none,
+// when it fails after setting everything).
+func TestRolesWaits(t *testing.T) {
+	th := newTestHost(t)
+	for _, tc := range []struct {
+		name      string
+		failAt    string // the core's step that fails
+		wantFiles []string
+		wantErr   map[string]string
+	}{
+		{name: "overlap", wantFiles: []string{"secret", "cert", "core.conf", "stage1-b1", "stage1-b2", "b1.conf", "b2.conf"}},
+		{name: "core-fails-after-secret", failAt: "wait", wantFiles: []string{"secret", "stage1-b1", "stage1-b2"},
+			wantErr: map[string]string{"core": "exit", "b1": "core (core) failed first", "b2": "core (core) failed first"}},
+		{name: "core-fails-last", failAt: "last", wantFiles: []string{"secret", "cert", "stage1-b1", "stage1-b2", "b1.conf", "b2.conf"},
+			wantErr: map[string]string{"core": "exit"}},
+		{name: "core-fails-first", failAt: "secret",
+			wantErr: map[string]string{"core": "exit", "b1": "core (core) failed first", "b2": "core (core) failed first"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := th.mkdir(t, tc.name)
+			secret, cert := &installer.Output[string]{}, &installer.Output[string]{}
+			// fails puts a failing command before the step's last resource.
+			fails := func(step string, rs ...installer.Resource) []installer.Resource {
+				if tc.failAt == step {
+					rs = slices.Insert(rs, len(rs)-1, installer.Resource(failing()))
+				}
+				return rs
+			}
+			file := func(name, content string) installer.Resource {
+				return &resource.File{Path: dir + "/" + name, Content: []byte(content), Mode: 0o644}
+			}
+			wait := fmt.Sprintf("for i in $(seq 100); do ls %s/stage1-b1 %s/stage1-b2 >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1", dir, dir)
+			core := []installer.Step{
+				&producingStep{testStep: testStep{name: "secret", rs: func(*installer.Host) []installer.Resource {
+					return fails("secret", file("secret", "s\n"))
+				}}, produce: func(h *installer.Host) { secret.Set(h, "s") }},
+				&testStep{name: "wait", rs: func(*installer.Host) []installer.Resource {
+					return fails("wait", &resource.Command{Name: "bridges' first stage", Args: []string{"sh", "-c", wait}, Unless: []string{"false"}}, file("cert", "c-"+tc.name+"\n"))
+				}},
+				&certStep{testStep: testStep{name: "cert", rs: func(*installer.Host) []installer.Resource { return nil }},
+					fact: &installer.Fact[string]{Name: "cert", Args: []string{"cat", dir + "/cert"}, Parse: func(out string, _ int) string { return out }}, out: cert},
+				&testStep{name: "last", rs: func(*installer.Host) []installer.Resource { return fails("last", file("core.conf", "core\n")) }},
+			}
+			stage1 := &testStep{name: "stage1", rs: func(h *installer.Host) []installer.Resource {
+				return []installer.Resource{
+					&resource.Command{Name: "secret first", Args: []string{"test", "-f", dir + "/secret"}, Unless: []string{"false"}},
+					file("stage1-"+h.Name, "1\n"),
+				}
+			}}
+			stage2 := &testStep{name: "stage2", rs: func(h *installer.Host) []installer.Resource {
+				v, _, _ := cert.Get()
+				return []installer.Resource{file(h.Name+".conf", v+"\n")}
+			}}
+			e, rec := th.eng()
+			e.Roles = []installer.Role{{Name: "core", Steps: core},
+				{Name: "bridge", Waits: []installer.Wait{{For: []installer.Source{secret}, Steps: []installer.Step{stage1}}, {For: []installer.Source{cert}, Steps: []installer.Step{stage2}}}}}
+			p := planAndApply(t, e, "core", "b1", "b2")
+			for _, f := range []string{"secret", "cert", "core.conf", "stage1-b1", "stage1-b2", "b1.conf", "b2.conf"} {
+				_, err := os.Stat(dir + "/" + f)
+				if want := slices.Contains(tc.wantFiles, f); want != (err == nil) {
+					t.Errorf("%s: exists %v, want %v", f, err == nil, want)
+				}
+			}
+			if got := readOr(dir + "/b1.conf"); (tc.failAt == "" || tc.failAt == "last") && got != "c-"+tc.name+"\n" {
+				t.Errorf("b1.conf = %q, want the core's certificate as applied", got)
+			}
+			checkHosts(t, p, rec, tc.wantErr)
+		})
+	}
+}
+
+func readOr(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}

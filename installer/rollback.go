@@ -2,9 +2,11 @@ package installer
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +18,9 @@ type Restore struct {
 	// State of the file now, against its backup: differs, same (nothing to
 	// do), absent (deleted since) or link (a symlink on either side).
 	State string `json:"state"`
+	// Diff is what the restore changes in the file, secrets masked (the
+	// file as it is now -> its backup), as a plan shows it.
+	Diff string `json:"diff,omitempty"`
 }
 
 // HostRollback is what undoing a run means on one host.
@@ -29,8 +34,11 @@ type HostRollback struct {
 	Created []string `json:"created,omitempty"`
 	// Packages says the run changed package versions, which files cannot
 	// undo: pin the previous release again.
-	Packages bool  `json:"packages,omitempty"`
-	Err      error `json:"-"`
+	Packages bool `json:"packages,omitempty"`
+	// Command is what the run rolled back was ("install", "repair", ...),
+	// as the journal remembers it.
+	Command string `json:"command,omitempty"`
+	Err     error  `json:"-"`
 
 	hp       *HostPlan
 	handlers []Handler
@@ -49,11 +57,24 @@ func (r *HostRollback) Pending() bool {
 // ErrNoSuchRun is a run id a host has neither backups nor a journal entry for.
 var ErrNoSuchRun = errors.New("no such run")
 
-// restoreProbe lists the run's backed-up files, each with its state.
-const restoreProbe = `d="$1"; [ -d "$d" ] || { echo nobackup; exit 0; }; cd "$d" || exit 1
+// restoreProbe lists the run's backed-up files, each with its state; after
+// a file that differs, small enough to show, "@b BASE64" (its backup) and
+// "@c BASE64" (the file now), for the diff.
+const restoreProbe = `d="$1" max=$2; [ -d "$d" ] || { echo nobackup; exit 0; }; cd "$d" || exit 1
 find . \( -type f -o -type l \) ! -path ./.modes | sed 's|^\.||' | sort | while IFS= read -r f; do
 if [ -L ".$f" ] || [ -L "$f" ]; then s=link; elif [ ! -e "$f" ]; then s=absent; elif cmp -s ".$f" "$f"; then s=same; else s=differs; fi
-printf '%s %s\n' "$s" "$f"; done`
+printf '%s %s\n' "$s" "$f"
+if [ "$s" = differs ] && [ "$(stat -c %s -- ".$f")" -le "$max" ] && [ "$(stat -c %s -- "$f")" -le "$max" ]; then
+printf '@b %s\n' "$(base64 -w0 < ".$f")"; printf '@c %s\n' "$(base64 -w0 < "$f")"; fi; done`
+
+// maxRestoreDiff caps the files whose rollback diff is shown.
+const maxRestoreDiff = 256 << 10
+
+// SecretHolder is a resource whose content may hold secrets: a rollback's
+// diff of it masks as strictly as a plan's.
+type SecretHolder interface {
+	HoldsSecrets() bool
+}
 
 // restoreScript copies the backups over the files, atomically per file,
 // keeping the versions it replaces in this rollback's own backups.
@@ -71,8 +92,9 @@ for f; do
 done`
 
 // PlanRollback finds, on every host of p (a Declare plan), the files run
-// runID replaced and the handlers the steps notify when those files change.
-// One round trip per host.
+// runID replaced, what restoring them changes, and the handlers the steps
+// notify when those files change; runID "" is each host's last run. One
+// round trip per host.
 func (e *Engine) PlanRollback(ctx context.Context, p *Plan, runID string) []*HostRollback {
 	out := make([]*HostRollback, len(p.Hosts))
 	var wg sync.WaitGroup
@@ -85,7 +107,15 @@ func (e *Engine) PlanRollback(ctx context.Context, p *Plan, runID string) []*Hos
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.Err = e.planRollback(ctx, r, runID)
+			if r.RunID == "" {
+				runs := hp.journal.Runs()
+				if len(runs) == 0 {
+					r.Err = &StepError{Host: r.Host, Step: "rollback", Err: fmt.Errorf("%w: the host's journal remembers no run", ErrNoSuchRun)}
+					return
+				}
+				r.RunID = runs[0].ID
+			}
+			r.Err = e.planRollback(ctx, r, r.RunID)
 		}()
 	}
 	wg.Wait()
@@ -94,7 +124,7 @@ func (e *Engine) PlanRollback(ctx context.Context, p *Plan, runID string) []*Hos
 
 func (e *Engine) planRollback(ctx context.Context, r *HostRollback, runID string) error {
 	h := r.hp.Host
-	res, err := probeBatch(ctx, h.T, nil, []string{sh("sh", "-c", restoreProbe, "sh", path.Join(or(e.Backups, DefaultBackups), runID))})
+	res, err := probeBatch(ctx, h.T, nil, []string{sh("sh", "-c", restoreProbe, "sh", path.Join(or(e.Backups, DefaultBackups), runID), strconv.Itoa(maxRestoreDiff))})
 	if err != nil {
 		return &StepError{Host: h.Name, Step: "rollback", Err: err}
 	}
@@ -109,29 +139,46 @@ func (e *Engine) planRollback(ctx context.Context, r *HostRollback, runID string
 	if out == "nobackup" && run == nil {
 		return &StepError{Host: h.Name, Step: "rollback", Err: fmt.Errorf("%w %s: neither the journal nor %s knows it", ErrNoSuchRun, runID, or(e.Backups, DefaultBackups))}
 	}
+	// The handlers the steps notify when these files change, and whether
+	// a file holds secrets.
+	byKey := map[string][]Handler{}
+	secret := map[string]bool{}
+	for _, d := range r.hp.steps {
+		for _, res := range d.resources {
+			if n, ok := res.(Notifier); ok {
+				byKey[res.Key()] = n.Notifies()
+			}
+			if s, ok := res.(SecretHolder); ok {
+				secret[res.Key()] = s.HoldsSecrets()
+			}
+		}
+	}
 	if out != "nobackup" {
+		var backup string
 		for _, l := range strings.Split(out, "\n") {
-			if st, p, ok := strings.Cut(l, " "); ok {
-				r.Files = append(r.Files, Restore{Path: p, State: st})
+			switch {
+			case strings.HasPrefix(l, "@b "):
+				backup = decode64(strings.TrimPrefix(l, "@b "))
+			case strings.HasPrefix(l, "@c ") && len(r.Files) > 0:
+				f := &r.Files[len(r.Files)-1]
+				// A file no step declares may hold anything: masked strictly.
+				s, known := secret["file "+f.Path]
+				f.Diff = e.Redactor.Diff(f.Path, decode64(strings.TrimPrefix(l, "@c ")), backup, s || !known)
+			default:
+				if st, p, ok := strings.Cut(l, " "); ok {
+					r.Files = append(r.Files, Restore{Path: p, State: st})
+				}
 			}
 		}
 	}
 	if run != nil {
+		r.Command = run.Command
 		for _, c := range run.Changes {
 			switch {
 			case c.Action == ActionCreate && strings.HasPrefix(c.Resource, "file "):
 				r.Created = append(r.Created, strings.TrimPrefix(c.Resource, "file "))
 			case strings.HasPrefix(c.Resource, "package versions "):
 				r.Packages = true
-			}
-		}
-	}
-	// The handlers the steps notify when these files change.
-	byKey := map[string][]Handler{}
-	for _, d := range r.hp.steps {
-		for _, res := range d.resources {
-			if n, ok := res.(Notifier); ok {
-				byKey[res.Key()] = n.Notifies()
 			}
 		}
 	}
@@ -161,7 +208,10 @@ func (e *Engine) ReportRollback(rs []*HostRollback) {
 				continue
 			}
 			e.emit(Event{Type: EventResourcePending, Host: r.Host, Step: "Rollback " + r.RunID, Resource: "file " + f.Path,
-				Action: "restore", Message: "restore: the version from before run " + r.RunID + " (" + f.State + " now)"})
+				Action: "restore", Message: "restore: the version from before run " + r.RunID + " (" + f.State + " now)", Diff: f.Diff})
+		}
+		if r.Command == "repair" && r.Pending() {
+			e.emit(Event{Type: EventWarning, Host: r.Host, Message: "run " + r.RunID + " was a repair: rolling it back brings back the drift it fixed (plan shows it, repair fixes it again)"})
 		}
 		for _, hd := range r.Handlers {
 			e.emit(Event{Type: EventResourcePending, Host: r.Host, Step: "Rollback " + r.RunID, Resource: "handler " + hd, Action: ActionRun, Message: "run"})
@@ -262,4 +312,13 @@ func (e *Engine) rollbackJournaled(ctx context.Context, r *HostRollback, j *Jour
 	}
 	e.emit(Event{Type: EventStepFinished, Host: h.Name, Step: step, Duration: time.Since(rstart)})
 	return e.runHandlers(ctx, hp, j, r.handlers)
+}
+
+// decode64 is the text of a base64 line; "" when it is not base64.
+func decode64(s string) string {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

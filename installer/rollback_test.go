@@ -2,6 +2,7 @@ package installer_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -86,5 +87,68 @@ func TestRollbackRestoresTheRunsFiles(t *testing.T) {
 	rs = e.PlanRollback(context.Background(), p, "20000101T000000Z-000000")
 	if rs[0].Err == nil || !strings.Contains(rs[0].Err.Error(), "no such run") {
 		t.Errorf("unknown run: %v", rs[0].Err)
+	}
+}
+
+// TestRollbackLastOfARepair: --last picks the host's last run; its preview
+// has each file's diff, secrets masked, and warns that the drift a repair
+// fixed comes back.
+func TestRollbackLastOfARepair(t *testing.T) {
+	th := newTestHost(t)
+	const secret = "s3cr3t-Pa55w0rd-xyz"
+	step := &testStep{name: "config", rs: func(h *installer.Host) []installer.Resource {
+		h.Secret(secret)
+		return []installer.Resource{
+			&resource.File{Path: th.path("app.conf"), Content: []byte("a = 1\nb = 2\n"), Mode: 0o644},
+			&resource.File{Path: th.path("secret.conf"), Content: []byte("password = " + secret + "\n"), Mode: 0o600, Secret: true},
+		}
+	}}
+	run := func(command string) string {
+		e, _ := th.eng(step)
+		e.RunID, e.Command = installer.NewRunID(), command
+		if sum := e.Apply(context.Background(), th.plan(e)); sum.Failed != 0 {
+			t.Fatalf("%s failed", command)
+		}
+		return e.RunID
+	}
+	run("install")
+	// Drift, and the repair that fixes it.
+	os.WriteFile(th.path("app.conf"), []byte("a = 1\nb = 3 # by hand\n"), 0o644)
+	os.WriteFile(th.path("secret.conf"), []byte("password = "+secret+"\n# by hand\n"), 0o600)
+	repair := run("repair")
+
+	e, rec := th.eng(step)
+	p := e.Declare(context.Background(), []installer.Target{{Name: "local", Dial: dialLocal}})
+	defer p.Close()
+	rs := e.PlanRollback(context.Background(), p, "")
+	if rs[0].Err != nil || rs[0].RunID != repair || rs[0].Command != "repair" {
+		t.Fatalf("--last: run %q (%s), %v; want the repair %s", rs[0].RunID, rs[0].Command, rs[0].Err, repair)
+	}
+	e.ReportRollback(rs)
+	diffs := map[string]string{}
+	for _, ev := range rec.of(installer.EventResourcePending) {
+		diffs[ev.Resource] = ev.Diff
+	}
+	if d := diffs["file "+th.path("app.conf")]; !strings.Contains(d, "-b = 2") || !strings.Contains(d, "+b = 3 # by hand") {
+		t.Errorf("app.conf's diff:\n%s", d)
+	}
+	if d := diffs["file "+th.path("secret.conf")]; !strings.Contains(d, "+# by hand") || strings.Contains(d, secret) {
+		t.Errorf("secret.conf's diff (the secret must be masked):\n%s", d)
+	}
+	warned := false
+	for _, ev := range rec.of(installer.EventWarning) {
+		warned = warned || strings.Contains(ev.Message, "was a repair") && strings.Contains(ev.Message, "drift")
+	}
+	if !warned {
+		t.Errorf("no warning that the repair's drift comes back: %v", rec.of(installer.EventWarning))
+	}
+
+	// A host whose journal remembers no run: --last is an error.
+	empty := newTestHost(t)
+	e, _ = empty.eng(step)
+	p2 := e.Declare(context.Background(), []installer.Target{{Name: "local", Dial: dialLocal}})
+	defer p2.Close()
+	if rs := e.PlanRollback(context.Background(), p2, ""); rs[0].Err == nil || !errors.Is(rs[0].Err, installer.ErrNoSuchRun) {
+		t.Errorf("--last without runs: %v", rs[0].Err)
 	}
 }

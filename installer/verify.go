@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -17,44 +18,63 @@ type CheckResult struct {
 }
 
 // Verify runs every step's checks on the planned hosts in one batched round
-// trip per host, then the checks that run here (Local). Checks marked Settle that fail are asked again, every two
-// seconds and in one round trip, until they pass or e.Settle has passed;
-// each is reported once, with its last answer. It changes nothing.
+// trip per host, then the checks that run here (Local), every host at
+// once. Checks marked Settle that fail are asked again, every two seconds
+// and in one round trip, until they pass or e.Settle has passed; each is
+// reported once, with its last answer, a host's together when it is done.
+// It changes nothing. The results are in the plan's host order.
 func (e *Engine) Verify(ctx context.Context, p *Plan) []CheckResult {
-	var all []CheckResult
-	for _, hp := range p.Hosts {
+	results := make([][]CheckResult, len(p.Hosts))
+	var wg sync.WaitGroup
+	for i, hp := range p.Hosts {
 		if hp.Err != nil {
 			continue
 		}
-		h := hp.Host
-		var checks []Check
-		for _, d := range hp.steps {
-			if c, ok := d.step.(Checker); ok && d.skipped == "" {
-				for _, ch := range c.Checks(h) {
-					if ch.Skip != "" {
-						all = append(all, CheckResult{Host: h.Name, Name: ch.Name, Skipped: ch.Skip})
-						e.emit(Event{Type: EventCheck, Host: h.Name, Step: "verify", Resource: ch.Name, Message: ch.Skip})
-						continue
-					}
-					checks = append(checks, ch)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = e.verifyHost(ctx, hp)
+		}()
+	}
+	wg.Wait()
+	var all []CheckResult
+	for _, rs := range results {
+		all = append(all, rs...)
+	}
+	return all
+}
+
+// verifyHost runs hp's checks and reports them.
+func (e *Engine) verifyHost(ctx context.Context, hp *HostPlan) []CheckResult {
+	var all []CheckResult
+	h := hp.Host
+	var checks []Check
+	for _, d := range hp.steps {
+		if c, ok := d.step.(Checker); ok && d.skipped == "" {
+			for _, ch := range c.Checks(h) {
+				if ch.Skip != "" {
+					all = append(all, CheckResult{Host: h.Name, Name: ch.Name, Skipped: ch.Skip})
+					e.emit(Event{Type: EventCheck, Host: h.Name, Step: "verify", Resource: ch.Name, Message: ch.Skip})
+					continue
 				}
+				checks = append(checks, ch)
 			}
 		}
-		start := time.Now()
-		errs, err := e.settle(ctx, h, checks)
-		if err != nil {
-			hp.Err = &StepError{Host: h.Name, Step: "verify", Err: err}
-			e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: "verify", Error: describe(hp.Err), Hint: hintFor(hp.Err)})
-			continue
-		}
-		for i, c := range checks {
-			ok := errs[i] == nil
-			all = append(all, CheckResult{Host: h.Name, Name: c.Name, Err: errs[i]})
-			e.emit(Event{Type: EventCheck, Host: h.Name, Step: "verify", Resource: c.Name, Passed: &ok, Error: errString(errs[i])})
-		}
-		s := Summary{RoundTrips: h.T.RoundTrips(), Duration: time.Since(start)}
-		e.emit(Event{Type: EventHostFinished, Host: h.Name, Summary: &s, Message: "verify"})
 	}
+	start := time.Now()
+	errs, err := e.settle(ctx, h, checks)
+	if err != nil {
+		hp.Err = &StepError{Host: h.Name, Step: "verify", Err: err}
+		e.emit(Event{Type: EventResourceFailed, Host: h.Name, Step: "verify", Error: describe(hp.Err), Hint: hintFor(hp.Err)})
+		return all
+	}
+	for i, c := range checks {
+		ok := errs[i] == nil
+		all = append(all, CheckResult{Host: h.Name, Name: c.Name, Err: errs[i]})
+		e.emit(Event{Type: EventCheck, Host: h.Name, Step: "verify", Resource: c.Name, Passed: &ok, Error: errString(errs[i])})
+	}
+	s := Summary{RoundTrips: h.T.RoundTrips(), Duration: time.Since(start)}
+	e.emit(Event{Type: EventHostFinished, Host: h.Name, Summary: &s, Message: "verify"})
 	return all
 }
 

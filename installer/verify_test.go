@@ -118,3 +118,39 @@ func TestVerifyLocalChecksFollowTheHostsChecks(t *testing.T) {
 		t.Errorf("verify took %d round trips, want one per round (2 or 3)", n)
 	}
 }
+
+// Verify asks every host at once: each host's check here passes only once
+// the other host's check has started, which one host after the other
+// never sees; the results stay in the plan's host order.
+func TestVerifyHostsAtOnce(t *testing.T) {
+	th := newTestHost(t)
+	dir := th.mkdir(t, "verify-at-once")
+	e, _ := th.eng(&hostChecks{testStep: testStep{name: "checks", rs: func(*installer.Host) []installer.Resource { return nil }}, dir: dir})
+	p := e.Plan(context.Background(), []installer.Target{{Name: "a", Dial: dialLocal}, {Name: "b", Dial: dialLocal}})
+	defer p.Close()
+	if err := p.Err(); err != nil {
+		t.Fatal(err)
+	}
+	res := e.Verify(context.Background(), p)
+	if len(res) != 2 || res[0].Host != "a" || res[1].Host != "b" {
+		t.Fatalf("results %+v", res)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			t.Errorf("%s: %v", r.Host, r.Err)
+		}
+	}
+}
+
+// hostChecks has one check per host: mark that it started, then wait up
+// to five seconds for every other host's mark.
+type hostChecks struct {
+	testStep
+	dir string
+}
+
+func (s *hostChecks) Checks(h *installer.Host) []installer.Check {
+	other := map[string]string{"a": "b", "b": "a"}[h.Name]
+	script := fmt.Sprintf("touch %s/%s; for i in $(seq 50); do [ -e %s/%s ] && exit 0; sleep 0.1; done; exit 1", s.dir, h.Name, s.dir, other)
+	return []installer.Check{{Name: "the other host is asked too", Args: []string{"sh", "-c", script}, Eval: exitStatus}}
+}

@@ -16,7 +16,7 @@ const (
 )
 
 // updateCAs rebuilds the system CA store after a certificate was added.
-var updateCAs = installer.Handler{Name: "update-ca-certificates", Cmds: [][]string{{"update-ca-certificates"}}}
+var updateCAs = installer.Handler{Name: "update-ca-certificates", Cmds: [][]string{{"update-ca-certificates", "--fresh"}}, AfterRemoval: true}
 
 // basePackages installs what the guide installs before Jitsi's repository.
 type basePackages struct{ *env }

@@ -57,7 +57,7 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 		return append(rs, &resource.Command{Name: "self-signed certificate for " + d,
 			Args: []string{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825",
 				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d, "-keyout", key, "-out", crt},
-			Creates: crt}), nil
+			Creates: crt, Undo: []string{"rm", "-f", "--", crt, key}}), nil
 	}
 	// A firewall that is already on must let the ACME server in first.
 	if s.cfg.Firewall.Enabled {
@@ -65,7 +65,9 @@ func (s *certificate) Declare(h *installer.Host) ([]installer.Resource, error) {
 	}
 	issue := certbot(s.cfg, d)
 	issue.Unless = []string{"openssl", "x509", "-checkend", strconv.Itoa(renewBefore), "-noout", "-in", crt}
-	return append(rs, issue, &resource.Service{Name: "certbot.timer"}), nil
+	// certbot's certificate and timer stay: issuing it again after an
+	// uninstall counts against Let's Encrypt's rate limits.
+	return append(rs, issue, &resource.Service{Name: "certbot.timer", Keep: true}), nil
 }
 
 // certbot gets the domain's certificate for names (the domain first) by

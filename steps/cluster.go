@@ -19,7 +19,9 @@ import (
 // only jitsi-videobridge2, logged in to the core's Prosody and announced in
 // its brewery MUC. See docs/scale-out.md.
 
-// coreOut is what the core's steps produce for the videobridges' steps.
+// coreOut is what the core's steps produce for the videobridges' steps:
+// the Secrets step the address and password, the Videobridges step the
+// certificate.
 type coreOut struct {
 	Address     string // where the bridges reach the core: its hosts[].address
 	JVBPassword string // Prosody's jvb account, which every bridge logs in with
@@ -78,6 +80,7 @@ func (e *env) coreValues(h *installer.Host) (coreOut, error) {
 		return v, errors.New("the core host's values are missing: the core was not planned in this run")
 	}
 	h.Secret(v.JVBPassword)
+	v.AuthCert, _, _ = e.coreCert.Get()
 	return v, nil
 }
 
@@ -123,8 +126,9 @@ func (e *env) bridgeSources(h *installer.Host) []string {
 }
 
 // videobridges is the core's side of its videobridges: it hands the bridges
-// the core's address, the jvb password and Prosody's certificate, and
-// verify checks that Jicofo sees every bridge in the brewery.
+// Prosody's certificate (the Secrets step hands them the address and the
+// jvb password), and verify checks that Jicofo sees every bridge in the
+// brewery.
 type videobridges struct{ *env }
 
 func (*videobridges) Name() string { return "Videobridges" }
@@ -134,7 +138,12 @@ func (s *videobridges) Queries(*installer.Host) []installer.Query {
 	for _, b := range s.cfg.Bridges() {
 		names = append(names, b.Address)
 	}
-	return append(resolveQueries(names...), installer.Query{Name: authCertFact.Name, Args: []string{"cat", authCertPath(s.cfg.Domain)}})
+	return append(resolveQueries(names...), authCertQuery(s.cfg.Domain))
+}
+
+// authCertQuery reads Prosody's auth.DOMAIN certificate on the core.
+func authCertQuery(domain string) installer.Query {
+	return installer.Query{Name: authCertFact.Name, Args: []string{"cat", authCertPath(domain)}}
 }
 
 // authCertFact is Prosody's certificate for auth.DOMAIN, "" when the host
@@ -148,11 +157,9 @@ var authCertFact = &installer.Fact[string]{Name: factAuthCert, Parse: func(out s
 
 func (s *videobridges) Declare(*installer.Host) ([]installer.Resource, error) { return nil, nil }
 
-// Produce implements installer.Producer: what the videobridge hosts need
-// of the core.
-func (s *videobridges) Produce(h *installer.Host) {
-	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: secretsFor(h, s.env).JVB, AuthCert: authCertFact.Get(h)})
-}
+// Produce implements installer.Producer: the certificate the videobridge
+// hosts trust, which the core's packages made.
+func (s *videobridges) Produce(h *installer.Host) { s.coreCert.Set(h, authCertFact.Get(h)) }
 
 func (s *videobridges) Checks(*installer.Host) []installer.Check {
 	bridges := s.cfg.Bridges()

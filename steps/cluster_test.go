@@ -97,8 +97,17 @@ func TestCoreAndBridges(t *testing.T) {
 	if got := names(roles[1].Ahead); got != "Recovery, Preflight, APT settings, Base packages, Jitsi repository" {
 		t.Errorf("videobridge steps ahead of the core: %s", got)
 	}
-	if got := names(roles[1].Steps); got != "Debconf answers, Jitsi version pin, Jitsi packages, The core's certificate, Videobridge, Firewall, Services, Backups" {
-		t.Errorf("videobridge steps after the core: %s", got)
+	// The packages wait for the core's secrets (the jvb password), the
+	// rest for its certificate; nothing waits for the whole core.
+	w := roles[1].Waits
+	if len(w) != 2 || len(roles[1].Steps) != 0 {
+		t.Fatalf("videobridge stages: %d waits, then %s", len(w), names(roles[1].Steps))
+	}
+	if got := names(w[0].Steps); got != "Debconf answers, Jitsi version pin, Jitsi packages" {
+		t.Errorf("videobridge steps after the core's secrets: %s", got)
+	}
+	if got := names(w[1].Steps); got != "The core's certificate, Videobridge, Firewall, Services, Backups" {
+		t.Errorf("videobridge steps after the core's certificate: %s", got)
 	}
 	if len(roles[0].Ahead) != 0 {
 		t.Errorf("the core has steps ahead: %s", names(roles[0].Ahead))
@@ -106,6 +115,7 @@ func TestCoreAndBridges(t *testing.T) {
 
 	core := answersHost(cfg, "203.0.113.10", map[string]string{factOS: bookworm, factSecrets: coreSecrets,
 		factAuthCert: "-----BEGIN CERTIFICATE-----\nAUTH\n-----END CERTIFICATE-----", factResolve + "bridge2.example.com": "198.51.100.22 STREAM bridge2.example.com"})
+	declared(t, roles[0].Steps, "Secrets", core)
 	declared(t, roles[0].Steps, "Videobridges", core)
 	fw := declared(t, roles[0].Steps, "Firewall", core)
 	for _, from := range []string{"203.0.113.21", "198.51.100.22"} {

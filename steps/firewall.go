@@ -74,7 +74,8 @@ func throughForward(h *installer.Host) (run string, sshd []string, forwarded boo
 func (s *firewall) rules(h *installer.Host) []*resource.UFWRule {
 	var rules []*resource.UFWRule
 	for _, p := range sshdPorts(h) {
-		rules = append(rules, &resource.UFWRule{Port: p, Proto: "tcp", Comment: "ssh (jitsi-installer)"})
+		// Keep: uninstall never locks the operator out.
+		rules = append(rules, &resource.UFWRule{Port: p, Proto: "tcp", Comment: "ssh (jitsi-installer)", Keep: true})
 	}
 	rules = append(rules,
 		httpRule(),

@@ -17,7 +17,7 @@ import (
 // and the plugin converts every key as RSA, failing at the first it cannot.
 func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 	dom := s.cfg.Domain
-	reloadUnits := installer.Handler{Name: "systemctl daemon-reload", Cmds: [][]string{{"systemctl", "daemon-reload"}}}
+	reloadUnits := installer.Handler{Name: "systemctl daemon-reload", Cmds: [][]string{{"systemctl", "daemon-reload"}}, AfterRemoval: true}
 	refresh := installer.Handler{Name: "refresh Janssen keys", Cmds: [][]string{{"systemctl", "start", assets.KeyRefreshUnit + ".service"}}}
 	// Handlers run in the order they were first notified: the units come
 	// first, so systemd has reloaded them before the refresh starts one.
@@ -36,7 +36,7 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 		// The refresh job's own user: it owns the keys directory only.
 		&resource.Command{Name: "add the system user " + user,
 			Args:   []string{"useradd", "--system", "--user-group", "--home-dir", "/nonexistent", "--no-create-home", "--shell", "/usr/sbin/nologin", user},
-			Unless: []string{"id", "-u", user}},
+			Unless: []string{"id", "-u", user}, Undo: []string{"userdel", user}},
 		&resource.Dir{Path: assets.KeysDir, Mode: 0o755, Owner: user, Group: user},
 		&resource.Dir{Path: path.Dir(assets.Dest(assets.KeyRefresh, dom)), Mode: 0o755},
 	}
@@ -53,7 +53,8 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 	}
 	rs = append(rs,
 		&resource.Command{Name: "fetch Janssen's keys", Args: []string{"runuser", "-u", user, "--", assets.Dest(assets.KeyRefresh, dom)},
-			Unless: []string{"sh", "-c", "ls " + assets.KeysDir + "/*.pem >/dev/null 2>&1"}},
+			Unless: []string{"sh", "-c", "ls " + assets.KeysDir + "/*.pem >/dev/null 2>&1"},
+			Undo:   []string{"sh", "-c", "rm -f -- " + assets.KeysDir + "/*.pem"}},
 		&resource.Service{Name: assets.KeyRefreshUnit + ".timer"},
 	)
 	return append(rs, site...), nil

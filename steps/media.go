@@ -222,10 +222,20 @@ func turnHint(f *media.Failure) string {
 // does, or "": a client reaches it at host (the domain, or an address);
 // where host does not resolve here the checks use the SSH address, which
 // is the host's own unless SSH goes through a forward, as from behind a
-// NAT: a check aimed there would test this machine's forward.
+// NAT: a check aimed there would test this machine's forward; or through
+// a jump host, which reaches it where this machine may not.
 func noClientRoute(h *installer.Host, host string) string {
+	named := net.ParseIP(host) == nil
+	if h.Via != "" {
+		// The SSH address is the host's as the jump host sees it.
+		if named && resolvesHere(host) {
+			return ""
+		}
+		return fmt.Sprintf("SSH reaches the host through the jump host %s and %s does not resolve on this machine: "+
+			"nothing here reaches the host as a client does", h.Via, host)
+	}
 	run, ports, fwd := throughForward(h)
-	if !fwd || net.ParseIP(host) == nil && resolvesHere(host) {
+	if !fwd || named && resolvesHere(host) {
 		return ""
 	}
 	return fmt.Sprintf("SSH reaches the host through a forward (port %s; its sshd listens on %s) and %s does not resolve on this machine: "+

@@ -129,3 +129,20 @@ func TestNoClientRouteThroughAForward(t *testing.T) {
 		t.Errorf("media port check through a forward: %+v", c)
 	}
 }
+
+// Through a jump host the SSH address is where the jump host reaches the
+// host: the checks from here aim at the domain when it resolves here, and
+// are skipped, saying why, when it does not.
+func TestNoClientRouteThroughAJumpHost(t *testing.T) {
+	for _, tc := range []struct{ host, want string }{
+		{"localhost", ""},
+		{"meet.nowhere.invalid", "SSH reaches the host through the jump host 192.0.2.9:22 and meet.nowhere.invalid does not resolve on this machine"},
+		{"10.0.0.5", "through the jump host 192.0.2.9:22"},
+	} {
+		h := installertest.NewHost("10.0.0.5", 22, map[string]string{factSSHPorts: "22"})
+		h.Via = "192.0.2.9:22"
+		if got := noClientRoute(h, tc.host); tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.host, got, tc.want)
+		}
+	}
+}

@@ -25,9 +25,9 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 	if s.bridge() {
 		names := s.packages()
 		if pv := s.only(pv, names); len(pv) > 0 {
-			rs = append(rs, &resource.PackageVersions{Packages: pv, Answers: answers})
+			rs = append(rs, &resource.PackageVersions{Packages: pv, Answers: answers, Purge: names})
 		} else {
-			rs = append(rs, &resource.Packages{Names: names, Answers: answers})
+			rs = append(rs, &resource.Packages{Names: names, Answers: answers, Purge: names})
 		}
 		return append(rs, forget(answers)...), nil
 	}
@@ -51,7 +51,9 @@ func (s *jitsiPackages) Declare(h *installer.Host) ([]installer.Resource, error)
 	if len(pv) > 0 {
 		rs = append(rs, &resource.PackageVersions{Packages: pv, Answers: answers})
 	}
-	rs = append(rs, &resource.Packages{Names: names, Answers: answers})
+	// uninstall --purge-packages purges Jitsi's packages, not the
+	// libraries and servers (Prosody, coturn) they brought.
+	rs = append(rs, &resource.Packages{Names: names, Answers: answers, Purge: JitsiPackages(s.cfg)})
 	return append(rs, forget(answers)...), nil
 }
 

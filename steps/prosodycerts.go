@@ -61,9 +61,16 @@ func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 			&resource.Dir{Path: path.Dir(path.Dir(turn.Cert)), Mode: 0o755},
 			&resource.Dir{Path: path.Dir(turn.Cert), Mode: 0o700, Owner: "turnserver", Group: "turnserver"})
 	}
+	var made []string
+	for i := 1; i < len(copies); i += 3 {
+		made = append(made, copies[i])
+	}
 	return append(rs, &resource.Command{
 		Name:   "deploy the certificate of " + d + " to Prosody",
 		Args:   []string{assets.Dest(assets.CertbotDeployHook, d)},
 		Unless: append([]string{"sh", "-c", guard, "sh"}, copies...),
+		// Uninstall removes the copies, whatever state they are in.
+		Undo:       append([]string{"rm", "-f", "--"}, made...),
+		UndoUnless: append([]string{"sh", "-c", `for f; do [ -e "$f" ] && exit 1; done; exit 0`, "sh"}, made...),
 	}), nil
 }

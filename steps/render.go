@@ -111,5 +111,6 @@ var (
 	restartJVB     = restart("jitsi-videobridge2")
 	restartCoturn  = restart("coturn")
 	// nginx is reloaded only after its configuration tests clean.
-	reloadNginx = installer.Handler{Name: "reload nginx", Cmds: [][]string{{"nginx", "-t", "-q"}, {"systemctl", "reload-or-restart", "nginx"}}}
+	reloadNginx = installer.Handler{Name: "reload nginx", Cmds: [][]string{{"nginx", "-t", "-q"}, {"systemctl", "reload-or-restart", "nginx"}},
+		AfterRemoval: true}
 )

@@ -24,6 +24,12 @@ func (s *secrets) Queries(*installer.Host) []installer.Query {
 	return append(secretQueries(), accountQueries(s.cfg.Domain)...)
 }
 
+// Produce implements installer.Producer: the core's address and the jvb
+// account's password, which a videobridge host's packages wait for.
+func (s *secrets) Produce(h *installer.Host) {
+	s.core.Set(h, coreOut{Address: s.answersHost(h).Address, JVBPassword: secretsFor(h, s.env).JVB})
+}
+
 func (s *secrets) Declare(h *installer.Host) ([]installer.Resource, error) {
 	sec := secretsFor(h, s.env)
 	state, err := json.MarshalIndent(sec, "", "  ")

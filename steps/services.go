@@ -56,7 +56,9 @@ func (s *services) units() []string {
 func (s *services) Declare(*installer.Host) ([]installer.Resource, error) {
 	var rs []installer.Resource
 	for _, u := range s.units() {
-		rs = append(rs, &resource.Service{Name: u})
+		// nginx may serve other sites: uninstall takes the meeting's
+		// away and leaves the server running.
+		rs = append(rs, &resource.Service{Name: u, Keep: u == "nginx"})
 	}
 	return rs, nil
 }

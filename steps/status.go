@@ -66,6 +66,11 @@ const (
 // component and their occupants, Jicofo's focus not counted.
 const mucCount = `>local n,p=0,0 local h=prosody.hosts[%q] if h and h.modules.muc then for r in h.modules.muc.each_room() do n=n+1 for _,o in r:each_occupant() do if not tostring(o.bare_jid):match("^focus@") then p=p+1 end end end end return "rooms "..n.." occupants "..p`
 
+// xmppCount is Lua for Prosody's admin shell: the client sessions, and how
+// many of them are Jicofo's (focus) and the videobridges' (jvb) on the
+// given auth host.
+const xmppCount = `>local t,f,b=0,0,0 for _,s in pairs(prosody.full_sessions) do t=t+1 if s.host==%q then if s.username=="focus" then f=f+1 elseif s.username=="jvb" then b=b+1 end end end return "sessions "..t.." jicofo "..f.." bridges "..b`
+
 // curlStatus prints a local URL's body, then its HTTP status on a line of
 // its own (000 when nothing answers).
 func curlStatus(url string) []string {
@@ -94,7 +99,7 @@ func (s *Status) Queries(h *installer.Host) []installer.Query {
 	}
 	crt, _ := certPaths(s.cfg)
 	return append(qs,
-		c2sFact.Query(),
+		installer.Query{Name: c2sFact.Name, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(xmppCount, authDomain(s.cfg.Domain))}},
 		installer.Query{Name: mucFact.Name, Args: []string{"timeout", "5", "prosodyctl", "shell", fmt.Sprintf(mucCount, "conference."+s.cfg.Domain)}},
 		jicofoStatsFact.Query(),
 		installer.Query{Name: certFact.Name, Args: []string{"openssl", "x509", "-noout", "-enddate", "-in", crt}},
@@ -112,14 +117,9 @@ var (
 		}
 		return time.Time{}
 	}}
-	// c2sFact is how many clients are connected to Prosody; nil when it did not say.
-	c2sFact = &installer.Fact[*int]{Name: qC2S, Args: []string{"timeout", "5", "prosodyctl", "shell", "c2s", "count"},
-		Parse: func(out string, _ int) *int {
-			if n, ok := afterPrefix(out, "Total: "); ok {
-				return &n
-			}
-			return nil
-		}}
+	// c2sFact is Prosody's client sessions; nil when it did not say. Its
+	// query names the auth host: Queries builds it.
+	c2sFact = &installer.Fact[*XMPPSessions]{Name: qC2S, Parse: parseXMPP}
 	// unitsFact is the services' systemctl show blocks; certFact the
 	// certificate's expiry, zero when unreadable. Their queries name the
 	// units and the certificate: Queries builds them.
@@ -154,7 +154,8 @@ type HostStatus struct {
 	Services    []ServiceStatus    `json:"services"`
 	Version     string             `json:"version"` // jitsi.version in the answers file
 	Packages    []PackageStatus    `json:"packages"`
-	XMPP        *int               `json:"xmpp_sessions"`
+	XMPP        *int               `json:"xmpp_sessions"`     // Prosody's client sessions, all
+	XMPPOf      *XMPPSessions      `json:"xmpp_of,omitempty"` // how many of them are Jicofo and bridges
 	Conferences *Conferences       `json:"conferences"`
 	Bridge      *BridgeStatus      `json:"bridge"`
 	Cert        *CertStatus        `json:"certificate"`
@@ -191,6 +192,24 @@ type Conferences struct {
 	Participants int    `json:"participants"`
 	Rooms        *int   `json:"prosody_rooms,omitempty"`
 	Occupants    *int   `json:"prosody_occupants,omitempty"`
+}
+
+// XMPPSessions says how many of Prosody's client sessions are Jicofo's and
+// the videobridges' (the core's own and those of other hosts alike).
+type XMPPSessions struct {
+	Jicofo  int `json:"jicofo"`
+	Bridges int `json:"bridges"`
+	total   int
+}
+
+func parseXMPP(out string, _ int) *XMPPSessions {
+	t, ok1 := afterPrefix(out, "sessions ")
+	f, ok2 := afterPrefix(out, "jicofo ")
+	b, ok3 := afterPrefix(out, "bridges ")
+	if !ok1 || !ok2 || !ok3 {
+		return nil
+	}
+	return &XMPPSessions{Jicofo: f, Bridges: b, total: t}
 }
 
 // BridgeStatus is the host's videobridge as its stats report it.
@@ -236,7 +255,9 @@ func (s *Status) Read(h *installer.Host) *HostStatus {
 		st.Services = append(st.Services, sv)
 	}
 	st.Packages = readPackages(packagesFact.Get(h), pinsFact.Get(h), e.packages())
-	st.XMPP = c2sFact.Get(h)
+	if x := c2sFact.Get(h); x != nil && !e.bridge() {
+		st.XMPP, st.XMPPOf = &x.total, x
+	}
 	st.Conferences = readConferences(jicofoStatsFact.Get(h), mucFact.Get(h))
 	st.Bridge = bridgeFact.Get(h)
 	if st.Bridge != nil && !st.Bridge.Healthy {

@@ -30,7 +30,7 @@ func healthyFacts() map[string]string {
 		}, "\n\n"),
 		qPackages: "jitsi-meet\t2.0.10078-1\tii \njicofo\t1.0-1100-1\tii \njitsi-videobridge2\t2.3-200-g1c5e9d1f-1\tii \n",
 		qPins:     string(pinFile("2.0.10078", map[string]string{"jitsi-meet": "2.0.10078-1", "jicofo": "1.0-1100-1", "jitsi-videobridge2": "2.3-999-1"}, []string{"jitsi-meet", "jicofo", "jitsi-videobridge2"})),
-		qC2S:      "OK: Total: 3 clients",
+		qC2S:      "| Result: sessions 3 jicofo 1 bridges 2",
 		qMUC:      "Result: rooms 1 occupants 2",
 		qJicofo:   "<html>404</html>\n404",
 		qBridge:   `{"healthy":true,"conferences":0,"participants":0,"stress_level":0.05}` + "\n200",
@@ -51,6 +51,9 @@ func TestStatusRead(t *testing.T) {
 	}
 	if c := st.Read(installertest.NewHost("h", 22, withFact(healthyFacts(), qJicofo, `{"conferences":2,"participants":3}`+"\n200"))).Conferences; c.Source != "jicofo" || c.Conferences != 2 || c.Participants != 3 || *c.Rooms != 1 {
 		t.Errorf("with Jicofo's stats: %+v", c)
+	}
+	if x := s.XMPPOf; x == nil || x.Jicofo != 1 || x.Bridges != 2 {
+		t.Errorf("xmpp of %+v, want Jicofo 1, bridges 2", x)
 	}
 	if *s.XMPP != 3 || s.Conferences.Source != "prosody" || s.Conferences.Conferences != 1 || s.Conferences.Participants != 2 {
 		t.Errorf("xmpp %v conferences %+v", *s.XMPP, s.Conferences)

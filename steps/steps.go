@@ -23,20 +23,28 @@ type env struct {
 	ca   caBundles
 	role string
 	core *installer.Output[coreOut]
+	// coreCert is the core's auth.DOMAIN certificate, for the bridges.
+	coreCert *installer.Output[string]
 	// hostSecrets are each host's, once made: every step of the host must
 	// write the same passwords.
 	hostSecrets installer.HostValue[secretSet]
 }
 
 // Roles returns the roles of a deployment in the order they run: the core
-// first, then its videobridges (in parallel), which read the core's values.
+// first, then its videobridges (in parallel), which read the core's values:
+// a bridge's packages wait for the core's secrets, its configuration for
+// the core's certificate, neither for the rest of the core.
 func Roles(cfg *answers.Config, o Options) []installer.Role {
-	core := &installer.Output[coreOut]{}
+	core, cert := &installer.Output[coreOut]{}, &installer.Output[string]{}
 	ca := readCABundles(cfg.Janssen.CABundle, cfg.LetsEncrypt.CABundle)
-	bridge := &env{cfg: cfg, opts: o, ca: ca, role: answers.RoleVideobridge, core: core}
+	bridge := &env{cfg: cfg, opts: o, ca: ca, role: answers.RoleVideobridge, core: core, coreCert: cert}
+	ce := &env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core, coreCert: cert}
 	return []installer.Role{
-		{Name: answers.RoleCore, Steps: coreSteps(&env{cfg: cfg, opts: o, ca: ca, role: answers.RoleCore, core: core})},
-		{Name: answers.RoleVideobridge, Ahead: bridgeAhead(bridge), Steps: bridgeSteps(bridge)},
+		{Name: answers.RoleCore, Steps: coreSteps(ce), Read: []installer.Step{&coreRead{ce}}},
+		{Name: answers.RoleVideobridge, Ahead: bridgeAhead(bridge), Waits: []installer.Wait{
+			{For: []installer.Source{core}, Steps: bridgePackages(bridge)},
+			{For: []installer.Source{cert}, Steps: bridgeSteps(bridge)},
+		}},
 	}
 }
 
@@ -57,18 +65,25 @@ func bridgeAhead(e *env) []installer.Step {
 	}
 }
 
-// bridgeSteps are the rest of a videobridge host's, once the core has
-// converged: the bridge and what it needs from the core.
-func bridgeSteps(e *env) []installer.Step {
+// bridgePackages are a videobridge host's steps that need the core's jvb
+// password: they run once the core has its secrets.
+func bridgePackages(e *env) []installer.Step {
 	return []installer.Step{
 		&preseed{e},       // the bridge's debconf answers
 		&pin{e},           // apt preferences hold the bridge at jitsi.version
 		&jitsiPackages{e}, // jitsi-videobridge2
-		&coreTrust{e},     // the core's auth.DOMAIN certificate in the CA store
-		videobridge(e),    // XMPP to the core, websockets for the core's nginx, region
-		&firewall{e},      // UFW: SSH, media, websockets from the core only
-		&services{e},      // the bridge enabled and running
-		&backups{e},       // backups of the last backups.keep runs only
+	}
+}
+
+// bridgeSteps are the rest of a videobridge host's, once the core has the
+// certificate it trusts: the bridge's configuration and service.
+func bridgeSteps(e *env) []installer.Step {
+	return []installer.Step{
+		&coreTrust{e},  // the core's auth.DOMAIN certificate in the CA store
+		videobridge(e), // XMPP to the core, websockets for the core's nginx, region
+		&firewall{e},   // UFW: SSH, media, websockets from the core only
+		&services{e},   // the bridge enabled and running
+		&backups{e},    // backups of the last backups.keep runs only
 	}
 }
 
@@ -84,6 +99,7 @@ func coreSteps(e *env) []installer.Step {
 		&pin{e},           //    apt preferences hold the Jitsi packages at jitsi.version
 		&jitsiPackages{e}, // 5. jitsi-meet, jitsi-meet-tokens, the TURN server
 		&secrets{e},       // 6. XMPP passwords and TURN secret, kept across runs
+		&videobridges{e},  //    the certificate the bridges on other hosts trust
 		&prosody{e},       // 7. Prosody: token auth against Janssen's keys
 		jicofo(e),         // 8. Jicofo: XMPP client, brewery, bridge selection
 		videobridge(e),    // 9. Videobridge: ICE on UDP 10000, websockets, stats
@@ -93,7 +109,6 @@ func coreSteps(e *env) []installer.Step {
 		nginxSite(e),      // 11. nginx: TLS, CORS, BOSH, WebSockets (needs the certificate)
 		&turn443{e},       //     TURN over TLS on 443 by SNI (needs the site's port 80 for the name)
 		&prosodyCerts{e},  // 13. the domain's certificate for Prosody
-		&videobridges{e},  //     what the bridges on other hosts need from the core
 		&firewall{e},      // 14. UFW: SSH first, then the media and web ports
 		&services{e},      // 15. every service enabled and running
 		&backups{e},       //    backups of the last backups.keep runs only

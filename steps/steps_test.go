@@ -258,7 +258,7 @@ func TestListIsTheGuide(t *testing.T) {
 	for _, s := range List(testConfig(t), Options{}) {
 		names = append(names, s.Name())
 	}
-	want := "Recovery, Preflight, APT settings, Base packages, Jitsi repository, Debconf answers, Jitsi version pin, Jitsi packages, Secrets, Prosody, Jicofo, Videobridge, TURN server, Web app, TLS certificate, nginx site, TURN on port 443, Certificates for Prosody, Videobridges, Firewall, Services, Backups"
+	want := "Recovery, Preflight, APT settings, Base packages, Jitsi repository, Debconf answers, Jitsi version pin, Jitsi packages, Secrets, Videobridges, Prosody, Jicofo, Videobridge, TURN server, Web app, TLS certificate, nginx site, TURN on port 443, Certificates for Prosody, Firewall, Services, Backups"
 	if got := strings.Join(names, ", "); got != want {
 		t.Errorf("steps:\n%s\nwant\n%s", got, want)
 	}

@@ -54,7 +54,7 @@ func (s *turn443) certificate(host string) *resource.Command {
 		return &resource.Command{Name: "self-signed certificate for " + d + " and " + host,
 			Args: []string{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "825",
 				"-subj", "/CN=" + d, "-addext", "subjectAltName=DNS:" + d + ",DNS:" + host, "-keyout", key, "-out", crt},
-			Unless: has, Notify: notify(reloadNginx)}
+			Unless: has, Notify: notify(reloadNginx), Undo: []string{"rm", "-f", "--", crt, key}}
 	case answers.TLSLetsEncrypt:
 		c := certbot(s.cfg, d, host)
 		// The ACME server asks http://HOST/ for its challenge: the nginx

@@ -39,6 +39,9 @@ type Options struct {
 	// StopNow: cancelling stops the command in progress (Ctrl+C), rather
 	// than after it (the TUI's "stop after").
 	StopNow bool
+	// Remove makes the run uninstall's: the steps' resources are removed
+	// instead of converged.
+	Remove *installer.RemoveOptions
 }
 
 // Run is the engine of one answers file and the hosts it runs on.
@@ -61,7 +64,7 @@ func New(cfg *answers.Config, targets []installer.Target, o Options) *Run {
 	return &Run{Targets: targets, Engine: &installer.Engine{
 		Roles: roles, Sink: o.Sink, Redactor: redactor,
 		Operator: o.Operator, Command: o.Command, Settle: o.Settle,
-		Lock: o.Lock, LockWait: o.LockWait, StopNow: o.StopNow,
+		Lock: o.Lock, LockWait: o.LockWait, StopNow: o.StopNow, Remove: o.Remove,
 	}}
 }
 

@@ -23,6 +23,7 @@ type convergeFlags struct {
 
 func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
 	c.Flags().StringVarP(&f.file, "answers", "a", "", "answers file (jitsi-installer answers init writes one)")
+	limitFlag(c, g)
 	c.Flags().BoolVarP(&f.yes, "yes", "y", false, yes)
 	waitFlag(c, g)
 	c.Flags().BoolVar(&f.verify, "verify", true, "after applying changes, run verify's checks")
@@ -103,6 +104,7 @@ func newPlan(g *globals) *cobra.Command {
 		},
 	}
 	answersFlag(c, &file)
+	limitFlag(c, g)
 	c.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when changes are pending")
 	return c
 }
@@ -145,6 +147,7 @@ func newVerify(g *globals) *cobra.Command {
 	}
 	c.Flags().DurationVar(&settle, "settle", defaultSettle, "how long to keep asking health checks and logins that still fail (services just restarted)")
 	answersFlag(c, &file)
+	limitFlag(c, g)
 	return c
 }
 

@@ -16,7 +16,8 @@ import (
 
 func newLogs(g *globals) *cobra.Command {
 	var file string
-	var follow bool
+	var follow, tail bool
+	var lines int
 	var since, interval time.Duration
 	c := &cobra.Command{
 		Use:   "logs [COMPONENT...]",
@@ -26,7 +27,8 @@ func newLogs(g *globals) *cobra.Command {
 order and prefixes each line with its host and component. Tokens (anything
 that looks like a JWT, token= and jwt= values) and the installer's secrets
 are masked. Without components, all of them; --since says how far back to
-start, --follow keeps reading until interrupted.`,
+start, -n the last so many lines to show (whatever their age, unless --since
+is given too), --follow (or --tail) keeps reading until interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			cfg, err := g.load(file)
 			if err != nil {
@@ -39,12 +41,22 @@ start, --follow keeps reading until interrupted.`,
 			if since <= 0 || interval < 100*time.Millisecond {
 				return inputError("--since and --interval must be positive (--interval at least 100ms)")
 			}
+			if lines < 0 {
+				return inputError("-n: must be 0 (every line since --since) or more, not %d", lines)
+			}
+			follow = follow || tail
 			ctx := c.Context()
 			redact := installer.NewRedactor(cfg.Secrets()...)
 			from := time.Now().Add(-since)
+			if lines > 0 && !c.Flags().Changed("since") {
+				from = time.Time{}
+			}
 			var tails []*installer.LogTail
 			failed := false
 			for _, t := range g.targets(cfg, nil) {
+				if t.ReadOnly { // logs need nothing of a core left out of --limit
+					continue
+				}
 				tr, err := t.Dial(ctx)
 				if err != nil {
 					fmt.Fprintf(g.stderr, "[%s] %s\n", t.Name, redact.String(err.Error()))
@@ -52,11 +64,11 @@ start, --follow keeps reading until interrupted.`,
 					continue
 				}
 				defer tr.Close()
-				tails = append(tails, &installer.LogTail{Host: t.Name, T: tr, Sources: srcs, Since: from,
+				tails = append(tails, &installer.LogTail{Host: t.Name, T: tr, Sources: srcs, Since: from, Last: lines,
 					SecretsFile: steps.SecretsFile, Redactor: redact})
 			}
-			for {
-				lines, errs := pollAll(ctx, tails)
+			for first := true; ; first = false {
+				got, errs := pollAll(ctx, tails)
 				if ctx.Err() != nil {
 					return nil
 				}
@@ -64,7 +76,10 @@ start, --follow keeps reading until interrupted.`,
 					fmt.Fprintln(g.stderr, redact.String(err.Error()))
 					failed = true
 				}
-				g.printLogs(lines)
+				if first {
+					got = installer.LastLines(got, lines)
+				}
+				g.printLogs(got)
 				if !follow {
 					break
 				}
@@ -81,8 +96,11 @@ start, --follow keeps reading until interrupted.`,
 		},
 	}
 	answersFlag(c, &file)
+	limitFlag(c, g)
 	c.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines until interrupted")
-	c.Flags().DurationVar(&since, "since", 10*time.Minute, "start this long ago")
+	c.Flags().BoolVar(&tail, "tail", false, "the same as --follow")
+	c.Flags().IntVarP(&lines, "lines", "n", 0, "show the last N lines of all hosts together (0: every line since --since)")
+	c.Flags().DurationVar(&since, "since", 10*time.Minute, "start this long ago (with -n: only when given)")
 	c.Flags().DurationVar(&interval, "interval", time.Second, "how often --follow reads the hosts")
 	return c
 }

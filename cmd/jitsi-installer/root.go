@@ -16,6 +16,7 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/render"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
 // globals are the flags every command shares.
@@ -27,9 +28,11 @@ type globals struct {
 	diff             bool
 	acceptNewHostKey bool
 	knownHosts       string
+	sshConfig        string
 	host             string
 	connectTimeout   time.Duration
 	wait             time.Duration
+	limit            []string // --limit; nil without it
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -86,12 +89,13 @@ and changes only that; a second run on a converged host changes nothing.
 	f.BoolVar(&g.diff, "diff", false, "in plans, show new files' whole content and certificates' PEM (default: one line each)")
 	f.BoolVar(&g.acceptNewHostKey, "accept-new-host-key", false, "trust the host key of a host not yet in known_hosts (a changed key is always refused)")
 	f.StringVar(&g.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
+	f.StringVarP(&g.sshConfig, "ssh-config", "F", transport.DefaultSSHConfig, `ssh_config file for host aliases, users, ports, keys and ProxyJump ("none": no file)`)
 	f.StringVar(&g.host, "host", "", `"local" to run on this machine instead of the answers file's hosts`)
 	f.DurationVar(&g.connectTimeout, "connect-timeout", 10*time.Second, "SSH connect timeout")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitInput, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
-	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newStatus(g), newLogs(g), newRuns(g), newRollback(g),
+	root.AddCommand(newInstall(g), newPlan(g), newRepair(g), newVerify(g), newStatus(g), newLogs(g), newRuns(g), newRollback(g), newUninstall(g),
 		newAnswers(g),
 		parent("token", "Check tokens the way the meeting server's Prosody will", newTokenCheck(g)),
 		parent("janssen", "What Janssen needs for this meeting server", newJanssenClient(g)),
@@ -108,6 +112,9 @@ func (g *globals) validate() error {
 	}
 	if g.host != "" && g.host != "local" {
 		return inputError(`--host: only "local" is supported; other hosts go in the answers file`)
+	}
+	if g.limit != nil && g.host == "local" {
+		return inputError("--limit: not with --host local, which runs on this machine only")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -86,30 +87,47 @@ var runIDPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$`)
 
 func newRollback(g *globals) *cobra.Command {
 	var file string
-	var yes bool
+	var yes, last, verify bool
+	var settle time.Duration
 	c := &cobra.Command{
-		Use:   "rollback RUN-ID",
+		Use:   "rollback RUN-ID | --last",
 		Short: "Put back every file a run replaced, from its backups, and restart what they belong to",
-		Long: `Rollback shows which files run RUN-ID replaced (see runs) and would be put back
-from /var/backups/jitsi-installer/RUN-ID, and which services would restart;
-after confirmation it restores them byte for byte with owner and mode, keeps
-what it replaced in its own backups (a rollback is a run too, and can be rolled
-back), and restarts each service once. Files the run created have no earlier
-version and stay. Package versions are not files: to undo an upgrade, set
-jitsi.version to the previous release and run install.
+		Long: `Rollback shows which files run RUN-ID (see runs; --last: each host's last run)
+replaced and would be put back from /var/backups/jitsi-installer/RUN-ID, with
+the diff of each as plan shows it, and which services would restart; after
+confirmation it restores them byte for byte with owner and mode, keeps what it
+replaced in its own backups (a rollback is a run too, and can be rolled back),
+restarts each service once, and runs verify's checks. Files the run created
+have no earlier version and stay. Package versions are not files: to undo an
+upgrade, set jitsi.version to the previous release and run install. Rolling
+back a repair brings back the drift it fixed: the preview warns.
 
 The next install converges the files to the answers file again: change the
 answers too when the rollback is meant to last.`,
-		Args: exactArgs(1),
+		Args: func(c *cobra.Command, args []string) error {
+			if last {
+				if len(args) > 0 {
+					return inputError("rollback: a RUN-ID or --last, not both")
+				}
+				return nil
+			}
+			if len(args) == 0 {
+				return inputError("rollback: which run? a RUN-ID (see `jitsi-installer runs`) or --last")
+			}
+			return exactArgs(1)(c, args)
+		},
 		RunE: func(c *cobra.Command, args []string) error {
-			id := args[0]
-			if !runIDPattern.MatchString(id) {
-				return inputError("%q is not a run id (like 20261201T020304Z-a1b2c3): see `jitsi-installer runs`", id)
+			id, command := "", "" // --last: each host records its own run's id
+			if !last {
+				id, command = args[0], "rollback "+args[0]
+				if !runIDPattern.MatchString(id) {
+					return inputError("%q is not a run id (like 20261201T020304Z-a1b2c3): see `jitsi-installer runs`", id)
+				}
 			}
 			if err := g.needAsk(yes); err != nil {
 				return err
 			}
-			s, p, err := g.declare(c.Context(), file, workflow.Options{Command: "rollback " + id})
+			s, p, err := g.declare(c.Context(), file, workflow.Options{Command: command, Settle: settle})
 			if err != nil {
 				return err
 			}
@@ -142,10 +160,18 @@ answers too when the rollback is meant to last.`,
 			if sum := eng.Rollback(c.Context(), rs); sum.Failed > 0 {
 				return &exitError{code: exitFailed, err: errReported}
 			}
-			return nil
+			if !verify {
+				return nil
+			}
+			// What was put back is checked as install checks what it wrote:
+			// a rolled-back file can leave a service unhealthy.
+			return s.verify(c.Context(), p)
 		},
 	}
 	answersFlag(c, &file)
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "roll back without asking")
+	c.Flags().BoolVar(&last, "last", false, "roll back each host's last run")
+	c.Flags().BoolVar(&verify, "verify", true, "after rolling back, run verify's checks")
+	c.Flags().DurationVar(&settle, "settle", defaultSettle, "how long verify keeps asking health checks and logins that still fail")
 	return c
 }

@@ -57,6 +57,7 @@ certificate expires within 14 days.`,
 		},
 	}
 	answersFlag(c, &file)
+	limitFlag(c, g)
 	c.Flags().BoolVarP(&watch, "watch", "w", false, "refresh until interrupted")
 	c.Flags().DurationVar(&interval, "interval", 5*time.Second, "refresh interval with --watch")
 	return c
@@ -73,10 +74,18 @@ func (g *globals) load(path string) (*answers.Config, error) {
 	return g.loadAnswers(path)
 }
 
-// loadAnswers reads the answers file as this run needs it: on the host
-// itself (--host local) no SSH key file is read.
+// loadAnswers reads the answers file as this run needs it (on the host
+// itself, --host local, no SSH key file is read) and checks --limit
+// against its hosts.
 func (g *globals) loadAnswers(path string) (*answers.Config, error) {
-	return answers.LoadWith(path, answers.Options{Local: g.host == "local"})
+	cfg, err := answers.LoadWith(path, answers.Options{Local: g.host == "local"})
+	if err != nil {
+		return nil, err
+	}
+	if err := g.limiter().check(cfg, path); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // operator names who runs the installer, for the hosts' journals.

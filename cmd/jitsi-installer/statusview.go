@@ -82,6 +82,8 @@ func renderHost(w io.Writer, h *steps.HostStatus) {
 	switch {
 	case bridge:
 		// A videobridge host has no Prosody, Jicofo or web server.
+	case h.XMPP != nil && h.XMPPOf != nil:
+		row("xmpp", fmt.Sprintf("%d client session(s): Jicofo %d, videobridges %d", *h.XMPP, h.XMPPOf.Jicofo, h.XMPPOf.Bridges))
 	case h.XMPP != nil:
 		row("xmpp", fmt.Sprintf("%d client session(s)", *h.XMPP))
 	default:
@@ -208,6 +210,9 @@ func statusLine(h *steps.HostStatus) string {
 	v := fmt.Sprintf("%s %s services %d/%d", h.Host, map[bool]string{true: "healthy", false: "UNHEALTHY"}[h.Healthy()], up, len(h.Services))
 	if h.XMPP != nil {
 		v += fmt.Sprintf(" xmpp %d", *h.XMPP)
+	}
+	if x := h.XMPPOf; x != nil {
+		v += fmt.Sprintf(" (jicofo %d bridges %d)", x.Jicofo, x.Bridges)
 	}
 	switch c, b := h.Conferences, h.Bridge; {
 	case c != nil:

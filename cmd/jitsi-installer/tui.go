@@ -30,6 +30,9 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 	if g.output != "text" {
 		return inputError("--output %s: the interactive installer draws on the terminal; use --answers for JSON events", g.output)
 	}
+	if g.limit != nil {
+		return inputError("--limit: not with the interactive installer, which sets up every host of its answers; use --answers without --interactive")
+	}
 	if !accessible && !isTerminal(g.stdin, g.stdout) {
 		return inputError("%s", unattended)
 	}

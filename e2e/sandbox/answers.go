@@ -30,14 +30,23 @@ type answersFile struct {
 }
 
 type answersHost struct {
-	Address      string `yaml:"address"`
-	Port         int    `yaml:"port"`
-	User         string `yaml:"user"`
-	KeyFile      string `yaml:"key_file"`
-	HostKey      string `yaml:"host_key"`
-	SudoPassword string `yaml:"sudo_password,omitempty"`
-	Role         string `yaml:"role"`
-	Region       string `yaml:"region,omitempty"`
+	Address      string          `yaml:"address"`
+	Port         int             `yaml:"port"`
+	User         string          `yaml:"user"`
+	KeyFile      string          `yaml:"key_file"`
+	HostKey      string          `yaml:"host_key"`
+	SudoPassword string          `yaml:"sudo_password,omitempty"`
+	Role         string          `yaml:"role"`
+	Region       string          `yaml:"region,omitempty"`
+	Bastion      *answersBastion `yaml:"bastion,omitempty"`
+}
+
+type answersBastion struct {
+	Address string `yaml:"address"`
+	Port    int    `yaml:"port"`
+	User    string `yaml:"user"`
+	KeyFile string `yaml:"key_file"`
+	HostKey string `yaml:"host_key"`
 }
 
 type answersACME struct {
@@ -72,6 +81,9 @@ func renderAnswers(s *State) ([]byte, error) {
 	h := answersHost{Address: s.Address, Port: s.Port, User: s.User, KeyFile: s.KeyFile, HostKey: s.HostKey, Role: "core"}
 	if s.SudoPasswordFile != "" {
 		h.SudoPassword = "${file:" + s.SudoPasswordFile + "}"
+	}
+	if b := s.Bastion; b != nil {
+		h.Bastion = &answersBastion{Address: b.Address, Port: b.Port, User: b.User, KeyFile: b.KeyFile, HostKey: b.HostKey}
 	}
 	a.Hosts = []answersHost{h}
 	a.LetsEncrypt = answersACME{Email: "ops@example.com", Server: s.ACMEServer, CABundle: s.ACMECABundle}

@@ -14,11 +14,10 @@ import (
 func sampleState(user string) *State {
 	d := "/var/lib/jitsi-installer-sandbox/targets/core"
 	s := &State{Info: Info{
-		Name: "core", Suite: "trixie", User: user,
-		Address: "10.213.7.2", Port: 22, HostAddress: "10.213.7.1",
-		KeyFile: d + "/id_ed25519",
-		HostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOcN0B6KQiBVqbXMNJadc8Uv8aGHtslR2xdQlsEe1ynD",
-		Domain:  "core.sandbox.test",
+		Name: "core", Suite: "trixie", HostAddress: "10.213.7.1",
+		SSHAccess: SSHAccess{User: user, Address: "10.213.7.2", Port: 22, KeyFile: d + "/id_ed25519",
+			HostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOcN0B6KQiBVqbXMNJadc8Uv8aGHtslR2xdQlsEe1ynD"},
+		Domain: "core.sandbox.test",
 		Services: Services{
 			AptProxy: "http://10.213.7.1:3142",
 			RepoURL:  "http://10.213.7.1:8000/", RepoSuite: "stable/", RepoKeyURL: "http://10.213.7.1:8000/jitsi-key.gpg.key",

@@ -149,3 +149,39 @@ func removeCgroups(name string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Usage is what a target's processes have used: CPU time since it booted
+// (cpuacct.usage on cgroup v1, cpu.stat's usage_usec on v2) and the
+// processes' memory now, without the page cache (memory.stat's total_rss on
+// v1, anon on v2). What a hierarchy does not offer stays zero.
+type Usage struct {
+	CPU    time.Duration
+	Memory int64 // bytes
+}
+
+// Usage reads t's cgroups.
+func (t *Target) Usage() Usage {
+	var u Usage
+	read := func(p string) string {
+		b, _ := os.ReadFile(p)
+		return strings.TrimSpace(string(b))
+	}
+	for _, d := range cgroupDirs(t.Name) {
+		if ns, err := strconv.ParseInt(read(filepath.Join(d, "cpuacct.usage")), 10, 64); err == nil && u.CPU == 0 {
+			u.CPU = time.Duration(ns)
+		}
+		for _, l := range strings.Split(read(filepath.Join(d, "cpu.stat")), "\n") {
+			if us, ok := strings.CutPrefix(l, "usage_usec "); ok && u.CPU == 0 {
+				n, _ := strconv.ParseInt(us, 10, 64)
+				u.CPU = time.Duration(n) * time.Microsecond
+			}
+		}
+		for _, l := range strings.Split(read(filepath.Join(d, "memory.stat")), "\n") {
+			k, v, _ := strings.Cut(l, " ")
+			if (k == "total_rss" || k == "anon") && u.Memory == 0 {
+				u.Memory, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+	}
+	return u
+}

@@ -109,7 +109,21 @@ func (t *Target) network(ctx context.Context) error {
 	if t.Network != "" {
 		return t.attach(ctx)
 	}
-	return nil
+	return t.joinBastion(ctx)
+}
+
+// sshListens reports whether the target's sshd takes connections: a TCP
+// connection from here, or through the bastion.
+func (t *Target) sshListens(ctx context.Context) error {
+	if t.Bastion != nil {
+		_, err := t.SSH(ctx, "true")
+		return err
+	}
+	c, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", net.JoinHostPort(t.Address, strconv.Itoa(t.Port)))
+	if err == nil {
+		c.Close()
+	}
+	return err
 }
 
 // linkAddress is the target's end of its /30.
@@ -130,9 +144,8 @@ func (t *Target) waitBooted(ctx context.Context) error {
 		if !alive(t.NspawnPID, "") {
 			return fmt.Errorf("target stopped while booting: %s", tail(readFile(t.path("console.log")), 2000))
 		}
-		c, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", net.JoinHostPort(t.Address, strconv.Itoa(t.Port)))
+		err := t.sshListens(ctx)
 		if err == nil {
-			c.Close()
 			out, err := t.SSH(ctx, "systemctl is-system-running --wait")
 			state := strings.TrimSpace(out)
 			if state == "running" || state == "degraded" {

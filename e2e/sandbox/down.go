@@ -73,6 +73,9 @@ func Down(ctx context.Context, name string) error {
 	if err := leaveNetwork(ctx, st); err != nil {
 		errs = append(errs, err)
 	}
+	if err := leaveBastion(ctx, st); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := os.Stat(dir); err == nil {
 		// The block is this directory's target's: a target of that name in
 		// another JITSI_SANDBOX_DIR keeps its own.

@@ -45,6 +45,13 @@ func reserve(o Options, rootfs string) (*Target, error) {
 		return nil, fmt.Errorf("no free network in 10.213.1-250.0/30")
 	}
 	addr, octet := fmt.Sprintf("10.213.%d.2", n), 0
+	var bastion *BastionInfo
+	if o.Behind != "" {
+		if bastion, err = bastionFor(o); err != nil {
+			return nil, err
+		}
+		addr = fmt.Sprintf("10.213.%d.6", n) // see behindAddrs
+	}
 	if o.Network != "" {
 		if octet, addr, err = joinNetwork(o.Network, ts); err != nil {
 			return nil, err
@@ -57,11 +64,10 @@ func reserve(o Options, rootfs string) (*Target, error) {
 		Info: Info{
 			Name:        o.Name,
 			Suite:       o.Suite,
-			User:        o.User,
-			Address:     addr,
+			SSHAccess:   SSHAccess{User: o.User, Address: addr, Port: 22},
 			HostAddress: fmt.Sprintf("10.213.%d.1", n),
-			Port:        22,
 			Domain:      o.Name + DomainSuffix,
+			Bastion:     bastion,
 		},
 		Net:      n,
 		Network:  o.Network,

@@ -62,6 +62,9 @@ type Options struct {
 	// Network, when set, puts the target on a shared network with the other
 	// targets of that name (see network.go); its Address is then there.
 	Network string
+	// Behind, when set, names a running target through which alone this
+	// one's SSH is reached (see behind.go); its Address is then there.
+	Behind string
 	// CPUs caps the target's CPU time (1.5: one and a half CPUs' worth;
 	// 0: no cap), so that targets sharing this machine's CPUs behave like
 	// hosts of their own that size: what the scale-out benchmark needs.
@@ -72,19 +75,27 @@ type Options struct {
 // Info is what a user of a target needs; `sandbox up` prints it as JSON.
 // Secrets are only ever referenced by file, never held here.
 type Info struct {
-	Name             string `json:"name"`
-	Suite            string `json:"suite"`
-	Address          string `json:"address"`
-	Port             int    `json:"port"`
-	User             string `json:"user"`
-	KeyFile          string `json:"key_file"`
-	HostKey          string `json:"host_key"`
-	KnownHosts       string `json:"known_hosts"`
+	Name  string `json:"name"`
+	Suite string `json:"suite"`
+	SSHAccess
 	SudoPasswordFile string `json:"sudo_password_file,omitempty"`
 	Domain           string `json:"domain"`
 	AnswersFile      string `json:"answers_file"`
 	HostAddress      string `json:"host_address"`
+	// Bastion is the target SSH goes through (Options.Behind).
+	Bastion *BastionInfo `json:"bastion,omitempty"`
 	Services
+}
+
+// SSHAccess is how to log in to a target: the key is in KeyFile, and
+// KnownHosts holds its HostKey.
+type SSHAccess struct {
+	Address    string `json:"address"`
+	Port       int    `json:"port"`
+	User       string `json:"user"`
+	KeyFile    string `json:"key_file"`
+	HostKey    string `json:"host_key"`
+	KnownHosts string `json:"known_hosts"`
 }
 
 // Services are what a target's daemon serves on the host side of its veth.
@@ -177,6 +188,15 @@ func validate(o *Options) error {
 	}
 	if err := validNetwork(o.Network); err != nil {
 		errs = append(errs, err)
+	}
+	if o.Behind != "" && o.Network != "" {
+		errs = append(errs, errors.New("a target behind a bastion is on no shared network"))
+	}
+	if o.Behind != "" && o.Suite == "noble" {
+		errs = append(errs, errors.New("a target behind a bastion runs Debian: Ubuntu's sshd is socket-activated and ignores ListenAddress"))
+	}
+	if o.Behind == o.Name {
+		errs = append(errs, fmt.Errorf("target %s cannot be its own bastion", o.Name))
 	}
 	if !slices.Contains(Users, o.User) {
 		errs = append(errs, fmt.Errorf("user %q: want one of %s", o.User, strings.Join(Users, ", ")))

@@ -78,7 +78,7 @@ func Serve(ctx context.Context, name string) error {
 	go func() {
 		defer wg.Done()
 		var p *pebble
-		p, pebErr = startPebble(ctx, t.path("pebble"), host, t.Address, os.Stderr)
+		p, pebErr = startPebble(ctx, t.path("pebble"), host, t.webAddress(), os.Stderr)
 		if pebErr == nil {
 			peb = p
 			d.ACMEServer, d.ACMECA, d.ACMERoot, d.ACMEDNSAdmin, d.ChildPIDs = p.Server, p.CAFile, p.RootFile, "http://"+p.challMgmt, p.PIDs

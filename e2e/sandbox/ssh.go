@@ -14,7 +14,11 @@ import (
 // and including user@address: its key, strict checking against the host key
 // written before boot, no agent, no prompts.
 func (t *Target) SSHArgs() []string {
-	return []string{
+	var jump []string
+	if t.Bastion != nil {
+		jump = []string{"-o", "ProxyCommand=" + t.proxyCommand()}
+	}
+	return append(jump, []string{
 		"-i", t.KeyFile,
 		"-p", strconv.Itoa(t.Port),
 		"-o", "IdentitiesOnly=yes",
@@ -26,7 +30,7 @@ func (t *Target) SSHArgs() []string {
 		"-o", "ConnectTimeout=5",
 		"-o", "LogLevel=ERROR",
 		t.User + "@" + t.Address,
-	}
+	}...)
 }
 
 // SSH runs cmd on the target through the system ssh client and returns its

@@ -46,7 +46,12 @@ func (t *Target) boot(ctx context.Context, o Options) error {
 		// This machine resolves the Janssen stand-in's name too: the installer
 		// and the tests reach it at its issuer. Down removes the block.
 		func() error {
-			return addHosts(HostsFile, t.Name, []string{t.HostAddress + "\t" + JanssenHost(t.Name)})
+			lines := []string{t.HostAddress + "\t" + JanssenHost(t.Name)}
+			if t.Bastion != nil {
+				// Clients reach it where its SSH address is not.
+				lines = append(lines, t.webAddress()+"\t"+t.Domain)
+			}
+			return addHosts(HostsFile, t.Name, lines)
 		},
 		t.startDaemon,
 		t.save,

@@ -19,6 +19,13 @@ type Command struct {
 	Unless  []string
 	// Hint tells the operator what to fix when the command fails.
 	Hint string
+	// Undo is what uninstall runs once the guard says the command ran
+	// (Creates exists, Unless passes); none: uninstall leaves it.
+	Undo []string
+	// UndoUnless, when set, is Undo's own guard (Undo runs while it fails)
+	// instead of the command's, inverted.
+	UndoUnless []string
+	removes    []string // what an undo takes away (RemovedPaths)
 	installer.Notify
 }
 

@@ -37,6 +37,9 @@ type File struct {
 	installer.Notify
 }
 
+// HoldsSecrets implements installer.SecretHolder.
+func (f *File) HoldsSecrets() bool { return f.Secret }
+
 func (f *File) owner() string { return cmp.Or(f.Owner, "root") }
 func (f *File) group() string { return cmp.Or(f.Group, "root") }
 

@@ -12,6 +12,9 @@ import (
 type Packages struct {
 	Names   []string
 	Answers []installer.Answer // in debconf for the install only
+	// Purge are the packages of Names uninstall --purge-packages purges
+	// (the Jitsi packages, not the libraries they came with).
+	Purge []string
 	installer.Notify
 }
 

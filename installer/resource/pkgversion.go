@@ -19,6 +19,8 @@ type PackageVersion struct {
 type PackageVersions struct {
 	Packages []PackageVersion
 	Answers  []installer.Answer // in debconf for the apt run only
+	// Purge are the packages uninstall --purge-packages purges.
+	Purge []string
 	installer.Notify
 }
 

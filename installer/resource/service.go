@@ -13,6 +13,9 @@ import (
 type Service struct {
 	Name     string
 	Disabled bool // declare the unit disabled and stopped instead
+	// Keep: uninstall leaves the unit running (a web server other sites
+	// may need, certbot's renewals).
+	Keep bool
 }
 
 // Key implements Resource.

@@ -18,6 +18,8 @@ type UFWRule struct {
 	From    string // empty: anywhere; else an address or CIDR
 	Comment string
 	Warn    string // shown in the plan when the rule is added
+	// Keep: uninstall leaves the rule (the one that keeps SSH open).
+	Keep bool
 }
 
 // Key implements Resource.

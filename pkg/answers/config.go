@@ -60,14 +60,26 @@ type Config struct {
 
 // Host is one server reached over SSH.
 type Host struct {
-	Address      string `yaml:"address" kind:"host" req:"true" doc:"Hostname or IP address of the server."`
-	Port         int    `yaml:"port" min:"1" max:"65535" doc:"SSH port."`
-	User         string `yaml:"user" kind:"user" doc:"SSH user; anyone but root runs privileged commands through sudo."`
-	KeyFile      string `yaml:"key_file" kind:"sshkey" doc:"Private SSH key on this machine, e.g. ~/.ssh/id_ed25519; empty: the SSH agent."`
-	SudoPassword string `yaml:"sudo_password" kind:"secret" env:"JITSI_SUDO_PASSWORD" doc:"Password sudo asks for, best as ${env:NAME} or ${file:PATH}; empty: sudo needs none."`
-	HostKey      string `yaml:"host_key" kind:"hostkey" doc:"Pinned SSH host key, e.g. \"ssh-ed25519 AAAA...\"; empty: known_hosts decides."`
-	Role         string `yaml:"role" kind:"name" enum:"core,videobridge" doc:"What the host runs: core (everything) or videobridge (an extra bridge)."`
-	Region       string `yaml:"region" kind:"name" doc:"Region of the host's videobridge, for Jicofo's region-based selection; empty: jitsi.deployment.region."`
+	Address      string  `yaml:"address" kind:"host" req:"true" doc:"Hostname or IP address of the server, or a Host alias of ~/.ssh/config (its HostName, and its User, Port, IdentityFile and ProxyJump where this file leaves them out)."`
+	Port         int     `yaml:"port" min:"1" max:"65535" doc:"SSH port."`
+	User         string  `yaml:"user" kind:"user" doc:"SSH user; anyone but root runs privileged commands through sudo."`
+	KeyFile      string  `yaml:"key_file" kind:"sshkey" doc:"Private SSH key on this machine, e.g. ~/.ssh/id_ed25519; empty: ~/.ssh/config's IdentityFile, else the SSH agent."`
+	SudoPassword string  `yaml:"sudo_password" kind:"secret" env:"JITSI_SUDO_PASSWORD" doc:"Password sudo asks for, best as ${env:NAME}, ${file:PATH} or ${cmd:COMMAND}; empty: sudo needs none."`
+	HostKey      string  `yaml:"host_key" kind:"hostkey" doc:"Pinned SSH host key, e.g. \"ssh-ed25519 AAAA...\"; empty: known_hosts decides."`
+	Role         string  `yaml:"role" kind:"name" enum:"core,videobridge" doc:"What the host runs: core (everything) or videobridge (an extra bridge)."`
+	Region       string  `yaml:"region" kind:"name" doc:"Region of the host's videobridge, for Jicofo's region-based selection; empty: jitsi.deployment.region."`
+	Bastion      Bastion `yaml:"bastion" doc:"Jump host the server is reached through, like ssh -J; every SSH bound (keepalives, giving up on a dead link) holds through it. Empty address: ~/.ssh/config's ProxyJump, else none."`
+}
+
+// Bastion is a jump host, reached from this machine, that opens the SSH
+// connection to a host on the operator's behalf (TCP forwarding); it runs
+// nothing.
+type Bastion struct {
+	Address string `yaml:"address" kind:"host" doc:"Hostname or IP address of the jump host, or a Host alias of ~/.ssh/config (whose own ProxyJump, if any, is gone through first); empty: no jump host."`
+	Port    int    `yaml:"port" min:"0" max:"65535" doc:"SSH port of the jump host; 0: ~/.ssh/config's Port, else 22."`
+	User    string `yaml:"user" kind:"user" doc:"SSH user on the jump host; empty: ~/.ssh/config's User, else root."`
+	KeyFile string `yaml:"key_file" kind:"sshkey" doc:"Private SSH key for the jump host on this machine; empty: ~/.ssh/config's IdentityFile, else the SSH agent."`
+	HostKey string `yaml:"host_key" kind:"hostkey" doc:"Pinned SSH host key of the jump host; empty: known_hosts decides, as for the hosts."`
 }
 
 // TLS chooses where the web server's certificate comes from.
@@ -98,7 +110,7 @@ type Janssen struct {
 // TestClient is a confidential Janssen client used only by verify.
 type TestClient struct {
 	ClientID     string `yaml:"client_id" kind:"name" doc:"Client id of the test client."`
-	ClientSecret string `yaml:"client_secret" kind:"secret" env:"JANSSEN_CLIENT_SECRET" doc:"Client secret of the test client, best as ${env:NAME} or ${file:PATH}."`
+	ClientSecret string `yaml:"client_secret" kind:"secret" env:"JANSSEN_CLIENT_SECRET" doc:"Client secret of the test client, best as ${env:NAME}, ${file:PATH} or ${cmd:COMMAND}."`
 }
 
 // Jitsi holds the package sources and the settings written to Jitsi's files.
@@ -286,20 +298,29 @@ func (c *Config) Regions() []string {
 }
 
 // Secrets returns every secret value in c: passwords, client secrets, the app
-// secret and passwords inside URLs, longest first, so that output can be
-// redacted without leaving part of a secret behind.
+// secret, passwords inside URLs and whatever a ${cmd:...} printed, longest
+// first, so that output can be redacted without leaving part of a secret
+// behind.
 func (c *Config) Secrets() []string {
 	var out []string
 	seen := map[string]bool{}
-	walk(reflect.ValueOf(c).Elem(), func(f field, s string) {
-		if !kinds[f.kind].secret {
-			s = urlPassword(f.kind, s)
-		}
+	add := func(s string) {
 		if s != "" && !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}
+	}
+	walk(reflect.ValueOf(c).Elem(), func(f field, s string) {
+		if !kinds[f.kind].secret {
+			s = urlPassword(f.kind, s)
+		}
+		add(s)
 	})
+	if c.src != nil {
+		for _, v := range c.src.cmd {
+			add(v)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }

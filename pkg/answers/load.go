@@ -73,6 +73,9 @@ type Options struct {
 	// ReadFile reads ${file:PATH} and the PEM files the answers name;
 	// default: os.ReadFile.
 	ReadFile func(path string) ([]byte, error)
+	// RunCommand runs the program and arguments of ${cmd:COMMAND} in dir
+	// and returns its standard output; default: runCommand, no shell.
+	RunCommand func(dir string, args []string) ([]byte, error)
 	// SkipFileChecks leaves the certificate and key files named in the
 	// answers unread; ${file:...} references are still read.
 	SkipFileChecks bool
@@ -111,6 +114,9 @@ func Parse(name string, data []byte, opts Options) (*Config, error) {
 		d.validate(c)
 	}
 	if len(d.probs) > 0 {
+		for i := range d.probs {
+			d.probs[i].Msg = d.src.mask(d.probs[i].Msg)
+		}
 		sort.SliceStable(d.probs, func(i, j int) bool {
 			a, b := d.probs[i], d.probs[j]
 			if a.Line != b.Line {
@@ -142,7 +148,13 @@ type source struct {
 	pos  map[string]position // value of each key the file has, by field path
 	set  map[string]bool     // keys the file gives a non-null value
 	raw  map[string]rawValue // text as written, where a reference or ~ changed it
+	// cmd are the outputs of ${cmd:...}: secrets wherever they are used.
+	cmd []string
 }
+
+// Given reports whether the file gave the key at path (such as
+// "hosts[0].user") a value, rather than leaving it to its default.
+func (c *Config) Given(path string) bool { return c.src.given(path) }
 
 // given reports whether the file set path; false without a file.
 func (s *source) given(path string) bool {
@@ -198,6 +210,9 @@ func newDecoder(name string, opts Options) *decoder {
 	}
 	if opts.ReadFile == nil {
 		opts.ReadFile = os.ReadFile
+	}
+	if opts.RunCommand == nil {
+		opts.RunCommand = runCommand
 	}
 	dir := opts.Dir
 	if dir == "" {
@@ -559,10 +574,13 @@ func ref(n *yaml.Node) bool {
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // wholeRef matches a value that is exactly one reference.
-var wholeRef = regexp.MustCompile(`^\$\{(env|file):[^}]+\}$`)
+var wholeRef = regexp.MustCompile(`^\$\{(env|file|cmd):[^}]+\}$`)
 
-// resolve replaces every ${env:NAME} and ${file:PATH} in n's value. For a
-// secret the messages never quote the value.
+// refForms are the references, for messages.
+const refForms = "${env:NAME}, ${file:PATH} or ${cmd:COMMAND}"
+
+// resolve replaces every ${env:NAME}, ${file:PATH} and ${cmd:COMMAND} in
+// n's value. For a secret the messages never quote the value.
 func (d *decoder) resolve(n *yaml.Node, path string, secret bool) (string, bool) {
 	s := n.Value
 	if !strings.Contains(s, "${") {
@@ -578,7 +596,7 @@ func (d *decoder) resolve(n *yaml.Node, path string, secret bool) (string, bool)
 		b.WriteString(s[:i])
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			d.add(n, path, "has \"${\" without a closing \"}\"; write ${env:NAME} or ${file:PATH}")
+			d.add(n, path, "has \"${\" without a closing \"}\"; write %s", refForms)
 			return "", false
 		}
 		typ, arg, _ := strings.Cut(s[i+2:i+j], ":")
@@ -613,17 +631,27 @@ func (d *decoder) resolve(n *yaml.Node, path string, secret bool) (string, bool)
 				d.add(n, path, "%v", err)
 				return "", false
 			}
-			v := strings.TrimSuffix(string(data), "\n")
-			b.WriteString(strings.TrimSuffix(v, "\r"))
+			b.WriteString(trimNewline(string(data)))
+		case "cmd":
+			v, ok := d.command(n, path, arg)
+			if !ok {
+				return "", false
+			}
+			b.WriteString(v)
 		default:
 			if secret {
-				d.add(n, path, "has \"${\" that starts neither ${env:NAME} nor ${file:PATH}")
+				d.add(n, path, "has \"${\" that starts none of %s", refForms)
 			} else {
-				d.add(n, path, "unknown reference %q; write ${env:NAME} or ${file:PATH}", "${"+typ+"}")
+				d.add(n, path, "unknown reference %q; write %s", "${"+typ+"}", refForms)
 			}
 			return "", false
 		}
 	}
+}
+
+// trimNewline drops one trailing newline (\n or \r\n).
+func trimNewline(s string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r")
 }
 
 // expand turns ~ and relative paths into absolute ones.

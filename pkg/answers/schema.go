@@ -12,7 +12,7 @@ type obj = map[string]any
 
 // Schema returns the JSON Schema (draft 2020-12) of the answers file, built
 // from the same field tags the loader checks against. Every scalar may also
-// be a ${env:NAME} or ${file:PATH} reference.
+// be a ${env:NAME}, ${file:PATH} or ${cmd:COMMAND} reference.
 func Schema() []byte {
 	defaults := &Config{Hosts: []Host{{}}}
 	applyDefaults(defaults, func(string) bool { return false })
@@ -21,9 +21,9 @@ func Schema() []byte {
 	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	root["title"] = "jitsi-installer answers file"
 	root["$defs"] = obj{"reference": obj{
-		"description": "A value read when the file is loaded: ${env:NAME} or ${file:PATH}.",
+		"description": "A value read when the file is loaded: ${env:NAME}, ${file:PATH} or ${cmd:COMMAND}.",
 		"type":        "string",
-		"pattern":     `\$\{(env|file):[^}]+\}`,
+		"pattern":     `\$\{(env|file|cmd):[^}]+\}`,
 	}}
 	// Rules that span fields, as validate.go has them.
 	props := root["properties"].(obj)

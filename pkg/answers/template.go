@@ -14,10 +14,12 @@ import (
 )
 
 const header = `# Answers file for jitsi-installer.
-# Any value may be ${env:NAME} or ${file:PATH}: read on this machine when the
-# file is loaded (one trailing newline of a file is dropped). Relative paths
-# are relative to this file and ~/ is your home directory. A key that is left
-# out takes its default, and so does a string set to "".
+# Any value may be ${env:NAME}, ${file:PATH} or ${cmd:COMMAND}: read on this
+# machine when the file is loaded (one trailing newline of a file or of the
+# command's output is dropped; a command runs without a shell and what it
+# prints is masked like a secret). Relative paths are relative to this file
+# and ~/ is your home directory. A key that is left out takes its default,
+# and so does a string set to "".
 
 `
 
@@ -178,8 +180,10 @@ func empty(v reflect.Value) bool {
 	case reflect.Slice:
 		return v.IsNil()
 	case reflect.Struct:
+		// A section of empty strings and zero numbers (an unused
+		// bastion) is left out as a whole.
 		for _, f := range fieldsOf(v.Type()) {
-			if !empty(v.Field(f.index)) {
+			if fv := v.Field(f.index); !empty(fv) && !(fv.Kind() == reflect.Int && fv.Int() == 0) {
 				return false
 			}
 		}

@@ -325,6 +325,19 @@ func (d *decoder) validate(c *Config) {
 	}
 
 	d.checkTURN(c)
+	for i, h := range c.Hosts {
+		b, p := h.Bastion, fmt.Sprintf("hosts[%d].bastion", i)
+		switch {
+		case b.User != "":
+			d.need(p+".address", b.Address, p+".user")
+		case b.KeyFile != "":
+			d.need(p+".address", b.Address, p+".key_file")
+		case b.HostKey != "":
+			d.need(p+".address", b.Address, p+".host_key")
+		case b.Port != 0:
+			d.need(p+".address", b.Address, p+".port")
+		}
+	}
 
 	tc := c.Janssen.TestClient
 	if tc.ClientID != "" {

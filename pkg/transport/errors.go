@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // ConnectError means the host could not be reached: the TCP dial failed or
@@ -16,12 +18,16 @@ import (
 type ConnectError struct {
 	Addr   string // host:port
 	Reason string // "connection refused", "timed out after 10s", ...
+	Via    string // jump host (host:port) the connection went through; empty: from here
 	Err    error
 }
 
 func (e *ConnectError) Error() string {
-	if e.Addr == "" {
+	switch {
+	case e.Addr == "":
 		return "connect: " + e.Reason
+	case e.Via != "" && !strings.Contains(e.Reason, e.Via):
+		return "connect " + e.Addr + " through " + e.Via + ": " + e.Reason
 	}
 	return "connect " + e.Addr + ": " + e.Reason
 }
@@ -137,7 +143,14 @@ func Hint(err error) string {
 	var ae *AuthError
 	var he *HostKeyError
 	var dnsErr *net.DNSError
+	var je *JumpError
 	switch {
+	case errors.As(err, &je):
+		// The jump host's keys are hosts[].bastion's, or ~/.ssh/config's.
+		return "the jump host (hosts[].bastion, or ProxyJump in ~/.ssh/config) failed: " +
+			strings.ReplaceAll(Hint(je.Err), "hosts[].", "hosts[].bastion.")
+	case errors.As(err, &ce) && ce.Via != "" && errors.As(err, new(*ssh.OpenChannelError)):
+		return "the jump host " + ce.Via + " could not open the connection: check hosts[].address and hosts[].port as the jump host sees them, and that its sshd allows TCP forwarding (AllowTcpForwarding)"
 	case errors.Is(err, ErrSudoPassword):
 		return "sudo on the host asked again: hosts[].sudo_password in the answers file is not that user's password there"
 	case errors.Is(err, ErrSudo):

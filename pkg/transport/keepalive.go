@@ -53,7 +53,12 @@ func (s *SSH) keepalive() (stop func()) {
 
 // giveUp records why the connection is abandoned and closes it.
 func (s *SSH) giveUp(reason string) {
-	s.lost.CompareAndSwap(nil, &ConnectError{Addr: s.addr, Reason: reason})
+	s.lost.CompareAndSwap(nil, &ConnectError{Addr: s.addr, Reason: reason, Via: s.via})
+	// The outermost link first: closing a connection through a jump host
+	// writes to the link that may be the dead one.
+	for _, h := range s.hops {
+		h.Close()
+	}
 	_ = s.client.Close()
 }
 

@@ -65,6 +65,14 @@ type SSHOptions struct {
 	// SudoPassword is fed to sudo on stdin when User is not root. Empty means
 	// sudo -n (passwordless sudo).
 	SudoPassword string
+
+	// Jump lists the jump hosts (bastions) on the way, like ssh -J: the
+	// first is dialled from here, each next one through the one before, and
+	// Address through the last. Each has its own Address, Port, User,
+	// KeyFile (or the agent) and HostKey; an empty KnownHostsFile is this
+	// one's, and the timeouts, host-key questions and passphrase prompt are
+	// always this one's. Their own Jump is ignored.
+	Jump []SSHOptions
 }
 
 // SSH is a Transport over one SSH connection, reused for every command and
@@ -81,23 +89,76 @@ type SSH struct {
 	sftp    *sftp.Client
 	sftpErr error
 
+	// hops are the jump hosts' connections and agent sockets, outermost
+	// first: closed after the client.
+	hops []io.Closer
+	via  string // the last jump host, host:port
+
 	lost     atomic.Pointer[ConnectError] // why the connection was given up
 	stopKeep func()
 }
 
 var _ Transport = (*SSH)(nil)
 
-// DialSSH connects and authenticates. Every error it returns is a
-// *ConnectError, *AuthError or *HostKeyError. The connection counts as one
-// round trip.
+// DialSSH connects and authenticates, through o.Jump's hosts first when
+// there are any. Every error it returns is a *ConnectError, *AuthError or
+// *HostKeyError, wrapped in a *JumpError when a jump host failed. Each
+// connection, the jump hosts' included, counts as one round trip.
 func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
+	var hops []io.Closer // jump hosts' clients and agent sockets, outermost first
+	fail := func(err error) (*SSH, error) {
+		closeAll(hops)
+		return nil, err
+	}
+	dial, via := direct(o.ConnectTimeout), ""
+	for i := range o.Jump {
+		j := o.hop(i)
+		if err := j.defaults(); err != nil {
+			return fail(&JumpError{Hop: i + 1, Err: err})
+		}
+		c, agentConn, err := handshake(ctx, j, dial, via)
+		if err != nil {
+			return fail(&JumpError{Hop: i + 1, Err: err})
+		}
+		hops = append(hops, c)
+		if agentConn != nil {
+			hops = append(hops, agentConn)
+		}
+		via = net.JoinHostPort(j.Address, strconv.Itoa(j.Port))
+		dial = through(c, via, o.ConnectTimeout)
+	}
+	c, agentConn, err := handshake(ctx, o, dial, via)
+	if err != nil {
+		return fail(err)
+	}
+	s := &SSH{
+		opts: o,
+		addr: net.JoinHostPort(o.Address, strconv.Itoa(o.Port)),
+		esc:  escalation{root: o.User == "root", user: o.User, password: o.SudoPassword},
+		client: &goph.Client{Client: c, Config: &goph.Config{
+			User: o.User, Addr: o.Address, Port: uint(o.Port), Timeout: o.ConnectTimeout,
+		}},
+		hops: hops,
+		via:  via,
+	}
+	if agentConn != nil {
+		s.agent = agentConn // not a nil interface holding a nil conn
+	}
+	s.trips.Store(int64(1 + len(o.Jump)))
+	s.stopKeep = s.keepalive()
+	return s, nil
+}
+
+// handshake connects to o's host with dial (from here, or through the jump
+// host via) and authenticates. It returns the agent socket it opened, if any.
+func handshake(ctx context.Context, o SSHOptions, dial dialer, via string) (*ssh.Client, net.Conn, error) {
 	addr := net.JoinHostPort(o.Address, strconv.Itoa(o.Port))
 	auth, agentConn, tried, err := o.auth(addr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	closeAgent := func() {
 		if agentConn != nil {
@@ -105,26 +166,25 @@ func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 		}
 	}
 
-	var conn net.Conn
+	var dl *deadline
 	pause := func(ask func() (bool, error)) (bool, error) {
-		_ = conn.SetDeadline(time.Time{})
-		defer func() { _ = conn.SetDeadline(time.Now().Add(o.ConnectTimeout)) }()
+		dl.disarm()
+		defer dl.arm()
 		return ask()
 	}
 	hc, err := newHostKeyCheck(&o, addr, pause)
 	if err != nil {
 		closeAgent()
-		return nil, &HostKeyError{Addr: addr, Kind: HostKeyInvalid, Err: err}
+		return nil, nil, &HostKeyError{Addr: addr, Kind: HostKeyInvalid, Err: err}
 	}
 
-	d := net.Dialer{Timeout: o.ConnectTimeout}
-	conn, err = d.DialContext(ctx, "tcp", addr)
+	conn, err := dial(ctx, addr)
 	if err != nil {
 		closeAgent()
-		return nil, connectError(addr, err, o.ConnectTimeout)
+		return nil, nil, err
 	}
 	// The handshake shares the connect timeout; cancelling ctx aborts it.
-	_ = conn.SetDeadline(time.Now().Add(o.ConnectTimeout))
+	dl = newDeadline(conn, o.ConnectTimeout)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	cfg := &ssh.ClientConfig{
 		User:              o.User,
@@ -134,11 +194,15 @@ func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 		Timeout:           o.ConnectTimeout,
 	}
 	c, chans, reqs, err := ssh.NewClientConn(conn, addr, cfg)
-	if !stop() {
+	expired := !dl.disarm()
+	if !stop() || expired {
 		if err == nil {
 			c.Close()
 		}
 		err = ctx.Err()
+		if expired {
+			err = os.ErrDeadlineExceeded
+		}
 	}
 	if err != nil {
 		closeAgent()
@@ -147,40 +211,28 @@ func DialSSH(ctx context.Context, o SSHOptions) (*SSH, error) {
 		if errors.As(herr, &he) && (he.Kind == HostKeyChanged || he.Kind == HostKeyMismatchPin) && he.Got == "" {
 			// The host offers only key types we do not know for it: ask
 			// again, accepting any type, to show what it offers.
-			he.Got, he.Type = offeredKey(ctx, addr, o)
+			he.Got, he.Type = offeredKey(ctx, addr, o, dial)
 		}
-		return nil, herr
+		var ce *ConnectError
+		if errors.As(herr, &ce) && ce.Via == "" {
+			ce.Via = via
+		}
+		return nil, nil, herr
 	}
-	_ = conn.SetDeadline(time.Time{})
-
-	s := &SSH{
-		opts: o,
-		addr: addr,
-		esc:  escalation{root: o.User == "root", user: o.User, password: o.SudoPassword},
-		client: &goph.Client{Client: ssh.NewClient(c, chans, reqs), Config: &goph.Config{
-			Auth: auth, User: o.User, Addr: o.Address, Port: uint(o.Port),
-			Timeout: o.ConnectTimeout, Callback: hc.callback,
-		}},
-	}
-	if agentConn != nil {
-		s.agent = agentConn // not a nil interface holding a nil conn
-	}
-	s.trips.Store(1)
-	s.stopKeep = s.keepalive()
-	return s, nil
+	return ssh.NewClient(c, chans, reqs), agentConn, nil
 }
 
 // offeredKey returns the fingerprint and type of the host key addr offers
 // when any type is allowed; the handshake is abandoned there. Empty when the
 // host cannot be asked.
-func offeredKey(ctx context.Context, addr string, o SSHOptions) (fingerprint, keyType string) {
-	d := net.Dialer{Timeout: o.ConnectTimeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+func offeredKey(ctx context.Context, addr string, o SSHOptions, dial dialer) (fingerprint, keyType string) {
+	conn, err := dial(ctx, addr)
 	if err != nil {
 		return "", ""
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(o.ConnectTimeout))
+	dl := newDeadline(conn, o.ConnectTimeout)
+	defer dl.disarm()
 	errSeen := errors.New("host key seen")
 	_, _, _, _ = ssh.NewClientConn(conn, addr, &ssh.ClientConfig{User: o.User, Timeout: o.ConnectTimeout,
 		HostKeyCallback: func(_ string, _ net.Addr, k ssh.PublicKey) error {
@@ -451,7 +503,11 @@ func (s *SSH) Close() error {
 	if s.agent != nil {
 		s.agent.Close()
 	}
-	return s.client.Close()
+	err := s.client.Close()
+	for i := len(s.hops) - 1; i >= 0; i-- {
+		s.hops[i].Close()
+	}
+	return err
 }
 
 // start opens a session for one command line.

@@ -68,6 +68,27 @@ func (h *testHost) mustDial(t *testing.T, edit func(*SSHOptions)) *SSH {
 	return s
 }
 
+// silentPort is a port on 127.0.0.1 that accepts connections and never
+// speaks, until the test ends.
+func silentPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
 // needRoot skips a test that cannot run without root, saying why (fails
 // it under CI=true).
 func needRoot(t *testing.T, why string) {
@@ -361,22 +382,8 @@ func TestConnectErrors(t *testing.T) {
 	})
 
 	t.Run("no handshake", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				t.Cleanup(func() { c.Close() }) // accept, never speak
-			}
-		}()
-		port := ln.Addr().(*net.TCPAddr).Port
-		_, err = DialSSH(t.Context(), SSHOptions{Address: "127.0.0.1", Port: port, KeyFile: keyFile, ConnectTimeout: 200 * time.Millisecond})
+		port := silentPort(t)
+		_, err := DialSSH(t.Context(), SSHOptions{Address: "127.0.0.1", Port: port, KeyFile: keyFile, ConnectTimeout: 200 * time.Millisecond})
 		ce := asError[*ConnectError](t, err)
 		if want := fmt.Sprintf("connect 127.0.0.1:%d: timed out after 200ms", port); ce.Error() != want {
 			t.Errorf("error %q, want %q", ce, want)

@@ -3,6 +3,13 @@
 // trips, peak memory) over several runs, a fresh install's time per step,
 // and the engine's planning benchmarks of 100 and 1,000 files. Needs root
 // (the sandbox). `make bench-e2e` runs it.
+//
+// With --scale 1,3,10 it measures clusters instead: for each count, a core
+// and that many videobridge hosts booted fresh on one network (sc-core,
+// sc-br1...), installed, verified, read by status and planned converged;
+// it prints the install's and the plan's ratios against core + 1 with the
+// goals, round trips, the installer's CPU time and memory, and each
+// target's CPU time and memory (see docs/scale-out.md).
 package main
 
 import (
@@ -34,8 +41,21 @@ func main() {
 	flag.BoolVar(&o.reuse, "reuse", false, "use the target NAME as it is (already up and installed): no fresh install")
 	flag.BoolVar(&o.keep, "keep", false, "leave the target up")
 	flag.BoolVar(&o.goBench, "go-bench", true, "also run the engine's planning benchmarks (go test -bench)")
+	scale := flag.String("scale", "", "measure clusters of a core and these many videobridge hosts instead, e.g. 1,3,10 (the first is the base of the ratios)")
 	flag.Parse()
-	sandbox.RunOrExit("bench", func(ctx context.Context) error { return run(ctx, o) })
+	sandbox.RunOrExit("bench", func(ctx context.Context) error {
+		if *scale != "" {
+			sizes, err := parseSizes(*scale)
+			if err != nil {
+				return err
+			}
+			if os.Geteuid() != 0 {
+				return errors.New("needs root: the sandbox boots systemd-nspawn targets")
+			}
+			return runScale(ctx, o, sizes)
+		}
+		return run(ctx, o)
+	})
 }
 
 type opts struct {
@@ -140,11 +160,27 @@ func run(ctx context.Context, o opts) error {
 // result is one run of the installer, read from its JSON events.
 type result struct {
 	wall       time.Duration
-	maxRSS     float64 // MB
+	cpu        time.Duration // the installer's own, user and system
+	maxRSS     float64       // MB
 	roundTrips float64
 	pending    int
 	code       int // 1: failed, 2: changes pending
 	steps      []step
+	// hostTrips are each host's round trips, from its summary line.
+	hostTrips map[string]float64
+	events    []event
+}
+
+// event is what the scale bench reads of each event.
+type event struct {
+	Type     string    `json:"type"`
+	Host     string    `json:"host"`
+	Step     string    `json:"step"`
+	Resource string    `json:"resource"`
+	Time     time.Time `json:"time"`
+	Passed   *bool     `json:"passed"`
+	Error    string    `json:"error"`
+	Message  string    `json:"message"`
 }
 
 type step struct {
@@ -158,7 +194,7 @@ func installer(ctx context.Context, bin string, args ...string) (result, error) 
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
 	err := cmd.Run()
-	r := result{wall: time.Since(start)}
+	r := result{wall: time.Since(start), hostTrips: map[string]float64{}}
 	// Exit 1 (a step or a check failed) and 2 (changes pending) still
 	// measure; the table says so.
 	var ee *exec.ExitError
@@ -170,13 +206,13 @@ func installer(ctx context.Context, bin string, args ...string) (result, error) 
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.maxRSS = float64(ru.Maxrss) / 1024 // KB on Linux
 	}
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	sc := bufio.NewScanner(&out)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
 		var ev struct {
-			Type     string `json:"type"`
-			Step     string `json:"step"`
-			Duration int64  `json:"duration_ns"`
+			event
+			Duration int64 `json:"duration_ns"`
 			Summary  *struct {
 				Pending    int     `json:"pending"`
 				RoundTrips float64 `json:"round_trips"`
@@ -185,7 +221,12 @@ func installer(ctx context.Context, bin string, args ...string) (result, error) 
 		if json.Unmarshal(sc.Bytes(), &ev) != nil {
 			continue
 		}
+		r.events = append(r.events, ev.event)
 		switch ev.Type {
+		case "host.finished":
+			if ev.Summary != nil && ev.Message != "verify" {
+				r.hostTrips[ev.Host] = ev.Summary.RoundTrips
+			}
 		case "step.finished":
 			r.steps = append(r.steps, step{ev.Step, time.Duration(ev.Duration)})
 		case "run.finished":

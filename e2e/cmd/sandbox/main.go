@@ -61,6 +61,7 @@ stderr.`,
 	cmd.Flags().StringVar(&o.Suite, "suite", sandbox.Suites[0], "release: trixie, bookworm, bullseye (Debian) or noble (Ubuntu 24.04)")
 	cmd.Flags().StringVar(&o.User, "user", "root", "log in as root, or as ops whose sudo needs a password")
 	cmd.Flags().StringVar(&o.Network, "network", "", "put the target on shared network NET with the other targets of NET (10.213.251-254.0/24); they reach each other and this machine")
+	cmd.Flags().StringVar(&o.Behind, "behind", "", "reach the target's SSH only through target BASTION (a private link from it; no route from this machine)")
 	cmd.Flags().StringVar(&o.JitsiSuite, "jitsi-suite", sandbox.JitsiSuites[0], "stand-in Jitsi suite for the answers file: stable/, or oldstable/ (a token plugin without JWKS support)")
 	return cmd
 }

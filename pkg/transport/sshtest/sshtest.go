@@ -43,6 +43,9 @@ type Options struct {
 	Path string
 	// Env is added to the environment of executed commands.
 	Env []string
+	// Forward lets clients open TCP connections from the server
+	// (direct-tcpip, as ssh -J and -W use), like sshd's AllowTcpForwarding.
+	Forward bool
 }
 
 // Server is a running test SSH server.
@@ -61,6 +64,7 @@ type Server struct {
 
 	execs    atomic.Int64
 	accepted atomic.Int64
+	forwards atomic.Int64
 	wg       sync.WaitGroup
 }
 
@@ -143,6 +147,9 @@ func (s *Server) AuthorizedKey(k ssh.PublicKey) {
 
 // Execs counts exec requests (commands run), sftp sessions excluded.
 func (s *Server) Execs() int { return int(s.execs.Load()) }
+
+// Forwards counts the TCP connections opened for clients (Options.Forward).
+func (s *Server) Forwards() int { return int(s.forwards.Load()) }
 
 // Conns counts accepted TCP connections.
 func (s *Server) Conns() int { return int(s.accepted.Load()) }
@@ -268,6 +275,14 @@ func (s *Server) handle(c net.Conn, cfg *ssh.ServerConfig) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for nc := range chans {
+		if nc.ChannelType() == "direct-tcpip" {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.forward(nc)
+			}()
+			continue
+		}
 		if nc.ChannelType() != "session" {
 			_ = nc.Reject(ssh.UnknownChannelType, "only sessions")
 			continue
@@ -282,6 +297,56 @@ func (s *Server) handle(c net.Conn, cfg *ssh.ServerConfig) {
 			s.session(ch, creqs, sc.User())
 		}()
 	}
+}
+
+// forward serves a direct-tcpip channel: a TCP connection from here to the
+// address the client names, refused as sshd refuses it.
+func (s *Server) forward(nc ssh.NewChannel) {
+	if !s.opts.Forward {
+		_ = nc.Reject(ssh.Prohibited, "administratively prohibited: open failed")
+		return
+	}
+	var p struct {
+		Host       string
+		Port       uint32
+		OriginHost string
+		OriginPort uint32
+	}
+	if err := ssh.Unmarshal(nc.ExtraData(), &p); err != nil {
+		_ = nc.Reject(ssh.ConnectionFailed, "bad request")
+		return
+	}
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(p.Host, fmt.Sprint(p.Port)), 10*time.Second)
+	if err != nil {
+		_ = nc.Reject(ssh.ConnectionFailed, "Connection refused")
+		return
+	}
+	defer c.Close()
+	ch, reqs, err := nc.Accept()
+	if err != nil {
+		return
+	}
+	defer ch.Close()
+	go ssh.DiscardRequests(reqs)
+	s.forwards.Add(1)
+	s.mu.Lock()
+	s.conns = append(s.conns, c)
+	s.mu.Unlock()
+	done := make(chan struct{}, 2)
+	go func() {
+		_, _ = io.Copy(c, ch)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+		done <- struct{}{}
+	}()
+	go func() {
+		_, _ = io.Copy(ch, c)
+		_ = ch.CloseWrite()
+		done <- struct{}{}
+	}()
+	<-done
+	<-done
 }
 
 // session serves one channel: one exec or the sftp subsystem.
