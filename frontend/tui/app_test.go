@@ -530,7 +530,9 @@ func TestDefaultsFromTheLastRun(t *testing.T) {
 	s.press(enter, enter)
 	s.waitFor("Issuer URL", "> https://login.example.com", "2 RSA signing key(s)")
 	s.press(enter, enter)
-	s.waitFor("Janssen tokens", "> remembered-app")
+	// Described in the answers file's words (up to where a name may wrap).
+	appID, _, _ := strings.Cut(answers.Doc("janssen.app_id"), "janssen.")
+	s.waitFor("Janssen tokens", "> remembered-app", answers.Doc("janssen.audience"), appID)
 	s.press(enter, enter, enter)
 	s.waitFor("Manage the firewall (UFW)?")
 	s.press(enter)
