@@ -14,7 +14,7 @@ E2E_TIMEOUT ?= 60m
 # time halve the suite's wall time on two CPUs.
 E2E_PARALLEL ?= 4
 
-.PHONY: build test unit e2e vet demo demo-down fuzz bench bench-e2e release-check release-snapshot clean
+.PHONY: build test unit e2e vet demo demo-down fuzz bench bench-e2e bench-scale release-check release-snapshot clean
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/jitsi-installer ./cmd/jitsi-installer
@@ -51,6 +51,13 @@ bench:
 BENCH_RUNS ?= 7
 bench-e2e: build
 	$(GO) run ./e2e/cmd/bench --installer bin/jitsi-installer --runs $(BENCH_RUNS) $(BENCH_FLAGS)
+
+# Clusters (needs root, and a machine to spare: 17 targets boot, 11 at
+# once): a core and 1, 3 and 10 videobridge hosts, fresh; install and
+# converged-plan ratios against core + 1. See docs/scale-out.md.
+SCALE ?= 1,3,10
+bench-scale: build
+	$(GO) run ./e2e/cmd/bench --installer bin/jitsi-installer --runs 5 --scale $(SCALE)
 
 demo: build
 	$(GO) run ./e2e/cmd/sandbox demo --suite $(SUITE) --bridges $(BRIDGES) --installer bin/jitsi-installer

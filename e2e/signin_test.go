@@ -10,12 +10,16 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/chrome"
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 )
 
 // Elements of the sign-in pages: the stand-in web app's room page, Janssen's
@@ -31,6 +35,29 @@ const (
 	allowButton   = `[id="authorizeForm:allowButton"]`
 )
 
+// TestSignIn installs on Debian 12 and 13 and signs in there with
+// Chromium, on targets of its own so that it runs beside TestInstall; on
+// Debian 12 also with oidc-provider as the issuer.
+func TestSignIn(t *testing.T) {
+	t.Parallel()
+	testenv.Root(t)
+	testenv.Tools(t, "apt-get install chromium", "chromium")
+	for _, tt := range []struct{ target, suite string }{
+		{"si-bookworm", "bookworm"},
+		{"si-trixie", "trixie"},
+	} {
+		t.Run(tt.suite, func(t *testing.T) {
+			t.Parallel()
+			tg := up(t, tt.target, tt.suite, "root")
+			mustInstall(t, tg.AnswersFile, "install")
+			browserSignIn(t, tg)
+			if tt.suite == "bookworm" {
+				t.Run("oidc-provider", func(t *testing.T) { providerSignIn(t, tg) })
+			}
+		})
+	}
+}
+
 // browserSignIn signs in on an installed target as a person would, in
 // Chromium: the room page's sign-in opens Janssen's login in a popup
 // (tokenAuthUrl, PKCE, nonce), consent, sso.html exchanges the code at
@@ -40,19 +67,12 @@ const (
 // excluding the meeting origin (and verify saying so), the nonce missing
 // (tokenAuthInline off), a redirect URI Janssen does not know.
 func browserSignIn(t *testing.T, tg *sandbox.Target) {
-	spki, err := tg.BrowserSPKI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := chrome.Start(t, tg.BrowserHosts(), spki)
-	b, err := os.ReadFile(tg.DemoPasswordFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := string(b)
+	// The browser, the room and the user are the ones make demo prints.
+	help := readSignInHelp(t, tg)
+	ctx := chrome.StartArgs(t, help.args)
 	room := "https://" + tg.Domain + "/signin" + randomWord()
 	signIn := func(t *testing.T, p chrome.Popup) {
-		chrome.Fill(t, p.Tab(t), [][2]string{{loginUser, sandbox.DemoUser}, {loginPassword, password}}, loginButton)
+		chrome.Fill(t, p.Tab(t), [][2]string{{loginUser, help.user}, {loginPassword, help.password}}, loginButton)
 		chrome.Click(t, p.Tab(t), allowButton)
 	}
 
@@ -69,9 +89,9 @@ func browserSignIn(t *testing.T, tg *sandbox.Target) {
 		}
 	})
 	t.Run("popup", func(t *testing.T) {
-		chrome.Navigate(t, ctx, room)
+		chrome.Navigate(t, ctx, help.room)
 		signIn(t, chrome.ClickForPopup(t, ctx, signInButton))
-		chrome.WaitText(t, ctx, pageStatus, "Joined signin", pageError)
+		chrome.WaitText(t, ctx, pageStatus, "Joined "+path.Base(help.room)+"@", pageError)
 	})
 	t.Run("sign out", func(t *testing.T) {
 		chrome.Click(t, ctx, signOutButton)
@@ -101,7 +121,7 @@ func browserSignIn(t *testing.T, tg *sandbox.Target) {
 		// As in a fresh tab: nothing kept from the sign-ins before.
 		chrome.Eval[any](ctx, `sessionStorage.clear()`)
 		chrome.Click(t, ctx, signInButton)
-		signInIfAsked(t, ctx, password)
+		signInIfAsked(t, ctx, help.user, help.password)
 		chrome.WaitText(t, ctx, pageError, "Error: No OAuth nonce found in session", "")
 	})
 	t.Run("wrong redirect URI", func(t *testing.T) {
@@ -119,7 +139,7 @@ func browserSignIn(t *testing.T, tg *sandbox.Target) {
 
 // signInIfAsked logs in and consents when Janssen asks (no session yet)
 // and waits for sso.html.
-func signInIfAsked(t *testing.T, tab context.Context, password string) {
+func signInIfAsked(t *testing.T, tab context.Context, user, password string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -127,13 +147,54 @@ func signInIfAsked(t *testing.T, tab context.Context, password string) {
 		case strings.Contains(chrome.Location(tab), "/static/sso.html"):
 			return
 		case chrome.Exists(tab, loginUser):
-			chrome.Fill(t, tab, [][2]string{{loginUser, sandbox.DemoUser}, {loginPassword, password}}, loginButton)
+			chrome.Fill(t, tab, [][2]string{{loginUser, user}, {loginPassword, password}}, loginButton)
 		case chrome.Exists(tab, allowButton):
 			chrome.Click(t, tab, allowButton)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
 	t.Fatalf("the sign-in did not reach sso.html; %s", chrome.Shows(tab))
+}
+
+// signInHelp is what make demo prints for signing in: the room's address,
+// the user and password, and the switches of its chromium command line.
+type signInHelp struct {
+	room, user, password string
+	args                 []string
+}
+
+// readSignInHelp reads tg's sign-in help as a person would: the command
+// line goes through sh, as pasted into a shell (its $(mktemp -d) lands in
+// the test's directory).
+func readSignInHelp(t *testing.T, tg *sandbox.Target) signInHelp {
+	t.Helper()
+	var b strings.Builder
+	tg.SignInHelp(&b)
+	text := b.String()
+	var h signInHelp
+	field := func(re string) string {
+		m := regexp.MustCompile(re).FindStringSubmatch(text)
+		if m == nil {
+			t.Fatalf("the sign-in help has no %s:\n%s", re, text)
+		}
+		return m[1]
+	}
+	h.room = field(`Sign in at (https://\S+)`)
+	h.user = field(`(?m)^\s+user:\s+(\S+)$`)
+	h.password = field(`(?m)^\s+password:\s+(\S+)$`)
+	cmdline := field(`(?m)^\s+chromium ((?:.*\\\n)*.*)$`)
+	sh := exec.Command("sh", "-c", `eval "set -- $1"; printf '%s\0' "$@"`, "sh", cmdline)
+	sh.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
+	out, err := sh.Output()
+	if err != nil {
+		t.Fatalf("sh cannot read the command line %q: %v", cmdline, err)
+	}
+	args := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	if last := args[len(args)-1]; last != h.room {
+		t.Fatalf("the command line opens %q, not the room %s", last, h.room)
+	}
+	h.args = args[:len(args)-1]
+	return h
 }
 
 // setCORS sets the target's Janssen stand-in's corsAllowedOrigins.

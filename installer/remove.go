@@ -100,7 +100,7 @@ func withHeld(steps []*declared, held []Resource) []*declared {
 // install starts from scratch, and the record of what uninstall did stays
 // with the backups.
 const retireScript = `j=$1 b=$2; d=${j%/*}
-if [ -e "$j" ]; then mkdir -p -- "$b$d" && chmod 0700 -- "$b" && mv -f -- "$j" "$b$j" || exit 1; fi
+if [ -e "$j" ]; then mkdir -p -- "$b$d" && chmod 0700 -- "$b" && { mv -f -- "$j" "$b$j" || [ ! -e "$j" ]; } || exit 1; fi
 rm -f -- "$d/lock"; rmdir -- "$d" 2>/dev/null; exit 0`
 
 // retire ends the installer's own state on hp's host after an uninstall.

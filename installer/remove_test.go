@@ -162,3 +162,34 @@ func TestRemovals(t *testing.T) {
 		})
 	}
 }
+
+// TestUninstallBridgesBeforeTheirCore: the hosts of later roles are
+// uninstalled first, while what their steps read of the core is there.
+func TestUninstallBridgesBeforeTheirCore(t *testing.T) {
+	th := newTestHost(t)
+	dir := th.mkdir(t, "roles")
+	core := &testStep{name: "core", rs: func(*installer.Host) []installer.Resource {
+		return []installer.Resource{&resource.File{Path: dir + "/core.conf", Content: []byte("core\n"), Mode: 0o644}}
+	}}
+	bridge := &testStep{name: "bridge", rs: func(h *installer.Host) []installer.Resource {
+		mark := dir + "/" + h.Name + ".mark"
+		return []installer.Resource{&resource.Command{Name: "mark", Args: []string{"touch", mark}, Creates: mark,
+			Undo: []string{"sh", "-c", `test -f "$1" && rm "$2"`, "sh", dir + "/core.conf", mark}}}
+	}}
+	roles := []installer.Role{{Name: "core", Steps: []installer.Step{core}}, {Name: "bridge", Steps: []installer.Step{bridge}}}
+	e, _ := th.eng()
+	e.Roles = roles
+	planAndApply(t, e, "core", "b1", "b2")
+	if _, err := os.Stat(dir + "/b1.mark"); err != nil {
+		t.Fatal(err)
+	}
+	e, rec := th.eng()
+	e.Roles, e.Remove = roles, &installer.RemoveOptions{}
+	p := planAndApply(t, e, "core", "b1", "b2")
+	checkHosts(t, p, rec, nil)
+	for _, f := range []string{"core.conf", "b1.mark", "b2.mark"} {
+		if _, err := os.Stat(dir + "/" + f); !os.IsNotExist(err) {
+			t.Errorf("%s after uninstall: %v", f, err)
+		}
+	}
+}

@@ -103,12 +103,15 @@ func (r *applyRun) wait(ctx context.Context, hp *HostPlan, st stage) (bool, erro
 		}
 		gs = append(gs, r.gates[src]...)
 	}
-	if after {
-		rank := r.e.rank(hp.Host.Role)
-		for _, q := range r.p.Hosts {
-			if r.e.rank(q.Host.Role) < rank {
-				gs = append(gs, r.ends[q])
-			}
+	rank := r.e.rank(hp.Host.Role)
+	for _, q := range r.p.Hosts {
+		switch qr := r.e.rank(q.Host.Role); {
+		case r.e.Remove != nil && qr > rank:
+			// Uninstall takes the later roles away first: a bridge's
+			// removal is declared from what its core has.
+			gs = append(gs, r.ends[q])
+		case r.e.Remove == nil && after && qr < rank:
+			gs = append(gs, r.ends[q])
 		}
 	}
 	changed := false

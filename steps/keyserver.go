@@ -54,7 +54,10 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 	rs = append(rs,
 		&resource.Command{Name: "fetch Janssen's keys", Args: []string{"runuser", "-u", user, "--", assets.Dest(assets.KeyRefresh, dom)},
 			Unless: []string{"sh", "-c", "ls " + assets.KeysDir + "/*.pem >/dev/null 2>&1"},
-			Undo:   []string{"sh", "-c", "rm -f -- " + assets.KeysDir + "/*.pem"}},
+			// What the refresh job wrote: the keys and their JWKS.
+			Undo: []string{"sh", "-c", `rm -f -- "$1"/*.pem "$1/$2"`, "sh", assets.KeysDir, assets.KeysJWKS},
+			UndoUnless: []string{"sh", "-c", `for f in "$1"/*.pem "$1/$2"; do [ -e "$f" ] && exit 1; done; exit 0`, "sh",
+				assets.KeysDir, assets.KeysJWKS}},
 		&resource.Service{Name: assets.KeyRefreshUnit + ".timer"},
 	)
 	return append(rs, site...), nil

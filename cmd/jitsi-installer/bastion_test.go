@@ -76,6 +76,12 @@ Host meet-behind
     ProxyJump jump
 `, bastion.srv.Host(), bastion.srv.Port(), bastion.keyFile, target.srv.Host(), target.srv.Port(), target.keyFile))
 	known := write(t, "known_hosts", bastion.srv.KnownHostsLine(bastion.srv.HostKey())+"\n")
+	// The bastion's key in a known_hosts file of its own, none for the
+	// hosts: a check of its own.
+	ownKnown := strings.Replace(viaAnswers, fmt.Sprintf("      host_key: %q\n", bastion.srv.PinnedHostKey()), fmt.Sprintf("      known_hosts: %q\n", known), 1)
+	if ownKnown == viaAnswers {
+		t.Fatal("no known_hosts for the bastion in the answers")
+	}
 
 	for _, tc := range []struct {
 		name    string
@@ -83,6 +89,7 @@ Host meet-behind
 		flags   []string
 	}{
 		{"hosts[].bastion", viaAnswers, []string{"--ssh-config", "none"}},
+		{"hosts[].bastion.known_hosts", ownKnown, []string{"--ssh-config", "none", "--known-hosts", filepath.Join(t.TempDir(), "empty")}},
 		{"ssh_config alias with ProxyJump", alias, []string{"--ssh-config", sshConfig, "--known-hosts", known}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

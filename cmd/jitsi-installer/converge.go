@@ -99,7 +99,8 @@ func (g *globals) targets(cfg *answers.Config, ask tui.Asker) []installer.Target
 			o.User = ""
 		}
 		if b := h.Bastion; b.Address != "" {
-			o.Jump = []transport.SSHOptions{{Address: b.Address, Port: b.Port, User: b.User, KeyFile: b.KeyFile, HostKey: b.HostKey}}
+			o.Jump = []transport.SSHOptions{{Address: b.Address, Port: b.Port, User: b.User, KeyFile: b.KeyFile,
+				HostKey: b.HostKey, KnownHostsFile: b.KnownHosts}}
 		}
 		switch {
 		case ask != nil:

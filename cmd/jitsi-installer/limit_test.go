@@ -177,3 +177,27 @@ func TestLimitFlag(t *testing.T) {
 		t.Errorf("the core was read over %d connection(s), want 1", core.Conns()-1)
 	}
 }
+
+// logs -n takes a count of lines; --tail is a flag of its own (follow).
+func TestLogsLinesFlag(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	keyFile, _ := sshtest.NewKeyFile(t, "")
+	t.Setenv("TEST_APP_SECRET", "app-secret-never-shown-42")
+	file := write(t, "a.yaml", answersFor(srv.Host(), srv.Port(), keyFile, srv.PinnedHostKey()))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-n", "-1"}, "-n: must be 0"},
+		{[]string{"-n", "many"}, `"many" for "-n, --lines"`},
+		{[]string{"--tail=maybe"}, `"maybe" for "--tail"`},
+	} {
+		code, out, errOut := cli(t, append([]string{"logs", "--answers", file}, tc.args...)...)
+		if code != 3 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("logs %v: exit %d, want 3 and %q\n%s%s", tc.args, code, tc.want, out, errOut)
+		}
+	}
+	if srv.Conns() != 0 {
+		t.Errorf("bad flags contacted the host %d time(s)", srv.Conns())
+	}
+}

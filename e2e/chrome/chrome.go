@@ -27,15 +27,27 @@ import (
 // fails t.
 func Start(t testing.TB, hosts map[string]string, spki []string) context.Context {
 	t.Helper()
+	var rules []string
+	for name, addr := range hosts {
+		rules = append(rules, "MAP "+name+" "+addr)
+	}
+	return StartArgs(t, []string{
+		"--host-resolver-rules=" + strings.Join(rules, ", ") + ", EXCLUDE localhost",
+		"--ignore-certificate-errors-spki-list=" + strings.Join(spki, ","),
+	})
+}
+
+// StartArgs is Start with the command-line switches a person would give
+// chromium ("--name=value" or "--name"), as a printed command line has
+// them; the profile is always the test's own (--user-data-dir is ignored),
+// and anything else than a switch fails t.
+func StartArgs(t testing.TB, args []string) context.Context {
+	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatal("chromium is needed (Debian's chromium package)")
 	}
 	profile := t.TempDir()
-	var rules []string
-	for name, addr := range hosts {
-		rules = append(rules, "MAP "+name+" "+addr)
-	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.UserDataDir(profile),
@@ -48,8 +60,18 @@ func Start(t testing.TB, hosts map[string]string, spki []string) context.Context
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("host-resolver-rules", strings.Join(rules, ", ")+", EXCLUDE localhost"),
-		chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(spki, ",")),
+	}
+	for _, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		switch {
+		case !strings.HasPrefix(a, "--") || name == "":
+			t.Fatalf("chromium argument %q is not a switch", a)
+		case name == "user-data-dir":
+		case hasValue:
+			opts = append(opts, chromedp.Flag(name, value))
+		default:
+			opts = append(opts, chromedp.Flag(name, true))
+		}
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))

@@ -3,11 +3,12 @@ package oidc
 import (
 	_ "embed"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 
-	"github.com/jitsi-installer/jitsi-installer/internal/loopback"
 	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 )
 
@@ -18,6 +19,7 @@ var script []byte
 type config struct {
 	Module             string           `json:"module"`
 	Issuer             string           `json:"issuer"`
+	Host               string           `json:"host"`
 	Port               int              `json:"port"`
 	Cert               string           `json:"cert"`
 	Key                string           `json:"key"`
@@ -34,14 +36,18 @@ type config struct {
 
 // setUp writes what provider.mjs reads into p.dir: its TLS certificate and
 // key, from a CA of its own, its signing keys and config.json, for a free
-// loopback port.
+// port on its host.
 func (p *Provider) setUp(o Options) error {
-	port, err := loopback.FreePort()
+	host := o.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	port, err := freePort(host)
 	if err != nil {
 		return err
 	}
-	p.Issuer = "https://127.0.0.1:" + strconv.Itoa(port)
-	tf, err := testca.New("oidc-provider", "127.0.0.1", "localhost")
+	p.Issuer = "https://" + net.JoinHostPort(host, strconv.Itoa(port))
+	tf, err := testca.New("oidc-provider", host, "127.0.0.1", "localhost")
 	if err != nil {
 		return err
 	}
@@ -57,7 +63,7 @@ func (p *Provider) setUp(o Options) error {
 		return err
 	}
 	cfg, _ := json.Marshal(config{
-		Module: o.Module, Issuer: p.Issuer, Port: port,
+		Module: o.Module, Issuer: p.Issuer, Host: host, Port: port,
 		Cert: filepath.Join(p.dir, "cert.pem"), Key: filepath.Join(p.dir, "key.pem"),
 		JWKS: keys, InitialAccessToken: p.InitialAccessToken,
 		TestClientID: p.clientID, TestClientSecret: p.clientSecret,
@@ -65,4 +71,14 @@ func (p *Provider) setUp(o Options) error {
 		WebClientID: o.WebClient, CORSOrigins: o.CORSOrigins,
 	})
 	return os.WriteFile(filepath.Join(p.dir, "config.json"), cfg, 0o600)
+}
+
+// freePort is a port free on host.
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("find a free port on %s: %w", host, err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -15,6 +15,19 @@ import (
 // Version is the npm version range installed.
 const Version = "9"
 
+// CacheDir is where Install keeps the npm install between runs:
+// $JITSI_E2E_CACHE/oidc-provider-9, else under the user's cache directory.
+func CacheDir() string {
+	if d := os.Getenv("JITSI_E2E_CACHE"); d != "" {
+		return filepath.Join(d, "oidc-provider-"+Version)
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "jitsi-installer-e2e", "oidc-provider-"+Version)
+}
+
 // Install makes sure oidc-provider is installed under dir (npm install,
 // once; concurrent callers wait on a lock) and returns the path of its
 // entry module.

@@ -27,12 +27,16 @@ type Options struct {
 	// CORSOrigins the token endpoint answers browsers from: "*" (nil, the
 	// default, as Janssen's corsAllowedOrigins) or a list of origins.
 	CORSOrigins []string
-	Log         io.Writer
+	// Host is the address it listens on and names in its issuer:
+	// 127.0.0.1 when empty; a sandbox target's HostAddress for the target
+	// to reach it.
+	Host string
+	Log  io.Writer
 }
 
 // Provider is a running oidc-provider.
 type Provider struct {
-	// Issuer is https://127.0.0.1:PORT; the discovery document is at
+	// Issuer is https://HOST:PORT; the discovery document is at
 	// Issuer/.well-known/openid-configuration, not under /jans-auth.
 	Issuer string
 	// CAFile is the PEM file of the CA of its TLS certificate.
@@ -49,7 +53,7 @@ type Provider struct {
 	dir                    string
 }
 
-// Start runs a provider on a free loopback port until Stop.
+// Start runs a provider on a free port until Stop.
 func Start(ctx context.Context, o Options) (*Provider, error) {
 	node, err := exec.LookPath("node")
 	if err != nil {

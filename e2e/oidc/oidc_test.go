@@ -35,18 +35,6 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.RunWithInstaller(m, &installer))
 }
 
-// cacheDir keeps the npm install between runs.
-func cacheDir() string {
-	if d := os.Getenv("JITSI_E2E_CACHE"); d != "" {
-		return filepath.Join(d, "oidc-provider-"+oidc.Version)
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	return filepath.Join(base, "jitsi-installer-e2e", "oidc-provider-"+oidc.Version)
-}
-
 func startProvider(t *testing.T) *oidc.Provider {
 	t.Helper()
 	return startProviderWith(t, oidc.Options{})
@@ -59,7 +47,7 @@ func startProviderWith(t *testing.T, o oidc.Options) *oidc.Provider {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	testenv.Tools(t, "apt-get install nodejs npm", "node")
-	module, err := oidc.Install(ctx, cacheDir())
+	module, err := oidc.Install(ctx, oidc.CacheDir())
 	if err != nil {
 		testenv.Skip(t, err.Error())
 	}

@@ -132,5 +132,5 @@ const server = https.createServer({
   }
   callback(req, res);
 });
-server.listen(cfg.port, '127.0.0.1', () => console.log('listening'));
+server.listen(cfg.port, cfg.host, () => console.log('listening'));
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => server.close(() => process.exit(0)));

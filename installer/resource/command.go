@@ -26,6 +26,7 @@ type Command struct {
 	// instead of the command's, inverted.
 	UndoUnless []string
 	removes    []string // what an undo takes away (RemovedPaths)
+	undo       bool     // this is another command's Undo
 	installer.Notify
 }
 
@@ -78,6 +79,11 @@ func (c *Command) Diff(p installer.Probed) (*installer.Change, error) {
 		if len(lines) > 0 {
 			d.Text = "needed: " + strings.Join(lines, "; ")
 		}
+	}
+	if c.undo {
+		// The guard's output is what install left (a uid, a file list):
+		// the plan says why the undo runs instead.
+		d.From, d.Text = "", "install did it"
 	}
 	return &installer.Change{Action: installer.ActionRun, Hint: c.Hint, Details: []installer.Detail{d}, Apply: func(ctx context.Context, h *installer.Host) error {
 		_, err := h.RunWith(ctx, c.Stdin, c.Env, c.Args...)

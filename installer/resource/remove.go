@@ -80,7 +80,7 @@ func (c *Command) Removal(installer.RemoveOptions) installer.Resource {
 	if len(c.Undo) == 0 {
 		return nil
 	}
-	u := &Command{Name: "undo " + c.Name, Args: c.Undo, Hint: c.Hint}
+	u := &Command{Name: "undo " + c.Name, Args: c.Undo, Hint: c.Hint, undo: true}
 	switch {
 	case len(c.UndoUnless) > 0:
 		u.Unless = c.UndoUnless

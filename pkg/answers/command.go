@@ -25,6 +25,9 @@ const masked = "<redacted>"
 // it is remembered for Config.Secrets and never quoted in a message, and
 // neither is what the command printed when it failed.
 func (d *decoder) command(n *yaml.Node, path, line string) (string, bool) {
+	if v, ok := d.ran[line]; ok { // asked once, whatever uses it
+		return v, true
+	}
 	args, err := splitCommand(line)
 	if err != nil {
 		d.add(n, path, "${cmd:...}: %v", err)
@@ -47,6 +50,10 @@ func (d *decoder) command(n *yaml.Node, path, line string) (string, bool) {
 		d.add(n, path, "${cmd:%s} printed more than %d bytes", args[0], maxSize)
 		return "", false
 	}
+	if d.ran == nil {
+		d.ran = map[string]string{}
+	}
+	d.ran[line] = v
 	return v, true
 }
 

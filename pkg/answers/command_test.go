@@ -35,8 +35,9 @@ func TestSplitCommand(t *testing.T) {
 }
 
 // ${cmd:...} runs its command in the file's directory with its words as
-// arguments; the output, one newline dropped, is the value, a secret
-// wherever it is used; Marshal writes the reference back.
+// arguments, once however often the file uses it; the output, one newline
+// dropped, is the value, a secret wherever it is used; Marshal writes the
+// reference back.
 func TestCommandReference(t *testing.T) {
 	var ran [][]string
 	var dirs []string
@@ -45,7 +46,7 @@ func TestCommandReference(t *testing.T) {
 		ran, dirs = append(ran, args), append(dirs, dir)
 		return []byte(secretMark + "-" + args[len(args)-1] + "\n"), nil
 	}
-	file := withHost("    sudo_password: ${cmd:pass show jitsi/sudo}\n") + `jitsi:
+	file := withHost("    sudo_password: ${cmd:pass show jitsi/sudo}\n  - address: 203.0.113.11\n    role: videobridge\n    sudo_password: ${cmd:pass show jitsi/sudo}\n") + `jitsi:
   app_secret: ${cmd:sops --decrypt --extract '["app_secret"]' secrets.enc.yaml}
   deployment:
     region: r-${cmd:region-of meet}
@@ -63,7 +64,7 @@ func TestCommandReference(t *testing.T) {
 			t.Errorf("a command ran in %s, not the answers file's directory %s", d, opts.Dir)
 		}
 	}
-	if c.Hosts[0].SudoPassword != secretMark+"-jitsi/sudo" || c.Jitsi.AppSecret != secretMark+"-secrets.enc.yaml" {
+	if c.Hosts[0].SudoPassword != secretMark+"-jitsi/sudo" || c.Hosts[1].SudoPassword != c.Hosts[0].SudoPassword || c.Jitsi.AppSecret != secretMark+"-secrets.enc.yaml" {
 		t.Errorf("values: %q, %q", c.Hosts[0].SudoPassword, c.Jitsi.AppSecret)
 	}
 	// Not a secret field, but a command's output: masked all the same.

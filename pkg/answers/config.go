@@ -75,11 +75,12 @@ type Host struct {
 // connection to a host on the operator's behalf (TCP forwarding); it runs
 // nothing.
 type Bastion struct {
-	Address string `yaml:"address" kind:"host" doc:"Hostname or IP address of the jump host, or a Host alias of ~/.ssh/config (whose own ProxyJump, if any, is gone through first); empty: no jump host."`
-	Port    int    `yaml:"port" min:"0" max:"65535" doc:"SSH port of the jump host; 0: ~/.ssh/config's Port, else 22."`
-	User    string `yaml:"user" kind:"user" doc:"SSH user on the jump host; empty: ~/.ssh/config's User, else root."`
-	KeyFile string `yaml:"key_file" kind:"sshkey" doc:"Private SSH key for the jump host on this machine; empty: ~/.ssh/config's IdentityFile, else the SSH agent."`
-	HostKey string `yaml:"host_key" kind:"hostkey" doc:"Pinned SSH host key of the jump host; empty: known_hosts decides, as for the hosts."`
+	Address    string `yaml:"address" kind:"host" doc:"Hostname or IP address of the jump host, or a Host alias of ~/.ssh/config (whose own ProxyJump, if any, is gone through first); empty: no jump host."`
+	Port       int    `yaml:"port" min:"0" max:"65535" doc:"SSH port of the jump host; 0: ~/.ssh/config's Port, else 22."`
+	User       string `yaml:"user" kind:"user" doc:"SSH user on the jump host; empty: ~/.ssh/config's User, else root."`
+	KeyFile    string `yaml:"key_file" kind:"sshkey" doc:"Private SSH key for the jump host on this machine; empty: ~/.ssh/config's IdentityFile, else the SSH agent."`
+	HostKey    string `yaml:"host_key" kind:"hostkey" doc:"Pinned SSH host key of the jump host; empty: known_hosts decides, as for the hosts."`
+	KnownHosts string `yaml:"known_hosts" kind:"path" doc:"known_hosts file on this machine for the jump host's key (new keys accepted are added to it); empty: the hosts' (--known-hosts, else ~/.ssh/known_hosts)."`
 }
 
 // TLS chooses where the web server's certificate comes from.

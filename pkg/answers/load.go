@@ -202,6 +202,7 @@ type decoder struct {
 	bad       map[string]bool // paths already reported; validation skips them
 	suggested map[string]bool // required paths an unknown key was taken for
 	merged    map[*yaml.Node][]pair
+	ran       map[string]string // output of each ${cmd:...} that succeeded, by command
 }
 
 func newDecoder(name string, opts Options) *decoder {

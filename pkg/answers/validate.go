@@ -334,6 +334,8 @@ func (d *decoder) validate(c *Config) {
 			d.need(p+".address", b.Address, p+".key_file")
 		case b.HostKey != "":
 			d.need(p+".address", b.Address, p+".host_key")
+		case b.KnownHosts != "":
+			d.need(p+".address", b.Address, p+".known_hosts")
 		case b.Port != 0:
 			d.need(p+".address", b.Address, p+".port")
 		}

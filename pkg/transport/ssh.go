@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/x509"
@@ -286,10 +287,16 @@ func (o *SSHOptions) auth(addr string) (auth goph.Auth, agentConn net.Conn, trie
 	case o.KeyFile != "":
 		signer, err := goph.GetSigner(o.KeyFile, "")
 		var missing *ssh.PassphraseMissingError
+		if errors.As(err, &missing) && missing.PublicKey != nil && sock != "" {
+			// As ssh does: the agent's copy of the key needs no passphrase.
+			if s, c := agentSigner(sock, missing.PublicKey); s != nil {
+				signer, err, agentConn = s, nil, c
+			}
+		}
 		if errors.As(err, &missing) {
 			if o.Passphrase == nil {
 				return fail(err, "key file %s is encrypted and there is no terminal to ask for its passphrase; "+
-					"load it into the agent (ssh-add %s) and leave key_file empty", o.KeyFile, Quote(o.KeyFile))
+					"load it into the SSH agent (ssh-add %s): the agent's copy is used", o.KeyFile, Quote(o.KeyFile))
 			}
 			pass, perr := o.Passphrase(o.KeyFile)
 			if perr != nil {
@@ -325,6 +332,25 @@ func (o *SSHOptions) auth(addr string) (auth goph.Auth, agentConn net.Conn, trie
 		return fail(nil, "no key_file, no SSH agent (SSH_AUTH_SOCK is not set) and no password")
 	}
 	return auth, agentConn, tried, nil
+}
+
+// agentSigner is the agent's signer for key, with the open agent socket;
+// nil when the agent at sock does not hold key.
+func agentSigner(sock string, key ssh.PublicKey) (ssh.Signer, net.Conn) {
+	c, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		return nil, nil
+	}
+	signers, err := agent.NewClient(c).Signers()
+	if err == nil {
+		for _, s := range signers {
+			if bytes.Equal(s.PublicKey().Marshal(), key.Marshal()) {
+				return s, c
+			}
+		}
+	}
+	c.Close()
+	return nil, nil
 }
 
 // handshakeError sorts a failed handshake into the three dial error types.

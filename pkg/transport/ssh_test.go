@@ -224,6 +224,35 @@ func TestAgentAuth(t *testing.T) {
 	}
 }
 
+// An encrypted key file whose key the agent holds is used through the
+// agent, as ssh does: no passphrase is asked, also where none could be.
+func TestEncryptedKeyFromTheAgent(t *testing.T) {
+	h := newTestHost(t, sshtest.Options{})
+	keyFile, signer := sshtest.NewKeyFile(t, "correct horse")
+	h.srv.AuthorizedKey(signer.PublicKey())
+	data, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ssh.ParseRawPrivateKeyWithPassphrase(data, []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSH_AUTH_SOCK", sshtest.StartAgent(t, agent.AddedKey{PrivateKey: key}))
+	s := h.mustDial(t, func(o *SSHOptions) {
+		o.KeyFile = keyFile
+		o.Passphrase = func(string) ([]byte, error) { t.Error("the passphrase was asked"); return nil, errors.New("no") }
+	})
+	mustRun(t, s, Cmd{Args: []string{"true"}})
+
+	// An agent without that key changes nothing: no terminal, no key.
+	t.Setenv("SSH_AUTH_SOCK", sshtest.StartAgent(t, agent.AddedKey{PrivateKey: ed25519.NewKeyFromSeed(make([]byte, 32))}))
+	_, err = h.dial(t, func(o *SSHOptions) { o.KeyFile = keyFile })
+	if ae := asError[*AuthError](t, err); !strings.Contains(ae.Error(), "ssh-add") {
+		t.Errorf("err %v", ae)
+	}
+}
+
 func TestPinnedHostKey(t *testing.T) {
 	h := newTestHost(t, sshtest.Options{})
 	other := sshtest.NewSigner(t, "ed25519").PublicKey()

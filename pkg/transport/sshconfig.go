@@ -91,12 +91,18 @@ func (c *SSHConfig) resolve(o SSHOptions, jumps bool, seen []string) (SSHOptions
 	if u := get("User"); u != "" && o.User == "" {
 		o.User = u
 	}
-	if k := get("IdentityFile"); k != "" && o.KeyFile == "" {
-		k, err := expandHome(tokens(k, o.Address, o.User))
+	if o.KeyFile == "" {
+		// The first that exists, as ssh skips missing ones.
+		keys, err := c.cfg.GetAll(alias, "IdentityFile")
 		if err != nil {
-			return o, err
+			errs = append(errs, err)
 		}
-		o.KeyFile = k
+		for _, k := range keys {
+			if k, err := expandHome(tokens(strings.TrimSpace(k), o.Address, o.User)); err == nil && k != "" && exists(k) {
+				o.KeyFile = k
+				break
+			}
+		}
 	}
 	pj := get("ProxyJump")
 	if err := errors.Join(errs...); err != nil {
@@ -123,6 +129,11 @@ func (c *SSHConfig) resolve(o SSHOptions, jumps bool, seen []string) (SSHOptions
 		o.Jump = append(o.Jump, r)
 	}
 	return o, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // parseProxyJump reads "[user@]host[:port][,...]".

@@ -45,9 +45,15 @@ func hopsOf(o SSHOptions) []hop {
 }
 
 func TestSSHConfigApply(t *testing.T) {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		t.Fatal(err)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, k := range []string{"meet_ed25519", "second", "jump"} {
+		if err := os.MkdirAll(home+"/.ssh", 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(home+"/.ssh/"+k, []byte("key"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	const main = `# Include at the top, defaults at the end, as people write them
 Include @DIR@/conf.d/*.conf
@@ -57,6 +63,10 @@ Host meet meet-prod
     User deploy
     Port 2222
     IdentityFile ~/.ssh/meet_ed25519
+    IdentityFile ~/.ssh/second
+
+Host skips-missing
+    IdentityFile ~/.ssh/missing
     IdentityFile ~/.ssh/second
 
 Host jump1
@@ -116,6 +126,8 @@ Host *
 			want: hop{"10.1.2.3", 2222, "deploy", home + "/.ssh/meet_ed25519"}},
 		{name: "second alias of a block", in: SSHOptions{Address: "meet-prod"},
 			want: hop{"10.1.2.3", 2222, "deploy", home + "/.ssh/meet_ed25519"}},
+		{name: "missing IdentityFile skipped", in: SSHOptions{Address: "skips-missing"},
+			want: hop{"skips-missing", 0, "fallback", home + "/.ssh/second"}},
 		{name: "given values win", in: SSHOptions{Address: "meet", Port: 22, User: "root", KeyFile: "/k"},
 			want: hop{"10.1.2.3", 22, "root", "/k"}},
 		{name: "unknown host: only Host *", in: SSHOptions{Address: "203.0.113.5"},

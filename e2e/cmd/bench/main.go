@@ -169,6 +169,7 @@ type result struct {
 	// hostTrips are each host's round trips, from its summary line.
 	hostTrips map[string]float64
 	events    []event
+	out       string // the JSON events, as printed
 }
 
 // event is what the scale bench reads of each event.
@@ -194,7 +195,7 @@ func installer(ctx context.Context, bin string, args ...string) (result, error) 
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
 	err := cmd.Run()
-	r := result{wall: time.Since(start), hostTrips: map[string]float64{}}
+	r := result{wall: time.Since(start), hostTrips: map[string]float64{}, out: out.String()}
 	// Exit 1 (a step or a check failed) and 2 (changes pending) still
 	// measure; the table says so.
 	var ee *exec.ExitError

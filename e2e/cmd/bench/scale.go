@@ -28,6 +28,7 @@ const (
 // videobridge hosts, fresh.
 type cluster struct {
 	n       int
+	core    string // the core's address
 	install result
 	// coreDone is when the core's summary line came, from the start;
 	// pkgsAfter, for each bridge, how long after the core's Secrets step
@@ -40,9 +41,11 @@ type cluster struct {
 	status    string // what status says of the roles and XMPP sessions
 	plans     []result
 	// cpu and mem are each target's CPU time during the install and its
-	// processes' memory after it: core first.
-	cpu []time.Duration
-	mem []int64
+	// processes' memory after it: core first. planCPU is the targets' CPU
+	// time, all of them, per converged plan.
+	cpu     []time.Duration
+	mem     []int64
+	planCPU time.Duration
 }
 
 // parseSizes reads --scale: bridge counts, "1,3,10".
@@ -66,8 +69,20 @@ func runScale(ctx context.Context, o opts, sizes []int) error {
 	for _, n := range sizes {
 		c, err := measureCluster(ctx, o, n)
 		if err != nil {
+			// A fresh cluster again, once: a mirror that failed to
+			// answer apt is not what the bench measures. The failure
+			// is printed, and its events kept.
+			fmt.Printf("core + %d: %v; measuring a fresh cluster again\n", n, err)
+			c, err = measureCluster(ctx, o, n)
+		}
+		if err != nil {
+			if len(cs) > 0 {
+				printScale(cs, o, load, loadavg())
+			}
 			return fmt.Errorf("core + %d: %w", n, err)
 		}
+		fmt.Fprintf(os.Stderr, "bench: core + %d: install %.1f s, plan %.3f s\n", n, c.install.wall.Seconds(),
+			median(c.plans, func(r result) float64 { return r.wall.Seconds() }))
 		cs = append(cs, c)
 	}
 	printScale(cs, o, load, loadavg())
@@ -95,7 +110,7 @@ func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{n: n}
+	c := &cluster{n: n, core: ts[0].Address}
 	before := make([]sandbox.Usage, len(ts))
 	for i, t := range ts {
 		before[i] = t.Usage()
@@ -107,7 +122,7 @@ func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 		return nil, err
 	}
 	if c.install.code != 0 {
-		return nil, fmt.Errorf("install: exit %d: %s", c.install.code, failures(c.install))
+		return nil, fmt.Errorf("install: exit %d: %s (events in %s)", c.install.code, failures(c.install), keep(n, "install", c.install))
 	}
 	for i, t := range ts {
 		u := t.Usage()
@@ -139,6 +154,8 @@ func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 	}
 
 	fmt.Fprintf(os.Stderr, "bench: core + %d: %d converged plans\n", n, o.runs)
+	cpuBefore := targetsCPU(ts)
+	defer func() { c.planCPU = (targetsCPU(ts) - cpuBefore) / time.Duration(max(len(c.plans), 1)) }()
 	for range o.runs {
 		r, err := installer(ctx, o.installer, "plan", "--answers", answers, "--detailed-exitcode")
 		if err != nil {
@@ -150,6 +167,50 @@ func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 		c.plans = append(c.plans, r)
 	}
 	return c, nil
+}
+
+// targetsCPU is the CPU time of every target of ts, together.
+func targetsCPU(ts []*sandbox.Target) time.Duration {
+	var sum time.Duration
+	for _, t := range ts {
+		sum += t.Usage().CPU
+	}
+	return sum
+}
+
+// phases says when, in a plan, the hosts were connected and had their
+// facts (their first resource event): the core, and the last bridge.
+func phases(r result, core string) string {
+	var start time.Time
+	connected, facts := map[string]time.Time{}, map[string]time.Time{}
+	for _, e := range r.events {
+		switch {
+		case e.Type == "run.started":
+			start = e.Time
+		case e.Type == "host.connected":
+			connected[e.Host] = e.Time
+		case strings.HasPrefix(e.Type, "resource.") || e.Type == "step.skipped":
+			if _, ok := facts[e.Host]; !ok {
+				facts[e.Host] = e.Time
+			}
+		}
+	}
+	var bc, bf time.Time
+	for h := range connected {
+		if h != core {
+			bc, bf = latest(bc, connected[h]), latest(bf, facts[h])
+		}
+	}
+	at := func(t time.Time) string { return fmt.Sprintf("%.3f", t.Sub(start).Seconds()) }
+	return fmt.Sprintf("core connected %s s, facts %s s; last bridge connected %s s, facts %s s; run %.3f s",
+		at(connected[core]), at(facts[core]), at(bc), at(bf), r.wall.Seconds())
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // bootCluster boots sc-core and sc-br1..n on network sc-net, four at a
@@ -237,15 +298,27 @@ func readStatus(ctx context.Context, bin, answers string, ts []*sandbox.Target) 
 	return fmt.Sprintf("healthy %v; %s; %d of %d bridges read as healthy videobridges", st.Healthy, xmpp, bridges, len(ts)-1), nil
 }
 
+// keep writes r's events to a file for a look after the bench, and
+// returns its path.
+func keep(n int, what string, r result) string {
+	f, err := os.CreateTemp("", fmt.Sprintf("scale-bench-core+%d-%s-*.json", n, what))
+	if err != nil {
+		return "not kept: " + err.Error()
+	}
+	defer f.Close()
+	_, _ = f.WriteString(r.out)
+	return f.Name()
+}
+
 // failures are the errors of a run's events, for a failed run.
 func failures(r result) string {
 	var out []string
 	for _, e := range r.events {
 		if e.Error != "" {
-			out = append(out, e.Host+": "+e.Error)
+			out = append(out, e.Host+": "+e.Step+": "+e.Resource+": "+e.Error)
 		}
 	}
-	return lastLine(strings.Join(out, "\n"))
+	return strings.Join(out, "; ")
 }
 
 func printScale(cs []*cluster, o opts, before, after string) {
@@ -266,6 +339,10 @@ func printScale(cs []*cluster, o opts, before, after string) {
 	for _, c := range cs {
 		fmt.Printf("core + %d: verify %s (%.1f s): %s\n", c.n, c.verified, c.verify.wall.Seconds(), c.brewery)
 		fmt.Printf("core + %d: status: %s\n", c.n, c.status)
+		mid := slices.Clone(c.plans)
+		slices.SortFunc(mid, func(a, b result) int { return int(a.wall - b.wall) })
+		fmt.Printf("core + %d: converged plan (median run): %s; targets' CPU per plan %.2f s (%.3f s per host)\n",
+			c.n, phases(mid[len(mid)/2], c.core), c.planCPU.Seconds(), c.planCPU.Seconds()/float64(c.n+1))
 	}
 	base := cs[0]
 	for _, c := range cs[1:] {

@@ -60,11 +60,9 @@ the meeting is served. Remove the target afterwards with: sandbox down demo`,
 Jitsi Meet is served at https://%[1]s/ on %[2]s (certificate from the sandbox's Pebble CA).
 From this machine:
   curl --resolve %[1]s:443:%[2]s --cacert %[3]s https://%[1]s/
-In a browser here, add "%[2]s %[1]s" to /etc/hosts. From another machine, tunnel:
-  ssh -L 8443:%[2]s:443 root@THIS-MACHINE   then open https://%[1]s:8443/ with "127.0.0.1 %[1]s" in its hosts file.
 Remove the target with: go run ./e2e/cmd/sandbox down %[4]s
 `, t.Domain, t.Address, t.ACMERoot, t.Name)
-			signInHelp(out, t)
+			t.SignInHelp(out)
 			return nil
 		},
 	}

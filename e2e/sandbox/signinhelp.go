@@ -1,4 +1,4 @@
-package main
+package sandbox
 
 import (
 	"fmt"
@@ -7,14 +7,13 @@ import (
 	"os"
 	"sort"
 	"strings"
-
-	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
 )
 
-// signInHelp tells how to sign in on t's Jitsi Meet in a browser: the
-// room's address, the demo user, and a Chromium command line on this
-// machine that reaches the sandbox's names and trusts its certificates.
-func signInHelp(out io.Writer, t *sandbox.Target) {
+// SignInHelp tells how to sign in on t's Jitsi Meet in a browser, as `make
+// demo` ends: the room's address, the demo user, and a Chromium command
+// line on this machine that reaches the sandbox's names and trusts its
+// certificates (the e2e sign-in test starts its browser from that line).
+func (t *Target) SignInHelp(out io.Writer) {
 	password, err := os.ReadFile(t.DemoPasswordFile)
 	if err != nil {
 		fmt.Fprintf(out, "\nNo demo user to sign in with: %v\n", err)
