@@ -33,6 +33,7 @@ const (
 	loginPassword = `input[name="loginForm:password"]`
 	loginButton   = `[id="loginForm:loginButton"]`
 	allowButton   = `[id="authorizeForm:allowButton"]`
+	denyButton    = `[id="authorizeForm:doNotAllowButton"]`
 )
 
 // TestSignIn installs on Debian 12 and 13 and signs in there with
@@ -65,7 +66,8 @@ func TestSignIn(t *testing.T) {
 // the room over BOSH with the access token; signing out ends Janssen's
 // session. Then what users see when sign-in is set up wrong: Janssen's CORS
 // excluding the meeting origin (and verify saying so), the nonce missing
-// (tokenAuthInline off), a redirect URI Janssen does not know.
+// (tokenAuthInline off), a redirect URI Janssen does not know, the user
+// not allowing the access.
 func browserSignIn(t *testing.T, tg *sandbox.Target) {
 	// The browser, the room and the user are the ones make demo prints.
 	help := readSignInHelp(t, tg)
@@ -134,6 +136,16 @@ func browserSignIn(t *testing.T, tg *sandbox.Target) {
 		}
 		chrome.Navigate(t, ctx, strings.NewReplacer(sso, wrong, "{state}", "%7B%7D", "{code_challenge}", "x").Replace(authURL))
 		chrome.WaitText(t, ctx, pageError, "invalid_request_redirect_uri", "")
+	})
+	t.Run("consent denied", func(t *testing.T) {
+		// A new browser, so that Janssen asks for the password and consent.
+		chrome.ClearCookies(t, ctx)
+		chrome.Navigate(t, ctx, room)
+		p := chrome.ClickForPopup(t, ctx, signInButton)
+		chrome.Fill(t, p.Tab(t), [][2]string{{loginUser, help.user}, {loginPassword, help.password}}, loginButton)
+		chrome.Click(t, p.Tab(t), denyButton)
+		// Janssen returns access_denied to sso.html, which tells the room page.
+		chrome.WaitText(t, ctx, pageError, "Sign-in failed: The user did not allow the access.", "")
 	})
 }
 

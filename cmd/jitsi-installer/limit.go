@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kevinburke/ssh_config"
 	"github.com/spf13/cobra"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
@@ -17,25 +16,12 @@ func limitFlag(c *cobra.Command, g *globals) {
 	c.Flags().StringSliceVar(&g.limit, "limit", nil, "only these hosts, by address, address:port or ssh_config alias (comma-separated); the others are not contacted")
 }
 
-// sshHostName is the HostName ~/.ssh/config (or /etc/ssh/ssh_config)
-// gives alias; "" when it gives none.
-func sshHostName(alias string) string { return hostNameFrom(ssh_config.GetStrict)(alias) }
-
-// hostNameFrom makes a lookup of an alias's HostName from an ssh_config
-// reader: "" when the configuration gives none or cannot be read, and %h
-// in it is the alias, as ssh has it.
-func hostNameFrom(get func(alias, key string) (string, error)) func(string) string {
-	return func(alias string) string {
-		h, err := get(alias, "HostName")
-		if err != nil {
-			return ""
-		}
-		return strings.ReplaceAll(h, "%h", alias)
-	}
+// limiter is --limit's: aliases are those of --ssh-config (none when it
+// cannot be read; connecting then says why).
+func (g *globals) limiter() limiter {
+	sc, _ := g.loadSSHConfig()
+	return limiter{names: g.limit, hostName: sc.HostName}
 }
-
-// limiter is --limit's.
-func (g *globals) limiter() limiter { return limiter{names: g.limit, hostName: sshHostName} }
 
 // limiter chooses the hosts of --limit.
 type limiter struct {

@@ -3,14 +3,14 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/kevinburke/ssh_config"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
+	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport/sshtest"
 )
 
@@ -28,11 +28,15 @@ Host *
 `
 
 func TestLimitMatches(t *testing.T) {
-	cfg, err := ssh_config.Decode(strings.NewReader(sshConfig))
+	file := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(file, []byte(sshConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := transport.LoadSSHConfig(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := limiter{hostName: hostNameFrom(cfg.Get)}
+	l := limiter{hostName: sc.HostName}
 	core := answers.Host{Address: "10.0.0.5", Port: 22}
 	aliased := answers.Host{Address: "jitsi-core", Port: 22}
 	bridge := answers.Host{Address: "bridge-eu", Port: 2222}
@@ -133,6 +137,7 @@ func TestLimitFlag(t *testing.T) {
 		{"verify", "--limit", "nosuch"},
 		{"status", "--limit", "nosuch"},
 		{"logs", "--limit", "nosuch"},
+		{"runs", "--limit", "nosuch"},
 		{"plan", "--limit", ""},
 		{"plan", "--limit", b + ",,"},
 	} {
@@ -175,6 +180,13 @@ func TestLimitFlag(t *testing.T) {
 	}
 	if core.Conns() != 2 {
 		t.Errorf("the core was read over %d connection(s), want 1", core.Conns()-1)
+	}
+	// runs reads journals only: the core is not read for a bridge.
+	seen := bridge.Conns()
+	code, out, errOut = cli(t, "runs", "--limit", b, "--answers", file)
+	if code != 0 || strings.Count(out, "no runs") != 1 || bridge.Conns() != seen+1 || core.Conns() != 2 {
+		t.Errorf("runs --limit bridge: exit %d, %d connection(s) to the bridge and %d to the core, want 0, 1 and none\n%s%s",
+			code, bridge.Conns()-seen, core.Conns()-2, out, errOut)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ import (
 
 func newRuns(g *globals) *cobra.Command {
 	var file string
-	var limit int
+	var last int
 	c := &cobra.Command{
 		Use:   "runs",
 		Short: "List the runs each host's journal remembers: id, time, user, changes",
@@ -28,7 +29,12 @@ command, and how many resources it changed; --verbose lists them.`,
 			if err != nil {
 				return err
 			}
-			run := workflow.New(cfg, g.targets(cfg, nil), workflow.Options{JournalOnly: true})
+			if err := g.limiter().check(cfg, file); err != nil {
+				return err
+			}
+			// Only the journals: a core left out of --limit is not read.
+			ts := slices.DeleteFunc(g.targets(cfg, nil), func(t installer.Target) bool { return t.ReadOnly })
+			run := workflow.New(cfg, ts, workflow.Options{JournalOnly: true})
 			eng := run.Engine
 			p := eng.Declare(c.Context(), run.Targets)
 			defer p.Close()
@@ -43,7 +49,7 @@ command, and how many resources it changed; --verbose lists them.`,
 				if hp.Err != nil {
 					hr.Error = eng.Redactor.String(hp.Err.Error())
 				} else if runs := hp.Journal().Runs(); len(runs) > 0 {
-					hr.Runs = runs[:min(limit, len(runs))]
+					hr.Runs = runs[:min(last, len(runs))]
 				}
 				out = append(out, hr)
 			}
@@ -78,7 +84,8 @@ command, and how many resources it changed; --verbose lists them.`,
 		},
 	}
 	answersFlag(c, &file)
-	c.Flags().IntVarP(&limit, "limit", "n", 20, "at most this many runs per host")
+	c.Flags().IntVarP(&last, "last", "n", 20, "the last N runs of each host")
+	limitFlag(c, g)
 	return c
 }
 

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -145,6 +147,17 @@ func Fill(t testing.TB, tab context.Context, fields [][2]string, submit string) 
 	steps = append(steps, chromedp.Click(chromedp.CSS(submit)))
 	if err := Do(tab, steps...); err != nil {
 		t.Fatalf("fill the form: %v\n%s", err, Shows(tab))
+	}
+}
+
+// ClearCookies forgets every cookie of the browser, as a new browser would
+// have none: the provider's session too.
+func ClearCookies(t testing.TB, tab context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatalf("clear the cookies: %v", err)
 	}
 }
 

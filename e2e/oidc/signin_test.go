@@ -35,6 +35,7 @@ const webApp = "../standin/pkgs/jitsi-meet-web/usr/share/jitsi-meet"
 // browser reports it. No Prosody here: the meeting server records the
 // token the page connects with.
 func TestBrowserSignIn(t *testing.T) {
+	t.Parallel()
 	testenv.Root(t) // the meeting server listens on port 443
 	testenv.Tools(t, "apt-get install chromium", "chromium")
 	cases := []struct {

@@ -58,6 +58,19 @@ func (c *SSHConfig) Apply(o SSHOptions) (SSHOptions, error) {
 	return c.resolve(o, true, nil)
 }
 
+// HostName is the HostName the file gives alias, with %h expanded; "" when
+// it gives none (or c has no file).
+func (c *SSHConfig) HostName(alias string) string {
+	if c == nil || c.cfg == nil || alias == "" {
+		return ""
+	}
+	h, err := c.cfg.Get(alias, "HostName")
+	if err != nil || strings.TrimSpace(h) == "" {
+		return ""
+	}
+	return tokens(strings.TrimSpace(h), alias, "")
+}
+
 // resolve applies the file to o; jumps says whether o's ProxyJump counts
 // (not for the later hosts of a ProxyJump list, reached through the one
 // before). seen are the aliases on the way, to stop a loop.
