@@ -171,7 +171,7 @@ func TestInteractiveInstall(t *testing.T) {
 	m.waitFor(time.Minute, []string{"✓ meetings at https://" + tg.Domain + "/"})
 	m.next("┃ Certificate")
 	m.next("Contact address of the ACME account")
-	m.refuse("Email", "not an email", "ops@example.com", "┃ Certificate")
+	m.refuse("Email", "not an email", "ops@example.net", "┃ Certificate")
 	m.next("ACME server")
 	m.next("ACME directory URL") // Pebble is a private ACME server
 	m.refuse("ACME directory URL", "ftp://"+tg.HostAddress, tg.ACMEServer, "┃ ACME server")

@@ -44,7 +44,7 @@ func TestRollbackAndUninstall(t *testing.T) {
 	if !strings.Contains(mustSSH(t, tg, "cat "+cfg), "edited by hand") {
 		t.Error("rollback --last did not put the repaired file back")
 	}
-	t.Logf("rollback --last:\n%s", lastLines(rb.out, 20))
+	t.Logf("rollback --last:\n%s", rb.out)
 
 	// What the installer declares on the host, read from its own plan.
 	declared := declaredOn(t, tg)
@@ -100,6 +100,9 @@ func uninstallAndCheck(t *testing.T, tg *sandbox.Target, declared []string, purg
 		t.Fatalf("%v: exit %d\n%s", args, r.code, r.out)
 	}
 	t.Logf("%v:\n%s", args, lastLines(r.out, 12))
+	if !strings.Contains(r.out, "Uninstalled: the backups stay") || strings.Contains(r.out, "is ready") {
+		t.Errorf("uninstall does not end saying what it did:\n%s", lastLines(r.out, 3))
+	}
 
 	var left []string
 	for _, k := range declared {

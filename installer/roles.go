@@ -140,14 +140,3 @@ func (e *Engine) rank(role string) int {
 	}
 	return 0
 }
-
-// waves groups the hosts of p by rank, in run order.
-func (e *Engine) waves(p *Plan) [][]*HostPlan {
-	n := max(len(e.Roles), 1)
-	ws := make([][]*HostPlan, n)
-	for _, hp := range p.Hosts {
-		r := e.rank(hp.Host.Role)
-		ws[r] = append(ws[r], hp)
-	}
-	return ws
-}

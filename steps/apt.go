@@ -22,7 +22,9 @@ func (*aptSettings) Group() string { return "apt" }
 var aptListsFact = &installer.Fact[bool]{Name: "apt.lists", Args: []string{"sh", "-c", hasAptLists},
 	Parse: func(_ string, code int) bool { return code <= 0 }}
 
-const hasAptLists = "ls /var/lib/apt/lists/ | grep -q _Packages"
+// hasAptLists exits 0 when the host has package lists, and says so when
+// it has none: the plan's reason to run apt-get update.
+const hasAptLists = "ls /var/lib/apt/lists/ | grep -q _Packages || { echo 'the host has no package lists'; exit 1; }"
 
 func (s *aptSettings) Queries(*installer.Host) []installer.Query {
 	return []installer.Query{aptListsFact.Query()}

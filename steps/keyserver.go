@@ -54,8 +54,10 @@ func (s *prosody) keyServer(d assets.Data) ([]installer.Resource, error) {
 	rs = append(rs,
 		&resource.Command{Name: "fetch Janssen's keys", Args: []string{"runuser", "-u", user, "--", assets.Dest(assets.KeyRefresh, dom)},
 			Unless: []string{"sh", "-c", "ls " + assets.KeysDir + "/*.pem >/dev/null 2>&1"},
-			// What the refresh job wrote: the keys and their JWKS.
-			Undo: []string{"sh", "-c", `rm -f -- "$1"/*.pem "$1/$2"`, "sh", assets.KeysDir, assets.KeysJWKS},
+			// What the refresh job wrote: the keys and their JWKS, once a
+			// refresh the timer started (every 30 s) has ended.
+			Undo: []string{"sh", "-c", `systemctl stop "$3" 2>/dev/null; rm -f -- "$1"/*.pem "$1/$2" "$1"/.tmp-*`, "sh",
+				assets.KeysDir, assets.KeysJWKS, assets.KeyRefreshUnit + ".service"},
 			UndoUnless: []string{"sh", "-c", `for f in "$1"/*.pem "$1/$2"; do [ -e "$f" ] && exit 1; done; exit 0`, "sh",
 				assets.KeysDir, assets.KeysJWKS}},
 		&resource.Service{Name: assets.KeyRefreshUnit + ".timer"},

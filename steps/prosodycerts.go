@@ -71,6 +71,7 @@ func (s *prosodyCerts) Declare(*installer.Host) ([]installer.Resource, error) {
 		Unless: append([]string{"sh", "-c", guard, "sh"}, copies...),
 		// Uninstall removes the copies, whatever state they are in.
 		Undo:       append([]string{"rm", "-f", "--"}, made...),
+		Made:       made,
 		UndoUnless: append([]string{"sh", "-c", `for f; do [ -e "$f" ] && exit 1; done; exit 0`, "sh"}, made...),
 	}), nil
 }

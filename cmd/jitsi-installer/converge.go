@@ -193,7 +193,11 @@ func (s *session) converge(ctx context.Context, yes, dryRun, verify bool, questi
 			return err
 		}
 	}
-	if !dryRun && s.g.output == "text" {
+	switch {
+	case dryRun || s.g.output != "text":
+	case s.run.Engine.Remove != nil:
+		fmt.Fprintf(s.g.stdout, "Uninstalled: the backups stay in %s, the firewall keeps SSH open; install starts from scratch\n", installer.DefaultBackups)
+	default:
 		// The run ends with where the meetings are, as the form's does.
 		fmt.Fprintf(s.g.stdout, "Jitsi Meet is ready: %s\n", s.cfg.MeetingURL())
 	}

@@ -86,7 +86,9 @@ func renderAnswers(s *State) ([]byte, error) {
 		h.Bastion = &answersBastion{Address: b.Address, Port: b.Port, User: b.User, KeyFile: b.KeyFile, HostKey: b.HostKey}
 	}
 	a.Hosts = []answersHost{h}
-	a.LetsEncrypt = answersACME{Email: "ops@example.com", Server: s.ACMEServer, CABundle: s.ACMECABundle}
+	// Not the template's ops@example.com: answers a target is given are
+	// edited answers, and load without the example-value warning.
+	a.LetsEncrypt = answersACME{Email: "ops@example.net", Server: s.ACMEServer, CABundle: s.ACMECABundle}
 	a.TLS.Mode = "letsencrypt"
 	a.Janssen = answersJanssen{Issuer: s.JanssenIssuer, Audience: "jitsi", AppID: "jitsi", ClientID: WebClientID, CABundle: s.JanssenCA}
 	a.Janssen.TestClient.ClientID = s.JanssenClientID

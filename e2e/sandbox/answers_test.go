@@ -53,6 +53,9 @@ func TestRenderAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatalf("installer rejects the sandbox's answers:\n%v\n%s", err, data)
 			}
+			if ex := answers.Examples(c); len(ex) > 0 {
+				t.Errorf("the sandbox's answers still hold example values of the template: %v", ex)
+			}
 			if h := c.Hosts[0]; h.Address != "10.213.7.2" || h.User != user || (user == "ops") != (h.SudoPassword != "") {
 				t.Errorf("hosts[0] = %+v", h)
 			}

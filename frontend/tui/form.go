@@ -263,8 +263,8 @@ func (f *form) gate(issuer, ca string) error {
 func (f *form) tokenFields() []huh.Field {
 	v := f.v
 	return []huh.Field{
-		f.input("janssen.audience", "Audience", "The aud that tokens must carry.", &v.Audience),
-		f.input("janssen.app_id", "App id", "Jitsi's application id; Prosody also accepts it as a token issuer.", &v.AppID),
+		f.input("janssen.audience", "Audience", answers.Doc("janssen.audience"), &v.Audience),
+		f.input("janssen.app_id", "App id", answers.Doc("janssen.app_id"), &v.AppID),
 		f.described(f.text("janssen.client_id", "Client id", clientIDText, &v.ClientID, required(clientIDRequired)), clientIDText),
 	}
 }

@@ -25,8 +25,11 @@ type Command struct {
 	// UndoUnless, when set, is Undo's own guard (Undo runs while it fails)
 	// instead of the command's, inverted.
 	UndoUnless []string
-	removes    []string // what an undo takes away (RemovedPaths)
-	undo       bool     // this is another command's Undo
+	// Made are the paths the command makes and Undo removes, besides
+	// Creates: directories they leave empty go in the same uninstall.
+	Made    []string
+	removes []string // what an undo takes away (RemovedPaths)
+	undo    bool     // this is another command's Undo
 	installer.Notify
 }
 

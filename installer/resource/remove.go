@@ -80,13 +80,13 @@ func (c *Command) Removal(installer.RemoveOptions) installer.Resource {
 	if len(c.Undo) == 0 {
 		return nil
 	}
-	u := &Command{Name: "undo " + c.Name, Args: c.Undo, Hint: c.Hint, undo: true}
+	u := &Command{Name: "undo " + c.Name, Args: c.Undo, Hint: c.Hint, undo: true, removes: c.Made}
 	switch {
 	case len(c.UndoUnless) > 0:
 		u.Unless = c.UndoUnless
 	case c.Creates != "":
 		u.Unless = []string{"test", "!", "-e", c.Creates}
-		u.removes = []string{c.Creates}
+		u.removes = append(u.removes, c.Creates)
 	case len(c.Unless) > 0:
 		u.Unless = append([]string{"sh", "-c", `! "$@"`, "sh"}, c.Unless...)
 	default:

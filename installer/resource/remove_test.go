@@ -57,6 +57,11 @@ func TestRemovalDiffs(t *testing.T) {
 			}
 		})
 	}
+	// What an undo removes is known to the directories that hold it.
+	copies := (&Command{Name: "copy", Unless: []string{"check"}, Undo: []string{"rm", "/d/a", "/d/b"}, UndoUnless: []string{"gone"}, Made: []string{"/d/a", "/d/b"}}).Removal(installer.RemoveOptions{})
+	if p := copies.(installer.PathRemover).RemovedPaths(); strings.Join(p, " ") != "/d/a /d/b" {
+		t.Errorf("an undo's paths %v", p)
+	}
 	if k := https.Key(); k != "ufw allow 443/tcp" {
 		t.Errorf("a rule's removal is keyed as the rule: %q", k)
 	}
