@@ -299,7 +299,12 @@ func (e *Engine) declareAll(h *Host, hp *HostPlan) error {
 
 // queries are every step's queries and the journal's.
 func (e *Engine) queries(h *Host) []Query {
-	queries := []Query{{Name: journalQuery, Args: []string{"cat", e.journalPath()}}}
+	return append([]Query{{Name: journalQuery, Args: []string{"cat", e.journalPath()}}}, stepQueries(h)...)
+}
+
+// stepQueries are the queries of h's steps.
+func stepQueries(h *Host) []Query {
+	var queries []Query
 	for _, s := range h.list {
 		if q, ok := s.(Querier); ok {
 			queries = append(queries, q.Queries(h)...)

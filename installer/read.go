@@ -22,13 +22,7 @@ func (e *Engine) readHost(ctx context.Context, t Target, h *Host) error {
 	defer tr.Close()
 	h.T = tr
 	e.emit(Event{Type: EventHostConnected, Host: h.Name, Message: fmt.Sprintf("connected as %s, read only: nothing on this host is planned or changed", t.User)})
-	var queries []Query
-	for _, s := range list {
-		if q, ok := s.(Querier); ok {
-			queries = append(queries, q.Queries(h)...)
-		}
-	}
-	if err := e.answer(ctx, h, queries); err != nil {
+	if err := e.answer(ctx, h, stepQueries(h)); err != nil {
 		return err
 	}
 	for _, s := range list {
