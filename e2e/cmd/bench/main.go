@@ -42,11 +42,15 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "leave the target up")
 	flag.BoolVar(&o.goBench, "go-bench", true, "also run the engine's planning benchmarks (go test -bench)")
 	scale := flag.String("scale", "", "measure clusters of a core and these many videobridge hosts instead, e.g. 1,3,10 (the first is the base of the ratios)")
+	cpus := flag.String("cpus", "share", "with --scale: each target's CPU cap, the same in every cluster: a number of CPUs, \"share\" (this machine's CPUs over the largest cluster's hosts, as hosts of their own) or 0 (no cap: the targets share the CPUs)")
 	flag.Parse()
 	sandbox.RunOrExit("bench", func(ctx context.Context) error {
 		if *scale != "" {
 			sizes, err := parseSizes(*scale)
 			if err != nil {
+				return err
+			}
+			if o.cpus, err = parseCPUs(*cpus, slices.Max(sizes)+1); err != nil {
 				return err
 			}
 			if os.Geteuid() != 0 {
@@ -61,6 +65,7 @@ func main() {
 type opts struct {
 	installer, name, suite string
 	runs                   int
+	cpus                   float64 // with --scale: each target's CPU cap, 0 for none
 	reuse, keep, goBench   bool
 }
 

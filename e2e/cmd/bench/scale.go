@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,24 @@ func parseSizes(s string) ([]int, error) {
 	return out, nil
 }
 
+// parseCPUs reads --cpus for clusters of up to hosts targets: "share" is
+// this machine's CPUs over hosts, so that every target of every cluster has
+// the same CPU time it would have as a host of its own and the largest
+// cluster still fits the machine.
+func parseCPUs(s string, hosts int) (float64, error) {
+	if s == "share" {
+		return float64(runtime.NumCPU()) / float64(hosts), nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("--cpus %q: want a number of CPUs such as 0.5, \"share\", or 0 for no cap", s)
+	}
+	if v > 0 && v*float64(hosts) > float64(runtime.NumCPU()) {
+		fmt.Fprintf(os.Stderr, "bench: %g CPUs per target x %d targets is more than this machine's %d CPUs: the largest cluster's targets will contend\n", v, hosts, runtime.NumCPU())
+	}
+	return v, nil
+}
+
 // runScale measures one fresh cluster per size, one after the other, each
 // torn down before the next boots, and prints one table.
 func runScale(ctx context.Context, o opts, sizes []int) error {
@@ -93,7 +112,7 @@ func runScale(ctx context.Context, o opts, sizes []int) error {
 // verifies, reads status and plans the converged cluster o.runs times.
 func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 	fmt.Fprintf(os.Stderr, "bench: booting sc-core and %d videobridge hosts (%s)\n", n, o.suite)
-	ts, err := bootCluster(ctx, o.suite, n)
+	ts, err := bootCluster(ctx, o.suite, n, o.cpus)
 	if !o.keep {
 		defer func() {
 			for _, t := range ts {
@@ -214,8 +233,8 @@ func latest(a, b time.Time) time.Time {
 }
 
 // bootCluster boots sc-core and sc-br1..n on network sc-net, four at a
-// time; what booted is returned with an error too, to be torn down.
-func bootCluster(ctx context.Context, suite string, n int) ([]*sandbox.Target, error) {
+// time, each capped at cpus CPUs (0: no cap); what booted is returned with an error too, to be torn down.
+func bootCluster(ctx context.Context, suite string, n int, cpus float64) ([]*sandbox.Target, error) {
 	ts := make([]*sandbox.Target, n+1)
 	errs := make([]error, n+1)
 	sem := make(chan struct{}, 4)
@@ -230,7 +249,7 @@ func bootCluster(ctx context.Context, suite string, n int) ([]*sandbox.Target, e
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			ts[i], errs[i] = sandbox.Up(ctx, sandbox.Options{Name: name, Suite: suite, Network: "sc-net"})
+			ts[i], errs[i] = sandbox.Up(ctx, sandbox.Options{Name: name, Suite: suite, Network: "sc-net", CPUs: cpus})
 		}()
 	}
 	wg.Wait()
@@ -322,8 +341,12 @@ func failures(r result) string {
 }
 
 func printScale(cs []*cluster, o opts, before, after string) {
-	fmt.Printf("jitsi-installer scale bench: %s targets on one network, %d converged plans each, load average before %s, after %s\n",
-		o.suite, o.runs, before, after)
+	limit := "no CPU cap: the targets share this machine's CPUs"
+	if o.cpus > 0 {
+		limit = fmt.Sprintf("each target capped at %.3g CPU", o.cpus)
+	}
+	fmt.Printf("jitsi-installer scale bench: %s targets on one network (%s), %d converged plans each, load average before %s, after %s\n",
+		o.suite, limit, o.runs, before, after)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "hosts\tinstall\tcore done\tpkgs after core's secrets\tplan (median)\tround trips/host: install, plan\tinstaller CPU: install, plan\tinstaller memory: install, plan\tper host (plan)\ttarget CPU/host (install)\ttarget memory/host\t")
 	for _, c := range cs {
