@@ -95,10 +95,12 @@ func (l *live) kill() {
 	<-l.done
 }
 
-// interrupt is Ctrl+C: the run must stop what it runs on the host and end
-// by itself, promptly.
+// interrupt is Ctrl+C twice: the run must stop what it runs on the host
+// and end by itself, promptly.
 func (l *live) interrupt(t *testing.T) {
 	t.Helper()
+	_ = l.cmd.Process.Signal(os.Interrupt)
+	time.Sleep(200 * time.Millisecond)
 	_ = l.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-l.done:

@@ -228,13 +228,9 @@ func (e *Engine) applyJournaled(ctx context.Context, hp *HostPlan, j *Journal, l
 			}
 			rstart := time.Now()
 			e.emit(Event{Type: EventResourceStarted, Host: h.Name, Step: d.step.Name(), Resource: r.Key(), Action: c.Action})
-			// With StopNow, cancelling stops the command in progress; what
-			// it started on the host is stopped when the lock is released.
-			actx := context.WithoutCancel(ctx)
-			if e.StopNow {
-				actx = ctx
-			}
+			actx, done := e.commandContext(ctx)
 			aerr := c.Apply(actx, h)
+			done()
 			if aerr != nil {
 				c.failed = true
 				msg, hint := aerr.Error(), c.Hint
@@ -349,4 +345,16 @@ func (e *Engine) saveJournal(ctx context.Context, hp *HostPlan, j *Journal) erro
 		hp.jdir = true
 	}
 	return j.save(ctx, hp.Host.T, e.journalPath())
+}
+
+// commandContext is what a change runs under: it outlives ctx, so that the
+// change in progress finishes, unless StopNow is done; what it started on
+// the host is then stopped when the lock is released.
+func (e *Engine) commandContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if e.StopNow == nil {
+		return actx, cancel
+	}
+	stop := context.AfterFunc(e.StopNow, cancel)
+	return actx, func() { stop(); cancel() }
 }

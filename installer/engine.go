@@ -66,11 +66,12 @@ type Engine struct {
 	// run holds (zero: refuse at once).
 	Lock     bool
 	LockWait time.Duration
-	// StopNow makes cancelling Apply's context also stop the command in
-	// progress (Ctrl+C on the command line); otherwise the resource in
-	// progress finishes first (the TUI's "stop after"). Either way the
-	// lock's release stops on the host whatever the run left running.
-	StopNow bool
+	// Cancelling Apply's context lets the resource in progress finish and
+	// stops before the next (the first Ctrl+C, the TUI's "stop after").
+	// StopNow, when done, also stops the command in progress (a second
+	// Ctrl+C). Either way the lock's release stops on the host whatever
+	// the run left running.
+	StopNow context.Context
 	// Remove, when set, makes the plan uninstall's: every step's resources
 	// become their removals (Remover), steps and resources in reverse
 	// order, and Retire ends the installer's own state afterwards.

@@ -36,9 +36,9 @@ type Options struct {
 	// how long to wait for a run that holds it.
 	Lock     bool
 	LockWait time.Duration
-	// StopNow: cancelling stops the command in progress (Ctrl+C), rather
-	// than after it (the TUI's "stop after").
-	StopNow bool
+	// StopNow, when done, stops the command in progress (a second
+	// Ctrl+C); cancelling the run's context alone stops after it.
+	StopNow context.Context
 	// Remove makes the run uninstall's: the steps' resources are removed
 	// instead of converged.
 	Remove *installer.RemoveOptions

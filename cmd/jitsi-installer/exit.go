@@ -32,7 +32,8 @@ const exitCodesHelp = `Exit codes:
      repository does not have
   4  connection, authentication or host-key failure, or a host stopped answering
   5  another run holds a host's lock (see --wait)
-  130  stopped by Ctrl+C (or SIGTERM); the journal on each host records
+  130  stopped by Ctrl+C (or SIGTERM): the first lets the change in
+     progress finish, a second stops it; the journal on each host records
      what was done: run the command again to continue`
 
 // errStopped is what a command stopped by the operator says last.

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +31,9 @@ type globals struct {
 	connectTimeout   time.Duration
 	wait             time.Duration
 	limit            []string // --limit; nil without it
+	// stopNow is done at the second Ctrl+C: the command in progress on a
+	// host stops too (the first lets it finish).
+	stopNow context.Context
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -45,8 +46,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, now, stop := interrupts(stderr)
 	defer stop()
+	g.stopNow = now
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		code := exitCode(err)
