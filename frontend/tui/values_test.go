@@ -2,24 +2,19 @@ package tui
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"charm.land/huh/v2"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
@@ -102,8 +97,8 @@ func validateMessage(t *testing.T, file, path string) string {
 // says, before the operator moves on.
 func TestFormMessagesMatchValidate(t *testing.T) {
 	dir := t.TempDir()
-	cert, key := selfSigned(t, dir, "a")
-	_, otherKey := selfSigned(t, dir, "b")
+	cert, key := serverCert(t, dir, "a")
+	_, otherKey := serverCert(t, dir, "b")
 	notPEM := filepath.Join(dir, "not.pem")
 	if err := os.WriteFile(notPEM, []byte("hello\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -282,29 +277,19 @@ func writeSSHKey(t *testing.T, path string) {
 	}
 }
 
-// selfSigned writes a certificate and its key as PEM files.
-func selfSigned(t *testing.T, dir, name string) (string, string) {
+// serverCert writes a certificate for meet.example.com and its key as PEM
+// files.
+func serverCert(t *testing.T, dir, name string) (string, string) {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "meet.example.com"},
-		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"meet.example.com"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(k)
+	f, err := testca.New(name, "meet.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cert, key := filepath.Join(dir, name+"-cert.pem"), filepath.Join(dir, name+"-key.pem")
-	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
+	for path, b := range map[string][]byte{cert: f.Cert, key: f.Key} {
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return cert, key
 }
@@ -313,7 +298,7 @@ func selfSigned(t *testing.T, dir, name string) (string, string) {
 // file's configuration, keys the form does not ask included.
 func TestUnchangedFormKeepsAnswers(t *testing.T) {
 	dir := t.TempDir()
-	cert, _ := selfSigned(t, dir, "ca")
+	cert, _ := serverCert(t, dir, "ca")
 	t.Setenv("SANDBOX_SUDO", "sudo-pw")
 	t.Setenv("CLIENT_SECRET", "client-secret")
 	writeSSHKey(t, filepath.Join(dir, "id_ed25519"))
