@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
@@ -45,7 +44,7 @@ func TestPrivateACMEServerCheckedBeforeInstall(t *testing.T) {
 				cfg.LetsEncrypt.CABundle = "/home/ops/acme-ca.pem"
 			}
 			out, code := testenv.Output(t, exec.Command("sh", "-c", fetchACME, "sh", tc.server, tc.bundle))
-			h := installertest.NewHost("h", 22, nil)
+			h := testHost(nil)
 			h.SetFact(factACME, installer.Probed{Out: string(out), Code: code})
 			err := acmeReachable(h, cfg)
 			for _, w := range tc.refuse {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
@@ -22,7 +21,7 @@ func TestAptUpdateOnceOnAFreshHost(t *testing.T) {
 		code      int // of the lists query: 0 when the host has lists
 		proxyAsks bool
 	}{{"fresh host", 1, false}, {"host with package lists", 0, true}} {
-		h := installertest.NewHost("h", 22, nil)
+		h := testHost(nil)
 		h.SetFact(aptListsFact.Name, installer.Probed{Code: tc.code})
 		s := &aptSettings{&env{cfg: &answers.Config{APT: answers.APT{Proxy: "http://10.213.1.1:3142"}}}}
 		rs, err := s.Declare(h)

@@ -3,8 +3,6 @@ package steps
 import (
 	"slices"
 	"testing"
-
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 func TestBehindNATWarnsWithoutPublicAddress(t *testing.T) {
@@ -17,7 +15,7 @@ func TestBehindNATWarnsWithoutPublicAddress(t *testing.T) {
 		{"10.0.0.5\n203.0.113.7", false},
 		{"2001:db8::10", false},
 	} {
-		h := installertest.NewHost("h", 22, map[string]string{factAddrs: tc.addrs})
+		h := testHost(map[string]string{factAddrs: tc.addrs})
 		behindNAT(h)
 		if got := warned(h, "jitsi.stun_servers"); got != tc.warn {
 			t.Errorf("addresses %q: warned %v, want %v (%q)", tc.addrs, got, tc.warn, h.Warnings())

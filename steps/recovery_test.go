@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 // A dpkg run left half done is finished first, with a warning; a clean
@@ -21,7 +19,7 @@ func TestRecoveryFinishesDpkg(t *testing.T) {
 		{"", false},
 		{"The following packages are only half configured...\n rake\n", true},
 	} {
-		h := installertest.NewHost("h", 22, map[string]string{factDpkgAudit: tc.audit})
+		h := testHost(map[string]string{factDpkgAudit: tc.audit})
 		rs := mustDeclare(t, &recovery{&env{cfg: testConfig(t)}}, h)
 		got := false
 		for _, r := range rs {
