@@ -1,14 +1,10 @@
 package steps
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
-	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -52,14 +48,7 @@ func TestAptListsCheck(t *testing.T) {
 		{"", "the host has no package lists\n", 1},
 		{"lock\npartial\ndeb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages", "", 0},
 	} {
-		dir := t.TempDir()
-		fake := "#!/bin/sh\nprintf '%s\\n' '" + tc.lists + "'\n"
-		if err := os.WriteFile(filepath.Join(dir, "ls"), []byte(fake), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("sh", "-c", hasAptLists)
-		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-		out, code := testenv.Output(t, cmd)
+		out, code := runWithFake(t, hasAptLists, "ls", "printf '%s\\n' '"+tc.lists+"'\n")
 		if string(out) != tc.out || code != tc.code {
 			t.Errorf("lists %q: %q, exit %d; want %q, exit %d", tc.lists, out, code, tc.out, tc.code)
 		}

@@ -1,9 +1,6 @@
 package steps
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -35,16 +32,10 @@ func TestRecoveryFinishesDpkg(t *testing.T) {
 // it marks reinst-required (dpkg killed while it unpacked them), as
 // dpkg-query reports them; the others are left alone.
 func TestRecoveryUnpacksAgain(t *testing.T) {
-	dir := t.TempDir()
-	fake := "#!/bin/sh\nprintf '%s\\n' 'ii  libc6:amd64' 'iUR libuv1:amd64' 'iHR rake' 'iH  ruby3.1' 'iU  jicofo' 'iF  prosody' 'rc  old-pkg'\n"
-	if err := os.WriteFile(filepath.Join(dir, "dpkg-query"), []byte(fake), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("sh", "-c", halfInstalled)
-	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
+	fake := "printf '%s\\n' 'ii  libc6:amd64' 'iUR libuv1:amd64' 'iHR rake' 'iH  ruby3.1' 'iU  jicofo' 'iF  prosody' 'rc  old-pkg'\n"
+	out, code := runWithFake(t, halfInstalled, "dpkg-query", fake)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 	if got, want := strings.Fields(string(out)), []string{"libuv1:amd64", "rake", "ruby3.1"}; !slices.Equal(got, want) {
 		t.Errorf("unpacked again: %v, want %v", got, want)

@@ -3,12 +3,14 @@ package steps
 import (
 	"encoding/json"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers/answerstest"
 )
@@ -44,6 +46,16 @@ func mustDeclare(t *testing.T, s installer.Step, h *installer.Host) []installer.
 // answered.
 func testHost(facts map[string]string) *installer.Host {
 	return installertest.NewHost("h", 22, facts)
+}
+
+// runWithFake runs the shell script with a fake command, a shell script,
+// ahead of the real one on PATH under name, and returns what it printed
+// and its exit code.
+func runWithFake(t *testing.T, script, name, fake string) ([]byte, int) {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = testenv.FakeCommands(t, map[string]string{name: "#!/bin/sh\n" + fake})
+	return testenv.Output(t, cmd)
 }
 
 // warned reports whether a step warned h about what.
