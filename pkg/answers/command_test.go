@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/wanterr"
 )
 
 func TestSplitCommand(t *testing.T) {
@@ -25,11 +27,10 @@ func TestSplitCommand(t *testing.T) {
 		{"   ", nil, "no command"},
 	} {
 		got, err := splitCommand(tc.line)
-		switch {
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("%q: error %v, want %q", tc.line, err, tc.err)
-		case tc.err == "" && (err != nil || !slices.Equal(got, tc.want)):
-			t.Errorf("%q: %q (%v), want %q", tc.line, got, err, tc.want)
+		if m := wanterr.Mismatch(err, tc.err); m != "" {
+			t.Errorf("%q: %s", tc.line, m)
+		} else if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: %q, want %q", tc.line, got, tc.want)
 		}
 	}
 }
