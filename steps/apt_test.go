@@ -17,24 +17,22 @@ func TestAptUpdateOnceOnAFreshHost(t *testing.T) {
 		code      int // of the lists query: 0 when the host has lists
 		proxyAsks bool
 	}{{"fresh host", 1, false}, {"host with package lists", 0, true}} {
-		h := testHost(nil)
-		h.SetFact(aptListsFact.Name, installer.Probed{Code: tc.code})
-		s := &aptSettings{&env{cfg: &answers.Config{APT: answers.APT{Proxy: "http://10.213.1.1:3142"}}}}
-		rs, err := s.Declare(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, ok := rs[0].(*resource.File)
-		if !ok || f.Path != aptProxyConf {
-			t.Fatalf("%s: first resource %v, want the proxy file", tc.name, rs[0].Key())
-		}
-		asks := false
-		for _, hd := range f.Notifies() {
-			asks = asks || hd.Name == resource.AptUpdate.Name
-		}
-		if asks != tc.proxyAsks {
-			t.Errorf("%s: the proxy file asks for apt-get update: %v, want %v", tc.name, asks, tc.proxyAsks)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			h := testHost(nil)
+			h.SetFact(aptListsFact.Name, installer.Probed{Code: tc.code})
+			rs := mustDeclare(t, &aptSettings{&env{cfg: &answers.Config{APT: answers.APT{Proxy: "http://10.213.1.1:3142"}}}}, h)
+			f, ok := rs[0].(*resource.File)
+			if !ok || f.Path != aptProxyConf {
+				t.Fatalf("first resource %v, want the proxy file", rs[0].Key())
+			}
+			asks := false
+			for _, hd := range f.Notifies() {
+				asks = asks || hd.Name == resource.AptUpdate.Name
+			}
+			if asks != tc.proxyAsks {
+				t.Errorf("the proxy file asks for apt-get update: %v, want %v", asks, tc.proxyAsks)
+			}
+		})
 	}
 }
 

@@ -10,21 +10,23 @@ import (
 // host declares nothing for it.
 func TestRecoveryFinishesDpkg(t *testing.T) {
 	for _, tc := range []struct {
-		audit string
-		want  bool
+		name, audit string
+		want        bool
 	}{
-		{"", false},
-		{"The following packages are only half configured...\n rake\n", true},
+		{"clean", "", false},
+		{"half configured", "The following packages are only half configured...\n rake\n", true},
 	} {
-		h := testHost(map[string]string{factDpkgAudit: tc.audit})
-		rs := mustDeclare(t, &recovery{&env{cfg: testConfig(t)}}, h)
-		got := false
-		for _, r := range rs {
-			got = got || strings.HasPrefix(r.Key(), "command finish the interrupted dpkg run")
-		}
-		if got != tc.want || got != (len(h.Warnings()) == 1) {
-			t.Errorf("audit %q: dpkg command %v, warnings %v", tc.audit, got, h.Warnings())
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			h := testHost(map[string]string{factDpkgAudit: tc.audit})
+			rs := mustDeclare(t, &recovery{&env{cfg: testConfig(t)}}, h)
+			got := false
+			for _, r := range rs {
+				got = got || strings.HasPrefix(r.Key(), "command finish the interrupted dpkg run")
+			}
+			if got != tc.want || got != (len(h.Warnings()) == 1) {
+				t.Errorf("dpkg command %v, want %v; warnings %v", got, tc.want, h.Warnings())
+			}
+		})
 	}
 }
 
