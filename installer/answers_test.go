@@ -15,19 +15,11 @@ import (
 // that log what they are given to dir, and a debconf cache in dir/cache.
 func fakeDebconf(t *testing.T) (dir string, env []string) {
 	dir = t.TempDir()
-	bin := filepath.Join(dir, "bin")
-	for name, body := range map[string]string{
-		"debconf-set-selections": `cat >> "$LOG/selections"`,
-		"debconf-communicate":    `cat >> "$LOG/communicate"`,
-	} {
-		if err := os.MkdirAll(bin, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "LOG="+dir)
+	env = testenv.FakeCommands(t, map[string]string{
+		"debconf-set-selections": "#!/bin/sh\ncat >> \"$LOG/selections\"\n",
+		"debconf-communicate":    "#!/bin/sh\ncat >> \"$LOG/communicate\"\n",
+	})
+	return dir, append(env, "LOG="+dir)
 }
 
 // The answers are preseeded before the command, from stdin, and cleared

@@ -1,22 +1,15 @@
 package steps
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
@@ -51,7 +44,7 @@ func TestPrivateACMEServerCheckedBeforeInstall(t *testing.T) {
 				cfg.LetsEncrypt.CABundle = "/home/ops/acme-ca.pem"
 			}
 			out, code := testenv.Output(t, exec.Command("sh", "-c", fetchACME, "sh", tc.server, tc.bundle))
-			h := installertest.NewHost("h", 22, nil)
+			h := testHost(nil)
 			h.SetFact(factACME, installer.Probed{Out: string(out), Code: code})
 			err := acmeReachable(h, cfg)
 			for _, w := range tc.refuse {
@@ -78,18 +71,11 @@ func TestPrivateACMEServerCheckedBeforeInstall(t *testing.T) {
 // otherCA is a CA certificate that signed nothing of the test server's.
 func otherCA(t *testing.T) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	f, err := testca.New("Other", "other.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Other CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return string(f.CA)
 }
 
 // Let's Encrypt's own servers are trusted everywhere: not asked on each plan.

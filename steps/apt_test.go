@@ -1,15 +1,10 @@
 package steps
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
-	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
 
@@ -22,24 +17,22 @@ func TestAptUpdateOnceOnAFreshHost(t *testing.T) {
 		code      int // of the lists query: 0 when the host has lists
 		proxyAsks bool
 	}{{"fresh host", 1, false}, {"host with package lists", 0, true}} {
-		h := installertest.NewHost("h", 22, nil)
-		h.SetFact(aptListsFact.Name, installer.Probed{Code: tc.code})
-		s := &aptSettings{&env{cfg: &answers.Config{APT: answers.APT{Proxy: "http://10.213.1.1:3142"}}}}
-		rs, err := s.Declare(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, ok := rs[0].(*resource.File)
-		if !ok || f.Path != aptProxyConf {
-			t.Fatalf("%s: first resource %v, want the proxy file", tc.name, rs[0].Key())
-		}
-		asks := false
-		for _, hd := range f.Notifies() {
-			asks = asks || hd.Name == resource.AptUpdate.Name
-		}
-		if asks != tc.proxyAsks {
-			t.Errorf("%s: the proxy file asks for apt-get update: %v, want %v", tc.name, asks, tc.proxyAsks)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			h := testHost(nil)
+			h.SetFact(aptListsFact.Name, installer.Probed{Code: tc.code})
+			rs := mustDeclare(t, &aptSettings{&env{cfg: &answers.Config{APT: answers.APT{Proxy: "http://10.213.1.1:3142"}}}}, h)
+			f, ok := rs[0].(*resource.File)
+			if !ok || f.Path != aptProxyConf {
+				t.Fatalf("first resource %v, want the proxy file", rs[0].Key())
+			}
+			asks := false
+			for _, hd := range f.Notifies() {
+				asks = asks || hd.Name == resource.AptUpdate.Name
+			}
+			if asks != tc.proxyAsks {
+				t.Errorf("the proxy file asks for apt-get update: %v, want %v", asks, tc.proxyAsks)
+			}
+		})
 	}
 }
 
@@ -53,14 +46,7 @@ func TestAptListsCheck(t *testing.T) {
 		{"", "the host has no package lists\n", 1},
 		{"lock\npartial\ndeb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages", "", 0},
 	} {
-		dir := t.TempDir()
-		fake := "#!/bin/sh\nprintf '%s\\n' '" + tc.lists + "'\n"
-		if err := os.WriteFile(filepath.Join(dir, "ls"), []byte(fake), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("sh", "-c", hasAptLists)
-		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-		out, code := testenv.Output(t, cmd)
+		out, code := runWithFake(t, hasAptLists, "ls", "printf '%s\\n' '"+tc.lists+"'\n")
 		if string(out) != tc.out || code != tc.code {
 			t.Errorf("lists %q: %q, exit %d; want %q, exit %d", tc.lists, out, code, tc.out, tc.code)
 		}

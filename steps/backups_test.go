@@ -8,14 +8,13 @@ import (
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
 func TestBackupsKeepsTheLastRuns(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Backups.Keep = 2
-	rs := mustDeclare(t, &backups{&env{cfg: cfg}}, installertest.NewHost("h", 22, nil))
+	rs := mustDeclare(t, &backups{&env{cfg: cfg}}, testHost(nil))
 	if len(rs) != 1 {
 		t.Fatalf("declared %v, want one command", rs)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jitsi-installer/jitsi-installer/assets"
 	"github.com/jitsi-installer/jitsi-installer/installer"
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 func TestKeyServerModeFollowsTheTokenPlugin(t *testing.T) {
@@ -21,7 +20,7 @@ func TestKeyServerModeFollowsTheTokenPlugin(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &prosody{env: &env{cfg: testConfig(t)}}
-			h := installertest.NewHost("h", 22, map[string]string{factPlugins: tc.plugins})
+			h := testHost(map[string]string{factPlugins: tc.plugins})
 			rs := mustDeclare(t, s, h)
 			var keys []string
 			var handlers []string // in the order the engine runs them

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
@@ -27,7 +26,7 @@ func TestForgeSignatureKeepsHeaderAndClaims(t *testing.T) {
 func TestLoginCheckSkippedWithoutTestClient(t *testing.T) {
 	s := &prosody{env: &env{cfg: testConfig(t)}}
 	s.cfg.Janssen.TestClient.ClientID, s.cfg.Janssen.TestClient.ClientSecret = "", ""
-	h := installertest.NewHost("h", 22, nil)
+	h := testHost(nil)
 	c := s.loginCheck(h, &handedOut{})
 	if c.Skip == "" || !strings.Contains(c.Skip, "janssen.test_client") {
 		t.Errorf("login check without a test client: skip %q", c.Skip)
@@ -64,7 +63,7 @@ func TestLuaLinksForProsodysLua(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, r := range luaLinks(installertest.NewHost("h", 22, map[string]string{factLua: tc.fact})) {
+			for _, r := range luaLinks(testHost(map[string]string{factLua: tc.fact})) {
 				k := r.Key()
 				if l, ok := r.(*resource.Symlink); ok {
 					k += " -> " + l.Target

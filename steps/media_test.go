@@ -19,7 +19,7 @@ const loginOut = "pass: BOSH login through nginx, joined r1@conference.meet.exam
 	"pass: WebSocket login through nginx, joined r1@conference.meet.example.com"
 
 func TestHandedOutTakesTheServicesLine(t *testing.T) {
-	h := installertest.NewHost("h", 22, nil)
+	h := testHost(nil)
 	var got handedOut
 	out := got.take(h, loginOut)
 	if strings.Contains(out, "services:") || strings.Contains(out, "aGVsbG8") || !strings.Contains(out, "WebSocket login") {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
@@ -159,7 +158,7 @@ func TestPackagesInstallWhatIsPinned(t *testing.T) {
 			cfg := testConfig(t)
 			cfg.Jitsi.Version = tc.version
 			e := &env{cfg: cfg}
-			h := installertest.NewHost("h", 22, map[string]string{factAptCache: aptCacheTwoReleases})
+			h := testHost(map[string]string{factAptCache: aptCacheTwoReleases})
 			pinRs, pinErr := (&pin{e}).Declare(h)
 			rs, err := (&jitsiPackages{e}).Declare(h)
 			if tc.err {

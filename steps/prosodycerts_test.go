@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 )
 
@@ -14,7 +13,7 @@ import (
 func TestProsodyCertsDeclareCoturnsDirectories(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Jitsi.Turn = true
-	rs, err := (&prosodyCerts{&env{cfg: cfg}}).Declare(installertest.NewHost("h", 22, nil))
+	rs, err := (&prosodyCerts{&env{cfg: cfg}}).Declare(testHost(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +36,7 @@ func TestProsodyCertsDeclareCoturnsDirectories(t *testing.T) {
 		}
 	}
 	cfg.Jitsi.Turn = false
-	rs, _ = (&prosodyCerts{&env{cfg: cfg}}).Declare(installertest.NewHost("h", 22, nil))
+	rs, _ = (&prosodyCerts{&env{cfg: cfg}}).Declare(testHost(nil))
 	if len(rs) != 1 {
 		t.Errorf("without TURN: %d resources, want the deploy command only", len(rs))
 	}

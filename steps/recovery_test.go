@@ -1,35 +1,32 @@
 package steps
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 )
 
 // A dpkg run left half done is finished first, with a warning; a clean
 // host declares nothing for it.
 func TestRecoveryFinishesDpkg(t *testing.T) {
 	for _, tc := range []struct {
-		audit string
-		want  bool
+		name, audit string
+		want        bool
 	}{
-		{"", false},
-		{"The following packages are only half configured...\n rake\n", true},
+		{"clean", "", false},
+		{"half configured", "The following packages are only half configured...\n rake\n", true},
 	} {
-		h := installertest.NewHost("h", 22, map[string]string{factDpkgAudit: tc.audit})
-		rs := mustDeclare(t, &recovery{&env{cfg: testConfig(t)}}, h)
-		got := false
-		for _, r := range rs {
-			got = got || strings.HasPrefix(r.Key(), "command finish the interrupted dpkg run")
-		}
-		if got != tc.want || got != (len(h.Warnings()) == 1) {
-			t.Errorf("audit %q: dpkg command %v, warnings %v", tc.audit, got, h.Warnings())
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			h := testHost(map[string]string{factDpkgAudit: tc.audit})
+			rs := mustDeclare(t, &recovery{&env{cfg: testConfig(t)}}, h)
+			got := false
+			for _, r := range rs {
+				got = got || strings.HasPrefix(r.Key(), "command finish the interrupted dpkg run")
+			}
+			if got != tc.want || got != (len(h.Warnings()) == 1) {
+				t.Errorf("dpkg command %v, want %v; warnings %v", got, tc.want, h.Warnings())
+			}
+		})
 	}
 }
 
@@ -37,16 +34,10 @@ func TestRecoveryFinishesDpkg(t *testing.T) {
 // it marks reinst-required (dpkg killed while it unpacked them), as
 // dpkg-query reports them; the others are left alone.
 func TestRecoveryUnpacksAgain(t *testing.T) {
-	dir := t.TempDir()
-	fake := "#!/bin/sh\nprintf '%s\\n' 'ii  libc6:amd64' 'iUR libuv1:amd64' 'iHR rake' 'iH  ruby3.1' 'iU  jicofo' 'iF  prosody' 'rc  old-pkg'\n"
-	if err := os.WriteFile(filepath.Join(dir, "dpkg-query"), []byte(fake), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("sh", "-c", halfInstalled)
-	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
+	fake := "printf '%s\\n' 'ii  libc6:amd64' 'iUR libuv1:amd64' 'iHR rake' 'iH  ruby3.1' 'iU  jicofo' 'iF  prosody' 'rc  old-pkg'\n"
+	out, code := runWithFake(t, halfInstalled, "dpkg-query", fake)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 	if got, want := strings.Fields(string(out)), []string{"libuv1:amd64", "rake", "ruby3.1"}; !slices.Equal(got, want) {
 		t.Errorf("unpacked again: %v, want %v", got, want)

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 )
@@ -44,7 +43,7 @@ jitsi:
 		return cfg
 	}
 	declare := func(cfg *answers.Config) *resource.File {
-		rs := mustDeclare(t, &secrets{&env{cfg: cfg}}, installertest.NewHost("h", 22, nil))
+		rs := mustDeclare(t, &secrets{&env{cfg: cfg}}, testHost(nil))
 		for _, r := range rs {
 			if f, ok := r.(*resource.File); ok && f.Path == AnswersFile {
 				return f
@@ -109,7 +108,7 @@ func TestSecretsRecoveredFromTheHost(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := installertest.NewHost("h", 22, tc.facts)
+			h := testHost(tc.facts)
 			got := secretsFor(h, &env{cfg: testConfig(t)})
 			if tc.name == "fresh host" {
 				if got.Focus == "" || got.InstanceID == "" || len(h.Warnings()) != 0 {

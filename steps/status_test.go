@@ -49,7 +49,7 @@ func TestStatusRead(t *testing.T) {
 	if len(s.Services) != 6 || s.Services[2].Name != "jitsi-videobridge2" || s.Services[2].Uptime.Seconds() != 100 {
 		t.Errorf("services %+v", s.Services)
 	}
-	if c := st.Read(installertest.NewHost("h", 22, withFact(healthyFacts(), qJicofo, `{"conferences":2,"participants":3}`+"\n200"))).Conferences; c.Source != "jicofo" || c.Conferences != 2 || c.Participants != 3 || *c.Rooms != 1 {
+	if c := st.Read(testHost(withFact(healthyFacts(), qJicofo, `{"conferences":2,"participants":3}`+"\n200"))).Conferences; c.Source != "jicofo" || c.Conferences != 2 || c.Participants != 3 || *c.Rooms != 1 {
 		t.Errorf("with Jicofo's stats: %+v", c)
 	}
 	if x := s.XMPPOf; x == nil || x.Jicofo != 1 || x.Bridges != 2 {
@@ -80,7 +80,7 @@ func TestStatusRead(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := healthyFacts()
 			f[tt.fact] = tt.value
-			s := st.Read(installertest.NewHost("h", 22, f))
+			s := st.Read(testHost(f))
 			if s.Healthy() || !strings.Contains(strings.Join(s.Problems, "; "), tt.problem) {
 				t.Errorf("problems %v, want %q", s.Problems, tt.problem)
 			}

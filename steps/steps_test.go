@@ -3,12 +3,14 @@ package steps
 import (
 	"encoding/json"
 	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/jitsi-installer/jitsi-installer/installer"
 	"github.com/jitsi-installer/jitsi-installer/installer/installertest"
 	"github.com/jitsi-installer/jitsi-installer/installer/resource"
+	"github.com/jitsi-installer/jitsi-installer/internal/testenv"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers/answerstest"
 )
@@ -38,6 +40,22 @@ func mustDeclare(t *testing.T, s installer.Step, h *installer.Host) []installer.
 		t.Fatalf("%s: %v", s.Name(), err)
 	}
 	return rs
+}
+
+// testHost is a host named h, reached on port 22, with facts as its probes
+// answered.
+func testHost(facts map[string]string) *installer.Host {
+	return installertest.NewHost("h", 22, facts)
+}
+
+// runWithFake runs the shell script with a fake command, a shell script,
+// ahead of the real one on PATH under name, and returns what it printed
+// and its exit code.
+func runWithFake(t *testing.T, script, name, fake string) ([]byte, int) {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = testenv.FakeCommands(t, map[string]string{name: "#!/bin/sh\n" + fake})
+	return testenv.Output(t, cmd)
 }
 
 // warned reports whether a step warned h about what.
@@ -96,13 +114,13 @@ func TestSecretsAreReusedFromTheHost(t *testing.T) {
 	cfg := testConfig(t)
 	e := &env{cfg: cfg}
 	stored, _ := json.Marshal(secretSet{Focus: "focus-pw-1", JVB: "jvb-pw-1", TURN: "turn-1", AppSecret: "app-1", InstanceID: "jvb-abc"})
-	h := installertest.NewHost("h", 22, map[string]string{factSecrets: string(stored)})
+	h := testHost(map[string]string{factSecrets: string(stored)})
 	if s := secretsFor(h, e); s.Focus != "focus-pw-1" || s.JVB != "jvb-pw-1" || s.TURN != "turn-1" || s.InstanceID != "jvb-abc" {
 		t.Errorf("stored secrets not reused: %+v", s)
 	}
 
 	// No state file yet: what the packages wrote is kept.
-	h = installertest.NewHost("h", 22, map[string]string{
+	h = testHost(map[string]string{
 		factJicofo: "jicofo {\n  xmpp: {\n    client: {\n      password: \"from-jicofo\"\n    }\n  }\n}\n",
 		factJVB:    "videobridge {\n  apis {\n    xmpp-client {\n      configs {\n        shard {\n          USERNAME = \"jvb\"\n          PASSWORD = \"from-jvb\"\n        }\n      }\n    }\n  }\n}\n",
 		factTURN:   "realm=x\nstatic-auth-secret=from-turn\n",
@@ -116,7 +134,7 @@ func TestSecretsAreReusedFromTheHost(t *testing.T) {
 	}
 
 	// A fresh host gets distinct random secrets that need no quoting.
-	s = secretsFor(installertest.NewHost("h", 22, nil), e)
+	s = secretsFor(testHost(nil), e)
 	for _, v := range []string{s.Focus, s.JVB, s.TURN, s.AppSecret} {
 		if len(v) < 24 || strings.ContainsAny(v, "/\\\"'` $;") {
 			t.Errorf("bad generated secret %q", v)
@@ -127,7 +145,7 @@ func TestSecretsAreReusedFromTheHost(t *testing.T) {
 	}
 
 	// --rotate-secrets replaces them but keeps the bridge's identity.
-	h = installertest.NewHost("h", 22, map[string]string{factSecrets: string(stored)})
+	h = testHost(map[string]string{factSecrets: string(stored)})
 	r := secretsFor(h, &env{cfg: cfg, opts: Options{RotateSecrets: true}})
 	if r.Focus == "focus-pw-1" || r.JVB == "jvb-pw-1" || r.InstanceID != "jvb-abc" {
 		t.Errorf("rotation: %+v", r)
@@ -145,7 +163,7 @@ func TestSecretsAreReusedFromTheHost(t *testing.T) {
 // host's and new ones, never show: they allow offline guessing.
 func TestAccountKeysAreSecrets(t *testing.T) {
 	host := scramAccount("old password")
-	h := installertest.NewHost("h", 22, map[string]string{"prosody.account.focus": host})
+	h := testHost(map[string]string{"prosody.account.focus": host})
 	rs := accounts(h, "meet.example.com", map[string]string{"focus": "new password", "jvb": "jvb password"})
 	files := host
 	for _, r := range rs {
@@ -222,7 +240,7 @@ func TestFirewallAllowsSSHFirstAndWarnsOnGuidePorts(t *testing.T) {
 func TestJanssenIssuerMismatchRefuses(t *testing.T) {
 	cfg := testConfig(t)
 	doc := `{"issuer":"https://login.example.com/","jwks_uri":"https://login.example.com/jans-auth/restv1/jwks"}` + "\n@@jwks@@\n" + `{"keys":[{"kty":"RSA","kid":"k1","use":"sig","n":"AQAB","e":"AQAB"}]}`
-	h := installertest.NewHost("h", 22, map[string]string{factOS: bookworm, factJanssen: doc})
+	h := testHost(map[string]string{factOS: bookworm, factJanssen: doc})
 	_, err := (&preflight{&env{cfg: cfg}}).Declare(h)
 	var r *installer.RefuseError
 	if !errors.As(err, &r) || !strings.Contains(err.Error(), "trailing slash") {
@@ -236,13 +254,13 @@ func TestJanssenIssuerMismatchRefuses(t *testing.T) {
 
 func TestPortsHeldByOthersRefuse(t *testing.T) {
 	ss := `tcp LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("apache2",pid=10,fd=4))`
-	h := installertest.NewHost("h", 22, map[string]string{factPorts: ss})
+	h := testHost(map[string]string{factPorts: ss})
 	if err := portsFree(h, false); err == nil || !strings.Contains(err.Error(), "apache2") {
 		t.Errorf("apache2 on port 80: %v", err)
 	}
 	ok := `tcp LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=10,fd=4))` + "\n" +
 		`udp UNCONN 0 0 0.0.0.0:10000 0.0.0.0:* users:(("java",pid=11,fd=4))`
-	if err := portsFree(installertest.NewHost("h", 22, map[string]string{factPorts: ok}), false); err != nil {
+	if err := portsFree(testHost(map[string]string{factPorts: ok}), false); err != nil {
 		t.Errorf("expected services: %v", err)
 	}
 	// A videobridge host needs the media port only.

@@ -2,24 +2,19 @@ package tui
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"charm.land/huh/v2"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/jitsi-installer/jitsi-installer/internal/testca"
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
@@ -102,8 +97,8 @@ func validateMessage(t *testing.T, file, path string) string {
 // says, before the operator moves on.
 func TestFormMessagesMatchValidate(t *testing.T) {
 	dir := t.TempDir()
-	cert, key := selfSigned(t, dir, "a")
-	_, otherKey := selfSigned(t, dir, "b")
+	cert, key, _ := certFiles(t, dir, "a")
+	_, otherKey, _ := certFiles(t, dir, "b")
 	notPEM := filepath.Join(dir, "not.pem")
 	if err := os.WriteFile(notPEM, []byte("hello\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -282,38 +277,28 @@ func writeSSHKey(t *testing.T, path string) {
 	}
 }
 
-// selfSigned writes a certificate and its key as PEM files.
-func selfSigned(t *testing.T, dir, name string) (string, string) {
+// certFiles writes a certificate for meet.example.com, its key and the CA
+// that signed it as PEM files.
+func certFiles(t *testing.T, dir, name string) (cert, key, ca string) {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	f, err := testca.New(name, "meet.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "meet.example.com"},
-		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"meet.example.com"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
+	cert, key, ca = filepath.Join(dir, name+"-cert.pem"), filepath.Join(dir, name+"-key.pem"), filepath.Join(dir, name+"-ca.pem")
+	for path, b := range map[string][]byte{cert: f.Cert, key: f.Key, ca: f.CA} {
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	kder, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, key := filepath.Join(dir, name+"-cert.pem"), filepath.Join(dir, name+"-key.pem")
-	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return cert, key
+	return cert, key, ca
 }
 
 // Accepting every answer of a file given with --interactive gives back the
 // file's configuration, keys the form does not ask included.
 func TestUnchangedFormKeepsAnswers(t *testing.T) {
 	dir := t.TempDir()
-	cert, _ := selfSigned(t, dir, "ca")
+	_, _, ca := certFiles(t, dir, "test")
 	t.Setenv("SANDBOX_SUDO", "sudo-pw")
 	t.Setenv("CLIENT_SECRET", "client-secret")
 	writeSSHKey(t, filepath.Join(dir, "id_ed25519"))
@@ -330,7 +315,7 @@ hosts:
 letsencrypt:
   email: ops@example.com
   server: https://10.213.7.1:14000/dir
-  ca_bundle: ` + cert + `
+  ca_bundle: ` + ca + `
 tls:
   mode: letsencrypt
 janssen:
@@ -338,7 +323,7 @@ janssen:
   audience: jitsi
   app_id: jitsi
   client_id: jitsi-meet
-  ca_bundle: ` + cert + `
+  ca_bundle: ` + ca + `
   test_client:
     client_id: sandbox-test
     client_secret: ${env:CLIENT_SECRET}

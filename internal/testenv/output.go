@@ -2,7 +2,9 @@ package testenv
 
 import (
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -19,4 +21,18 @@ func Output(t testing.TB, cmd *exec.Cmd) ([]byte, int) {
 		t.Fatalf("%s: %v", cmd, err)
 	}
 	return out, 0
+}
+
+// FakeCommands writes each script as an executable of its name to a new
+// directory and returns the environment with that directory first on PATH,
+// for a command that should find the fakes instead of the real ones.
+func FakeCommands(t testing.TB, scripts map[string]string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, script := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
 }

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -64,5 +65,21 @@ func TestPresentToolsPass(t *testing.T) {
 	t.Setenv("CI", "true")
 	if r := run(func(tb testing.TB) { Tools(tb, "", "sh") }); r.skipped != "" || r.failed != "" {
 		t.Errorf("skipped %q, failed %q", r.skipped, r.failed)
+	}
+}
+
+// A fake command is found before the real one, with the exit status its
+// script gives; the other commands are still there.
+func TestFakeCommands(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "uname; echo after")
+	cmd.Env = FakeCommands(t, map[string]string{"uname": "#!/bin/sh\necho fake\nexit 3\n"})
+	out, code := Output(t, cmd)
+	if string(out) != "fake\nafter\n" || code != 0 {
+		t.Errorf("printed %q, exit %d; want the fake's line, then the shell's, exit 0", out, code)
+	}
+	cmd = exec.Command("sh", "-c", "uname")
+	cmd.Env = FakeCommands(t, map[string]string{"uname": "#!/bin/sh\nexit 3\n"})
+	if _, code := Output(t, cmd); code != 3 {
+		t.Errorf("exit %d, want the fake's 3", code)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jitsi-installer/jitsi-installer/internal/wanterr"
 )
 
 // Values each kind must accept, and what it says about values it must not.
@@ -153,12 +155,8 @@ func TestSSHKeyFile(t *testing.T) {
 		{"testdata/files/no-such-key", "testdata/files/no-such-key: no such file or directory"},
 	}
 	for _, tt := range tests {
-		err := ValidateField("hosts[0].key_file", tt.file)
-		switch {
-		case tt.want == "" && err != nil:
-			t.Errorf("%s: %v", tt.file, err)
-		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-			t.Errorf("%s: error %v, want %q", tt.file, err, tt.want)
+		if m := wanterr.Mismatch(ValidateField("hosts[0].key_file", tt.file), tt.want); m != "" {
+			t.Errorf("%s: %s", tt.file, m)
 		}
 	}
 }

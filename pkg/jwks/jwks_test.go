@@ -287,6 +287,19 @@ func TestKeyServer(t *testing.T) {
 		"kid known", "systemctl start refresh.service")
 }
 
+func TestNewClientCABundle(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{notPEM, filepath.Join(dir, "missing.pem")} {
+		if _, err := jwks.NewClient(f); err == nil {
+			t.Errorf("NewClient(%s) succeeded", f)
+		}
+	}
+}
+
 func TestUnreachableKeys(t *testing.T) {
 	s, c := standin(t)
 	o := options(s, c)

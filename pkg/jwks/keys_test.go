@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -67,19 +65,6 @@ func TestParseJWKSAndPEM(t *testing.T) {
 	for _, bad := range []string{`{}`, `[1]`, `not json`} {
 		if _, err := ParseJWKS([]byte(bad)); err == nil {
 			t.Errorf("ParseJWKS(%s) succeeded", bad)
-		}
-	}
-}
-
-func TestNewClientCABundle(t *testing.T) {
-	dir := t.TempDir()
-	notPEM := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(notPEM, []byte("hello"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{notPEM, filepath.Join(dir, "missing.pem")} {
-		if _, err := NewClient(f); err == nil {
-			t.Errorf("NewClient(%s) succeeded", f)
 		}
 	}
 }
