@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/jitsi-installer/jitsi-installer/pkg/answers"
 	"github.com/jitsi-installer/jitsi-installer/steps"
@@ -228,11 +225,4 @@ func newVersion(g *globals) *cobra.Command {
 			fmt.Fprintln(g.stdout, currentVersion())
 		},
 	}
-}
-
-func readPassword(f *os.File) ([]byte, error) {
-	if !term.IsTerminal(int(f.Fd())) {
-		return nil, errors.New("not a terminal")
-	}
-	return term.ReadPassword(int(f.Fd()))
 }
