@@ -65,9 +65,6 @@ end
 -- An IQ from anyone but the target, to the component: forwarded.
 local function forward(event)
 	local origin, stanza = event.origin, event.stanza;
-	if from_target(stanza) then
-		return;
-	end
 	local to = some_resource();
 	if not to then
 		if stanza.attr.type == "get" or stanza.attr.type == "set" then
@@ -79,11 +76,7 @@ local function forward(event)
 end
 
 -- A stanza from the target to COMPONENT/<full JID>: back to that JID.
-local function back(event)
-	local stanza = event.stanza;
-	if not from_target(stanza) then
-		return;
-	end
+local function back(stanza)
 	local _, _, resource = jid.split(stanza.attr.to);
 	if not resource then
 		return;
@@ -92,7 +85,14 @@ local function back(event)
 end
 
 -- A component JID has no node, so COMPONENT/<full JID> routes as "host".
-module:hook("iq/host", function(event)
-	return back(event) or forward(event);
-end, 10);
-module:hook("message/host", back, 10);
+-- What the target sends goes back; an IQ from anyone else is forwarded.
+local function route(event)
+	if from_target(event.stanza) then
+		return back(event.stanza);
+	end
+	if event.stanza.name == "iq" then
+		return forward(event);
+	end
+end
+module:hook("iq/host", route, 10);
+module:hook("message/host", route, 10);
