@@ -82,7 +82,10 @@ func newPlan(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what would change on each host, with diffs; change nothing",
-		Args:  cobra.NoArgs,
+		Long: `Plan reads every host in the answers file and shows, per host and resource,
+what install would change, with diffs (secrets masked); it changes nothing.
+With --detailed-exitcode it exits 2 when changes are pending.`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			s, err := g.open(file, workflow.Options{})
 			if err != nil {
