@@ -5,15 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
-	"github.com/jitsi-installer/jitsi-installer/installer"
-	"github.com/jitsi-installer/jitsi-installer/installer/render"
 	"github.com/jitsi-installer/jitsi-installer/pkg/transport"
 )
 
@@ -119,90 +115,4 @@ func (g *globals) validate() error {
 		return inputError("--limit: not with --host local, which runs on this machine only")
 	}
 	return nil
-}
-
-// isTerminal reports whether r and w are both terminals.
-func isTerminal(r io.Reader, w io.Writer) bool {
-	fr, ok1 := r.(*os.File)
-	fw, ok2 := w.(*os.File)
-	return ok1 && ok2 && term.IsTerminal(int(fr.Fd())) && term.IsTerminal(int(fw.Fd()))
-}
-
-// sink builds the event renderers: text or JSON on stdout, and the plain log.
-func (g *globals) sink() (installer.Sink, func(), error) {
-	var sinks installer.Sinks
-	stop := func() {}
-	if g.output == "json" {
-		sinks = append(sinks, render.JSON{W: g.stdout})
-	} else {
-		f, ok := g.stdout.(*os.File)
-		terminal := ok && term.IsTerminal(int(f.Fd()))
-		color := terminal && !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-		// A resource that takes long (apt) shows it is still at work.
-		p := &render.Progress{Next: &render.Text{W: g.stdout, Color: color, Verbose: g.verbose, Diff: g.diff}, W: g.stdout,
-			Terminal: terminal && os.Getenv("TERM") != "dumb"}
-		if terminal {
-			p.Width = func() int {
-				w, _, _ := term.GetSize(int(f.Fd()))
-				return w
-			}
-		}
-		p.Start()
-		sinks, stop = append(sinks, p), p.Stop
-	}
-	log, closer, err := g.logSink()
-	if err != nil {
-		stop()
-		return nil, nil, err
-	}
-	if log != nil {
-		sinks = append(sinks, log)
-	}
-	return sinks, func() { stop(); closer() }, nil
-}
-
-// logSink is the plain log of --log-file, appended; nil without the flag.
-func (g *globals) logSink() (installer.Sink, func(), error) {
-	if g.logFile == "" {
-		return nil, func() {}, nil
-	}
-	f, err := os.OpenFile(g.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, inputError("--log-file: %v", err)
-	}
-	// The log names hosts, users and what changed: only its owner reads
-	// it, also when it existed before with a looser mode.
-	if err := f.Chmod(0o600); err != nil {
-		_ = f.Close()
-		return nil, nil, inputError("--log-file: %v", err)
-	}
-	return &render.Text{W: f, Verbose: true, Diff: true}, func() { _ = f.Close() }, nil
-}
-
-// canAsk reports whether a question can be answered: stdin is a terminal.
-// stdout and stderr may be pipes (| tee): the question goes to stderr.
-func (g *globals) canAsk() bool {
-	f, ok := g.stdin.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// needAsk refuses, before any host is contacted, a command that would have
-// to ask and cannot.
-func (g *globals) needAsk(yes bool) error {
-	if yes || g.canAsk() {
-		return nil
-	}
-	return inputError("no terminal on stdin to ask before changing hosts; pass --yes to apply without asking (nothing was contacted)")
-}
-
-// confirm asks a yes/no question on the terminal.
-func (g *globals) confirm(question string) (bool, error) {
-	if !g.canAsk() {
-		return false, inputError("%s: no terminal to ask on; pass --yes to apply without asking", question)
-	}
-	fmt.Fprintf(g.stderr, "%s [y/N] ", question)
-	var answer string
-	_, _ = fmt.Fscanln(g.stdin, &answer)
-	a := strings.ToLower(strings.TrimSpace(answer))
-	return a == "y" || a == "yes", nil
 }
