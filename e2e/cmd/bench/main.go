@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 func main() {
@@ -110,7 +111,7 @@ func run(ctx context.Context, o opts) error {
 	var rows []row
 	if !o.reuse {
 		fmt.Fprintln(os.Stderr, "bench: fresh install")
-		r, err := installer(ctx, o.installer, "install", "--answers", tg.AnswersFile, "--yes")
+		r, err := runInstaller(ctx, o.installer, "install", "--answers", tg.AnswersFile, "--yes")
 		if err != nil {
 			return err
 		}
@@ -137,7 +138,7 @@ func run(ctx context.Context, o opts) error {
 			return fmt.Errorf("ssh: %w: %s", err, out)
 		}
 		bare.values = append(bare.values, time.Since(start).Seconds())
-		r, err := installer(ctx, o.installer, "plan", "--answers", tg.AnswersFile, "--detailed-exitcode")
+		r, err := runInstaller(ctx, o.installer, "plan", "--answers", tg.AnswersFile, "--detailed-exitcode")
 		if err != nil {
 			return err
 		}
@@ -173,20 +174,8 @@ type result struct {
 	steps      []step
 	// hostTrips are each host's round trips, from its summary line.
 	hostTrips map[string]float64
-	events    []event
+	events    []installer.Event
 	out       string // the JSON events, as printed
-}
-
-// event is what the scale bench reads of each event.
-type event struct {
-	Type     string    `json:"type"`
-	Host     string    `json:"host"`
-	Step     string    `json:"step"`
-	Resource string    `json:"resource"`
-	Time     time.Time `json:"time"`
-	Passed   *bool     `json:"passed"`
-	Error    string    `json:"error"`
-	Message  string    `json:"message"`
 }
 
 type step struct {
@@ -194,7 +183,7 @@ type step struct {
 	d    time.Duration
 }
 
-func installer(ctx context.Context, bin string, args ...string) (result, error) {
+func runInstaller(ctx context.Context, bin string, args ...string) (result, error) {
 	cmd := exec.CommandContext(ctx, bin, append(args, "--output", "json")...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -216,28 +205,21 @@ func installer(ctx context.Context, bin string, args ...string) (result, error) 
 	sc := bufio.NewScanner(&out)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
-		var ev struct {
-			event
-			Duration int64 `json:"duration_ns"`
-			Summary  *struct {
-				Pending    int     `json:"pending"`
-				RoundTrips float64 `json:"round_trips"`
-			} `json:"summary"`
-		}
+		var ev installer.Event
 		if json.Unmarshal(sc.Bytes(), &ev) != nil {
 			continue
 		}
-		r.events = append(r.events, ev.event)
+		r.events = append(r.events, ev)
 		switch ev.Type {
-		case "host.finished":
+		case installer.EventHostFinished:
 			if ev.Summary != nil && ev.Message != "verify" {
-				r.hostTrips[ev.Host] = ev.Summary.RoundTrips
+				r.hostTrips[ev.Host] = float64(ev.Summary.RoundTrips)
 			}
-		case "step.finished":
-			r.steps = append(r.steps, step{ev.Step, time.Duration(ev.Duration)})
-		case "run.finished":
+		case installer.EventStepFinished:
+			r.steps = append(r.steps, step{ev.Step, ev.Duration})
+		case installer.EventRunFinished:
 			if ev.Summary != nil {
-				r.pending, r.roundTrips = ev.Summary.Pending, ev.Summary.RoundTrips
+				r.pending, r.roundTrips = ev.Summary.Pending, float64(ev.Summary.RoundTrips)
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jitsi-installer/jitsi-installer/e2e/sandbox"
+	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // The scale bench's goals: a fresh install of the core with 3 and with 10
@@ -136,7 +137,7 @@ func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 	}
 	fmt.Fprintf(os.Stderr, "bench: core + %d: fresh install\n", n)
 	start := time.Now()
-	c.install, err = installer(ctx, o.installer, "install", "--answers", answers, "--yes", "--verify=false")
+	c.install, err = runInstaller(ctx, o.installer, "install", "--answers", answers, "--yes", "--verify=false")
 	if err != nil {
 		return nil, err
 	}
@@ -150,13 +151,13 @@ func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 	c.timeline(ts, start)
 
 	fmt.Fprintf(os.Stderr, "bench: core + %d: verify\n", n)
-	if c.verify, err = installer(ctx, o.installer, "verify", "--answers", answers); err != nil {
+	if c.verify, err = runInstaller(ctx, o.installer, "verify", "--answers", answers); err != nil {
 		return nil, err
 	}
 	c.verified = "pass"
 	var failed []string
 	for _, e := range c.verify.events {
-		if e.Type == "check" && e.Passed != nil {
+		if e.Type == installer.EventCheck && e.Passed != nil {
 			if strings.Contains(e.Resource, "in the brewery") {
 				c.brewery = e.Resource
 			}
@@ -176,7 +177,7 @@ func measureCluster(ctx context.Context, o opts, n int) (*cluster, error) {
 	cpuBefore := targetsCPU(ts)
 	defer func() { c.planCPU = (targetsCPU(ts) - cpuBefore) / time.Duration(max(len(c.plans), 1)) }()
 	for range o.runs {
-		r, err := installer(ctx, o.installer, "plan", "--answers", answers, "--detailed-exitcode")
+		r, err := runInstaller(ctx, o.installer, "plan", "--answers", answers, "--detailed-exitcode")
 		if err != nil {
 			return nil, err
 		}
@@ -204,11 +205,11 @@ func phases(r result, core string) string {
 	connected, facts := map[string]time.Time{}, map[string]time.Time{}
 	for _, e := range r.events {
 		switch {
-		case e.Type == "run.started":
+		case e.Type == installer.EventRunStarted:
 			start = e.Time
-		case e.Type == "host.connected":
+		case e.Type == installer.EventHostConnected:
 			connected[e.Host] = e.Time
-		case strings.HasPrefix(e.Type, "resource.") || e.Type == "step.skipped":
+		case strings.HasPrefix(string(e.Type), "resource.") || e.Type == installer.EventStepSkipped:
 			if _, ok := facts[e.Host]; !ok {
 				facts[e.Host] = e.Time
 			}
@@ -268,11 +269,11 @@ func (c *cluster) timeline(ts []*sandbox.Target, start time.Time) {
 	pkgs := map[string]time.Time{}
 	for _, e := range c.install.events {
 		switch {
-		case e.Type == "host.finished" && e.Host == ts[0].Address:
+		case e.Type == installer.EventHostFinished && e.Host == ts[0].Address:
 			c.coreDone = e.Time.Sub(start)
-		case e.Type == "step.finished" && e.Host == ts[0].Address && e.Step == "Secrets":
+		case e.Type == installer.EventStepFinished && e.Host == ts[0].Address && e.Step == "Secrets":
 			secrets = e.Time
-		case e.Type == "step.started" && e.Host != ts[0].Address && e.Step == "Debconf answers":
+		case e.Type == installer.EventStepStarted && e.Host != ts[0].Address && e.Step == "Debconf answers":
 			pkgs[e.Host] = e.Time
 		}
 	}
