@@ -54,10 +54,13 @@ bench-e2e: build
 
 # Clusters (needs root, and a machine to spare: 17 targets boot, 11 at
 # once): a core and 1, 3 and 10 videobridge hosts, fresh; install and
-# converged-plan ratios against core + 1. See docs/scale-out.md.
+# converged-plan ratios against core + 1. Each target is capped at an equal
+# CPU share, as hosts of their own (SCALE_CPUS=0: they share the CPUs).
+# See docs/scale-out.md.
 SCALE ?= 1,3,10
+SCALE_CPUS ?= share
 bench-scale: build
-	$(GO) run ./e2e/cmd/bench --installer bin/jitsi-installer --runs 5 --scale $(SCALE)
+	$(GO) run ./e2e/cmd/bench --installer bin/jitsi-installer --runs 5 --scale $(SCALE) --cpus $(SCALE_CPUS)
 
 demo: build
 	$(GO) run ./e2e/cmd/sandbox demo --suite $(SUITE) --bridges $(BRIDGES) --installer bin/jitsi-installer

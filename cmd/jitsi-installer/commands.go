@@ -29,10 +29,8 @@ func (f *convergeFlags) add(c *cobra.Command, g *globals, yes string) {
 
 // converge opens the answers and converges their hosts as command.
 func (f *convergeFlags) converge(c *cobra.Command, g *globals, command string, o steps.Options, dryRun bool, question string) error {
-	// The first Ctrl+C stops after the command in progress; the second
-	// stops it, and what it started on the host.
 	s, err := g.open(f.file, workflow.Options{Steps: o, Command: command, Settle: f.settle,
-		Lock: !dryRun, LockWait: g.wait, StopNow: g.stopNow})
+		Lock: !dryRun, LockWait: g.wait})
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,8 @@ func (s *session) close() {
 }
 
 // open loads and checks the answers file before any host is contacted, and
-// builds the run of its hosts with o, recorded as the operator's.
+// builds the run of its hosts with o, recorded as the operator's; a second
+// Ctrl+C stops the command in progress on a host.
 func (g *globals) open(path string, o workflow.Options) (*session, error) {
 	if err := g.validate(); err != nil {
 		return nil, err
@@ -46,7 +47,7 @@ func (g *globals) open(path string, o workflow.Options) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Sink, o.Operator = sink, operator()
+	o.Sink, o.Operator, o.StopNow = sink, operator(), g.stopNow
 	return &session{g: g, cfg: cfg, closeLog: closer, run: workflow.New(cfg, g.targets(cfg, nil), o)}, nil
 }
 

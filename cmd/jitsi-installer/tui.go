@@ -67,7 +67,7 @@ func (g *globals) interactive(ctx context.Context, file string, accessible, dryR
 		},
 		Prepare: func(cfg *answers.Config, ask tui.Asker, sink installer.Sink) (*workflow.Run, error) {
 			return workflow.New(cfg, g.targets(cfg, ask), workflow.Options{Steps: o, Sink: sink, Settle: defaultSettle,
-				Operator: operator(), Command: "install", Lock: !dryRun, LockWait: g.wait}), nil
+				Operator: operator(), Command: "install", Lock: !dryRun, LockWait: g.wait, StopNow: g.stopNow}), nil
 		},
 	})
 	if err != nil {

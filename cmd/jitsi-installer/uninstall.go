@@ -32,7 +32,7 @@ A later install starts from scratch.`,
 				}
 			}
 			s, err := g.open(file, workflow.Options{Steps: steps.Options{}, Command: "uninstall",
-				Lock: !dryRun, LockWait: g.wait, StopNow: g.stopNow, Remove: &installer.RemoveOptions{PurgePackages: purge}})
+				Lock: !dryRun, LockWait: g.wait, Remove: &installer.RemoveOptions{PurgePackages: purge}})
 			if err != nil {
 				return err
 			}
