@@ -134,6 +134,15 @@ func upgradeOn(t *testing.T, name, suite string) {
 	if started() != after {
 		t.Errorf("prosody restarted by a reinstall that changed nothing")
 	}
+
+	// A configure cut short after Prosody's config was written leaves
+	// Jicofo's roster without the focus component; the next configure
+	// subscribes it again, as upstream's does on every configure.
+	sh("rm -f /var/lib/prosody/auth*/roster/focus.dat")
+	sh("DEBIAN_FRONTEND=noninteractive dpkg-reconfigure jitsi-meet-prosody >/tmp/reconfigure.log 2>&1 || { cat /tmp/reconfigure.log; exit 1; }")
+	if got := sh("cat /var/lib/prosody/auth*/roster/focus.dat 2>/dev/null || true"); !strings.Contains(got, "focus."+tg.Domain) {
+		t.Errorf("Jicofo's roster after the next configure: %q, want the focus component in it", got)
+	}
 }
 
 const appSecret = "s3cret-for-tests"
