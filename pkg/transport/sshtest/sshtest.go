@@ -369,11 +369,10 @@ func (s *Server) session(ch ssh.Channel, reqs <-chan *ssh.Request, user string) 
 			s.commands = append(s.commands, p.Command)
 			s.mu.Unlock()
 			cmd = s.command(p.Command, user)
-			if err := s.startCmd(cmd, ch, done); err != nil {
+			if err := s.startCmd(cmd, ch, done, func() { _ = req.Reply(true, nil) }); err != nil {
 				_ = req.Reply(false, nil)
 				return
 			}
-			_ = req.Reply(true, nil)
 		case "subsystem":
 			var p struct{ Name string }
 			if cmd != nil || ssh.Unmarshal(req.Payload, &p) != nil || p.Name != "sftp" {
@@ -432,7 +431,10 @@ func (s *Server) command(line, user string) *exec.Cmd {
 
 // startCmd runs cmd with the channel as stdio and reports its exit status
 // like sshd: as soon as the process exits, whether stdin was closed or not.
-func (s *Server) startCmd(cmd *exec.Cmd, ch ssh.Channel, done chan struct{}) error {
+// started is called once the process runs and before its exit status can
+// be sent, as sshd answers the exec request first: a client that saw the
+// channel close before its answer would read EOF.
+func (s *Server) startCmd(cmd *exec.Cmd, ch ssh.Channel, done chan struct{}, started func()) error {
 	cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -451,6 +453,7 @@ func (s *Server) startCmd(cmd *exec.Cmd, ch ssh.Channel, done chan struct{}) err
 	if err != nil {
 		return err
 	}
+	started()
 	go func() {
 		_, _ = io.Copy(stdin, ch)
 		stdin.Close()
