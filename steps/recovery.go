@@ -67,11 +67,6 @@ func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
 	args, stdin := installer.WithAnswers(answers, []string{"sh", "-c", finishDpkg})
 	return append(rs, &resource.Command{
 		Name: "finish the interrupted dpkg run (dpkg --configure -a)",
-		// The maintainer scripts it finishes change what the services
-		// read (jitsi-meet-prosody's Jicofo roster, the trust store)
-		// without a restart when they find their config in place: the
-		// host's services restart after the run.
-		Notify: installer.Notify{Handlers: s.restarts()},
 		// A package unpacked before its dependencies were cannot be
 		// configured: apt-get -f install then fetches what it lacks.
 		Args:  args,
@@ -80,18 +75,4 @@ func (s *recovery) Declare(h *installer.Host) ([]installer.Resource, error) {
 		Unless: []string{"sh", "-c", `[ -z "$(dpkg --audit 2>/dev/null; ls -A /var/lib/dpkg/updates 2>/dev/null)" ]`},
 		Hint:   "run `dpkg --configure -a` on the host and read what it says; `apt-get install -f` may be needed too",
 	}), nil
-}
-
-// restarts are the handlers that restart this host's services, nginx by
-// its reload.
-func (s *recovery) restarts() []installer.Handler {
-	var hs []installer.Handler
-	for _, u := range (&services{s.env}).units() {
-		if u == "nginx" {
-			hs = append(hs, reloadNginx)
-			continue
-		}
-		hs = append(hs, restart(u))
-	}
-	return hs
 }

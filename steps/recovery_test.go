@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/jitsi-installer/jitsi-installer/installer"
 )
 
 // A dpkg run left half done is finished first, with a warning; a clean
@@ -23,21 +21,7 @@ func TestRecoveryFinishesDpkg(t *testing.T) {
 			rs := mustDeclare(t, &recovery{&env{cfg: testConfig(t)}}, h)
 			got := false
 			for _, r := range rs {
-				if !strings.HasPrefix(r.Key(), "command finish the interrupted dpkg run") {
-					continue
-				}
-				got = true
-				// The services restart after it: the maintainer scripts
-				// it finished may not have restarted them.
-				var names []string
-				for _, hd := range r.(installer.Notifier).Notifies() {
-					names = append(names, hd.Name)
-				}
-				for _, want := range []string{"restart prosody", "restart jicofo", "restart jitsi-videobridge2", "reload nginx"} {
-					if !slices.Contains(names, want) {
-						t.Errorf("after finishing dpkg: %v, want %q among them", names, want)
-					}
-				}
+				got = got || strings.HasPrefix(r.Key(), "command finish the interrupted dpkg run")
 			}
 			if got != tc.want || got != (len(h.Warnings()) == 1) {
 				t.Errorf("dpkg command %v, want %v; warnings %v", got, tc.want, h.Warnings())
