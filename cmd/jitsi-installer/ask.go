@@ -11,18 +11,24 @@ import (
 	"golang.org/x/term"
 )
 
+// terminalFile is v as a file, and whether it is a terminal.
+func terminalFile(v any) (*os.File, bool) {
+	f, ok := v.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
+}
+
 // isTerminal reports whether r and w are both terminals.
 func isTerminal(r io.Reader, w io.Writer) bool {
-	fr, ok1 := r.(*os.File)
-	fw, ok2 := w.(*os.File)
-	return ok1 && ok2 && term.IsTerminal(int(fr.Fd())) && term.IsTerminal(int(fw.Fd()))
+	_, tr := terminalFile(r)
+	_, tw := terminalFile(w)
+	return tr && tw
 }
 
 // canAsk reports whether a question can be answered: stdin is a terminal.
 // stdout and stderr may be pipes (| tee): the question goes to stderr.
 func (g *globals) canAsk() bool {
-	f, ok := g.stdin.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	_, ok := terminalFile(g.stdin)
+	return ok
 }
 
 // needAsk refuses, before any host is contacted, a command that would have

@@ -16,8 +16,7 @@ func (g *globals) sink() (installer.Sink, func(), error) {
 	if g.output == "json" {
 		sinks = append(sinks, render.JSON{W: g.stdout})
 	} else {
-		f, ok := g.stdout.(*os.File)
-		terminal := ok && term.IsTerminal(int(f.Fd()))
+		f, terminal := terminalFile(g.stdout)
 		color := terminal && !g.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 		// A resource that takes long (apt) shows it is still at work.
 		p := &render.Progress{Next: &render.Text{W: g.stdout, Color: color, Verbose: g.verbose, Diff: g.diff}, W: g.stdout,
